@@ -1,0 +1,5 @@
+//! placeholder
+pub mod error;
+pub mod linalg;
+pub mod model;
+pub mod solver;

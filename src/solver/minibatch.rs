@@ -1,0 +1,296 @@
+//! The exact minibatch theory for linear regression (Eq. 28), which the paper leaves open.
+//!
+//! With H_i = 2x_ix_iᵀ, b_i = 2x_i r_i and u = w − ŵ, the gradient noise of a minibatch has
+//! covariance C(Σ) = f·[(1/N)Σ_i H_i Σ H_i − KΣK + (1/N)Σ_i b_i b_iᵀ] (f = 1/S with replacement,
+//! (N−S)/((N−1)S) without; `ERRATA.md`), so the stationary state solves the *linear* generalized
+//! Lyapunov equation P = A P Aᵀ + B C(P_ww) Bᵀ.
+//!
+//! Solution: for a scalar-λ optimizer the constant-noise engine gives Σ̃ = G ∘ C̃ in K's eigenbasis
+//! (G the per-pair gains of [`super::modes`]). Substituting C̃(Σ̃) leaves D(D+1)/2 unknowns:
+//! (I − F) vec Σ̃ = vec(G ∘ C̃₀), with F_{cd,ab} = f G_cd [T_{cd,ab} m_ab − k_c k_d δ],
+//! T_{cd,ab} = (4/N)Σ_i x̃_ic x̃_id x̃_ia x̃_ib the data's fourth moments, m_ab = 2 off the diagonal.
+//!
+//! Stability: F is a positive map (PSD → PSD), so by the Krein–Rutman theorem ρ(F) < 1 iff
+//! (I − F)Y = I has a positive-definite solution Y. That test is exact; the critical learning rate
+//! is found by bisection on it.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::modes::{all_pair_gains, ModeDynamics};
+use super::reference::AugmentedSystem;
+use super::{assemble_state, check, fmt_num, scalar_stability, Divergence, InitialState, Stability, Stationary, Transient};
+use crate::linalg::{min_symmetric_eigenvalue, symmetrize, SymmetricEigen};
+use crate::model::{Minibatch, Optimizer, Problem};
+
+/// The data's quantities in K's eigenbasis, independent of the learning rate.
+struct EigenData {
+    /// Fourth-moment matrix T (m×m, m = D(D+1)/2), already multiplied by the covariance factor f.
+    fourth: DMatrix<f64>,
+    /// Constant part of C̃ (label noise), D×D.
+    constant: DMatrix<f64>,
+    /// The (a, b), a ≤ b, index pairs of the symmetric unknowns.
+    pairs: Vec<(usize, usize)>,
+}
+
+impl EigenData {
+    fn new(batch: &Minibatch, eigen: &SymmetricEigen) -> Self {
+        let data = &batch.data;
+        let n = data.len();
+        let d = data.dimension();
+        let factor = batch.covariance_factor();
+        let x = data.inputs() * &eigen.vectors; // x̃_i as rows
+        let pairs: Vec<(usize, usize)> = (0..d).flat_map(|a| (a..d).map(move |b| (a, b))).collect();
+        let z = DMatrix::from_fn(n, pairs.len(), |i, p| x[(i, pairs[p].0)] * x[(i, pairs[p].1)]);
+        let fourth = z.transpose() * &z * (4.0 * factor / n as f64);
+        let mut weighted = x.clone();
+        for i in 0..n {
+            let r = data.residuals()[i];
+            weighted.row_mut(i).scale_mut(r * r);
+        }
+        let constant = symmetrize(&(x.transpose() * weighted * (4.0 * factor / n as f64)));
+        Self { fourth, constant, pairs }
+    }
+}
+
+/// The reduced linear system for one learning rate: (I − F) and G.
+struct Reduced {
+    system: DMatrix<f64>,
+    gain: DMatrix<f64>,
+}
+
+fn reduced_system(dynamics: &ModeDynamics, eigen: &SymmetricEigen, data: &EigenData, factor: f64) -> Option<(Reduced, Vec<Vec<DMatrix<f64>>>)> {
+    let gains = all_pair_gains(dynamics, eigen.values.as_slice())?;
+    let gain = gains[0][0].clone();
+    let m = data.pairs.len();
+    let k = &eigen.values;
+    let mut system = DMatrix::<f64>::identity(m, m);
+    for (row, &(c, d)) in data.pairs.iter().enumerate() {
+        let g = gain[(c, d)];
+        for (col, &(a, b)) in data.pairs.iter().enumerate() {
+            let multiplicity = if a == b { 1.0 } else { 2.0 };
+            let mut f = data.fourth[(row, col)] * multiplicity;
+            if row == col {
+                f -= factor * k[c] * k[d];
+            }
+            system[(row, col)] -= g * f;
+        }
+    }
+    Some((Reduced { system, gain }, gains))
+}
+
+fn unpack(pairs: &[(usize, usize)], values: &DVector<f64>, d: usize) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(d, d);
+    for (p, &(a, b)) in pairs.iter().enumerate() {
+        out[(a, b)] = values[p];
+        out[(b, a)] = values[p];
+    }
+    out
+}
+
+/// Whether the second-moment dynamics at this learning rate is stable (exact test, see module doc).
+fn second_moment_stable(dynamics: &ModeDynamics, eigen: &SymmetricEigen, data: &EigenData, factor: f64) -> bool {
+    let d = eigen.values.len();
+    let Some((reduced, _)) = reduced_system(dynamics, eigen, data, factor) else {
+        return false;
+    };
+    let identity = DVector::from_iterator(data.pairs.len(), data.pairs.iter().map(|&(a, b)| if a == b { 1.0 } else { 0.0 }));
+    // Y = Σ_n F^n(G ∘ I)-like series; G ∘ I is positive definite (G_aa > 0 when stable).
+    let rhs = DVector::from_iterator(
+        data.pairs.len(),
+        data.pairs.iter().zip(identity.iter()).map(|(&(a, b), v)| reduced.gain[(a, b)] * v),
+    );
+    match reduced.system.lu().solve(&rhs) {
+        Some(y) => {
+            let y = unpack(&data.pairs, &y, d);
+            y.iter().all(|v| v.is_finite()) && min_symmetric_eigenvalue(&y) > 0.0
+        }
+        None => false,
+    }
+}
+
+fn with_learning_rate(optimizer: &Optimizer, lr: f64) -> Optimizer {
+    let mut scaled = optimizer.clone();
+    match &mut scaled {
+        Optimizer::Sgd { learning_rate }
+        | Optimizer::Momentum { learning_rate, .. }
+        | Optimizer::QuasiHyperbolic { learning_rate, .. }
+        | Optimizer::Nesterov { learning_rate, .. }
+        | Optimizer::DampedNewton { learning_rate, .. }
+        | Optimizer::NaturalGradient { learning_rate, .. } => *learning_rate = lr,
+        Optimizer::Preconditioned { .. } => {}
+    }
+    scaled
+}
+
+/// The exact critical learning rate λ_c of the minibatch dynamics (largest λ with a stationary
+/// second moment), by bisection to 1e-12 relative on the exact stability test.
+pub fn critical_learning_rate(problem: &Problem, batch: &Minibatch) -> Option<f64> {
+    let optimizer = problem.optimizer();
+    let eigen = problem.hessian_eigen();
+    let data = EigenData::new(batch, eigen);
+    let factor = batch.covariance_factor();
+    let base = ModeDynamics::of(optimizer)?;
+    let det = scalar_stability(optimizer, &base, eigen);
+    let lr = optimizer.learning_rate()?;
+    let mut hi = det.threshold * lr / det.effective_curvature; // the deterministic bound
+    let mut lo = 0.0;
+    let stable = |l: f64| {
+        ModeDynamics::of(&with_learning_rate(optimizer, l))
+            .is_some_and(|dynamics| second_moment_stable(&dynamics, eigen, &data, factor))
+    };
+    if stable(hi * (1.0 - 1e-12)) {
+        return Some(hi);
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if stable(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-12 * hi {
+            break;
+        }
+    }
+    Some(lo)
+}
+
+/// Stationary state under exact minibatch noise.
+pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Stationary, Divergence> {
+    let optimizer = problem.optimizer();
+    let eigen = problem.hessian_eigen();
+    let d = problem.dimension();
+    let Some(dynamics) = ModeDynamics::of(optimizer) else {
+        return Err(Divergence {
+            stability: Stability {
+                effective_curvature: f64::NAN,
+                threshold: f64::NAN,
+                condition: String::new(),
+                spectral_radius: f64::NAN,
+            },
+            reason: format!("opt={} is not supported with noise=batch", optimizer.name()),
+        });
+    };
+    let deterministic = scalar_stability(optimizer, &dynamics, eigen);
+    check(&deterministic)?;
+    let data = EigenData::new(batch, eigen);
+    let factor = batch.covariance_factor();
+    let lr = optimizer.learning_rate().unwrap_or(1.0);
+    let k_max = eigen.values.max();
+    let exact_bound = |problem: &Problem| {
+        critical_learning_rate(problem, batch).map_or(f64::NAN, |critical| critical * k_max)
+    };
+    let diverges = |reason: &str| {
+        let threshold = exact_bound(problem);
+        Divergence {
+            reason: format!(
+                "diverges: {reason}; λk* = {} is not below the exact minibatch bound {} (the paper's C ≈ K/S bound is {} = {})",
+                fmt_num(lr * k_max),
+                fmt_num(threshold),
+                deterministic.condition.split(" < ").nth(1).unwrap_or("2(1+μ)"),
+                fmt_num(deterministic.threshold)
+            ),
+            stability: Stability {
+                effective_curvature: lr * k_max,
+                threshold,
+                condition: "λk* < exact minibatch bound".to_string(),
+                spectral_radius: deterministic.spectral_radius,
+            },
+        }
+    };
+    if !second_moment_stable(&dynamics, eigen, &data, factor) {
+        return Err(diverges("the multiplicative minibatch noise makes the second moment grow without bound"));
+    }
+    let Some((reduced, gains)) = reduced_system(&dynamics, eigen, &data, factor) else {
+        return Err(diverges("the generalized Lyapunov equation is singular"));
+    };
+    let rhs = DVector::from_iterator(
+        data.pairs.len(),
+        data.pairs.iter().map(|&(a, b)| reduced.gain[(a, b)] * data.constant[(a, b)]),
+    );
+    let Some(solution) = reduced.system.lu().solve(&rhs) else {
+        return Err(diverges("the generalized Lyapunov equation is singular"));
+    };
+    let sigma_tilde = unpack(&data.pairs, &solution, d);
+    // Total noise covariance in the eigenbasis at the solution, then every state block.
+    let c_tilde = noise_in_eigenbasis(&data, &sigma_tilde, &eigen.values, factor);
+    let (sigma, state) = assemble_state(dynamics.size, eigen, &gains, &c_tilde);
+    let train_loss = 0.5 * (problem.hessian() * &sigma).trace();
+    Ok(Stationary {
+        mean: problem.stationary_mean(),
+        sigma,
+        state_covariance: state,
+        train_loss,
+        stability: Stability {
+            effective_curvature: lr * k_max,
+            threshold: exact_bound(problem),
+            condition: "λk* < exact minibatch bound".to_string(),
+            spectral_radius: deterministic.spectral_radius,
+        },
+        preconditioner: None,
+        noise_covariance: eigen.from_eigenbasis(&c_tilde),
+    })
+}
+
+/// C̃(Σ̃) = C̃₀ + f[(4/N)Σ_i (x̃_iᵀΣ̃x̃_i) x̃_ix̃_iᵀ − K̃Σ̃K̃], via the precomputed fourth moments.
+fn noise_in_eigenbasis(data: &EigenData, sigma_tilde: &DMatrix<f64>, k: &DVector<f64>, factor: f64) -> DMatrix<f64> {
+    let d = sigma_tilde.nrows();
+    let packed = DVector::from_iterator(
+        data.pairs.len(),
+        data.pairs
+            .iter()
+            .map(|&(a, b)| sigma_tilde[(a, b)] * if a == b { 1.0 } else { 2.0 }),
+    );
+    let fourth = unpack(&data.pairs, &(&data.fourth * packed), d);
+    let mut c = &data.constant + fourth;
+    for a in 0..d {
+        for b in 0..d {
+            c[(a, b)] -= factor * k[a] * k[b] * sigma_tilde[(a, b)];
+        }
+    }
+    symmetrize(&c)
+}
+
+/// Finite-time second moments under minibatch noise, by iterating the exact moment recursion
+/// M_{t+1} = A M_t Aᵀ + B C(M_t,ww, m_t) Bᵀ, m_{t+1} = A m_t on the augmented system. O(t·(sD)³):
+/// meant for the small D of regression figures.
+pub(super) fn transient(problem: &Problem, batch: &Minibatch, steps: u64, initial: &InitialState) -> Transient {
+    let d = problem.dimension();
+    let s = problem.optimizer().state_blocks();
+    let Some(system) = AugmentedSystem::new(problem, None) else {
+        let zero = DMatrix::zeros(d, d);
+        return Transient {
+            steps,
+            mean: DVector::zeros(d),
+            sigma: zero.clone(),
+            state_covariance: DMatrix::zeros(s * d, s * d),
+            train_loss: f64::NAN,
+        };
+    };
+    let mut mean = DVector::zeros(s * d);
+    if let Some(offset) = &initial.offset {
+        mean.rows_mut(0, d).copy_from(offset);
+    }
+    let mut second = match &initial.state_covariance {
+        Some(p) if p.nrows() == s * d => p.clone(),
+        _ => DMatrix::zeros(s * d, s * d),
+    } + &mean * mean.transpose();
+    let a = &system.transition;
+    let b = &system.input;
+    for _ in 0..steps {
+        let m_w = mean.rows(0, d).into_owned();
+        let noise = batch.noise_covariance(&second.view((0, 0), (d, d)).into_owned(), Some(&m_w));
+        second = symmetrize(&(a * &second * a.transpose() + b * noise * b.transpose()));
+        mean = a * mean;
+    }
+    let state = symmetrize(&(&second - &mean * mean.transpose()));
+    let sigma = state.view((0, 0), (d, d)).into_owned();
+    let train_loss = 0.5 * (problem.hessian() * second.view((0, 0), (d, d))).trace();
+    Transient {
+        steps,
+        mean: problem.stationary_mean() + mean.rows(0, d),
+        sigma,
+        state_covariance: state,
+        train_loss,
+    }
+}

@@ -1,0 +1,131 @@
+//! Independent general solvers of the discrete Lyapunov equation P = A P Aᵀ + Q on the full
+//! augmented system of `ERRATA.md` (no eigenbasis, no structure). Slow and simple on purpose:
+//! they are the ground truth the tests compare the fast engine against.
+
+use nalgebra::DMatrix;
+
+use crate::linalg::symmetrize;
+use crate::model::{Optimizer, Problem};
+
+/// The augmented system z_{t+1} = A z_t + B η_t of an optimizer (`ERRATA.md`, first table), with
+/// the preconditioner Λ given explicitly for `precond`, `dnm` and `ngd`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AugmentedSystem {
+    /// A (sD×sD).
+    pub transition: DMatrix<f64>,
+    /// B (sD×D).
+    pub input: DMatrix<f64>,
+}
+
+impl AugmentedSystem {
+    /// Builds A and B for `problem`'s optimizer; `preconditioner` is required for the
+    /// preconditioned family (for DNM it defaults to λK⁻¹).
+    pub fn new(problem: &Problem, preconditioner: Option<&DMatrix<f64>>) -> Option<Self> {
+        let k = problem.hessian();
+        let d = k.nrows();
+        let eye = DMatrix::<f64>::identity(d, d);
+        let blocks = |a11: DMatrix<f64>, a12: DMatrix<f64>, a21: DMatrix<f64>, a22: DMatrix<f64>, b1: DMatrix<f64>, b2: DMatrix<f64>| {
+            let mut a = DMatrix::zeros(2 * d, 2 * d);
+            a.view_mut((0, 0), (d, d)).copy_from(&a11);
+            a.view_mut((0, d), (d, d)).copy_from(&a12);
+            a.view_mut((d, 0), (d, d)).copy_from(&a21);
+            a.view_mut((d, d), (d, d)).copy_from(&a22);
+            let mut b = DMatrix::zeros(2 * d, d);
+            b.view_mut((0, 0), (d, d)).copy_from(&b1);
+            b.view_mut((d, 0), (d, d)).copy_from(&b2);
+            Self { transition: a, input: b }
+        };
+        Some(match problem.optimizer() {
+            Optimizer::Sgd { learning_rate: lr } => Self {
+                transition: &eye - k * *lr,
+                input: &eye * -*lr,
+            },
+            Optimizer::Momentum { learning_rate: lr, momentum: mu } => blocks(
+                &eye - k * *lr,
+                &eye * (-lr * mu),
+                k.clone(),
+                &eye * *mu,
+                &eye * -*lr,
+                eye.clone(),
+            ),
+            Optimizer::QuasiHyperbolic {
+                learning_rate: lr,
+                momentum: mu,
+                nu,
+            } => {
+                let alpha = lr * (1.0 - mu * nu);
+                blocks(
+                    &eye - k * alpha,
+                    &eye * (-lr * nu * mu),
+                    k * (1.0 - mu),
+                    &eye * *mu,
+                    &eye * -alpha,
+                    &eye * (1.0 - mu),
+                )
+            }
+            Optimizer::Nesterov { learning_rate: lr, momentum: mu } => {
+                let damped = &eye - k * *lr;
+                blocks(
+                    damped.clone(),
+                    &damped * (-lr * mu),
+                    k.clone(),
+                    &damped * *mu,
+                    &eye * -*lr,
+                    eye.clone(),
+                )
+            }
+            Optimizer::Preconditioned { momentum: mu, .. }
+            | Optimizer::DampedNewton { momentum: mu, .. }
+            | Optimizer::NaturalGradient { momentum: mu, .. } => {
+                let lambda = match (problem.optimizer(), preconditioner) {
+                    (_, Some(p)) => p.clone(),
+                    (Optimizer::Preconditioned { preconditioner, .. }, None) => preconditioner.clone(),
+                    (Optimizer::DampedNewton { learning_rate, .. }, None) => {
+                        k.clone().try_inverse()? * *learning_rate
+                    }
+                    _ => return None,
+                };
+                blocks(&eye - &lambda * k, &lambda * -*mu, k.clone(), &eye * *mu, -&lambda, eye.clone())
+            }
+        })
+    }
+
+    /// Q = B C Bᵀ.
+    pub fn noise_input(&self, noise_cov: &DMatrix<f64>) -> DMatrix<f64> {
+        symmetrize(&(&self.input * noise_cov * self.input.transpose()))
+    }
+}
+
+/// Solves P = A P Aᵀ + Q by the Kronecker form (I − A⊗A) vec P = vec Q with a dense LU.
+/// O(n⁶): for n ≤ 30 or so. `None` if singular.
+pub fn lyapunov_kronecker(a: &DMatrix<f64>, q: &DMatrix<f64>) -> Option<DMatrix<f64>> {
+    let n = a.nrows();
+    let kron = a.kronecker(a);
+    let system = DMatrix::<f64>::identity(n * n, n * n) - kron;
+    // Column-major vec: vec(A P Aᵀ) = (A ⊗ A) vec P.
+    let rhs = nalgebra::DVector::from_column_slice(q.as_slice());
+    let solution = system.lu().solve(&rhs)?;
+    Some(symmetrize(&DMatrix::from_column_slice(n, n, solution.as_slice())))
+}
+
+/// Solves P = A P Aᵀ + Q by Smith's doubling, P = Σ_k A^k Q (A^k)ᵀ summed 2^j terms at a time,
+/// until the increment is below round-off. Requires ρ(A) < 1; `None` if it does not converge in
+/// `max_doublings` (2^max_doublings terms).
+pub fn lyapunov_smith(a: &DMatrix<f64>, q: &DMatrix<f64>, max_doublings: usize) -> Option<DMatrix<f64>> {
+    let mut p = q.clone();
+    let mut power = a.clone();
+    for _ in 0..max_doublings {
+        let increment = &power * &p * power.transpose();
+        let size = crate::linalg::max_abs(&p);
+        let step = crate::linalg::max_abs(&increment);
+        p += increment;
+        if !size.is_finite() {
+            return None;
+        }
+        if step <= f64::EPSILON * 1e-2 * size {
+            return Some(symmetrize(&p));
+        }
+        power = &power * &power;
+    }
+    None
+}
