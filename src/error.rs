@@ -19,7 +19,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds an error for `field` holding `value`, where `allowed` says what would be accepted.
-    pub fn new(field: impl Into<String>, value: impl Into<String>, allowed: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        allowed: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             value: value.into(),
@@ -73,7 +77,9 @@ impl std::error::Error for FieldErrors {}
 
 /// Short human description of a matrix for an error message: its size and, when small, its entries.
 pub(crate) fn describe_matrix(m: &nalgebra::DMatrix<f64>) -> String {
-    if m.len() <= 9 {
+    if m.is_empty() {
+        "(empty matrix)".to_string()
+    } else if m.len() <= 9 {
         let rows: Vec<String> = (0..m.nrows())
             .map(|i| {
                 (0..m.ncols())

@@ -141,7 +141,8 @@ impl Optimizer {
             }
         }
         if let Optimizer::Preconditioned { preconditioner, .. } = self {
-            if let Err(e) = check_symmetric_definite(preconditioner, "P", dimension, Definiteness::Positive)
+            if let Err(e) =
+                check_symmetric_definite(preconditioner, "P", dimension, Definiteness::Positive)
             {
                 errors.push(e);
             }
@@ -169,7 +170,11 @@ impl RegressionData {
     pub fn new(inputs: DMatrix<f64>, targets: DVector<f64>) -> Result<Self, FieldError> {
         let (n, d) = inputs.shape();
         if n == 0 || d == 0 {
-            return Err(FieldError::new("X", format!("{n}x{d}"), "at least one row and one column"));
+            return Err(FieldError::new(
+                "X",
+                format!("{n}x{d}"),
+                "at least one row and one column",
+            ));
         }
         if n > MAX_DATASET_SIZE {
             return Err(FieldError::new(
@@ -247,7 +252,11 @@ impl RegressionData {
             ));
         }
         if !(label_variance.is_finite() && label_variance >= 0.0) {
-            return Err(FieldError::new("label_var", label_variance.to_string(), "a finite number ≥ 0"));
+            return Err(FieldError::new(
+                "label_var",
+                label_variance.to_string(),
+                "a finite number ≥ 0",
+            ));
         }
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut inputs = DMatrix::zeros(dataset_size, d);
@@ -264,7 +273,10 @@ impl RegressionData {
             let noise: f64 = StandardNormal.sample(&mut rng);
             targets[i] = y + label_sd * noise;
         }
-        Self::new(inputs, targets).map_err(|e| FieldError { field: "N".into(), ..e })
+        Self::new(inputs, targets).map_err(|e| FieldError {
+            field: "N".into(),
+            ..e
+        })
     }
 
     /// Inputs X (N×D).
@@ -328,7 +340,11 @@ impl Minibatch {
     /// Gradient-noise covariance at a given first and second moment of u = w − ŵ
     /// (`ERRATA.md`): C = f·[(1/N)Σ_i (H_i M H_i + H_i m b_iᵀ + b_i mᵀH_i + b_i b_iᵀ) − K M K],
     /// with H_i = 2x_ix_iᵀ, b_i = 2x_i r_i, M = E[uuᵀ], m = E[u], f = [`Self::covariance_factor`].
-    pub fn noise_covariance(&self, second_moment: &DMatrix<f64>, mean: Option<&DVector<f64>>) -> DMatrix<f64> {
+    pub fn noise_covariance(
+        &self,
+        second_moment: &DMatrix<f64>,
+        mean: Option<&DVector<f64>>,
+    ) -> DMatrix<f64> {
         let x = self.data.inputs();
         let n = x.nrows();
         let k = self.data.hessian();
@@ -400,7 +416,11 @@ impl Problem {
     /// Every problem found, each naming the field, the value and what is allowed: K not symmetric
     /// positive definite, C not symmetric positive semi-definite, wrong sizes, λ ≤ 0, μ ∉ [0, 1),
     /// ν ∉ [0, 1], Λ not SPD, a noise model that the optimizer does not support, S ∉ [1, N].
-    pub fn new(hessian: Option<DMatrix<f64>>, noise: Noise, optimizer: Optimizer) -> Result<Self, FieldErrors> {
+    pub fn new(
+        hessian: Option<DMatrix<f64>>,
+        noise: Noise,
+        optimizer: Optimizer,
+    ) -> Result<Self, FieldErrors> {
         let mut errors = Vec::new();
         let hessian = match (&noise, hessian) {
             (Noise::Minibatch(batch), None) => Some(batch.data.hessian().clone()),
@@ -413,25 +433,34 @@ impl Problem {
                 None
             }
             (_, None) => {
-                errors.push(FieldError::new("K", "(missing)", "a symmetric positive definite matrix"));
+                errors.push(FieldError::new(
+                    "K",
+                    "(missing)",
+                    "a symmetric positive definite matrix",
+                ));
                 None
             }
-            (_, Some(k)) => match check_symmetric_definite(&k, "K", k.nrows(), Definiteness::Positive) {
-                Ok(()) => Some(k),
-                Err(e) => {
-                    errors.push(e);
-                    None
+            (_, Some(k)) => {
+                match check_symmetric_definite(&k, "K", k.nrows(), Definiteness::Positive) {
+                    Ok(()) => Some(k),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
                 }
-            },
+            }
         };
         let dimension = hessian.as_ref().map_or(0, DMatrix::nrows);
 
         match &noise {
             Noise::Gaussian { covariance } => {
                 if hessian.is_some() {
-                    if let Err(e) =
-                        check_symmetric_definite(covariance, "C", dimension, Definiteness::SemiDefinite)
-                    {
+                    if let Err(e) = check_symmetric_definite(
+                        covariance,
+                        "C",
+                        dimension,
+                        Definiteness::SemiDefinite,
+                    ) {
                         errors.push(e);
                     }
                 }
@@ -479,7 +508,10 @@ impl Problem {
                     errors.push(FieldError::new(
                         "noise",
                         "fisher",
-                        format!("gauss or batch with opt={} (fisher is NGD's noise, Eq. 63)", optimizer.name()),
+                        format!(
+                            "gauss or batch with opt={} (fisher is NGD's noise, Eq. 63)",
+                            optimizer.name()
+                        ),
                     ));
                 }
                 if *dataset_size == 0 || *dataset_size > MAX_DATASET_SIZE {
@@ -502,7 +534,11 @@ impl Problem {
             return Err(FieldErrors(errors));
         }
         let Some(hessian) = hessian else {
-            return Err(FieldErrors(vec![FieldError::new("K", "(missing)", "a symmetric positive definite matrix")]));
+            return Err(FieldErrors(vec![FieldError::new(
+                "K",
+                "(missing)",
+                "a symmetric positive definite matrix",
+            )]));
         };
         let hessian_eigen = SymmetricEigen::new(&hessian);
         Ok(Self {
@@ -593,7 +629,11 @@ pub(crate) fn check_symmetric_definite(
         ));
     }
     if m.iter().any(|v| !v.is_finite()) {
-        return Err(FieldError::new(field, describe_matrix(m), format!("finite entries ({what})")));
+        return Err(FieldError::new(
+            field,
+            describe_matrix(m),
+            format!("finite entries ({what})"),
+        ));
     }
     let scale = m.amax();
     let asymmetry = (m - m.transpose()).amax();
@@ -601,7 +641,9 @@ pub(crate) fn check_symmetric_definite(
         return Err(FieldError::new(
             field,
             describe_matrix(m),
-            format!("a {what} matrix (this one is not symmetric: max |m_ij − m_ji| = {asymmetry:e})"),
+            format!(
+                "a {what} matrix (this one is not symmetric: max |m_ij − m_ji| = {asymmetry:e})"
+            ),
         ));
     }
     let symmetric = (m + m.transpose()) * 0.5;

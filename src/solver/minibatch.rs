@@ -18,7 +18,10 @@ use nalgebra::{DMatrix, DVector};
 
 use super::modes::{all_pair_gains, ModeDynamics};
 use super::reference::AugmentedSystem;
-use super::{assemble_state, check, fmt_num, scalar_stability, Divergence, InitialState, Stability, Stationary, Transient};
+use super::{
+    assemble_state, check, fmt_num, scalar_stability, Divergence, InitialState, Stability,
+    Stationary, Transient,
+};
 use crate::linalg::{min_symmetric_eigenvalue, symmetrize, SymmetricEigen};
 use crate::model::{Minibatch, Optimizer, Problem};
 
@@ -40,7 +43,9 @@ impl EigenData {
         let factor = batch.covariance_factor();
         let x = data.inputs() * &eigen.vectors; // x̃_i as rows
         let pairs: Vec<(usize, usize)> = (0..d).flat_map(|a| (a..d).map(move |b| (a, b))).collect();
-        let z = DMatrix::from_fn(n, pairs.len(), |i, p| x[(i, pairs[p].0)] * x[(i, pairs[p].1)]);
+        let z = DMatrix::from_fn(n, pairs.len(), |i, p| {
+            x[(i, pairs[p].0)] * x[(i, pairs[p].1)]
+        });
         let fourth = z.transpose() * &z * (4.0 * factor / n as f64);
         let mut weighted = x.clone();
         for i in 0..n {
@@ -48,7 +53,11 @@ impl EigenData {
             weighted.row_mut(i).scale_mut(r * r);
         }
         let constant = symmetrize(&(x.transpose() * weighted * (4.0 * factor / n as f64)));
-        Self { fourth, constant, pairs }
+        Self {
+            fourth,
+            constant,
+            pairs,
+        }
     }
 }
 
@@ -58,7 +67,12 @@ struct Reduced {
     gain: DMatrix<f64>,
 }
 
-fn reduced_system(dynamics: &ModeDynamics, eigen: &SymmetricEigen, data: &EigenData, factor: f64) -> Option<(Reduced, Vec<Vec<DMatrix<f64>>>)> {
+fn reduced_system(
+    dynamics: &ModeDynamics,
+    eigen: &SymmetricEigen,
+    data: &EigenData,
+    factor: f64,
+) -> Option<(Reduced, Vec<Vec<DMatrix<f64>>>)> {
     let gains = all_pair_gains(dynamics, eigen.values.as_slice())?;
     let gain = gains[0][0].clone();
     let m = data.pairs.len();
@@ -88,16 +102,29 @@ fn unpack(pairs: &[(usize, usize)], values: &DVector<f64>, d: usize) -> DMatrix<
 }
 
 /// Whether the second-moment dynamics at this learning rate is stable (exact test, see module doc).
-fn second_moment_stable(dynamics: &ModeDynamics, eigen: &SymmetricEigen, data: &EigenData, factor: f64) -> bool {
+fn second_moment_stable(
+    dynamics: &ModeDynamics,
+    eigen: &SymmetricEigen,
+    data: &EigenData,
+    factor: f64,
+) -> bool {
     let d = eigen.values.len();
     let Some((reduced, _)) = reduced_system(dynamics, eigen, data, factor) else {
         return false;
     };
-    let identity = DVector::from_iterator(data.pairs.len(), data.pairs.iter().map(|&(a, b)| if a == b { 1.0 } else { 0.0 }));
+    let identity = DVector::from_iterator(
+        data.pairs.len(),
+        data.pairs
+            .iter()
+            .map(|&(a, b)| if a == b { 1.0 } else { 0.0 }),
+    );
     // Y = Σ_n F^n(G ∘ I)-like series; G ∘ I is positive definite (G_aa > 0 when stable).
     let rhs = DVector::from_iterator(
         data.pairs.len(),
-        data.pairs.iter().zip(identity.iter()).map(|(&(a, b), v)| reduced.gain[(a, b)] * v),
+        data.pairs
+            .iter()
+            .zip(identity.iter())
+            .map(|(&(a, b), v)| reduced.gain[(a, b)] * v),
     );
     match reduced.system.lu().solve(&rhs) {
         Some(y) => {
@@ -199,14 +226,18 @@ pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Station
         }
     };
     if !second_moment_stable(&dynamics, eigen, &data, factor) {
-        return Err(diverges("the multiplicative minibatch noise makes the second moment grow without bound"));
+        return Err(diverges(
+            "the multiplicative minibatch noise makes the second moment grow without bound",
+        ));
     }
     let Some((reduced, gains)) = reduced_system(&dynamics, eigen, &data, factor) else {
         return Err(diverges("the generalized Lyapunov equation is singular"));
     };
     let rhs = DVector::from_iterator(
         data.pairs.len(),
-        data.pairs.iter().map(|&(a, b)| reduced.gain[(a, b)] * data.constant[(a, b)]),
+        data.pairs
+            .iter()
+            .map(|&(a, b)| reduced.gain[(a, b)] * data.constant[(a, b)]),
     );
     let Some(solution) = reduced.system.lu().solve(&rhs) else {
         return Err(diverges("the generalized Lyapunov equation is singular"));
@@ -233,7 +264,12 @@ pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Station
 }
 
 /// C̃(Σ̃) = C̃₀ + f[(4/N)Σ_i (x̃_iᵀΣ̃x̃_i) x̃_ix̃_iᵀ − K̃Σ̃K̃], via the precomputed fourth moments.
-fn noise_in_eigenbasis(data: &EigenData, sigma_tilde: &DMatrix<f64>, k: &DVector<f64>, factor: f64) -> DMatrix<f64> {
+fn noise_in_eigenbasis(
+    data: &EigenData,
+    sigma_tilde: &DMatrix<f64>,
+    k: &DVector<f64>,
+    factor: f64,
+) -> DMatrix<f64> {
     let d = sigma_tilde.nrows();
     let packed = DVector::from_iterator(
         data.pairs.len(),
@@ -254,7 +290,12 @@ fn noise_in_eigenbasis(data: &EigenData, sigma_tilde: &DMatrix<f64>, k: &DVector
 /// Finite-time second moments under minibatch noise, by iterating the exact moment recursion
 /// M_{t+1} = A M_t Aᵀ + B C(M_t,ww, m_t) Bᵀ, m_{t+1} = A m_t on the augmented system. O(t·(sD)³):
 /// meant for the small D of regression figures.
-pub(super) fn transient(problem: &Problem, batch: &Minibatch, steps: u64, initial: &InitialState) -> Transient {
+pub(super) fn transient(
+    problem: &Problem,
+    batch: &Minibatch,
+    steps: u64,
+    initial: &InitialState,
+) -> Transient {
     let d = problem.dimension();
     let s = problem.optimizer().state_blocks();
     let Some(system) = AugmentedSystem::new(problem, None) else {

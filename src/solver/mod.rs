@@ -142,13 +142,16 @@ pub fn stationary(problem: &Problem) -> Result<Stationary, Divergence> {
             out.stability.effective_curvature = *learning_rate;
             Ok(out)
         }
-        (Optimizer::NaturalGradient { learning_rate, .. }, noise) => natural_gradient(problem, *learning_rate, mu, noise),
+        (Optimizer::NaturalGradient { learning_rate, .. }, noise) => {
+            natural_gradient(problem, *learning_rate, mu, noise)
+        }
         (optimizer, Noise::Gaussian { covariance }) => {
             let dynamics = ModeDynamics::of(optimizer).ok_or_else(|| unsupported(problem))?;
             let eigen = problem.hessian_eigen();
             let stability = scalar_stability(optimizer, &dynamics, eigen);
             check(&stability)?;
-            let (sigma, state) = scalar_stationary(&dynamics, eigen, covariance).ok_or_else(|| marginal(&stability))?;
+            let (sigma, state) = scalar_stationary(&dynamics, eigen, covariance)
+                .ok_or_else(|| marginal(&stability))?;
             let train_loss = 0.5 * (problem.hessian() * &sigma).trace();
             Ok(Stationary {
                 mean: problem.stationary_mean(),
@@ -238,7 +241,11 @@ pub(crate) fn fmt_num(x: f64) -> String {
 /// radius of A. Necessary and sufficient (Jury's criterion on each 2×2 block):
 /// SGD λk* < 2; SGDM λk* < 2(1+μ); QHM λk* < 2(1+μ)/(1+μ−2μν) (`ERRATA.md`);
 /// Nesterov λk* < 2(1+μ)/(1+2μ) (our derivation: det a = μ(1−λk), tr a = (1+μ)(1−λk)).
-pub fn scalar_stability(optimizer: &Optimizer, dynamics: &ModeDynamics, eigen: &SymmetricEigen) -> Stability {
+pub fn scalar_stability(
+    optimizer: &Optimizer,
+    dynamics: &ModeDynamics,
+    eigen: &SymmetricEigen,
+) -> Stability {
     let k_max = eigen.values.max();
     let k_min = eigen.values.min();
     let lr = optimizer.learning_rate().unwrap_or(1.0);
@@ -249,7 +256,10 @@ pub fn scalar_stability(optimizer: &Optimizer, dynamics: &ModeDynamics, eigen: &
             2.0 * (1.0 + mu) / (1.0 + mu - 2.0 * mu * nu),
             "λk* < 2(1+μ)/(1+μ−2μν)".to_string(),
         ),
-        Optimizer::Nesterov { .. } => (2.0 * (1.0 + mu) / (1.0 + 2.0 * mu), "λk* < 2(1+μ)/(1+2μ)".to_string()),
+        Optimizer::Nesterov { .. } => (
+            2.0 * (1.0 + mu) / (1.0 + 2.0 * mu),
+            "λk* < 2(1+μ)/(1+2μ)".to_string(),
+        ),
         _ => (2.0 * (1.0 + mu), "λk* < 2(1+μ)".to_string()),
     };
     // The spectral radius of a(k) is not monotone in k: check both ends and every eigenvalue.
@@ -325,8 +335,8 @@ pub fn preconditioned(
     };
     check(&stability)?;
     let c_reduced = &reduced.root * noise_cov * &reduced.root;
-    let (_, state_reduced) =
-        scalar_stationary(&dynamics, &reduced.eigen, &c_reduced).ok_or_else(|| marginal(&stability))?;
+    let (_, state_reduced) = scalar_stationary(&dynamics, &reduced.eigen, &c_reduced)
+        .ok_or_else(|| marginal(&stability))?;
     let state = reduced.expand_state(&state_reduced);
     let d = hessian.nrows();
     let sigma = state.view((0, 0), (d, d)).into_owned();
@@ -392,7 +402,12 @@ impl Reduced {
 /// Fisher noise C = (N−S)/(NS)·KΣK (Eq. 63): Σ = λ[(1+μ)s + 1 − μ]/(2(1−μ²)) K⁻¹, s = (N−S)/(NS).
 /// The preconditioned engine then solves with that Λ; its Σ must reproduce the closed form
 /// (self-consistency), which is checked to 1e-9 relative.
-fn natural_gradient(problem: &Problem, lr: f64, mu: f64, noise: &Noise) -> Result<Stationary, Divergence> {
+fn natural_gradient(
+    problem: &Problem,
+    lr: f64,
+    mu: f64,
+    noise: &Noise,
+) -> Result<Stationary, Divergence> {
     let hessian = problem.hessian();
     let eigen = problem.hessian_eigen();
     let (sigma_closed, noise_cov) = match noise {
@@ -401,8 +416,12 @@ fn natural_gradient(problem: &Problem, lr: f64, mu: f64, noise: &Noise) -> Resul
             let beta = 2.0 * lr / (1.0 - mu);
             let k_inv_root = eigen.map(|k| 1.0 / k.sqrt());
             let m = symmetrize(&(&k_inv_root * covariance * &k_inv_root));
-            let inner = SymmetricEigen::new(&m).map(|v| (alpha * alpha + beta * v.max(0.0)).sqrt() + alpha);
-            (symmetrize(&(&k_inv_root * inner * &k_inv_root * 0.5)), covariance.clone())
+            let inner =
+                SymmetricEigen::new(&m).map(|v| (alpha * alpha + beta * v.max(0.0)).sqrt() + alpha);
+            (
+                symmetrize(&(&k_inv_root * inner * &k_inv_root * 0.5)),
+                covariance.clone(),
+            )
         }
         Noise::Fisher {
             dataset_size,
@@ -445,7 +464,11 @@ fn natural_gradient(problem: &Problem, lr: f64, mu: f64, noise: &Noise) -> Resul
 ///
 /// # Errors
 /// [`Divergence`] only for NGD, whose preconditioner is defined by its stationary state.
-pub fn transient(problem: &Problem, steps: u64, initial: &InitialState) -> Result<Transient, Divergence> {
+pub fn transient(
+    problem: &Problem,
+    steps: u64,
+    initial: &InitialState,
+) -> Result<Transient, Divergence> {
     let d = problem.dimension();
     let mu = problem.optimizer().momentum();
     match (problem.optimizer(), problem.noise()) {
@@ -453,19 +476,33 @@ pub fn transient(problem: &Problem, steps: u64, initial: &InitialState) -> Resul
         (optimizer, Noise::Gaussian { covariance }) if ModeDynamics::of(optimizer).is_some() => {
             let dynamics = ModeDynamics::of(optimizer).ok_or_else(|| unsupported(problem))?;
             let eigen = problem.hessian_eigen();
-            Ok(scalar_transient(&dynamics, eigen, problem.hessian(), covariance, steps, initial))
+            Ok(scalar_transient(
+                &dynamics,
+                eigen,
+                problem.hessian(),
+                covariance,
+                steps,
+                initial,
+            ))
         }
         (optimizer, noise) => {
             let (lambda, noise_cov) = match (optimizer, noise) {
-                (Optimizer::Preconditioned { preconditioner, .. }, Noise::Gaussian { covariance }) => {
-                    (preconditioner.clone(), covariance.clone())
-                }
+                (
+                    Optimizer::Preconditioned { preconditioner, .. },
+                    Noise::Gaussian { covariance },
+                ) => (preconditioner.clone(), covariance.clone()),
                 (Optimizer::DampedNewton { learning_rate, .. }, Noise::Gaussian { covariance }) => {
-                    (problem.hessian_eigen().map(|k| learning_rate / k), covariance.clone())
+                    (
+                        problem.hessian_eigen().map(|k| learning_rate / k),
+                        covariance.clone(),
+                    )
                 }
                 _ => {
                     let stationary = stationary(problem)?;
-                    let lambda = stationary.preconditioner.clone().ok_or_else(|| unsupported(problem))?;
+                    let lambda = stationary
+                        .preconditioner
+                        .clone()
+                        .ok_or_else(|| unsupported(problem))?;
                     (lambda, stationary.noise_covariance)
                 }
             };
@@ -473,7 +510,10 @@ pub fn transient(problem: &Problem, steps: u64, initial: &InitialState) -> Resul
             let c_reduced = &reduced.root * noise_cov * &reduced.root;
             let reduced_initial = InitialState {
                 offset: initial.offset.as_ref().map(|w| &reduced.inverse_root * w),
-                state_covariance: initial.state_covariance.as_ref().map(|p| reduced.reduce_state(p)),
+                state_covariance: initial
+                    .state_covariance
+                    .as_ref()
+                    .map(|p| reduced.reduce_state(p)),
             };
             let t = scalar_transient(
                 &ModeDynamics::momentum(1.0, mu),
@@ -486,7 +526,8 @@ pub fn transient(problem: &Problem, steps: u64, initial: &InitialState) -> Resul
             let state = reduced.expand_state(&t.state_covariance);
             let sigma = state.view((0, 0), (d, d)).into_owned();
             let mean = &reduced.root * &t.mean;
-            let train_loss = 0.5 * ((problem.hessian() * &sigma).trace() + mean.dot(&(problem.hessian() * &mean)));
+            let train_loss = 0.5
+                * ((problem.hessian() * &sigma).trace() + mean.dot(&(problem.hessian() * &mean)));
             Ok(Transient {
                 steps,
                 mean,
@@ -517,7 +558,9 @@ pub(crate) fn scalar_transient(
         .map(|r| {
             (0..s)
                 .map(|c| match &initial.state_covariance {
-                    Some(p) if p.nrows() == s * d => eigen.to_eigenbasis(&p.view((r * d, c * d), (d, d)).into_owned()),
+                    Some(p) if p.nrows() == s * d => {
+                        eigen.to_eigenbasis(&p.view((r * d, c * d), (d, d)).into_owned())
+                    }
                     _ => DMatrix::zeros(d, d),
                 })
                 .collect()
@@ -532,7 +575,13 @@ pub(crate) fn scalar_transient(
                     start[r][c] = start_tilde[r][c][(i, j)];
                 }
             }
-            let x = dynamics.pair_transient(eigen.values[i], eigen.values[j], steps, &start, c_tilde[(i, j)]);
+            let x = dynamics.pair_transient(
+                eigen.values[i],
+                eigen.values[j],
+                steps,
+                &start,
+                c_tilde[(i, j)],
+            );
             for r in 0..s {
                 for c in 0..s {
                     out_tilde[r][c][(i, j)] = x[r][c];
@@ -571,7 +620,10 @@ pub(crate) fn scalar_transient(
             base = mul2(&base, &base, s);
             power >>= 1;
         }
-        z = [acc[0][0] * z[0] + acc[0][1] * z[1], acc[1][0] * z[0] + acc[1][1] * z[1]];
+        z = [
+            acc[0][0] * z[0] + acc[0][1] * z[1],
+            acc[1][0] * z[0] + acc[1][1] * z[1],
+        ];
         mean_tilde[i] = z[0];
     }
     let mean = &eigen.vectors * mean_tilde;

@@ -78,7 +78,11 @@ impl ModeDynamics {
     }
 
     fn from_kind(kind: ModeKind) -> Self {
-        let size = if matches!(kind, ModeKind::Sgd { .. }) { 1 } else { 2 };
+        let size = if matches!(kind, ModeKind::Sgd { .. }) {
+            1
+        } else {
+            2
+        };
         Self { size, kind }
     }
 
@@ -94,7 +98,10 @@ impl ModeDynamics {
                 [[alpha * k, lr * nu * mu], [-(1.0 - mu) * k, 1.0 - mu]]
             }
             // A = [[1−λk, −λμ(1−λk)], [k, μ(1−λk)]]
-            ModeKind::Nesterov { lr, mu } => [[lr * k, lr * mu * (1.0 - lr * k)], [-k, 1.0 - mu + mu * lr * k]],
+            ModeKind::Nesterov { lr, mu } => [
+                [lr * k, lr * mu * (1.0 - lr * k)],
+                [-k, 1.0 - mu + mu * lr * k],
+            ],
         }
     }
 
@@ -130,7 +137,9 @@ impl ModeDynamics {
         let disc = trace * trace - 4.0 * det;
         if disc >= 0.0 {
             let root = disc.sqrt();
-            ((trace + root) * 0.5).abs().max(((trace - root) * 0.5).abs())
+            ((trace + root) * 0.5)
+                .abs()
+                .max(((trace - root) * 0.5).abs())
         } else {
             det.abs().sqrt()
         }
@@ -159,7 +168,8 @@ impl ModeDynamics {
                         let col = p * s + q;
                         let id_rp = if r == p { 1.0 } else { 0.0 };
                         let id_cq = if c == q { 1.0 } else { 0.0 };
-                        system[row][col] = n_i[r][p] * id_cq + id_rp * n_j[c][q] - n_i[r][p] * n_j[c][q];
+                        system[row][col] =
+                            n_i[r][p] * id_cq + id_rp * n_j[c][q] - n_i[r][p] * n_j[c][q];
                     }
                 }
             }
@@ -177,7 +187,11 @@ impl ModeDynamics {
 
 /// Gaussian elimination with partial pivoting on an m×m system (m ≤ 4). `None` if singular.
 fn solve_small(a: &mut [[f64; 4]; 4], b: &mut [f64; 4], m: usize) -> Option<[f64; 4]> {
-    let scale = a.iter().take(m).flat_map(|r| r.iter().take(m)).fold(0.0_f64, |s, v| s.max(v.abs()));
+    let scale = a
+        .iter()
+        .take(m)
+        .flat_map(|r| r.iter().take(m))
+        .fold(0.0_f64, |s, v| s.max(v.abs()));
     if scale == 0.0 || !scale.is_finite() {
         return None;
     }
@@ -211,7 +225,10 @@ fn solve_small(a: &mut [[f64; 4]; 4], b: &mut [f64; 4], m: usize) -> Option<[f64
 
 /// Per-pair gains of every block entry, as s×s matrices of D×D arrays: `gains[r][c][(i, j)]` is
 /// X_ij[r][c]. `None` if some pair system is singular.
-pub fn all_pair_gains(dynamics: &ModeDynamics, eigenvalues: &[f64]) -> Option<Vec<Vec<DMatrix<f64>>>> {
+pub fn all_pair_gains(
+    dynamics: &ModeDynamics,
+    eigenvalues: &[f64],
+) -> Option<Vec<Vec<DMatrix<f64>>>> {
     let d = eigenvalues.len();
     let s = dynamics.size;
     let mut gains = vec![vec![DMatrix::zeros(d, d); s]; s];
@@ -259,7 +276,14 @@ impl ModeDynamics {
     /// After `steps` steps from X_ij(0) = `start`: X(t) = a_i^t X(0) (a_j^t)ᵀ + c Σ_{s<t} a_i^s b bᵀ (a_j^s)ᵀ,
     /// with `c` the pair's noise covariance c̃_ij. Exact for any stability (binary doubling of the
     /// Kronecker map; no stationary solution assumed).
-    pub fn pair_transient(&self, k_i: f64, k_j: f64, steps: u64, start: &Block, noise: f64) -> Block {
+    pub fn pair_transient(
+        &self,
+        k_i: f64,
+        k_j: f64,
+        steps: u64,
+        start: &Block,
+        noise: f64,
+    ) -> Block {
         let s = self.size;
         let m = s * s;
         let a_i = self.transition(k_i);
@@ -339,7 +363,10 @@ mod tests {
         let late = dynamics.pair_transient(1.3, 0.4, 100_000, &zero, 1.0);
         for r in 0..2 {
             for c in 0..2 {
-                assert!((late[r][c] - stationary[r][c]).abs() <= 1e-12 * stationary[r][c].abs().max(1.0));
+                assert!(
+                    (late[r][c] - stationary[r][c]).abs()
+                        <= 1e-12 * stationary[r][c].abs().max(1.0)
+                );
             }
         }
     }
@@ -361,7 +388,10 @@ mod tests {
             let doubled = dynamics.pair_transient(ki, kj, steps, &start, 0.7);
             for r in 0..2 {
                 for c in 0..2 {
-                    assert!((doubled[r][c] - x[r][c]).abs() <= 1e-12 * (1.0 + x[r][c].abs()), "step {steps}");
+                    assert!(
+                        (doubled[r][c] - x[r][c]).abs() <= 1e-12 * (1.0 + x[r][c].abs()),
+                        "step {steps}"
+                    );
                 }
             }
             let mut next = [[0.0; 2]; 2];

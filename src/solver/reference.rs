@@ -24,7 +24,12 @@ impl AugmentedSystem {
         let k = problem.hessian();
         let d = k.nrows();
         let eye = DMatrix::<f64>::identity(d, d);
-        let blocks = |a11: DMatrix<f64>, a12: DMatrix<f64>, a21: DMatrix<f64>, a22: DMatrix<f64>, b1: DMatrix<f64>, b2: DMatrix<f64>| {
+        let blocks = |a11: DMatrix<f64>,
+                      a12: DMatrix<f64>,
+                      a21: DMatrix<f64>,
+                      a22: DMatrix<f64>,
+                      b1: DMatrix<f64>,
+                      b2: DMatrix<f64>| {
             let mut a = DMatrix::zeros(2 * d, 2 * d);
             a.view_mut((0, 0), (d, d)).copy_from(&a11);
             a.view_mut((0, d), (d, d)).copy_from(&a12);
@@ -33,14 +38,20 @@ impl AugmentedSystem {
             let mut b = DMatrix::zeros(2 * d, d);
             b.view_mut((0, 0), (d, d)).copy_from(&b1);
             b.view_mut((d, 0), (d, d)).copy_from(&b2);
-            Self { transition: a, input: b }
+            Self {
+                transition: a,
+                input: b,
+            }
         };
         Some(match problem.optimizer() {
             Optimizer::Sgd { learning_rate: lr } => Self {
                 transition: &eye - k * *lr,
                 input: &eye * -*lr,
             },
-            Optimizer::Momentum { learning_rate: lr, momentum: mu } => blocks(
+            Optimizer::Momentum {
+                learning_rate: lr,
+                momentum: mu,
+            } => blocks(
                 &eye - k * *lr,
                 &eye * (-lr * mu),
                 k.clone(),
@@ -63,7 +74,10 @@ impl AugmentedSystem {
                     &eye * (1.0 - mu),
                 )
             }
-            Optimizer::Nesterov { learning_rate: lr, momentum: mu } => {
+            Optimizer::Nesterov {
+                learning_rate: lr,
+                momentum: mu,
+            } => {
                 let damped = &eye - k * *lr;
                 blocks(
                     damped.clone(),
@@ -79,13 +93,22 @@ impl AugmentedSystem {
             | Optimizer::NaturalGradient { momentum: mu, .. } => {
                 let lambda = match (problem.optimizer(), preconditioner) {
                     (_, Some(p)) => p.clone(),
-                    (Optimizer::Preconditioned { preconditioner, .. }, None) => preconditioner.clone(),
+                    (Optimizer::Preconditioned { preconditioner, .. }, None) => {
+                        preconditioner.clone()
+                    }
                     (Optimizer::DampedNewton { learning_rate, .. }, None) => {
                         k.clone().try_inverse()? * *learning_rate
                     }
                     _ => return None,
                 };
-                blocks(&eye - &lambda * k, &lambda * -*mu, k.clone(), &eye * *mu, -&lambda, eye.clone())
+                blocks(
+                    &eye - &lambda * k,
+                    &lambda * -*mu,
+                    k.clone(),
+                    &eye * *mu,
+                    -&lambda,
+                    eye.clone(),
+                )
             }
         })
     }
@@ -105,13 +128,21 @@ pub fn lyapunov_kronecker(a: &DMatrix<f64>, q: &DMatrix<f64>) -> Option<DMatrix<
     // Column-major vec: vec(A P Aᵀ) = (A ⊗ A) vec P.
     let rhs = nalgebra::DVector::from_column_slice(q.as_slice());
     let solution = system.lu().solve(&rhs)?;
-    Some(symmetrize(&DMatrix::from_column_slice(n, n, solution.as_slice())))
+    Some(symmetrize(&DMatrix::from_column_slice(
+        n,
+        n,
+        solution.as_slice(),
+    )))
 }
 
 /// Solves P = A P Aᵀ + Q by Smith's doubling, P = Σ_k A^k Q (A^k)ᵀ summed 2^j terms at a time,
 /// until the increment is below round-off. Requires ρ(A) < 1; `None` if it does not converge in
 /// `max_doublings` (2^max_doublings terms).
-pub fn lyapunov_smith(a: &DMatrix<f64>, q: &DMatrix<f64>, max_doublings: usize) -> Option<DMatrix<f64>> {
+pub fn lyapunov_smith(
+    a: &DMatrix<f64>,
+    q: &DMatrix<f64>,
+    max_doublings: usize,
+) -> Option<DMatrix<f64>> {
     let mut p = q.clone();
     let mut power = a.clone();
     for _ in 0..max_doublings {
