@@ -541,6 +541,16 @@ impl Problem {
             )]));
         };
         let hessian_eigen = SymmetricEigen::new(&hessian);
+        let smallest = hessian_eigen.values.min();
+        if !(smallest > 0.0) {
+            return Err(FieldErrors(vec![FieldError::new(
+                "K",
+                describe_matrix(&hessian),
+                format!(
+                    "a symmetric positive definite matrix (this one is numerically singular: smallest eigenvalue {smallest:e})"
+                ),
+            )]));
+        }
         Ok(Self {
             hessian,
             noise,
@@ -646,14 +656,22 @@ pub(crate) fn check_symmetric_definite(
             ),
         ));
     }
+    // Definiteness by Cholesky (O(n³/3), cheap next to an eigen-decomposition): C ⪰ 0 within
+    // round-off iff C + δI factors, with δ = 1e-12·max|c_ij|·n; the eigenvalues are computed only
+    // to word the error.
     let symmetric = (m + m.transpose()) * 0.5;
-    let eigenvalues = symmetric.symmetric_eigenvalues();
-    let min = eigenvalues.min();
-    let ok = match definiteness {
-        Definiteness::Positive => min > 0.0 && min > 1e-14 * scale * m.nrows() as f64,
-        Definiteness::SemiDefinite => min >= -1e-12 * scale * m.nrows() as f64,
+    let n = m.nrows() as f64;
+    let factors = match definiteness {
+        Definiteness::Positive => symmetric.clone().cholesky().is_some(),
+        Definiteness::SemiDefinite => {
+            let shift = 1e-12 * scale * n + f64::MIN_POSITIVE;
+            (&symmetric + DMatrix::identity(m.nrows(), m.ncols()) * shift)
+                .cholesky()
+                .is_some()
+        }
     };
-    if !ok {
+    if !factors {
+        let min = symmetric.symmetric_eigenvalues().min();
         return Err(FieldError::new(
             field,
             describe_matrix(m),

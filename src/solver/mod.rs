@@ -298,9 +298,15 @@ pub(crate) fn assemble_state(
 ) -> (DMatrix<f64>, DMatrix<f64>) {
     let d = c_tilde.nrows();
     let mut state = DMatrix::zeros(size * d, size * d);
+    // P is symmetric: compute the blocks on and above the diagonal, mirror the rest.
     for r in 0..size {
-        for c in 0..size {
+        for c in r..size {
             let block = eigen.from_eigenbasis(&c_tilde.component_mul(&gains[r][c]));
+            if r != c {
+                state
+                    .view_mut((c * d, r * d), (d, d))
+                    .copy_from(&block.transpose());
+            }
             state.view_mut((r * d, c * d), (d, d)).copy_from(&block);
         }
     }
