@@ -237,6 +237,13 @@ impl RegressionData {
                 format!("an integer in [1, {MAX_DATASET_SIZE}]"),
             ));
         }
+        if d > MAX_MINIBATCH_DIMENSION {
+            return Err(FieldError::new(
+                "x_var",
+                format!("{d} values"),
+                format!("at most {MAX_MINIBATCH_DIMENSION} values (D ≤ {MAX_MINIBATCH_DIMENSION} for the exact minibatch theory)"),
+            ));
+        }
         if d == 0 || input_variances.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
             return Err(FieldError::new(
                 "x_var",
@@ -542,7 +549,7 @@ impl Problem {
         };
         let hessian_eigen = SymmetricEigen::new(&hessian);
         let smallest = hessian_eigen.values.min();
-        if !(smallest > 0.0) {
+        if smallest.is_nan() || smallest <= 0.0 {
             return Err(FieldErrors(vec![FieldError::new(
                 "K",
                 describe_matrix(&hessian),

@@ -43,10 +43,18 @@ impl EigenData {
         let factor = batch.covariance_factor();
         let x = data.inputs() * &eigen.vectors; // x̃_i as rows
         let pairs: Vec<(usize, usize)> = (0..d).flat_map(|a| (a..d).map(move |b| (a, b))).collect();
-        let z = DMatrix::from_fn(n, pairs.len(), |i, p| {
-            x[(i, pairs[p].0)] * x[(i, pairs[p].1)]
-        });
-        let fourth = z.transpose() * &z * (4.0 * factor / n as f64);
+        // T = (4f/N) ZᵀZ with Z_{i,(a,b)} = x̃_ia x̃_ib, accumulated over blocks of samples so that
+        // memory stays O(block · D²) whatever N.
+        const BLOCK: usize = 4096;
+        let mut fourth = DMatrix::<f64>::zeros(pairs.len(), pairs.len());
+        for start in (0..n).step_by(BLOCK) {
+            let rows = BLOCK.min(n - start);
+            let z = DMatrix::from_fn(rows, pairs.len(), |i, p| {
+                x[(start + i, pairs[p].0)] * x[(start + i, pairs[p].1)]
+            });
+            fourth += z.transpose() * &z;
+        }
+        fourth *= 4.0 * factor / n as f64;
         let mut weighted = x.clone();
         for i in 0..n {
             let r = data.residuals()[i];

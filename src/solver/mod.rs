@@ -191,18 +191,25 @@ pub(crate) fn check(stability: &Stability) -> Result<(), Divergence> {
     if x.is_finite() && threshold.is_finite() && x < threshold * (1.0 - EDGE_TOLERANCE) {
         return Ok(());
     }
+    let bound = if condition_rhs(&stability.condition) == fmt_num(threshold) {
+        fmt_num(threshold)
+    } else {
+        format!(
+            "{} = {}",
+            condition_rhs(&stability.condition),
+            fmt_num(threshold)
+        )
+    };
     let edge = if (x - threshold).abs() <= EDGE_TOLERANCE * threshold {
-        "exactly on the stability edge (a marginal oscillation, not a stationary state)".to_string()
+        "exactly on the stability edge: a marginal oscillation, not a stationary state".to_string()
     } else {
         format!("{:.4}× the threshold", x / threshold)
     };
     Err(Divergence {
         reason: format!(
-            "diverges: {} = {} is not below {} = {} ({edge}); spectral radius of the dynamics {} ≥ 1",
+            "diverges: {} = {} is not below {bound} ({edge}); spectral radius of the dynamics {} ≥ 1",
             condition_lhs(&stability.condition),
             fmt_num(x),
-            condition_rhs(&stability.condition),
-            fmt_num(threshold),
             fmt_num(stability.spectral_radius),
         ),
         stability: stability.clone(),
@@ -444,7 +451,7 @@ fn natural_gradient(
     };
     let fisher = symmetrize(&(hessian * &sigma_closed * hessian));
     let lambda = SymmetricEigen::new(&fisher).map(|v| lr / v);
-    let mut out = preconditioned(hessian, &noise_cov, &lambda, mu).map_err(|mut d| {
+    let out = preconditioned(hessian, &noise_cov, &lambda, mu).map_err(|mut d| {
         d.reason = format!(
             "{}; for NGD this happens when the noise vanishes in some direction (C singular, or S = N with Fisher noise): the fluctuation sits on the edge ΛK = 2(1+μ)I, a period-2 oscillation (ERRATA.md)",
             d.reason
@@ -461,7 +468,8 @@ fn natural_gradient(
             stability: out.stability,
         });
     }
-    out.sigma = sigma_closed;
+    // The engine's Σ equals the closed form to 1e-9 (checked above); keep the engine's so that Σ,
+    // the state covariance and the training loss come from one computation.
     Ok(out)
 }
 

@@ -1,0 +1,243 @@
+//! A tiny JSON writer (no serde): a value tree ([`Json`]) written compactly by its `Display`.
+//!
+//! Numbers are written in their shortest round-trip form ([`format_number`]), so a reader gets back
+//! exactly the `f64` that was computed; non-finite numbers, which JSON cannot represent, become
+//! `null`. Matrices are arrays of rows.
+
+use std::fmt::{self, Write as _};
+
+use nalgebra::{DMatrix, DVector};
+
+/// Magnitudes at or above this are written in exponent form (`1e16`), not as long digit strings.
+const EXPONENT_ABOVE: f64 = 1e16;
+/// Non-zero magnitudes below this are written in exponent form (`1e-7`), not as `0.0000001`.
+const EXPONENT_BELOW: f64 = 1e-5;
+
+/// The shortest text that parses back to exactly `x`: Rust's `{}` (shortest round-trip digits) for
+/// ordinary magnitudes, `{:e}` (also shortest round-trip) below 1e-5 and from 1e16 on, so that
+/// neither 1e300 nor 1e-300 turns into hundreds of digits. Both forms are valid JSON numbers and
+/// valid configuration numbers. Non-finite values give `NaN`, `inf` or `-inf` (never valid JSON:
+/// [`Json`] writes them as `null`).
+///
+/// # Example
+/// ```
+/// use sgd_playground::json::format_number;
+/// assert_eq!(format_number(0.1), "0.1");
+/// assert_eq!(format_number(3.0), "3");
+/// assert_eq!(format_number(1.5e-7), "1.5e-7");
+/// assert_eq!(format_number(2e300), "2e300");
+/// ```
+pub fn format_number(x: f64) -> String {
+    let magnitude = x.abs();
+    if x == 0.0 || !x.is_finite() || (EXPONENT_BELOW..EXPONENT_ABOVE).contains(&magnitude) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number; written as `null` when not finite.
+    Number(f64),
+    /// A string, escaped when written.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object; members are written in this order (keys are not deduplicated).
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// An object from `(key, value)` members, in order.
+    pub fn object<K: Into<String>>(members: impl IntoIterator<Item = (K, Json)>) -> Self {
+        Json::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| (key.into(), value))
+                .collect(),
+        )
+    }
+
+    /// An array of numbers.
+    pub fn numbers(values: &[f64]) -> Self {
+        Json::Array(values.iter().map(|&v| Json::Number(v)).collect())
+    }
+
+    /// A vector as an array of numbers.
+    pub fn vector(vector: &DVector<f64>) -> Self {
+        Self::numbers(vector.as_slice())
+    }
+
+    /// A matrix as an array of rows, each an array of numbers.
+    pub fn matrix(matrix: &DMatrix<f64>) -> Self {
+        Json::Array(
+            matrix
+                .row_iter()
+                .map(|row| Json::Array(row.iter().map(|&v| Json::Number(v)).collect()))
+                .collect(),
+        )
+    }
+
+    /// `Some(matrix)` as [`Json::matrix`], `None` as `null`.
+    pub fn optional_matrix(matrix: Option<&DMatrix<f64>>) -> Self {
+        matrix.map_or(Json::Null, Self::matrix)
+    }
+}
+
+impl From<f64> for Json {
+    fn from(value: f64) -> Self {
+        Json::Number(value)
+    }
+}
+
+impl From<bool> for Json {
+    fn from(value: bool) -> Self {
+        Json::Bool(value)
+    }
+}
+
+impl From<&str> for Json {
+    fn from(value: &str) -> Self {
+        Json::String(value.to_string())
+    }
+}
+
+impl From<String> for Json {
+    fn from(value: String) -> Self {
+        Json::String(value)
+    }
+}
+
+impl fmt::Display for Json {
+    /// Compact JSON text (no spaces, no trailing newline).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Json::Null => f.write_str("null"),
+            Json::Bool(value) => f.write_str(if *value { "true" } else { "false" }),
+            Json::Number(value) if value.is_finite() => f.write_str(&format_number(*value)),
+            Json::Number(_) => f.write_str("null"),
+            Json::String(text) => write_string(f, text),
+            Json::Array(items) => {
+                f.write_char('[')?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_char(']')
+            }
+            Json::Object(members) => {
+                f.write_char('{')?;
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write_string(f, key)?;
+                    f.write_char(':')?;
+                    write!(f, "{value}")?;
+                }
+                f.write_char('}')
+            }
+        }
+    }
+}
+
+/// Writes `text` as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\t`,
+/// … or `\u00XX`; U+2028 and U+2029 escaped too, so the output can be embedded in JavaScript.
+fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    f.write_char('"')?;
+    for c in text.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '\u{8}' => f.write_str("\\b")?,
+            '\u{c}' => f.write_str("\\f")?,
+            c if u32::from(c) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                write!(f, "\\u{:04x}", u32::from(c))?
+            }
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip_exactly() {
+        let values = [
+            0.1,
+            1.0 / 3.0,
+            -2.5,
+            1e-5,
+            9.999_999_999_999_999e-6,
+            1e16,
+            9_999_999_999_999_998.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -0.0,
+            123_456_789.123_456_79,
+        ];
+        for x in values {
+            let text = format_number(x);
+            let back: f64 = text.parse().expect("a number");
+            assert_eq!(back.to_bits(), x.to_bits(), "{x} written as {text}");
+        }
+    }
+
+    #[test]
+    fn numbers_use_exponents_only_at_extreme_magnitudes() {
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_number(1e15), "1000000000000000");
+        assert_eq!(format_number(1e16), "1e16");
+        assert_eq!(format_number(1e-5), "0.00001");
+        assert_eq!(format_number(-3e-6), "-3e-6");
+        assert_eq!(format_number(0.0), "0");
+    }
+
+    #[test]
+    fn non_finite_numbers_are_null() {
+        let value = Json::numbers(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.0]);
+        assert_eq!(value.to_string(), "[null,null,null,1]");
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        let value = Json::from("a\"b\\c\nd\te\u{1}f\u{2028}é");
+        assert_eq!(value.to_string(), r#""a\"b\\c\nd\te\u0001f\u2028é""#);
+    }
+
+    #[test]
+    fn objects_keep_order_and_escape_keys() {
+        let value = Json::object([
+            ("b", Json::from(true)),
+            ("a\"", Json::Null),
+            ("c", Json::from(2.5)),
+        ]);
+        assert_eq!(value.to_string(), r#"{"b":true,"a\"":null,"c":2.5}"#);
+        assert_eq!(Json::object(Vec::<(String, Json)>::new()).to_string(), "{}");
+        assert_eq!(Json::Array(vec![]).to_string(), "[]");
+    }
+
+    #[test]
+    fn matrices_are_arrays_of_rows() {
+        let m = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.5]);
+        assert_eq!(Json::matrix(&m).to_string(), "[[1,2,3],[4,5,6.5]]");
+        assert_eq!(Json::optional_matrix(None).to_string(), "null");
+        let v = DVector::from_vec(vec![0.25, -1.0]);
+        assert_eq!(Json::vector(&v).to_string(), "[0.25,-1]");
+    }
+}

@@ -1,0 +1,855 @@
+//! The simulator: ensembles of independent particles running an optimizer with white Gaussian or
+//! real minibatch noise, step-able, seeded, reproducible bit for bit.
+//!
+//! - **Literal updates.** Each optimizer is simulated from its update rule as printed (Eq. 6, 10,
+//!   53, Corollary 3; Nesterov's look-ahead), in the original coordinates, with the gradient
+//!   g = K w + η (Gaussian) or the sampled minibatch gradient of Eq. 28: the simulation does not
+//!   share the theory engine's per-mode algebra, so it is an independent check of it.
+//! - **Reproducible.** Particle p draws from its own Xoshiro256++ stream (the seed's stream jumped
+//!   p times by 2¹²⁸), normals come from a portable ziggurat ([`normal`]); so a particle's path
+//!   depends only on (seed, p), the same natively and in wasm, and the slicing of a run into
+//!   [`Ensemble::advance`] calls never changes a number.
+//! - **Divergence.** A particle whose |w − centre| exceeds the bound (or is not finite) is frozen at
+//!   the step it crossed and counted, never entering the statistics.
+//! - **Statistics** ([`Ensemble::statistics`]): mean and covariance across particles with standard
+//!   errors estimated from the ensemble itself (no Gaussian assumption), and optionally
+//!   time-averaged moments after a burn-in with per-particle standard errors.
+
+pub mod escape;
+pub mod normal;
+
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::error::FieldError;
+use crate::linalg::{symmetrize, SymmetricEigen};
+use crate::model::{Noise, Optimizer, Problem};
+use crate::solver;
+use normal::{index_below, Ziggurat};
+
+/// Largest ensemble a native run accepts (particles).
+pub const MAX_PARTICLES: usize = 10_000_000;
+/// Largest amount of work (particles × steps × dimension) one native run accepts.
+pub const MAX_PARTICLE_STEPS: u64 = 100_000_000_000;
+
+/// Where every particle starts.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub enum Start {
+    /// w₀ = 0 and m₀ = 0 (the minimum for Gaussian noise; for regression, the origin, not ŵ).
+    #[default]
+    Zero,
+    /// w₀ = the given point, m₀ = 0.
+    Point(DVector<f64>),
+    /// The exact stationary state: (w₀, m₀) ~ N(mean, stationary state covariance) of the solver.
+    Stationary,
+}
+
+/// How natural gradient descent gets its preconditioner Λ = λ(KΣK)⁻¹.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum NaturalGradientFisher {
+    /// Σ from the exact self-consistent stationary solution (a fixed Λ).
+    #[default]
+    Exact,
+    /// Σ estimated from the ensemble at every step (the particles are then coupled through Λ, and
+    /// with Fisher noise through C = (N−S)/(NS)·KΣ̂K too). Beware: this mean-field dynamics is
+    /// itself unstable at small noise. In 1-D, with u = kσ/λ and γ = c/(kλ), the covariance map is
+    /// u ↦ u − 2 + 1/u + γ/u²; its fixed point (the exact Σ) is stable only for γ ≳ 4.1, below
+    /// which the ensemble covariance oscillates instead of settling (tested).
+    Ensemble,
+}
+
+/// What to simulate besides the problem itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleSpec {
+    /// Number of independent particles P.
+    pub particles: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Starting state.
+    pub start: Start,
+    /// Steps after which time averages start accumulating (`None`: no time averages).
+    pub burn_in: Option<u64>,
+    /// A particle with max |w − centre| above this is diverged.
+    pub divergence_bound: f64,
+    /// NGD's Fisher estimate.
+    pub natural_gradient_fisher: NaturalGradientFisher,
+}
+
+impl Default for EnsembleSpec {
+    fn default() -> Self {
+        Self {
+            particles: 1000,
+            seed: 0,
+            start: Start::Zero,
+            burn_in: None,
+            divergence_bound: 1e8,
+            natural_gradient_fisher: NaturalGradientFisher::Exact,
+        }
+    }
+}
+
+/// The ensemble's statistics at one moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleStatistics {
+    /// Steps taken so far.
+    pub steps: u64,
+    /// Particles in the ensemble (diverged ones included).
+    pub particles: usize,
+    /// Particles that diverged (excluded from everything below).
+    pub diverged: usize,
+    /// Mean of w over the live particles.
+    pub mean: DVector<f64>,
+    /// Standard error of each mean entry.
+    pub mean_stderr: DVector<f64>,
+    /// Covariance of w across live particles (divisor P−1).
+    pub covariance: DMatrix<f64>,
+    /// Standard error of each covariance entry: the standard deviation of the centred products
+    /// (w_a − w̄_a)(w_b − w̄_b) over particles, divided by √P (no Gaussian assumption).
+    pub covariance_stderr: DMatrix<f64>,
+    /// Time averages after the burn-in, if requested and begun.
+    pub time_averaged: Option<TimeAveraged>,
+}
+
+/// Moments averaged over time (after the burn-in) and over particles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeAveraged {
+    /// Steps averaged per particle.
+    pub samples_per_particle: u64,
+    /// Time-and-ensemble mean of w.
+    pub mean: DVector<f64>,
+    /// Time-and-ensemble covariance of w around that mean.
+    pub covariance: DMatrix<f64>,
+    /// Standard error of each entry from the spread of the per-particle time averages (the
+    /// particles are independent, so this is honest whatever the autocorrelation in time).
+    pub covariance_stderr: DMatrix<f64>,
+}
+
+/// The gradient oracle.
+#[derive(Clone, Debug)]
+enum Oracle {
+    /// g = K w + L ξ with L Lᵀ = C (row-major D×D each; `diagonal` when both are diagonal).
+    Gaussian {
+        hessian: Vec<f64>,
+        noise_factor: Vec<f64>,
+        diagonal: bool,
+    },
+    /// The sampled minibatch gradient of Eq. 28.
+    Minibatch {
+        inputs: Vec<f64>,
+        targets: Vec<f64>,
+        samples: usize,
+        batch_size: usize,
+        with_replacement: bool,
+    },
+}
+
+/// The update rule, with the constants it needs.
+#[derive(Clone, Debug)]
+enum Update {
+    Sgd {
+        lr: f64,
+    },
+    Momentum {
+        lr: f64,
+        mu: f64,
+    },
+    QuasiHyperbolic {
+        lr: f64,
+        mu: f64,
+        nu: f64,
+    },
+    Nesterov {
+        lr: f64,
+        mu: f64,
+    },
+    /// w ← w − Λ m (row-major D×D Λ).
+    Preconditioned {
+        lambda: Vec<f64>,
+        mu: f64,
+    },
+}
+
+/// An ensemble of particles; the caller owns the loop ([`Ensemble::advance`]).
+#[derive(Clone, Debug)]
+pub struct Ensemble {
+    dimension: usize,
+    particles: usize,
+    oracle: Oracle,
+    update: Update,
+    /// Coupled NGD: recompute Λ (and Fisher C) from the ensemble every step.
+    coupled_ngd: Option<CoupledNgd>,
+    centre: Vec<f64>,
+    bound: f64,
+    /// w, particle-major (P×D).
+    weights: Vec<f64>,
+    /// m, particle-major (P×D); empty for SGD.
+    momenta: Vec<f64>,
+    streams: Vec<Xoshiro256PlusPlus>,
+    /// Step at which each particle diverged (None: alive).
+    diverged_at: Vec<Option<u64>>,
+    steps: u64,
+    burn_in: Option<u64>,
+    /// Per particle: Σ_t (w−c) (D) and Σ_t (w−c)(w−c)ᵀ (D×D) after the burn-in.
+    sum_first: Vec<f64>,
+    sum_second: Vec<f64>,
+    zig: Ziggurat,
+}
+
+#[derive(Clone, Debug)]
+struct CoupledNgd {
+    lr: f64,
+    hessian: DMatrix<f64>,
+    /// (N−S)/(NS) for Fisher noise, None for constant Gaussian C.
+    fisher_scale: Option<f64>,
+}
+
+impl Ensemble {
+    /// Builds the ensemble for `problem`.
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming `particles` (0 or above [`MAX_PARTICLES`]), `bound`, or `start`
+    /// (a point of the wrong size, or `stationary` when the dynamics diverges).
+    pub fn new(problem: &Problem, spec: &EnsembleSpec) -> Result<Self, FieldError> {
+        let d = problem.dimension();
+        let p = spec.particles;
+        if p == 0 || p > MAX_PARTICLES {
+            return Err(FieldError::new(
+                "particles",
+                p.to_string(),
+                format!("an integer in [1, {MAX_PARTICLES}]"),
+            ));
+        }
+        if !(spec.divergence_bound.is_finite() && spec.divergence_bound > 0.0) {
+            return Err(FieldError::new(
+                "bound",
+                spec.divergence_bound.to_string(),
+                "a finite number > 0",
+            ));
+        }
+        let hessian = problem.hessian();
+        let mu = problem.optimizer().momentum();
+        let mut coupled_ngd = None;
+        let mut exact_ngd: Option<solver::Stationary> = None;
+        let update = match problem.optimizer() {
+            Optimizer::Sgd { learning_rate } => Update::Sgd { lr: *learning_rate },
+            Optimizer::Momentum {
+                learning_rate,
+                momentum,
+            } => Update::Momentum {
+                lr: *learning_rate,
+                mu: *momentum,
+            },
+            Optimizer::QuasiHyperbolic {
+                learning_rate,
+                momentum,
+                nu,
+            } => Update::QuasiHyperbolic {
+                lr: *learning_rate,
+                mu: *momentum,
+                nu: *nu,
+            },
+            Optimizer::Nesterov {
+                learning_rate,
+                momentum,
+            } => Update::Nesterov {
+                lr: *learning_rate,
+                mu: *momentum,
+            },
+            Optimizer::Preconditioned { preconditioner, .. } => Update::Preconditioned {
+                lambda: row_major(preconditioner),
+                mu,
+            },
+            Optimizer::DampedNewton { learning_rate, .. } => Update::Preconditioned {
+                lambda: row_major(&problem.hessian_eigen().map(|k| learning_rate / k)),
+                mu,
+            },
+            Optimizer::NaturalGradient { learning_rate, .. } => {
+                let exact = solver::stationary(problem).map_err(|d| {
+                    FieldError::new("opt", "ngd", format!("a stationary NGD ({})", d.reason))
+                })?;
+                let lambda = exact
+                    .preconditioner
+                    .clone()
+                    .unwrap_or_else(|| DMatrix::identity(d, d));
+                if spec.natural_gradient_fisher == NaturalGradientFisher::Ensemble {
+                    coupled_ngd = Some(CoupledNgd {
+                        lr: *learning_rate,
+                        hessian: hessian.clone(),
+                        fisher_scale: match problem.noise() {
+                            Noise::Fisher {
+                                dataset_size,
+                                batch_size,
+                            } => {
+                                let (n, s) = (*dataset_size as f64, *batch_size as f64);
+                                Some((n - s) / (n * s))
+                            }
+                            _ => None,
+                        },
+                    });
+                }
+                exact_ngd = Some(exact);
+                Update::Preconditioned {
+                    lambda: row_major(&lambda),
+                    mu,
+                }
+            }
+        };
+        let oracle = match problem.noise() {
+            Noise::Gaussian { covariance } => gaussian_oracle(hessian, covariance),
+            Noise::Fisher { .. } => {
+                // C = (N−S)/(NS)·KΣK at the exact stationary Σ (recomputed per step when coupled).
+                let c = exact_ngd
+                    .as_ref()
+                    .map(|s| s.noise_covariance.clone())
+                    .unwrap_or_else(|| DMatrix::zeros(d, d));
+                gaussian_oracle(hessian, &c)
+            }
+            Noise::Minibatch(batch) => {
+                let x = batch.data.inputs();
+                Oracle::Minibatch {
+                    inputs: row_major(x),
+                    targets: batch.data.targets().iter().copied().collect(),
+                    samples: x.nrows(),
+                    batch_size: batch.batch_size,
+                    with_replacement: batch.with_replacement,
+                }
+            }
+        };
+        let centre: Vec<f64> = problem.stationary_mean().iter().copied().collect();
+        let has_momentum = !matches!(update, Update::Sgd { .. });
+        let mut weights = vec![0.0; p * d];
+        let mut momenta = if has_momentum {
+            vec![0.0; p * d]
+        } else {
+            Vec::new()
+        };
+        // Streams: the seed's stream, jumped 2¹²⁸ steps per particle (non-overlapping).
+        let mut base = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
+        let mut streams = Vec::with_capacity(p);
+        for _ in 0..p {
+            streams.push(base.clone());
+            base.jump();
+        }
+        let zig = Ziggurat::new();
+        match &spec.start {
+            Start::Zero => {}
+            Start::Point(w0) => {
+                if w0.len() != d || w0.iter().any(|v| !v.is_finite()) {
+                    return Err(FieldError::new(
+                        "start",
+                        format!("{:?}", w0.as_slice()),
+                        format!("zero, stationary, or {d} finite numbers"),
+                    ));
+                }
+                for particle in 0..p {
+                    weights[particle * d..(particle + 1) * d].copy_from_slice(w0.as_slice());
+                }
+            }
+            Start::Stationary => {
+                let stationary = match exact_ngd {
+                    Some(s) => s,
+                    None => solver::stationary(problem).map_err(|e| {
+                        FieldError::new(
+                            "start",
+                            "stationary",
+                            format!("zero or a point: {}", e.reason),
+                        )
+                    })?,
+                };
+                let n = stationary.state_covariance.nrows();
+                let factor = psd_factor(&stationary.state_covariance);
+                // A separate stream for the start so that it does not shift the particles' streams.
+                let mut start_rng =
+                    Xoshiro256PlusPlus::seed_from_u64(spec.seed ^ 0x5354_4152_545f_5354);
+                let mut xi = vec![0.0; n];
+                for particle in 0..p {
+                    for v in xi.iter_mut() {
+                        *v = zig.sample(&mut start_rng);
+                    }
+                    for row in 0..n {
+                        let mut acc = 0.0;
+                        for (col, x) in xi.iter().enumerate() {
+                            acc += factor[(row, col)] * x;
+                        }
+                        if row < d {
+                            weights[particle * d + row] = stationary.mean[row] + acc;
+                        } else if has_momentum {
+                            momenta[particle * d + row - d] = acc;
+                        }
+                    }
+                }
+            }
+        }
+        let tracked = spec.burn_in.is_some();
+        Ok(Self {
+            dimension: d,
+            particles: p,
+            oracle,
+            update,
+            coupled_ngd,
+            centre,
+            bound: spec.divergence_bound,
+            weights,
+            momenta,
+            streams,
+            diverged_at: vec![None; p],
+            steps: 0,
+            burn_in: spec.burn_in,
+            sum_first: if tracked {
+                vec![0.0; p * d]
+            } else {
+                Vec::new()
+            },
+            sum_second: if tracked {
+                vec![0.0; p * d * d]
+            } else {
+                Vec::new()
+            },
+            zig,
+        })
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Number of particles.
+    pub fn particles(&self) -> usize {
+        self.particles
+    }
+
+    /// Dimension D.
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// The current w of every particle, particle-major (P×D).
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Whether particle `p` has diverged.
+    pub fn is_diverged(&self, p: usize) -> bool {
+        self.diverged_at.get(p).is_some_and(Option::is_some)
+    }
+
+    /// Advances every particle by `steps` steps. Slicing a run into several calls gives exactly
+    /// the numbers of one call.
+    pub fn advance(&mut self, steps: u64) {
+        if steps == 0 {
+            return;
+        }
+        if self.coupled_ngd.is_some() {
+            for _ in 0..steps {
+                self.refresh_coupled_ngd();
+                self.advance_particles(1);
+            }
+        } else {
+            self.advance_particles(steps);
+        }
+    }
+
+    fn refresh_coupled_ngd(&mut self) {
+        let Some(ngd) = &self.coupled_ngd else { return };
+        let stats = self.statistics();
+        let fisher = symmetrize(&(&ngd.hessian * &stats.covariance * &ngd.hessian));
+        let eigen = SymmetricEigen::new(&fisher);
+        if eigen.values.min() > 0.0 {
+            let lambda = eigen.map(|v| ngd.lr / v);
+            if let Update::Preconditioned { lambda: l, .. } = &mut self.update {
+                *l = row_major(&lambda);
+            }
+            if let Some(scale) = ngd.fisher_scale {
+                self.oracle = gaussian_oracle(&ngd.hessian, &(fisher * scale));
+            }
+        }
+    }
+
+    fn advance_particles(&mut self, steps: u64) {
+        let d = self.dimension;
+        let mut w = vec![0.0; d];
+        let mut m = vec![0.0; d];
+        let mut scratch = Scratch::new(d, &self.oracle);
+        for p in 0..self.particles {
+            if self.diverged_at[p].is_some() {
+                continue;
+            }
+            w.copy_from_slice(&self.weights[p * d..(p + 1) * d]);
+            if !self.momenta.is_empty() {
+                m.copy_from_slice(&self.momenta[p * d..(p + 1) * d]);
+            }
+            let rng = &mut self.streams[p];
+            for step in 0..steps {
+                step_once(
+                    &self.update,
+                    &self.oracle,
+                    &self.zig,
+                    rng,
+                    &mut w,
+                    &mut m,
+                    &mut scratch,
+                );
+                let t = self.steps + step + 1;
+                let mut out = false;
+                for (wi, ci) in w.iter().zip(&self.centre) {
+                    let dev = wi - ci;
+                    if dev.is_nan() || dev.abs() > self.bound {
+                        out = true;
+                    }
+                }
+                if out {
+                    self.diverged_at[p] = Some(t);
+                    break;
+                }
+                if let Some(burn_in) = self.burn_in {
+                    if t > burn_in {
+                        let first = &mut self.sum_first[p * d..(p + 1) * d];
+                        let second = &mut self.sum_second[p * d * d..(p + 1) * d * d];
+                        for a in 0..d {
+                            let da = w[a] - self.centre[a];
+                            first[a] += da;
+                            for b in 0..d {
+                                second[a * d + b] += da * (w[b] - self.centre[b]);
+                            }
+                        }
+                    }
+                }
+            }
+            self.weights[p * d..(p + 1) * d].copy_from_slice(&w);
+            if !self.momenta.is_empty() {
+                self.momenta[p * d..(p + 1) * d].copy_from_slice(&m);
+            }
+        }
+        self.steps += steps;
+    }
+
+    /// Statistics of the live particles now.
+    pub fn statistics(&self) -> EnsembleStatistics {
+        let d = self.dimension;
+        let live: Vec<usize> = (0..self.particles)
+            .filter(|&p| self.diverged_at[p].is_none())
+            .collect();
+        let n = live.len() as f64;
+        let mut mean = DVector::zeros(d);
+        for &p in &live {
+            for a in 0..d {
+                mean[a] += self.weights[p * d + a];
+            }
+        }
+        if n > 0.0 {
+            mean /= n;
+        }
+        let (covariance, covariance_stderr, mean_stderr) = centred_moments(
+            live.iter().map(|&p| &self.weights[p * d..(p + 1) * d]),
+            &mean,
+            d,
+        );
+        let time_averaged = self.burn_in.and_then(|burn_in| {
+            let samples = self.steps.saturating_sub(burn_in);
+            (samples > 0 && !live.is_empty()).then(|| self.time_averages(&live, samples))
+        });
+        EnsembleStatistics {
+            steps: self.steps,
+            particles: self.particles,
+            diverged: self.particles - live.len(),
+            mean,
+            mean_stderr,
+            covariance,
+            covariance_stderr,
+            time_averaged,
+        }
+    }
+
+    fn time_averages(&self, live: &[usize], samples: u64) -> TimeAveraged {
+        let d = self.dimension;
+        let t = samples as f64;
+        let n = live.len() as f64;
+        // Per particle: time means of (w−c) and (w−c)(w−c)ᵀ.
+        let mut mean_dev = DVector::zeros(d);
+        for &p in live {
+            for a in 0..d {
+                mean_dev[a] += self.sum_first[p * d + a] / t;
+            }
+        }
+        mean_dev /= n;
+        // Covariance = E[(w−c)(w−c)ᵀ] − E[w−c]E[w−c]ᵀ; its standard error from the spread of the
+        // per-particle time-averaged second moments (independent across particles).
+        let mut covariance = DMatrix::zeros(d, d);
+        let mut stderr = DMatrix::zeros(d, d);
+        for a in 0..d {
+            for b in 0..d {
+                let values: Vec<f64> = live
+                    .iter()
+                    .map(|&p| self.sum_second[p * d * d + a * d + b] / t)
+                    .collect();
+                let avg = values.iter().sum::<f64>() / n;
+                covariance[(a, b)] = avg - mean_dev[a] * mean_dev[b];
+                let var = if n > 1.0 {
+                    values.iter().map(|v| (v - avg) * (v - avg)).sum::<f64>() / (n - 1.0)
+                } else {
+                    f64::NAN
+                };
+                stderr[(a, b)] = (var / n).sqrt();
+            }
+        }
+        let centre = DVector::from_column_slice(&self.centre);
+        TimeAveraged {
+            samples_per_particle: samples,
+            mean: centre + mean_dev,
+            covariance,
+            covariance_stderr: stderr,
+        }
+    }
+}
+
+/// Covariance (divisor n−1), its entrywise standard errors, and the mean's standard errors.
+fn centred_moments<'a>(
+    rows: impl Iterator<Item = &'a [f64]> + Clone,
+    mean: &DVector<f64>,
+    d: usize,
+) -> (DMatrix<f64>, DMatrix<f64>, DVector<f64>) {
+    let n = rows.clone().count() as f64;
+    let mut sum = DMatrix::<f64>::zeros(d, d);
+    let mut sum_sq = DMatrix::<f64>::zeros(d, d);
+    for row in rows {
+        for a in 0..d {
+            let da = row[a] - mean[a];
+            for b in 0..d {
+                let product = da * (row[b] - mean[b]);
+                sum[(a, b)] += product;
+                sum_sq[(a, b)] += product * product;
+            }
+        }
+    }
+    if n < 2.0 {
+        let nan = DMatrix::from_element(d, d, f64::NAN);
+        return (nan.clone(), nan, DVector::from_element(d, f64::NAN));
+    }
+    let covariance = &sum / (n - 1.0);
+    let stderr = DMatrix::from_fn(d, d, |a, b| {
+        let avg = sum[(a, b)] / n;
+        let var = (sum_sq[(a, b)] / n - avg * avg).max(0.0) * n / (n - 1.0);
+        (var / n).sqrt()
+    });
+    let mean_stderr = DVector::from_fn(d, |a, _| (covariance[(a, a)] / n).sqrt());
+    (covariance, stderr, mean_stderr)
+}
+
+fn row_major(m: &DMatrix<f64>) -> Vec<f64> {
+    let mut out = Vec::with_capacity(m.len());
+    for i in 0..m.nrows() {
+        for j in 0..m.ncols() {
+            out.push(m[(i, j)]);
+        }
+    }
+    out
+}
+
+/// L with L Lᵀ = C for a PSD C: Cholesky when it factors, else U diag(√max(λ,0)).
+fn psd_factor(c: &DMatrix<f64>) -> DMatrix<f64> {
+    match c.clone().cholesky() {
+        Some(ch) => ch.l(),
+        None => {
+            let eigen = SymmetricEigen::new(c);
+            let d = c.nrows();
+            DMatrix::from_fn(d, d, |i, j| {
+                eigen.vectors[(i, j)] * eigen.values[j].max(0.0).sqrt()
+            })
+        }
+    }
+}
+
+fn gaussian_oracle(hessian: &DMatrix<f64>, covariance: &DMatrix<f64>) -> Oracle {
+    let factor = psd_factor(covariance);
+    let is_diagonal = |m: &DMatrix<f64>| {
+        (0..m.nrows()).all(|i| (0..m.ncols()).all(|j| i == j || m[(i, j)] == 0.0))
+    };
+    Oracle::Gaussian {
+        diagonal: is_diagonal(hessian) && is_diagonal(&factor),
+        hessian: row_major(hessian),
+        noise_factor: row_major(&factor),
+    }
+}
+
+/// Per-particle-loop work buffers.
+struct Scratch {
+    gradient: Vec<f64>,
+    noise: Vec<f64>,
+    lookahead: Vec<f64>,
+    /// Index permutation for sampling without replacement (restored after each step).
+    permutation: Vec<usize>,
+    swaps: Vec<(usize, usize)>,
+}
+
+impl Scratch {
+    fn new(d: usize, oracle: &Oracle) -> Self {
+        let permutation = match oracle {
+            Oracle::Minibatch {
+                samples,
+                with_replacement: false,
+                ..
+            } => (0..*samples).collect(),
+            _ => Vec::new(),
+        };
+        Self {
+            gradient: vec![0.0; d],
+            noise: vec![0.0; d],
+            lookahead: vec![0.0; d],
+            permutation,
+            swaps: Vec::new(),
+        }
+    }
+}
+
+/// g ← ∇L(at) + η: the gradient the optimizer sees.
+#[inline(always)]
+fn gradient(
+    oracle: &Oracle,
+    zig: &Ziggurat,
+    rng: &mut Xoshiro256PlusPlus,
+    at: &[f64],
+    scratch: &mut Scratch,
+) {
+    let Scratch {
+        gradient: out,
+        noise,
+        permutation: scratch_perm,
+        swaps,
+        ..
+    } = scratch;
+    let d = at.len();
+    match oracle {
+        Oracle::Gaussian {
+            hessian,
+            noise_factor,
+            diagonal,
+        } => {
+            if *diagonal {
+                for a in 0..d {
+                    out[a] = hessian[a * d + a] * at[a] + noise_factor[a * d + a] * zig.sample(rng);
+                }
+            } else {
+                for v in noise.iter_mut() {
+                    *v = zig.sample(rng);
+                }
+                for a in 0..d {
+                    let row = a * d;
+                    let mut acc = 0.0;
+                    for b in 0..d {
+                        acc += hessian[row + b] * at[b] + noise_factor[row + b] * noise[b];
+                    }
+                    out[a] = acc;
+                }
+            }
+        }
+        Oracle::Minibatch {
+            inputs,
+            targets,
+            samples,
+            batch_size,
+            with_replacement,
+        } => {
+            out.iter_mut().for_each(|v| *v = 0.0);
+            let n = *samples as u64;
+            let add = |i: usize, out: &mut [f64]| {
+                let x = &inputs[i * d..(i + 1) * d];
+                let residual = x.iter().zip(at).map(|(a, b)| a * b).sum::<f64>() - targets[i];
+                for (o, xa) in out.iter_mut().zip(x) {
+                    *o += 2.0 * xa * residual;
+                }
+            };
+            if *with_replacement {
+                for _ in 0..*batch_size {
+                    add(index_below(rng, n) as usize, out);
+                }
+            } else {
+                // Partial Fisher–Yates, undone afterwards so the permutation is the identity again.
+                swaps.clear();
+                for k in 0..*batch_size {
+                    let j = k + index_below(rng, n - k as u64) as usize;
+                    scratch_perm.swap(k, j);
+                    swaps.push((k, j));
+                    add(scratch_perm[k], out);
+                }
+                for &(k, j) in swaps.iter().rev() {
+                    scratch_perm.swap(k, j);
+                }
+            }
+            let s = *batch_size as f64;
+            out.iter_mut().for_each(|v| *v /= s);
+        }
+    }
+}
+
+/// One step of the optimizer, literally as printed.
+#[inline(always)]
+fn step_once(
+    update: &Update,
+    oracle: &Oracle,
+    zig: &Ziggurat,
+    rng: &mut Xoshiro256PlusPlus,
+    w: &mut [f64],
+    m: &mut [f64],
+    s: &mut Scratch,
+) {
+    let d = w.len();
+    match update {
+        // Eq. 6: w_t = w_{t−1} − λ g_t.
+        Update::Sgd { lr } => {
+            gradient(oracle, zig, rng, w, s);
+            let g = &s.gradient;
+            for a in 0..d {
+                w[a] -= lr * g[a];
+            }
+        }
+        // Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
+        Update::Momentum { lr, mu } => {
+            gradient(oracle, zig, rng, w, s);
+            let g = &s.gradient;
+            for a in 0..d {
+                m[a] = mu * m[a] + g[a];
+                w[a] -= lr * m[a];
+            }
+        }
+        // Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
+        Update::QuasiHyperbolic { lr, mu, nu } => {
+            gradient(oracle, zig, rng, w, s);
+            let g = &s.gradient;
+            for a in 0..d {
+                m[a] = mu * m[a] + (1.0 - mu) * g[a];
+                w[a] -= lr * ((1.0 - nu) * g[a] + nu * m[a]);
+            }
+        }
+        // Nesterov (our addition): the gradient at the look-ahead w − λμm.
+        Update::Nesterov { lr, mu } => {
+            for a in 0..d {
+                s.lookahead[a] = w[a] - lr * mu * m[a];
+            }
+            let lookahead = std::mem::take(&mut s.lookahead);
+            gradient(oracle, zig, rng, &lookahead, s);
+            s.lookahead = lookahead;
+            let g = &s.gradient;
+            for a in 0..d {
+                m[a] = mu * m[a] + g[a];
+                w[a] -= lr * m[a];
+            }
+        }
+        // Corollary 3: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − Λ m_t.
+        Update::Preconditioned { lambda, mu } => {
+            gradient(oracle, zig, rng, w, s);
+            let g = &s.gradient;
+            for a in 0..d {
+                m[a] = mu * m[a] + g[a];
+            }
+            for a in 0..d {
+                let mut acc = 0.0;
+                for b in 0..d {
+                    acc += lambda[a * d + b] * m[b];
+                }
+                w[a] -= acc;
+            }
+        }
+    }
+}

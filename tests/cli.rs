@@ -1,0 +1,631 @@
+//! The command line, driven in-process through `cli::run` (and once as the real binary). Every
+//! output is parsed by the strict JSON reader below, so "exactly one JSON object" is checked, not
+//! assumed.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::Command;
+
+use sgd_playground::cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
+use sgd_playground::config::{Config, KEYS};
+
+/// Outcome of one run.
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_with(args: &[&str]) -> Outcome {
+    let args: Vec<String> = std::iter::once("sgd-playground")
+        .chain(args.iter().copied())
+        .map(String::from)
+        .collect();
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = run(&args, &mut stdout, &mut stderr);
+    Outcome {
+        code,
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// Runs `solve` and returns its JSON object, checking exit code 0, empty stderr, one line.
+fn solve(config: &str) -> Json {
+    let outcome = run_with(&["solve", config]);
+    assert_eq!(outcome.code, EXIT_OK, "stderr: {}", outcome.stderr);
+    assert_eq!(outcome.stderr, "");
+    assert!(outcome.stdout.ends_with('\n'));
+    assert_eq!(outcome.stdout.lines().count(), 1, "{}", outcome.stdout);
+    parse_json(&outcome.stdout)
+}
+
+fn number(value: &Json) -> f64 {
+    match value {
+        Json::Number(x) => *x,
+        other => panic!("number expected, got {other:?}"),
+    }
+}
+
+fn matrix(value: &Json) -> Vec<Vec<f64>> {
+    match value {
+        Json::Array(rows) => rows
+            .iter()
+            .map(|row| match row {
+                Json::Array(entries) => entries.iter().map(number).collect(),
+                other => panic!("row expected, got {other:?}"),
+            })
+            .collect(),
+        other => panic!("matrix expected, got {other:?}"),
+    }
+}
+
+fn text(value: &Json) -> &str {
+    match value {
+        Json::String(s) => s,
+        other => panic!("string expected, got {other:?}"),
+    }
+}
+
+/// The fields every solve output has, diverging or not.
+const FIELDS: &[&str] = &[
+    "config",
+    "opt",
+    "noise",
+    "diverges",
+    "sigma",
+    "mean",
+    "train_loss",
+    "state_covariance",
+    "preconditioner",
+    "noise_covariance",
+    "effective_curvature",
+    "threshold",
+    "condition",
+    "spectral_radius",
+];
+
+#[test]
+fn one_dimensional_sgd_matches_the_closed_form() {
+    // Σ = λσ²/(k(2−λk)) (Cor. 1). Tolerance 1e-12 relative: the 1×1 Lyapunov solve costs a few
+    // ulps, and the JSON numbers are shortest round-trip, so they transfer the f64 exactly.
+    let (lr, k, c) = (1.5, 0.8, 0.5);
+    let output = solve(&format!("lr={lr}&K={k}&C={c}"));
+    let expected = lr * c / (k * (2.0 - lr * k));
+    let sigma = matrix(output.get("sigma"));
+    assert_eq!(sigma.len(), 1);
+    assert!(
+        (sigma[0][0] - expected).abs() <= 1e-12 * expected,
+        "{} vs {expected}",
+        sigma[0][0]
+    );
+    let loss = number(output.get("train_loss"));
+    assert!(
+        (loss - 0.5 * k * expected).abs() <= 1e-12 * loss,
+        "train loss ½kΣ"
+    );
+    assert_eq!(*output.get("diverges"), Json::Bool(false));
+    assert_eq!(number(output.get("threshold")), 2.0);
+    assert_eq!(number(output.get("effective_curvature")), lr * k);
+    // SGD's per-mode map is w ↦ (1−λk)w.
+    assert!((number(output.get("spectral_radius")) - (1.0 - lr * k).abs()).abs() < 1e-15);
+    assert_eq!(*output.get("mean"), Json::Array(vec![Json::Number(0.0)]));
+}
+
+#[test]
+fn the_output_has_every_field_and_a_canonical_config() {
+    let output = solve("opt=sgdm&mu=0.5&lr=1.5&K=1,0.1&C=0.2");
+    for field in FIELDS {
+        output.get(field);
+    }
+    assert_eq!(text(output.get("opt")), "sgdm");
+    assert_eq!(text(output.get("noise")), "gauss");
+    let config = text(output.get("config"));
+    assert_eq!(config, "v=1&opt=sgdm&lr=1.5&mu=0.5&K=1,0.1&C=0.2");
+    assert_eq!(
+        Config::parse(config),
+        Config::parse("opt=sgdm&mu=0.5&lr=1.5&K=1,0.1&C=0.2")
+    );
+    assert_eq!(
+        matrix(output.get("state_covariance")).len(),
+        4,
+        "(w, m) for D = 2"
+    );
+    assert_eq!(*output.get("preconditioner"), Json::Null);
+    assert_eq!(
+        matrix(output.get("noise_covariance")),
+        [[0.2, 0.0], [0.0, 0.2]]
+    );
+    assert_eq!(text(output.get("condition")), "λk* < 2(1+μ)");
+}
+
+#[test]
+fn preconditioned_methods_report_their_preconditioner() {
+    let output = solve("opt=dnm&lr=0.5&K=2,4");
+    // Λ = λK⁻¹ for damped Newton; its eigenvalues are λ/k exactly up to round-off.
+    let preconditioner = matrix(output.get("preconditioner"));
+    assert!(
+        (preconditioner[0][0] - 0.25).abs() < 1e-15 && (preconditioner[1][1] - 0.125).abs() < 1e-15
+    );
+}
+
+#[test]
+fn divergence_is_an_answer_not_an_error() {
+    // λk = 2 is exactly the edge (ERRATA.md: the condition is strict).
+    for lr in ["2", "2.5"] {
+        let output = solve(&format!("lr={lr}"));
+        for field in FIELDS.iter().chain(&["reason"]) {
+            output.get(field);
+        }
+        assert_eq!(*output.get("diverges"), Json::Bool(true));
+        assert_eq!(*output.get("sigma"), Json::Null);
+        assert_eq!(*output.get("train_loss"), Json::Null);
+        assert!(
+            text(output.get("reason")).contains("diverges"),
+            "{:?}",
+            output.get("reason")
+        );
+        assert_eq!(number(output.get("threshold")), 2.0);
+        let lr: f64 = lr.parse().expect("a number");
+        assert_eq!(number(output.get("effective_curvature")), lr);
+        // |1 − λk| for k = 1: exactly representable, so exact.
+        assert_eq!(number(output.get("spectral_radius")), lr - 1.0);
+    }
+}
+
+#[test]
+fn an_invalid_configuration_prints_nothing_and_names_each_key() {
+    let outcome = run_with(&["solve", "lr=-1&colour=red&opt=sgd&nu=0.5"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert_eq!(outcome.stdout, "");
+    let lines: Vec<&str> = outcome.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", outcome.stderr);
+    assert_eq!(
+        lines[0],
+        "error: lr: invalid value '-1'; allowed: a finite number > 0"
+    );
+    assert!(
+        lines[1].starts_with("error: colour: invalid value 'colour=red'; allowed: a key of v=1")
+    );
+    assert!(lines[2].starts_with("error: nu: invalid value '0.5'; allowed: no nu with opt=sgd"));
+}
+
+#[test]
+fn an_invalid_model_prints_nothing_and_names_the_key() {
+    let outcome = run_with(&["solve", "K=1,2;2,1"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert_eq!(outcome.stdout, "");
+    assert_eq!(outcome.stderr.lines().count(), 1);
+    assert!(
+        outcome
+            .stderr
+            .starts_with("error: K: invalid value '1,2;2,1'; allowed: "),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn several_arguments_are_one_configuration() {
+    let joined = solve("opt=sgdm&lr=1.5&mu=0.5");
+    let outcome = run_with(&["solve", "opt=sgdm", "lr=1.5", "mu=0.5"]);
+    assert_eq!(outcome.code, EXIT_OK, "{}", outcome.stderr);
+    assert_eq!(parse_json(&outcome.stdout), joined);
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("sgd-playground-{}-{name}", std::process::id()));
+        std::fs::write(&path, contents).expect("a writable temporary directory");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temporary path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_configuration_file_has_lines_and_comments() {
+    let file = TempFile::new(
+        "solve.conf",
+        "# 1-D SGD near the edge\nlr=1.5\n\nK=0.8\n# noise\nC=0.5\n",
+    );
+    let expected = solve("lr=1.5&K=0.8&C=0.5");
+    for args in [
+        vec!["solve", "--config", file.path()],
+        vec!["solve", &format!("--config={}", file.path())],
+    ] {
+        let outcome = run_with(&args);
+        assert_eq!(outcome.code, EXIT_OK, "{}", outcome.stderr);
+        assert_eq!(parse_json(&outcome.stdout), expected);
+    }
+}
+
+#[test]
+fn configuration_file_problems_are_usage_errors() {
+    let missing = std::env::temp_dir().join("sgd-playground-no-such-file.conf");
+    let outcome = run_with(&["solve", "--config", missing.to_str().expect("UTF-8")]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert_eq!(outcome.stdout, "");
+    assert!(
+        outcome
+            .stderr
+            .starts_with("error: cannot read configuration file"),
+        "{}",
+        outcome.stderr
+    );
+
+    let file = TempFile::new("both.conf", "lr=1");
+    let outcome = run_with(&["solve", "--config", file.path(), "lr=1.5"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert!(outcome.stderr.contains("not both"), "{}", outcome.stderr);
+
+    let outcome = run_with(&["solve", "--config"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert!(
+        outcome.stderr.contains("--config needs a file name"),
+        "{}",
+        outcome.stderr
+    );
+
+    let file = TempFile::new("bad.conf", "lr=1\nlr=-1\n");
+    let outcome = run_with(&["solve", "--config", file.path()]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert_eq!(outcome.stdout, "");
+    assert!(
+        outcome.stderr.starts_with("error: lr: invalid value '-1'"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+#[test]
+fn command_line_mistakes_print_usage_on_stderr() {
+    for (args, message) in [
+        (vec![], "error: missing command"),
+        (
+            vec!["frobnicate"],
+            "error: unknown command 'frobnicate'; available: solve, help",
+        ),
+        (vec!["solve"], "error: solve needs a configuration"),
+        (
+            vec!["solve", "--fast", "lr=1"],
+            "error: unknown option '--fast'",
+        ),
+    ] {
+        let outcome = run_with(&args);
+        assert_eq!(outcome.code, EXIT_USAGE, "{args:?}");
+        assert_eq!(outcome.stdout, "", "{args:?}");
+        assert!(
+            outcome.stderr.starts_with(message),
+            "{args:?}: {}",
+            outcome.stderr
+        );
+        assert!(
+            outcome.stderr.contains("usage: sgd-playground solve"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn help_lists_the_commands_and_every_key() {
+    for flag in ["help", "--help", "-h"] {
+        let outcome = run_with(&[flag]);
+        assert_eq!(outcome.code, EXIT_OK);
+        assert_eq!(outcome.stderr, "");
+        assert!(outcome.stdout.contains("solve"));
+        for spec in KEYS {
+            assert!(
+                outcome
+                    .stdout
+                    .contains(&format!("\n  {:<10} {}", spec.key, spec.meaning)),
+                "{} missing from help",
+                spec.key
+            );
+        }
+    }
+    let outcome = run_with(&["solve", "--help"]);
+    assert_eq!(outcome.code, EXIT_OK);
+    assert!(outcome.stdout.starts_with("usage: sgd-playground solve"));
+}
+
+/// A writer that always fails, as a closed pipe does.
+struct Broken;
+
+impl Write for Broken {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::BrokenPipe, "closed"))
+    }
+}
+
+#[test]
+fn an_unwritable_output_is_a_failure() {
+    let args: Vec<String> = ["sgd-playground", "solve", "lr=1"]
+        .map(String::from)
+        .to_vec();
+    let mut stderr = Vec::new();
+    assert_eq!(run(&args, &mut Broken, &mut stderr), EXIT_FAILURE);
+    assert!(String::from_utf8_lossy(&stderr).starts_with("error: cannot write the output"));
+}
+
+#[test]
+fn the_real_binary_exits_with_the_documented_codes() {
+    let binary = env!("CARGO_BIN_EXE_sgd-playground");
+    let output = Command::new(binary)
+        .args(["solve", "lr=1.5"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(EXIT_OK));
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    assert_eq!(
+        matrix(parse_json(&stdout).get("sigma")),
+        [[3.0]],
+        "λ/(2−λ) for k = σ² = 1, exact in binary"
+    );
+
+    let output = Command::new(binary)
+        .args(["solve", "lr=-1"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(EXIT_USAGE));
+    assert!(output.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: lr: invalid value '-1'; allowed: a finite number > 0\n"
+    );
+}
+
+// ---------------------------------------------------------------- a strict JSON reader
+
+#[derive(Clone, Debug, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The member `key` of an object; panics (failing the test) when absent or repeated.
+    fn get(&self, key: &str) -> &Json {
+        let Json::Object(members) = self else {
+            panic!("object expected, got {self:?}");
+        };
+        let mut found = members.iter().filter(|(k, _)| k == key);
+        let value = found
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("no '{key}' in {self:?}"));
+        assert!(found.next().is_none(), "'{key}' repeated");
+        value
+    }
+}
+
+/// Parses exactly one JSON object (surrounding whitespace allowed), panicking on anything else.
+fn parse_json(text: &str) -> Json {
+    let mut reader = JsonReader {
+        bytes: text.as_bytes(),
+        position: 0,
+    };
+    reader.skip_whitespace();
+    let value = reader.value();
+    reader.skip_whitespace();
+    assert_eq!(
+        reader.position,
+        text.len(),
+        "trailing text after the JSON value: {text}"
+    );
+    assert!(
+        matches!(value, Json::Object(_)),
+        "an object expected: {text}"
+    );
+    value
+}
+
+struct JsonReader<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl JsonReader<'_> {
+    fn peek(&self) -> u8 {
+        *self
+            .bytes
+            .get(self.position)
+            .expect("unexpected end of JSON")
+    }
+
+    fn expect(&mut self, literal: &str) {
+        assert!(
+            self.bytes[self.position..].starts_with(literal.as_bytes()),
+            "'{literal}' expected at {}",
+            self.position
+        );
+        self.position += literal.len();
+    }
+
+    fn skip_whitespace(&mut self) {
+        while self
+            .bytes
+            .get(self.position)
+            .is_some_and(|b| b" \t\r\n".contains(b))
+        {
+            self.position += 1;
+        }
+    }
+
+    fn value(&mut self) -> Json {
+        match self.peek() {
+            b'n' => {
+                self.expect("null");
+                Json::Null
+            }
+            b't' => {
+                self.expect("true");
+                Json::Bool(true)
+            }
+            b'f' => {
+                self.expect("false");
+                Json::Bool(false)
+            }
+            b'"' => Json::String(self.string()),
+            b'[' => {
+                self.expect("[");
+                let mut items = Vec::new();
+                if self.peek() == b']' {
+                    self.expect("]");
+                    return Json::Array(items);
+                }
+                loop {
+                    items.push(self.value());
+                    match self.peek() {
+                        b',' => self.expect(","),
+                        _ => {
+                            self.expect("]");
+                            return Json::Array(items);
+                        }
+                    }
+                }
+            }
+            b'{' => {
+                self.expect("{");
+                let mut members = Vec::new();
+                if self.peek() == b'}' {
+                    self.expect("}");
+                    return Json::Object(members);
+                }
+                loop {
+                    let key = self.string();
+                    self.expect(":");
+                    members.push((key, self.value()));
+                    match self.peek() {
+                        b',' => self.expect(","),
+                        _ => {
+                            self.expect("}");
+                            return Json::Object(members);
+                        }
+                    }
+                }
+            }
+            _ => Json::Number(self.number()),
+        }
+    }
+
+    /// A number in JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    fn number(&mut self) -> f64 {
+        let start = self.position;
+        let digits = |reader: &mut Self| {
+            let from = reader.position;
+            while reader
+                .bytes
+                .get(reader.position)
+                .is_some_and(u8::is_ascii_digit)
+            {
+                reader.position += 1;
+            }
+            assert!(reader.position > from, "digits expected at {from}");
+        };
+        if self.peek() == b'-' {
+            self.position += 1;
+        }
+        if self.peek() == b'0' {
+            self.position += 1;
+        } else {
+            digits(self);
+        }
+        if self.bytes.get(self.position) == Some(&b'.') {
+            self.position += 1;
+            digits(self);
+        }
+        if matches!(self.bytes.get(self.position), Some(b'e' | b'E')) {
+            self.position += 1;
+            if matches!(self.bytes.get(self.position), Some(b'+' | b'-')) {
+                self.position += 1;
+            }
+            digits(self);
+        }
+        let literal = std::str::from_utf8(&self.bytes[start..self.position]).expect("ASCII");
+        literal.parse().expect("a number")
+    }
+
+    fn string(&mut self) -> String {
+        self.expect("\"");
+        let mut out = Vec::new();
+        loop {
+            let byte = self.peek();
+            self.position += 1;
+            match byte {
+                b'"' => return String::from_utf8(out).expect("UTF-8 string"),
+                b'\\' => {
+                    let escape = self.peek();
+                    self.position += 1;
+                    let decoded = match escape {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'u' => {
+                            let hex =
+                                std::str::from_utf8(&self.bytes[self.position..self.position + 4])
+                                    .expect("hex");
+                            self.position += 4;
+                            char::from_u32(u32::from_str_radix(hex, 16).expect("hex"))
+                                .expect("a scalar value")
+                        }
+                        other => panic!("bad escape \\{}", char::from(other)),
+                    };
+                    out.extend_from_slice(decoded.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+                control if control < 0x20 => panic!("unescaped control character in a string"),
+                other => out.push(other),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_json_reader_rejects_what_it_should() {
+    // The checks above rely on this reader being strict; make sure it is.
+    for bad in [
+        "{\"a\":1,}",
+        "{\"a\":01}",
+        "{\"a\":1.}",
+        "{\"a\":NaN}",
+        "{\"a\":1} x",
+        "[1]",
+    ] {
+        let result = std::panic::catch_unwind(|| parse_json(bad));
+        assert!(result.is_err(), "accepted {bad}");
+    }
+    assert_eq!(
+        parse_json(r#" {"a":[-0.5e-3,true,null],"b\n":"\u00e9"} "#),
+        Json::Object(vec![
+            (
+                "a".into(),
+                Json::Array(vec![Json::Number(-0.5e-3), Json::Bool(true), Json::Null])
+            ),
+            ("b\n".into(), Json::String("é".into())),
+        ])
+    );
+}
