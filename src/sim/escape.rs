@@ -11,7 +11,7 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::normal::Ziggurat;
+use super::normal::{NormalStream, Ziggurat};
 use crate::error::FieldError;
 
 /// The piecewise-quadratic double well.
@@ -207,7 +207,7 @@ pub struct EscapeStatistics {
 pub struct EscapeEnsemble {
     dynamics: EscapeDynamics,
     positions: Vec<f64>,
-    streams: Vec<Xoshiro256PlusPlus>,
+    streams: Vec<NormalStream>,
     escaped_at: Vec<Option<u64>>,
     steps: u64,
     zig: Ziggurat,
@@ -230,7 +230,7 @@ impl EscapeEnsemble {
         let mut base = Xoshiro256PlusPlus::seed_from_u64(seed);
         let streams = (0..particles)
             .map(|_| {
-                let s = base.clone();
+                let s = NormalStream::new(base.clone());
                 base.jump();
                 s
             })
@@ -265,7 +265,7 @@ impl EscapeEnsemble {
             let rng = &mut self.streams[p];
             for step in 0..steps {
                 let (slope, curvature) = well.slope_and_curvature(w, w1, w2, b);
-                let eta = (noise_scale * curvature).sqrt() * self.zig.sample(rng);
+                let eta = (noise_scale * curvature).sqrt() * rng.normal(&self.zig);
                 w -= lr * (r * slope + eta);
                 if w >= w2 {
                     self.escaped_at[p] = Some(self.steps + step + 1);

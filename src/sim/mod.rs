@@ -17,6 +17,7 @@
 
 pub mod escape;
 pub mod normal;
+pub mod workload;
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
@@ -26,7 +27,7 @@ use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
 use crate::model::{Noise, Optimizer, Problem};
 use crate::solver;
-use normal::{index_below, Ziggurat};
+use normal::{NormalStream, Ziggurat};
 
 /// Largest ensemble a native run accepts (particles).
 pub const MAX_PARTICLES: usize = 10_000_000;
@@ -144,6 +145,15 @@ enum Oracle {
     },
 }
 
+/// A scalar rule of the diagonal fast path.
+#[derive(Clone, Copy, Debug)]
+enum DiagonalRule {
+    Sgd { lr: f64 },
+    Momentum { lr: f64, mu: f64 },
+    QuasiHyperbolic { lr: f64, mu: f64, nu: f64 },
+    Nesterov { lr: f64, mu: f64 },
+}
+
 /// The update rule, with the constants it needs.
 #[derive(Clone, Debug)]
 enum Update {
@@ -185,7 +195,7 @@ pub struct Ensemble {
     weights: Vec<f64>,
     /// m, particle-major (P×D); empty for SGD.
     momenta: Vec<f64>,
-    streams: Vec<Xoshiro256PlusPlus>,
+    streams: Vec<NormalStream>,
     /// Step at which each particle diverged (None: alive).
     diverged_at: Vec<Option<u64>>,
     steps: u64,
@@ -194,6 +204,7 @@ pub struct Ensemble {
     sum_first: Vec<f64>,
     sum_second: Vec<f64>,
     zig: Ziggurat,
+    allow_fast_path: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -328,7 +339,7 @@ impl Ensemble {
         let mut base = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
         let mut streams = Vec::with_capacity(p);
         for _ in 0..p {
-            streams.push(base.clone());
+            streams.push(NormalStream::new(base.clone()));
             base.jump();
         }
         let zig = Ziggurat::new();
@@ -407,6 +418,7 @@ impl Ensemble {
                 Vec::new()
             },
             zig,
+            allow_fast_path: true,
         })
     }
 
@@ -468,6 +480,20 @@ impl Ensemble {
     }
 
     fn advance_particles(&mut self, steps: u64) {
+        // Fast paths for the figures' workloads: diagonal K and C in one or two dimensions with a
+        // scalar rule. Same draws in the same order and the same arithmetic as the general path,
+        // so the numbers are identical (tested); only the bookkeeping is cheaper.
+        if self.allow_fast_path {
+            let handled = match self.dimension {
+                1 => self.advance_diagonal::<1>(steps),
+                2 => self.advance_diagonal::<2>(steps),
+                _ => false,
+            };
+            if handled {
+                self.steps += steps;
+                return;
+            }
+        }
         let d = self.dimension;
         let mut w = vec![0.0; d];
         let mut m = vec![0.0; d];
@@ -523,6 +549,128 @@ impl Ensemble {
             }
         }
         self.steps += steps;
+    }
+
+    /// Disables the fast paths (for tests that compare them with the general path).
+    #[doc(hidden)]
+    pub fn force_general_path(&mut self) {
+        self.allow_fast_path = false;
+    }
+
+    /// The diagonal fast path; returns false (doing nothing) when it does not apply.
+    fn advance_diagonal<const D: usize>(&mut self, steps: u64) -> bool {
+        let Oracle::Gaussian {
+            hessian,
+            noise_factor,
+            diagonal: true,
+        } = &self.oracle
+        else {
+            return false;
+        };
+        let rule = match self.update {
+            Update::Sgd { lr } => DiagonalRule::Sgd { lr },
+            Update::Momentum { lr, mu } => DiagonalRule::Momentum { lr, mu },
+            Update::QuasiHyperbolic { lr, mu, nu } => DiagonalRule::QuasiHyperbolic { lr, mu, nu },
+            Update::Nesterov { lr, mu } => DiagonalRule::Nesterov { lr, mu },
+            Update::Preconditioned { .. } => return false,
+        };
+        let mut h = [0.0; D];
+        let mut l = [0.0; D];
+        let mut c = [0.0; D];
+        for a in 0..D {
+            h[a] = hessian[a * D + a];
+            l[a] = noise_factor[a * D + a];
+            c[a] = self.centre[a];
+        }
+        let bound = self.bound;
+        let zig = &self.zig;
+        let has_momentum = !self.momenta.is_empty();
+        for p in 0..self.particles {
+            if self.diverged_at[p].is_some() {
+                continue;
+            }
+            let mut w = [0.0; D];
+            let mut m = [0.0; D];
+            w.copy_from_slice(&self.weights[p * D..(p + 1) * D]);
+            if has_momentum {
+                m.copy_from_slice(&self.momenta[p * D..(p + 1) * D]);
+            }
+            let mut rng = self.streams[p].clone();
+            let mut first = [0.0; D];
+            let mut second = [[0.0; D]; D];
+            let mut diverged_at = None;
+            for step in 0..steps {
+                let mut g = [0.0; D];
+                match rule {
+                    DiagonalRule::Nesterov { lr, mu } => {
+                        for a in 0..D {
+                            let look = w[a] - lr * mu * m[a];
+                            g[a] = h[a] * look + l[a] * rng.normal(zig);
+                        }
+                    }
+                    _ => {
+                        for a in 0..D {
+                            g[a] = h[a] * w[a] + l[a] * rng.normal(zig);
+                        }
+                    }
+                }
+                match rule {
+                    DiagonalRule::Sgd { lr } => {
+                        for a in 0..D {
+                            w[a] -= lr * g[a];
+                        }
+                    }
+                    DiagonalRule::Momentum { lr, mu } | DiagonalRule::Nesterov { lr, mu } => {
+                        for a in 0..D {
+                            m[a] = mu * m[a] + g[a];
+                            w[a] -= lr * m[a];
+                        }
+                    }
+                    DiagonalRule::QuasiHyperbolic { lr, mu, nu } => {
+                        for a in 0..D {
+                            m[a] = mu * m[a] + (1.0 - mu) * g[a];
+                            w[a] -= lr * ((1.0 - nu) * g[a] + nu * m[a]);
+                        }
+                    }
+                }
+                let mut out = false;
+                for a in 0..D {
+                    let dev = w[a] - c[a];
+                    out |= dev.is_nan() || dev.abs() > bound;
+                }
+                let t = self.steps + step + 1;
+                if out {
+                    diverged_at = Some(t);
+                    break;
+                }
+                if let Some(burn_in) = self.burn_in {
+                    if t > burn_in {
+                        for a in 0..D {
+                            let da = w[a] - c[a];
+                            first[a] += da;
+                            for b in 0..D {
+                                second[a][b] += da * (w[b] - c[b]);
+                            }
+                        }
+                    }
+                }
+            }
+            self.diverged_at[p] = diverged_at;
+            self.streams[p] = rng;
+            self.weights[p * D..(p + 1) * D].copy_from_slice(&w);
+            if has_momentum {
+                self.momenta[p * D..(p + 1) * D].copy_from_slice(&m);
+            }
+            if self.burn_in.is_some() {
+                for a in 0..D {
+                    self.sum_first[p * D + a] += first[a];
+                    for b in 0..D {
+                        self.sum_second[p * D * D + a * D + b] += second[a][b];
+                    }
+                }
+            }
+        }
+        true
     }
 
     /// Statistics of the live particles now.
@@ -708,7 +856,7 @@ impl Scratch {
 fn gradient(
     oracle: &Oracle,
     zig: &Ziggurat,
-    rng: &mut Xoshiro256PlusPlus,
+    rng: &mut NormalStream,
     at: &[f64],
     scratch: &mut Scratch,
 ) {
@@ -728,11 +876,11 @@ fn gradient(
         } => {
             if *diagonal {
                 for a in 0..d {
-                    out[a] = hessian[a * d + a] * at[a] + noise_factor[a * d + a] * zig.sample(rng);
+                    out[a] = hessian[a * d + a] * at[a] + noise_factor[a * d + a] * rng.normal(zig);
                 }
             } else {
                 for v in noise.iter_mut() {
-                    *v = zig.sample(rng);
+                    *v = rng.normal(zig);
                 }
                 for a in 0..d {
                     let row = a * d;
@@ -762,13 +910,13 @@ fn gradient(
             };
             if *with_replacement {
                 for _ in 0..*batch_size {
-                    add(index_below(rng, n) as usize, out);
+                    add(rng.index_below(n) as usize, out);
                 }
             } else {
                 // Partial Fisher–Yates, undone afterwards so the permutation is the identity again.
                 swaps.clear();
                 for k in 0..*batch_size {
-                    let j = k + index_below(rng, n - k as u64) as usize;
+                    let j = k + rng.index_below(n - k as u64) as usize;
                     scratch_perm.swap(k, j);
                     swaps.push((k, j));
                     add(scratch_perm[k], out);
@@ -789,7 +937,7 @@ fn step_once(
     update: &Update,
     oracle: &Oracle,
     zig: &Ziggurat,
-    rng: &mut Xoshiro256PlusPlus,
+    rng: &mut NormalStream,
     w: &mut [f64],
     m: &mut [f64],
     s: &mut Scratch,
