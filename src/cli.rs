@@ -1,16 +1,24 @@
 //! The native command line: `sgd-playground solve '<config>'` prints the exact stationary
-//! distribution as one JSON object.
+//! distribution as one JSON object; `sgd-playground simulate '<config>'` runs the simulator on the
+//! same configuration and prints its statistics, next to the exact answer, as one JSON object.
 //!
 //! Everything goes through [`run`], which takes the arguments and the two output streams, so the
 //! tests drive it in-process. Exit codes: [`EXIT_OK`] (also when the dynamics diverges: that is an
-//! answer, reported as `"diverges": true`), [`EXIT_USAGE`] for an invalid configuration or command
-//! line (nothing on stdout, one line per problem on stderr), [`EXIT_FAILURE`] when the output cannot
-//! be written.
+//! answer, reported as `"diverges": true`, or as diverged particles), [`EXIT_USAGE`] for an invalid
+//! configuration or command line (nothing on stdout, one line per problem on stderr), including a
+//! simulation larger than [`SimulationLimits::NATIVE`], [`EXIT_FAILURE`] when the output cannot be
+//! written.
 
 use std::io::Write;
 
-use crate::config::{Config, KEYS, MAX_TEXT_BYTES, VERSION};
+use crate::closed_forms::kramers::{self, KramersProblem};
+use crate::config::{
+    Config, DoubleWellConfig, LandscapeConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES, VERSION,
+};
+use crate::error::FieldErrors;
 use crate::json::Json;
+use crate::sim::escape::{exact_mean_escape_steps, EscapeEnsemble};
+use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged};
 use crate::solver::{self, Divergence, Stability, Stationary};
 
 /// Exit code of a successful run.
@@ -20,12 +28,25 @@ pub const EXIT_FAILURE: i32 = 1;
 /// Exit code of an invalid command line or configuration.
 pub const EXIT_USAGE: i32 = 2;
 
-/// The commands, with one line each for the help text. New commands (`simulate`, `render`) add an
-/// entry here and an arm in [`run`].
+/// `simulate` advances its ensemble this many steps at a time, so that a long run is a sequence
+/// of bounded pieces of work (and the double well can stop once every particle escaped).
+pub const SIMULATION_SLICE_STEPS: u64 = 1000;
+
+/// Cells of the grid on which `simulate` computes the double well's exact mean escape time
+/// ([`exact_mean_escape_steps`]: about 1e-6 relative accuracy at 1200 cells).
+pub const EXACT_ESCAPE_CELLS: usize = 1200;
+
+/// The commands, with one line each for the help text. New commands (`render`) add an entry here
+/// and an arm in [`run`].
 const COMMANDS: &[(&str, &str)] = &[
     (
         "solve",
         "print the exact stationary distribution of a configuration as one JSON object",
+    ),
+    (
+        "simulate",
+        "simulate a configuration (an ensemble of particles) and print its statistics, with the \
+         exact answer, as one JSON object",
     ),
     ("help", "print this help (also --help, -h)"),
 ];
@@ -47,6 +68,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     };
     match command.as_str() {
         "solve" => solve(command_args, stdout, stderr),
+        "simulate" => simulate(command_args, stdout, stderr),
         "help" | "--help" | "-h" => write_out(stdout, stderr, &help_text()),
         "--version" | "-V" => write_out(
             stdout,
@@ -69,16 +91,29 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     }
 }
 
-/// `solve`: configuration text from the arguments (joined by `&`) or from `--config FILE`.
-fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let text = match configuration_text(args) {
+/// The configuration of `command` from its arguments (text joined by `&`, or `--config FILE`),
+/// parsed strictly. `Err` holds the exit code once help, a usage error or the configuration's
+/// problems have been written.
+fn read_config(
+    command: &str,
+    args: &[String],
+    help: &str,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<Config, i32> {
+    let text = match configuration_text(command, args) {
         Ok(Some(text)) => text,
-        Ok(None) => return write_out(stdout, stderr, SOLVE_HELP),
-        Err(message) => return usage_error(stderr, &message),
+        Ok(None) => return Err(write_out(stdout, stderr, help)),
+        Err(message) => return Err(usage_error(stderr, &message)),
     };
-    let config = match Config::parse(&text) {
+    Config::parse(&text).map_err(|problems| report_problems(stderr, problems.iter()))
+}
+
+/// `solve`: the exact stationary distribution of the quadratic landscape.
+fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let config = match read_config("solve", args, SOLVE_HELP, stdout, stderr) {
         Ok(config) => config,
-        Err(problems) => return report_problems(stderr, problems.iter()),
+        Err(code) => return code,
     };
     let problem = match config.to_problem() {
         Ok(problem) => problem,
@@ -91,8 +126,237 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
     write_out(stdout, stderr, &format!("{output}\n"))
 }
 
-/// The configuration text of `solve`'s arguments; `Ok(None)` when help was asked for.
-fn configuration_text(args: &[String]) -> Result<Option<String>, String> {
+/// `simulate`: an ensemble on the quadratic landscape, or escapes from the double well.
+fn simulate(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let config = match read_config("simulate", args, SIMULATE_HELP, stdout, stderr) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let output = match &config.landscape {
+        LandscapeConfig::Quadratic(_) => simulate_quadratic(&config),
+        LandscapeConfig::DoubleWell(well) => simulate_double_well(&config, well),
+    };
+    match output {
+        Ok(output) => write_out(stdout, stderr, &format!("{output}\n")),
+        Err(problems) => report_problems(stderr, problems.iter()),
+    }
+}
+
+fn simulate_quadratic(config: &Config) -> Result<Json, FieldErrors> {
+    let problem = config.to_problem()?;
+    config.check_simulation_size(problem.dimension(), &SimulationLimits::NATIVE)?;
+    let spec = config.ensemble_spec(&problem)?;
+    let mut ensemble = Ensemble::new(&problem, &spec)?;
+    let exact = solver::stationary(&problem);
+    let (steps_run, seconds) = timed(|| {
+        run_in_slices(config.simulation.steps, |slice| {
+            ensemble.advance(slice);
+            true
+        })
+    });
+    let statistics = ensemble.statistics();
+    let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
+        (quadratic.optimizer.name(), quadratic.noise.name())
+    });
+    let mut members = vec![
+        ("config", Json::from(config.to_text())),
+        ("landscape", Json::from("quadratic")),
+        ("opt", Json::from(opt)),
+        ("noise", Json::from(noise)),
+    ];
+    members.extend(ensemble_members(&statistics));
+    members.extend([
+        ("exact", exact_json(&exact)),
+        ("seconds", Json::from(seconds)),
+        (
+            "particle_steps_per_second",
+            Json::from(per_second(statistics.particles, steps_run, seconds)),
+        ),
+    ]);
+    Ok(Json::object(members))
+}
+
+fn ensemble_members(statistics: &EnsembleStatistics) -> [(&'static str, Json); 8] {
+    // With every particle diverged there is no mean (the simulator reports zeros): null.
+    let mean = if statistics.diverged == statistics.particles {
+        Json::numbers(&vec![f64::NAN; statistics.mean.len()])
+    } else {
+        Json::vector(&statistics.mean)
+    };
+    [
+        ("steps", Json::from(statistics.steps)),
+        ("particles", Json::from(statistics.particles)),
+        ("diverged", Json::from(statistics.diverged)),
+        ("mean", mean),
+        ("mean_stderr", Json::vector(&statistics.mean_stderr)),
+        ("sigma", Json::matrix(&statistics.covariance)),
+        ("sigma_stderr", Json::matrix(&statistics.covariance_stderr)),
+        (
+            "time_averaged",
+            statistics
+                .time_averaged
+                .as_ref()
+                .map_or(Json::Null, time_averaged_json),
+        ),
+    ]
+}
+
+fn time_averaged_json(averages: &TimeAveraged) -> Json {
+    Json::object([
+        (
+            "samples_per_particle",
+            Json::from(averages.samples_per_particle),
+        ),
+        ("mean", Json::vector(&averages.mean)),
+        ("sigma", Json::matrix(&averages.covariance)),
+        ("sigma_stderr", Json::matrix(&averages.covariance_stderr)),
+    ])
+}
+
+/// The solver's answer for comparison with a simulation.
+fn exact_json(exact: &Result<Stationary, Divergence>) -> Json {
+    match exact {
+        Ok(stationary) => Json::object([
+            ("diverges", Json::from(false)),
+            ("sigma", Json::matrix(&stationary.sigma)),
+            ("mean", Json::vector(&stationary.mean)),
+            ("train_loss", Json::from(stationary.train_loss)),
+        ]),
+        Err(divergence) => Json::object([
+            ("diverges", Json::from(true)),
+            ("reason", Json::from(divergence.reason.as_str())),
+        ]),
+    }
+}
+
+fn simulate_double_well(config: &Config, well: &DoubleWellConfig) -> Result<Json, FieldErrors> {
+    let dynamics = well.to_dynamics()?;
+    config.check_simulation_size(1, &SimulationLimits::NATIVE)?;
+    let simulation = &config.simulation;
+    let mut ensemble = EscapeEnsemble::new(dynamics, simulation.particles, simulation.seed)?;
+    let (steps_run, seconds) = timed(|| {
+        run_in_slices(simulation.steps, |slice| {
+            ensemble.advance(slice);
+            !ensemble.all_escaped()
+        })
+    });
+    let statistics = ensemble.statistics();
+    let exact_steps = exact_mean_escape_steps(&dynamics, EXACT_ESCAPE_CELLS);
+    // Sec. 6.3's closed forms with the same parameters; both give γ in the continuous time of the
+    // rescaled loss (one step is λ), and Fig. 6(b) divides by the rescaled |k_b|, r|k_b|, as
+    // rate_over_barrier_curvature does for a per-step rate.
+    let kramers_problem = KramersProblem {
+        minimum_curvature: well.well_curvature,
+        barrier_curvature: well.barrier_curvature,
+        barrier_height: well.barrier_height,
+        path_split: dynamics.well.switch_fraction(),
+        batch_size: well.batch_size as f64,
+        learning_rate: well.learning_rate,
+        loss_scale: well.loss_scale,
+    };
+    let over_barrier_curvature = |rate: f64| rate / kramers_problem.scaled_barrier_curvature();
+    let gamma = |rate: f64| dynamics.rate_over_barrier_curvature(rate);
+    Ok(Json::object([
+        ("config", Json::from(config.to_text())),
+        ("landscape", Json::from("doublewell")),
+        ("steps", Json::from(statistics.steps)),
+        ("particles", Json::from(statistics.particles)),
+        ("escaped", Json::from(statistics.escaped)),
+        ("rate_per_step", Json::from(statistics.rate_per_step)),
+        ("rate_stderr", Json::from(statistics.rate_stderr)),
+        (
+            "mean_escape_steps",
+            Json::from(statistics.mean_escape_steps),
+        ),
+        (
+            "mean_escape_steps_stderr",
+            Json::from(statistics.mean_escape_steps_stderr),
+        ),
+        (
+            "observed_mean_escape_steps",
+            Json::from(statistics.observed_mean_steps),
+        ),
+        ("gamma_over_kb", Json::from(gamma(statistics.rate_per_step))),
+        (
+            "gamma_over_kb_stderr",
+            Json::from(gamma(statistics.rate_stderr)),
+        ),
+        ("exact_mean_escape_steps", Json::from(exact_steps)),
+        (
+            "exact_gamma_over_kb",
+            Json::from(exact_steps.map(|steps| gamma(1.0 / steps))),
+        ),
+        (
+            "kramers_eq51",
+            Json::from(
+                kramers::continuous_rate(&kramers_problem)
+                    .ok()
+                    .map(over_barrier_curvature),
+            ),
+        ),
+        (
+            "kramers_eq52",
+            Json::from(
+                kramers::discrete_rate_as_printed(&kramers_problem)
+                    .ok()
+                    .map(over_barrier_curvature),
+            ),
+        ),
+        (
+            "kramers_eq52_corrected",
+            Json::from(
+                kramers::discrete_rate_corrected(&kramers_problem)
+                    .ok()
+                    .map(over_barrier_curvature),
+            ),
+        ),
+        ("seconds", Json::from(seconds)),
+        (
+            "particle_steps_per_second",
+            Json::from(per_second(statistics.particles, steps_run, seconds)),
+        ),
+    ]))
+}
+
+/// Runs `total` steps in slices of at most [`SIMULATION_SLICE_STEPS`], calling `advance` with each
+/// slice's length; stops early when `advance` returns false. Returns the steps run.
+fn run_in_slices(total: u64, mut advance: impl FnMut(u64) -> bool) -> u64 {
+    let mut done = 0;
+    while done < total {
+        let slice = SIMULATION_SLICE_STEPS.min(total - done);
+        done += slice;
+        if !advance(slice) {
+            break;
+        }
+    }
+    done
+}
+
+/// Runs `work` and measures its wall-clock time in seconds; `None` where there is no clock
+/// (wasm32, where `std::time::Instant` panics).
+fn timed<T>(work: impl FnOnce() -> T) -> (T, Option<f64>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let start = std::time::Instant::now();
+        let result = work();
+        (result, Some(start.elapsed().as_secs_f64()))
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        (work(), None)
+    }
+}
+
+/// Nominal particle-steps (particles × steps run, diverged or escaped particles included) per
+/// second.
+fn per_second(particles: usize, steps: u64, seconds: Option<f64>) -> Option<f64> {
+    seconds
+        .filter(|seconds| *seconds > 0.0)
+        .map(|seconds| particles as f64 * steps as f64 / seconds)
+}
+
+/// The configuration text of `command`'s arguments; `Ok(None)` when help was asked for.
+fn configuration_text(command: &str, args: &[String]) -> Result<Option<String>, String> {
     let mut file = None;
     let mut chunks = Vec::new();
     let mut remaining = args.iter();
@@ -116,9 +380,9 @@ fn configuration_text(args: &[String]) -> Result<Option<String>, String> {
         }
         (Some(path), true) => read_file(&path).map(Some),
         (None, false) => Ok(Some(chunks.join("&"))),
-        (None, true) => {
-            Err("solve needs a configuration (text such as 'lr=1.5', or --config FILE)".to_string())
-        }
+        (None, true) => Err(format!(
+            "{command} needs a configuration (text such as 'lr=1.5', or --config FILE)"
+        )),
     }
 }
 
@@ -175,10 +439,13 @@ fn divergence_json(config: &Config, divergence: &Divergence) -> Json {
 }
 
 fn header(config: &Config, diverges: bool) -> Vec<(&'static str, Json)> {
+    let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
+        (quadratic.optimizer.name(), quadratic.noise.name())
+    });
     vec![
         ("config", Json::from(config.to_text())),
-        ("opt", Json::from(config.optimizer.name())),
-        ("noise", Json::from(config.noise.name())),
+        ("opt", Json::from(opt)),
+        ("noise", Json::from(noise)),
         ("diverges", Json::from(diverges)),
     ]
 }
@@ -231,6 +498,8 @@ fn usage_error(stderr: &mut dyn Write, message: &str) -> i32 {
 const USAGE: &str = "\
 usage: sgd-playground solve '<config>' [more config text ...]
        sgd-playground solve --config FILE
+       sgd-playground simulate '<config>' [more config text ...]
+       sgd-playground simulate --config FILE
        sgd-playground help
 ";
 
@@ -240,14 +509,33 @@ usage: sgd-playground solve '<config>' [more config text ...]
 
 Prints the exact stationary distribution of the configuration as one JSON object (exit 0, also
 when the dynamics diverges: then \"diverges\" is true and \"reason\" says why). An invalid
-configuration prints one line per problem on stderr and exits with 2.
+configuration prints one line per problem on stderr and exits with 2. The simulation keys
+(particles, steps, seed, ...) are accepted and ignored; landscape=doublewell has no exact
+stationary distribution (use simulate).
+Run `sgd-playground help` for the configuration keys.
+";
+
+const SIMULATE_HELP: &str = "\
+usage: sgd-playground simulate '<config>' [more config text ...]
+       sgd-playground simulate --config FILE
+
+Simulates `particles` independent particles for `steps` steps (seeded by `seed`, reproducible)
+and prints one JSON object: the ensemble's mean and covariance (\"sigma\") with standard errors,
+the diverged particles, time averages after `burnin` steps (if given), and the solver's exact
+answer (\"exact\") for comparison. With landscape=doublewell: escapes from the double well (the
+run stops once every particle escaped), the escape rate and mean escape time with standard
+errors, the exact mean escape time and the Kramers rates of Eq. 51 and 52.
+An invalid configuration, or particles × steps × D above 1e11, prints one line per problem on
+stderr and exits with 2. Examples:
+  sgd-playground simulate 'lr=1&particles=4000&steps=200&start=stationary&burnin=0'
+  sgd-playground simulate 'landscape=doublewell&r=1.2&particles=500&steps=100000'
 Run `sgd-playground help` for the configuration keys.
 ";
 
 /// The full help: usage, commands and every configuration key.
 fn help_text() -> String {
     let mut text = String::from(
-        "sgd-playground: exact stationary distributions of SGD and its variants near a quadratic minimum\n\n",
+        "sgd-playground: exact stationary distributions of SGD and its variants near a quadratic minimum, and simulations\n\n",
     );
     text.push_str(USAGE);
     text.push_str("\ncommands:\n");
@@ -259,7 +547,9 @@ fn help_text() -> String {
          matrices are rows separated by ; with entries separated by , (one row = a diagonal; for C and P\n\
          one number s = s·I). Examples:\n  \
          sgd-playground solve 'opt=sgdm&lr=1.5&mu=0.5&K=1,0.1&C=0.2'\n  \
-         sgd-playground solve opt=qhm nu=0.7 K=2,0.5\\;0.5,1\n\n\
+         sgd-playground solve opt=qhm nu=0.7 K=2,0.5\\;0.5,1\n  \
+         sgd-playground simulate 'lr=1&particles=4000&steps=200&start=stationary&burnin=0'\n  \
+         sgd-playground simulate 'landscape=doublewell&r=1.2&particles=500&steps=100000'\n\n\
          keys:\n"
     ));
     for spec in KEYS {

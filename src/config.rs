@@ -10,20 +10,33 @@
 //! - Matrices (`K`, `C`, `P`): rows separated by `;`, entries by `,` (`K=2,0.5;0.5,1`). One row of
 //!   D numbers is the D×D diagonal (`K=1,0.1`); one number s is 1×1 for `K` and s·I (the size of K)
 //!   for `C` and `P`. Data (`X`): rows of samples, even for one row. Lists (`y`, `x_var`,
-//!   `w_star`): numbers separated by `,`.
+//!   `w_star`, a `start` point): numbers separated by `,`.
 //! - Version key `v`: only `1` exists (absent means 1). A larger version was written by a newer
 //!   program: an error for [`Config::parse`], a warning for [`Config::parse_lenient`].
 //!
 //! Every key is described once, in [`KEYS`] (meaning, format, default, allowed values, when it is
-//! used); the README's table and `sgd-playground --help` are written from the same text.
+//! used); the README's table ([`keys_markdown_table`]) and `sgd-playground help` are written from
+//! the same text.
+//!
+//! # What a configuration holds
+//! - The landscape (`landscape`): the quadratic model of the theory ([`QuadraticConfig`]: `opt`,
+//!   `noise` and their keys, plus the simulation's `start`, `burnin`, `bound`, `fisher`), or the
+//!   double well of the Kramers experiment ([`DoubleWellConfig`]: `lr`, `r`, `S`, `k_a`, `k_b`,
+//!   `dL`; plain SGD only).
+//! - The simulation's size and seed ([`SimulationConfig`]: `particles`, `steps`, `seed`), read by
+//!   `simulate` and the browser's simulations; `solve` accepts and ignores them.
+//!
+//! Two keys have a default that depends on the landscape: `lr` (0.5, or 1 for the double well)
+//! and `S` (100, or 2), the values of `FIGURES.md`. The canonical text omits a key exactly when it
+//! has the default of its landscape, so it still round-trips.
 //!
 //! # Strict and lenient
 //! [`Config::parse`] (command line, tests) rejects the text with every problem listed: unknown or
-//! repeated keys, invalid values, and keys that the chosen `opt`/`noise` does not use.
+//! repeated keys, invalid values, and keys that the chosen `landscape`/`opt`/`noise` does not use.
 //! [`Config::parse_lenient`] (browser) reports the same problems but replaces each offending key by
-//! its default and keeps every valid key; it also builds the model, and resets the keys the model
-//! rejects (a K that is not positive definite, a C of the wrong size, ...), so that its result
-//! normally builds.
+//! its default and keeps every valid key; it also checks the model ([`Config::validate`]), and
+//! resets the keys the model rejects (a K that is not positive definite, a C of the wrong size, a
+//! loss scale r beyond the well's stability, ...), so that its result normally builds.
 //!
 //! # Adding a key
 //! One [`KeySpec`] entry in [`KEYS`] (its position is its place in [`Config::to_text`]), a field
@@ -42,6 +55,8 @@ use crate::model::{
     Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_DATASET_SIZE, MAX_DIMENSION,
     MAX_MINIBATCH_DIMENSION,
 };
+use crate::sim::escape::{DoubleWell, EscapeDynamics};
+use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start, MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
 /// The version of the configuration language this program reads and writes (key `v`).
 pub const VERSION: u64 = 1;
@@ -164,6 +179,9 @@ pub enum OptimizerConfig {
         learning_rate: f64,
         /// Momentum μ (`mu`).
         momentum: f64,
+        /// Where a simulation takes the Fisher KΣK from (`fisher`); the exact theory does not
+        /// need it.
+        fisher: NaturalGradientFisher,
     },
 }
 
@@ -230,6 +248,7 @@ impl OptimizerConfig {
             OptimizerConfig::NaturalGradient {
                 learning_rate,
                 momentum,
+                ..
             } => Optimizer::NaturalGradient {
                 learning_rate: *learning_rate,
                 momentum: *momentum,
@@ -356,17 +375,144 @@ impl DataConfig {
     }
 }
 
-/// A parsed configuration (version 1): what to optimize and how.
+/// Simulation settings only the quadratic landscape has (`start`, `burnin`, `bound`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnsembleConfig {
+    /// Where every particle starts (`start`); a point must have D entries (checked by
+    /// [`Config::ensemble_spec`], which knows D).
+    pub start: Start,
+    /// Steps after which time averages accumulate (`burnin`); `None`: no time averages. Always
+    /// below [`SimulationConfig::steps`].
+    pub burn_in: Option<u64>,
+    /// A particle with some |w_i − w̄_i| above this counts as diverged (`bound`).
+    pub divergence_bound: f64,
+}
+
+/// The quadratic landscape of the theory (`landscape=quadratic`): what to optimize and how.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuadraticConfig {
+    /// The optimizer (`opt`, `lr`, `mu`, `nu`, `P`, `fisher`).
+    pub optimizer: OptimizerConfig,
+    /// The Hessian and noise (`noise`, `K`, `C`, `S`, `N`, data keys).
+    pub noise: NoiseConfig,
+    /// How a simulation starts and what it counts as diverged (`start`, `burnin`, `bound`).
+    pub ensemble: EnsembleConfig,
+}
+
+/// SGD in the 1-D double well of the Kramers experiment (`landscape=doublewell`; Sec. 6.3,
+/// Fig. 6; the potential of `FIGURES.md`): w ← w − λ(rL′(w) + η), η ~ N(0, r|L″(w)|/S).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoubleWellConfig {
+    /// Learning rate λ (`lr`).
+    pub learning_rate: f64,
+    /// Loss scale r, L → rL (`r`); the well is stable for λrk_a < 2.
+    pub loss_scale: f64,
+    /// Batch size S of the Hessian-proportional noise (`S`).
+    pub batch_size: usize,
+    /// Curvature k_a of the minima (`k_a`).
+    pub well_curvature: f64,
+    /// |k_b|, minus the curvature at the barrier top (`k_b`).
+    pub barrier_curvature: f64,
+    /// Barrier height ΔL (`dL`).
+    pub barrier_height: f64,
+}
+
+impl DoubleWellConfig {
+    /// The validated escape dynamics.
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming `r` when λrk_a ≥ 2 (the well itself is unstable), or the key the
+    /// simulator rejects.
+    pub fn to_dynamics(&self) -> Result<EscapeDynamics, FieldError> {
+        let limit = 2.0 / (self.learning_rate * self.well_curvature);
+        if !(self.loss_scale > 0.0 && self.loss_scale < limit) {
+            let allowed = key_spec("r").map_or("", |spec| spec.allowed);
+            return Err(FieldError::new(
+                "r",
+                format_number(self.loss_scale),
+                format!(
+                    "{allowed} (here 2/(λk_a) = {}, with lr={} and k_a={})",
+                    format_number(limit),
+                    format_number(self.learning_rate),
+                    format_number(self.well_curvature)
+                ),
+            ));
+        }
+        let well = DoubleWell::new(
+            self.well_curvature,
+            self.barrier_curvature,
+            self.barrier_height,
+        )?;
+        EscapeDynamics::new(
+            well,
+            self.learning_rate,
+            self.loss_scale,
+            self.batch_size as f64,
+        )
+    }
+}
+
+/// The landscape (`landscape`) and the keys it uses.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LandscapeConfig {
+    /// `landscape=quadratic`: the quadratic model of the theory.
+    Quadratic(QuadraticConfig),
+    /// `landscape=doublewell`: the double well of the Kramers experiment (simulated only).
+    DoubleWell(DoubleWellConfig),
+}
+
+impl LandscapeConfig {
+    /// The value of `landscape`: `quadratic` or `doublewell`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LandscapeConfig::Quadratic(_) => "quadratic",
+            LandscapeConfig::DoubleWell(_) => "doublewell",
+        }
+    }
+}
+
+/// The size and seed of a simulation (`particles`, `steps`, `seed`), for every landscape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SimulationConfig {
+    /// Number of independent particles P (`particles`), in [1, [`MAX_PARTICLES`]].
+    pub particles: usize,
+    /// Steps T each particle runs (`steps`), ≥ 1; for the double well the most, as the run stops
+    /// once every particle escaped.
+    pub steps: u64,
+    /// Seed of the particles' generators (`seed`).
+    pub seed: u64,
+}
+
+/// How much one simulation may ask for; see [`Config::check_simulation_size`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SimulationLimits {
+    /// Most particles × steps × max(D, 1).
+    pub max_particle_steps: u64,
+    /// Most bytes of particle state (positions, momenta, generators, time-average sums).
+    pub max_state_bytes: u64,
+}
+
+impl SimulationLimits {
+    /// The native command line's limits: [`MAX_PARTICLE_STEPS`] particle-steps and 2 GiB of
+    /// particle state.
+    pub const NATIVE: SimulationLimits = SimulationLimits {
+        max_particle_steps: MAX_PARTICLE_STEPS,
+        max_state_bytes: 2 << 30,
+    };
+}
+
+/// A parsed configuration (version 1): what to optimize, how, and how to simulate it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// The optimizer (`opt`, `lr`, `mu`, `nu`, `P`).
-    pub optimizer: OptimizerConfig,
-    /// The landscape and noise (`noise`, `K`, `C`, `S`, `N`, data keys).
-    pub noise: NoiseConfig,
+    /// The landscape and the optimizer on it (`landscape` and the keys it uses).
+    pub landscape: LandscapeConfig,
+    /// The simulation's size and seed (`particles`, `steps`, `seed`).
+    pub simulation: SimulationConfig,
 }
 
 impl Default for Config {
-    /// Every key at its default: `opt=sgd&lr=0.5&noise=gauss&K=1&C=1`.
+    /// Every key at its default: the quadratic `opt=sgd&lr=0.5&noise=gauss&K=1&C=1`, simulated
+    /// with 1000 particles for 1000 steps from w = 0.
     fn default() -> Self {
         assemble(&BTreeMap::new()).0
     }
@@ -378,15 +524,18 @@ impl Config {
     /// # Errors
     /// Every problem found, one [`FieldError`] each naming the key, the value and what is allowed:
     /// text longer than [`MAX_TEXT_BYTES`], a pair without `=`, an unknown or repeated key, an
-    /// invalid value, a key not used with the chosen `opt` and `noise`, `X` without `y` (or the
-    /// reverse), a version newer than [`VERSION`]. Whether the model itself is valid (K positive
-    /// definite, C of the size of K, ...) is checked by [`Config::to_problem`].
+    /// invalid value, a key not used with the chosen `landscape`, `opt` and `noise`, `X` without
+    /// `y` (or the reverse), `burnin` not below `steps`, an `opt` other than `sgd` with the double
+    /// well, a version newer than [`VERSION`]. Whether the model itself is valid (K positive
+    /// definite, C of the size of K, ...) is checked by [`Config::validate`].
     ///
     /// # Example
     /// ```
     /// use sgd_playground::config::{Config, OptimizerConfig};
-    /// let config = Config::parse("opt=sgdm&lr=1.5&mu=0.5").unwrap();
-    /// assert_eq!(config.optimizer, OptimizerConfig::Momentum { learning_rate: 1.5, momentum: 0.5 });
+    /// let config = Config::parse("opt=sgdm&lr=1.5&mu=0.5&particles=200").unwrap();
+    /// let quadratic = config.quadratic().unwrap();
+    /// assert_eq!(quadratic.optimizer, OptimizerConfig::Momentum { learning_rate: 1.5, momentum: 0.5 });
+    /// assert_eq!(config.simulation.particles, 200);
     /// let errors = Config::parse("lr=-1&nu=0.3").unwrap_err();
     /// assert_eq!(errors.0[0].to_string(), "lr: invalid value '-1'; allowed: a finite number > 0");
     /// assert_eq!(errors.0[1].field, "nu"); // not used with opt=sgd
@@ -399,9 +548,15 @@ impl Config {
         }
         let (config, assembly_problems) = assemble(&reading.entries);
         let mut problems = reading.problems;
-        // With opt, noise, X or y unreadable, which keys are used is unknown: no guesses.
+        // With landscape, opt, noise, X or y unreadable, which keys are used is unknown: no
+        // guesses. With steps unreadable, burnin would be compared with a guess.
         if !CONTEXT_KEYS.iter().any(|key| reading.invalid.contains(key)) {
-            problems.extend(assembly_problems);
+            let steps_unknown = reading.invalid.contains("steps");
+            problems.extend(
+                assembly_problems
+                    .into_iter()
+                    .filter(|problem| !(steps_unknown && problem.field == "burnin")),
+            );
         }
         if problems.is_empty() {
             Ok(config)
@@ -412,7 +567,7 @@ impl Config {
 
     /// Parses configuration text leniently (the browser): never fails. Every problem is reported
     /// and the offending key replaced by its default; every valid key is kept. Beyond
-    /// [`Config::parse`]'s checks the model is built ([`Config::to_problem`]) and the keys it
+    /// [`Config::parse`]'s checks the model is checked ([`Config::validate`]) and the keys it
     /// rejects are reset too, so the result builds unless the defaults themselves conflict with
     /// the kept keys (e.g. `noise=batch&replace=0&N=50`: the default S = 100 exceeds N; then that
     /// problem is reported too). A repeated key keeps its first value; a newer version is a
@@ -422,7 +577,8 @@ impl Config {
     /// ```
     /// use sgd_playground::config::{Config, OptimizerConfig};
     /// let (config, problems) = Config::parse_lenient("opt=sgdm&lr=-1&mu=0.5&colour=red");
-    /// assert_eq!(config.optimizer, OptimizerConfig::Momentum { learning_rate: 0.5, momentum: 0.5 });
+    /// let optimizer = &config.quadratic().unwrap().optimizer;
+    /// assert_eq!(*optimizer, OptimizerConfig::Momentum { learning_rate: 0.5, momentum: 0.5 });
     /// assert_eq!(problems.len(), 2); // lr invalid (default 0.5 used), colour unknown
     /// ```
     pub fn parse_lenient(text: &str) -> (Config, Vec<FieldError>) {
@@ -442,8 +598,8 @@ impl Config {
             if removed {
                 continue;
             }
-            match config.to_problem() {
-                Ok(_) => {
+            match config.validate() {
+                Ok(()) => {
                     problems.append(&mut unfixable);
                     return (config, problems);
                 }
@@ -461,24 +617,28 @@ impl Config {
     }
 
     /// The canonical text: `v=1` first, then, in the order of [`KEYS`], every key the
-    /// configuration uses whose value differs from its default; numbers in shortest round-trip
-    /// form ([`format_number`]). `Config::parse(&c.to_text()) == Ok(c)` for every configuration
-    /// whose values are valid (as [`Config::parse`] and [`MatrixSpec`] define).
+    /// configuration uses whose value differs from its default (the default of its landscape:
+    /// `lr` and `S` differ for the double well); numbers in shortest round-trip form
+    /// ([`format_number`]). `Config::parse(&c.to_text()) == Ok(c)` for every configuration whose
+    /// values are valid (as [`Config::parse`] and [`MatrixSpec`] define).
     ///
     /// # Example
     /// ```
     /// use sgd_playground::config::Config;
-    /// let config = Config::parse("mu=0.5&opt=sgdm&K=2,0;0,1&lr=0.5").unwrap();
-    /// assert_eq!(config.to_text(), "v=1&opt=sgdm&mu=0.5&K=2,0;0,1");
+    /// let config = Config::parse("mu=0.5&opt=sgdm&K=2,0;0,1&lr=0.5&steps=500").unwrap();
+    /// assert_eq!(config.to_text(), "v=1&opt=sgdm&mu=0.5&K=2,0;0,1&steps=500");
+    /// let well = Config::parse("landscape=doublewell&lr=1&S=2&r=1.2").unwrap();
+    /// assert_eq!(well.to_text(), "v=1&landscape=doublewell&r=1.2");
     /// ```
     pub fn to_text(&self) -> String {
         let values = self.key_values();
+        let double_well = matches!(self.landscape, LandscapeConfig::DoubleWell(_));
         let mut text = format!("v={VERSION}");
         for spec in KEYS {
             let Some((_, value)) = values.iter().find(|(key, _)| *key == spec.key) else {
                 continue;
             };
-            if default_value(spec).as_ref() == Some(value) {
+            if default_value(spec, double_well).as_ref() == Some(value) {
                 continue;
             }
             text.push('&');
@@ -489,12 +649,219 @@ impl Config {
         text
     }
 
-    /// The validated model.
+    /// The quadratic landscape, `None` for the double well.
+    pub fn quadratic(&self) -> Option<&QuadraticConfig> {
+        match &self.landscape {
+            LandscapeConfig::Quadratic(quadratic) => Some(quadratic),
+            LandscapeConfig::DoubleWell(_) => None,
+        }
+    }
+
+    /// The validated quadratic model (what `solve` solves and `simulate` simulates).
     ///
     /// # Errors
     /// Every problem [`Problem::new`] finds, each naming a configuration key (`K`, `C`, `P`, `lr`,
     /// `mu`, `nu`, `noise`, `S`, `N`, `X`, `y`, `x_var`, `w_star`, `label_var`), plus a diagonal `C`
-    /// or `P` whose length is not the size of K, and invalid data (XᵀX singular, ...).
+    /// or `P` whose length is not the size of K, and invalid data (XᵀX singular, ...); with
+    /// `landscape=doublewell`, an error naming `landscape` (the double well has no exact
+    /// stationary distribution here: it is simulated).
+    pub fn to_problem(&self) -> Result<Problem, FieldErrors> {
+        match &self.landscape {
+            LandscapeConfig::Quadratic(quadratic) => quadratic.to_problem(),
+            LandscapeConfig::DoubleWell(_) => Err(FieldError::new(
+                "landscape",
+                "doublewell",
+                "quadratic (the exact stationary distribution is that of the quadratic model; the \
+                 double well is simulated: sgd-playground simulate)",
+            )
+            .into()),
+        }
+    }
+
+    /// The validated double-well dynamics.
+    ///
+    /// # Errors
+    /// With `landscape=quadratic`, an error naming `landscape`; else what
+    /// [`DoubleWellConfig::to_dynamics`] reports (`r` beyond the well's stability, ...).
+    pub fn to_escape_dynamics(&self) -> Result<EscapeDynamics, FieldErrors> {
+        match &self.landscape {
+            LandscapeConfig::DoubleWell(well) => Ok(well.to_dynamics()?),
+            LandscapeConfig::Quadratic(_) => Err(FieldError::new(
+                "landscape",
+                "quadratic",
+                "doublewell (the escape experiment needs the double well)",
+            )
+            .into()),
+        }
+    }
+
+    /// The simulator's ensemble specification for `problem` (built from this configuration).
+    ///
+    /// # Errors
+    /// An error naming `start` when a start point does not have D entries, or `landscape` for
+    /// the double well (simulated by [`crate::sim::escape::EscapeEnsemble`] instead).
+    pub fn ensemble_spec(&self, problem: &Problem) -> Result<EnsembleSpec, FieldErrors> {
+        let LandscapeConfig::Quadratic(quadratic) = &self.landscape else {
+            return Err(FieldError::new(
+                "landscape",
+                "doublewell",
+                "quadratic (the double well is simulated by its escape ensemble)",
+            )
+            .into());
+        };
+        let dimension = problem.dimension();
+        if let Start::Point(point) = &quadratic.ensemble.start {
+            if point.len() != dimension {
+                return Err(FieldError::new(
+                    "start",
+                    shorten(&list_text(point.as_slice())),
+                    format!(
+                        "zero, stationary, or {dimension} finite numbers separated by , (D = \
+                         {dimension}, the size of K)"
+                    ),
+                )
+                .into());
+            }
+        }
+        let natural_gradient_fisher = match quadratic.optimizer {
+            OptimizerConfig::NaturalGradient { fisher, .. } => fisher,
+            _ => NaturalGradientFisher::Exact,
+        };
+        Ok(EnsembleSpec {
+            particles: self.simulation.particles,
+            seed: self.simulation.seed,
+            start: quadratic.ensemble.start.clone(),
+            burn_in: quadratic.ensemble.burn_in,
+            divergence_bound: quadratic.ensemble.divergence_bound,
+            natural_gradient_fisher,
+        })
+    }
+
+    /// Checks what [`Config::parse`] cannot check alone: the quadratic model
+    /// ([`Config::to_problem`]) and the size of a start point ([`Config::ensemble_spec`]), or the
+    /// double well's dynamics ([`Config::to_escape_dynamics`]). The simulation's size is checked
+    /// separately ([`Config::check_simulation_size`]), against the limits of where it runs; and
+    /// `start=stationary` with a diverging dynamics only when the ensemble is built (it needs the
+    /// solver: [`crate::sim::Ensemble::new`] names `start`).
+    ///
+    /// # Errors
+    /// Every problem found, each naming a configuration key.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        match &self.landscape {
+            LandscapeConfig::Quadratic(_) => {
+                let problem = self.to_problem()?;
+                self.ensemble_spec(&problem).map(|_| ())
+            }
+            LandscapeConfig::DoubleWell(_) => self.to_escape_dynamics().map(|_| ()),
+        }
+    }
+
+    /// Refuses a simulation larger than `limits`: particles × steps × max(D, 1) particle-steps,
+    /// and the particles' state in memory (D numbers of position, D of momentum, a generator, and
+    /// with `burnin` the D + D² time-average sums per particle). `dimension` is D (1 for the
+    /// double well).
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming `particles`, whose message names `steps` and the limit.
+    ///
+    /// # Example
+    /// ```
+    /// use sgd_playground::config::{Config, SimulationLimits};
+    /// let config = Config::parse("particles=100000&steps=20000000").unwrap();
+    /// let error = config.check_simulation_size(1, &SimulationLimits::NATIVE).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "particles: invalid value '100000'; allowed: particles × steps × D ≤ 1e11 \
+    ///      (here 100000 × 20000000 × 1 = 2e12): fewer particles or steps"
+    /// );
+    /// ```
+    pub fn check_simulation_size(
+        &self,
+        dimension: usize,
+        limits: &SimulationLimits,
+    ) -> Result<(), FieldError> {
+        let particles = self.simulation.particles;
+        let steps = self.simulation.steps;
+        let dimension = dimension.max(1);
+        let work = particles as u128 * u128::from(steps) * dimension as u128;
+        if work > u128::from(limits.max_particle_steps) {
+            return Err(FieldError::new(
+                "particles",
+                particles.to_string(),
+                format!(
+                    "particles × steps × D ≤ {} (here {particles} × {steps} × {dimension} = {}): \
+                     fewer particles or steps",
+                    compact_count(u128::from(limits.max_particle_steps)),
+                    compact_count(work)
+                ),
+            ));
+        }
+        // Per particle: a random stream (a Xoshiro256++ generator and a spare normal, 48 bytes)
+        // and its divergence or escape record (16 bytes), plus its numbers.
+        let numbers_per_particle = match &self.landscape {
+            LandscapeConfig::DoubleWell(_) => 1,
+            LandscapeConfig::Quadratic(quadratic) => {
+                let time_average_sums = if quadratic.ensemble.burn_in.is_some() {
+                    dimension as u128 * (dimension as u128 + 1)
+                } else {
+                    0
+                };
+                2 * dimension as u128 + time_average_sums
+            }
+        };
+        let bytes_per_particle = 64 + 8 * numbers_per_particle;
+        let bytes = particles as u128 * bytes_per_particle;
+        if bytes > u128::from(limits.max_state_bytes) {
+            let most = u128::from(limits.max_state_bytes) / bytes_per_particle;
+            return Err(FieldError::new(
+                "particles",
+                particles.to_string(),
+                format!(
+                    "at most {most} particles with D = {dimension}{} (each needs {bytes_per_particle} \
+                     bytes of state; the limit is {} MiB)",
+                    if numbers_per_particle > 2 * dimension as u128 {
+                        " and burnin"
+                    } else {
+                        ""
+                    },
+                    limits.max_state_bytes >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every key this configuration uses, with its value (defaults included), in no particular
+    /// order.
+    fn key_values(&self) -> Vec<(&'static str, Value)> {
+        let simulation = &self.simulation;
+        let mut values = vec![
+            ("landscape", Value::Choice(self.landscape.name())),
+            ("particles", Value::Integer(simulation.particles as u64)),
+            ("steps", Value::Integer(simulation.steps)),
+            ("seed", Value::Integer(simulation.seed)),
+        ];
+        match &self.landscape {
+            LandscapeConfig::Quadratic(quadratic) => quadratic.push_key_values(&mut values),
+            LandscapeConfig::DoubleWell(well) => values.extend([
+                ("opt", Value::Choice("sgd")),
+                ("lr", Value::Number(well.learning_rate)),
+                ("r", Value::Number(well.loss_scale)),
+                ("S", Value::Integer(well.batch_size as u64)),
+                ("k_a", Value::Number(well.well_curvature)),
+                ("k_b", Value::Number(well.barrier_curvature)),
+                ("dL", Value::Number(well.barrier_height)),
+            ]),
+        }
+        values
+    }
+}
+
+impl QuadraticConfig {
+    /// The validated model; see [`Config::to_problem`].
+    ///
+    /// # Errors
+    /// Every problem [`Problem::new`] finds, each naming a configuration key.
     pub fn to_problem(&self) -> Result<Problem, FieldErrors> {
         let mut problems = Vec::new();
         let (hessian, noise, dimension) = match &self.noise {
@@ -561,10 +928,8 @@ impl Config {
         }
     }
 
-    /// Every key this configuration uses, with its value (defaults included), in no particular
-    /// order.
-    fn key_values(&self) -> Vec<(&'static str, Value)> {
-        let mut values = vec![("opt", Value::Choice(self.optimizer.name()))];
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.push(("opt", Value::Choice(self.optimizer.name())));
         match &self.optimizer {
             OptimizerConfig::Sgd { learning_rate } => {
                 values.push(("lr", Value::Number(*learning_rate)))
@@ -580,13 +945,18 @@ impl Config {
             | OptimizerConfig::DampedNewton {
                 learning_rate,
                 momentum,
-            }
-            | OptimizerConfig::NaturalGradient {
-                learning_rate,
-                momentum,
             } => {
                 values.push(("lr", Value::Number(*learning_rate)));
                 values.push(("mu", Value::Number(*momentum)));
+            }
+            OptimizerConfig::NaturalGradient {
+                learning_rate,
+                momentum,
+                fisher,
+            } => {
+                values.push(("lr", Value::Number(*learning_rate)));
+                values.push(("mu", Value::Number(*momentum)));
+                values.push(("fisher", Value::Choice(fisher_name(*fisher))));
             }
             OptimizerConfig::QuasiHyperbolic {
                 learning_rate,
@@ -647,7 +1017,29 @@ impl Config {
                 }
             }
         }
-        values
+        let ensemble = &self.ensemble;
+        values.push(("start", Value::Start(ensemble.start.clone())));
+        if let Some(burn_in) = ensemble.burn_in {
+            values.push(("burnin", Value::Integer(burn_in)));
+        }
+        values.push(("bound", Value::Number(ensemble.divergence_bound)));
+    }
+}
+
+/// A count in the shortest readable form: digits below a million, else `2e12`, `1.5e11`.
+fn compact_count(count: u128) -> String {
+    if count < 1_000_000 {
+        count.to_string()
+    } else {
+        format!("{:e}", count as f64)
+    }
+}
+
+/// The value of `fisher`.
+fn fisher_name(fisher: NaturalGradientFisher) -> &'static str {
+    match fisher {
+        NaturalGradientFisher::Exact => "exact",
+        NaturalGradientFisher::Ensemble => "ensemble",
     }
 }
 
@@ -662,6 +1054,9 @@ pub struct KeySpec {
     pub format: &'static str,
     /// The default in the configuration language; empty when there is none (see `default_meaning`).
     pub default: &'static str,
+    /// The default with `landscape=doublewell`, when it differs from `default` (`lr` and `S`: the
+    /// values of `FIGURES.md`, Fig. 6).
+    pub double_well_default: Option<&'static str>,
     /// The default in words, e.g. `0.5 (0.5·I)`.
     pub default_meaning: &'static str,
     /// What values are allowed (the `allowed` of its [`FieldError`]s).
@@ -675,8 +1070,12 @@ pub struct KeySpec {
 const OPTIMIZERS: &[&str] = &["sgd", "sgdm", "qhm", "nesterov", "precond", "dnm", "ngd"];
 /// The noise models, as `noise` names them.
 const NOISES: &[&str] = &["gauss", "batch", "fisher"];
+/// The landscapes, as `landscape` names them.
+const LANDSCAPES: &[&str] = &["quadratic", "doublewell"];
+/// Where a simulation of NGD takes its Fisher from, as `fisher` names them.
+const FISHER_ESTIMATES: &[&str] = &["exact", "ensemble"];
 /// Keys whose value decides which other keys are used.
-const CONTEXT_KEYS: &[&str] = &["opt", "noise", "X", "y"];
+const CONTEXT_KEYS: &[&str] = &["landscape", "opt", "noise", "X", "y"];
 
 /// Every key of version 1, in the order [`Config::to_text`] writes them.
 pub const KEYS: &[KeySpec] = &[
@@ -685,10 +1084,25 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "version of the configuration language",
         format: "integer",
         default: "1",
+        double_well_default: None,
         default_meaning: "1",
         allowed: "1 (the version this program reads)",
         used_when: "always",
         kind: Kind::Version,
+    },
+    KeySpec {
+        key: "landscape",
+        meaning: "what is optimized: quadratic = the quadratic model of the theory (L(w) = wᵀKw/2, or \
+                  linear regression with noise=batch), solved exactly and simulated; doublewell = plain \
+                  SGD in the 1-D double well of the Kramers experiment (Sec. 6.3, Fig. 6), simulated \
+                  only",
+        format: "name",
+        default: "quadratic",
+        double_well_default: None,
+        default_meaning: "quadratic",
+        allowed: "one of quadratic, doublewell",
+        used_when: "always",
+        kind: Kind::Choice(LANDSCAPES),
     },
     KeySpec {
         key: "opt",
@@ -698,19 +1112,22 @@ pub const KEYS: &[KeySpec] = &[
                   gradient, Λ = λ(KΣK)⁻¹ (Sec. 6.5)",
         format: "name",
         default: "sgd",
+        double_well_default: None,
         default_meaning: "sgd",
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd",
-        used_when: "always",
+        used_when: "always (only sgd with landscape=doublewell)",
         kind: Kind::Choice(OPTIMIZERS),
     },
     KeySpec {
         key: "lr",
-        meaning: "learning rate λ (Eq. 6, 10, 53; for dnm and ngd the scale of Λ)",
+        meaning: "learning rate λ (Eq. 6, 10, 53; for dnm and ngd the scale of Λ; the λ of the double \
+                  well)",
         format: "number",
         default: "0.5",
-        default_meaning: "0.5",
+        double_well_default: Some("1"),
+        default_meaning: "0.5 (1 with landscape=doublewell, as in Fig. 6)",
         allowed: "a finite number > 0",
-        used_when: "opt is not precond",
+        used_when: "opt is not precond, or landscape=doublewell",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -718,6 +1135,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "momentum μ (Eq. 10, 53, Corollary 3)",
         format: "number",
         default: "0.9",
+        double_well_default: None,
         default_meaning: "0.9",
         allowed: "a number in [0, 1)",
         used_when: "opt is not sgd",
@@ -728,6 +1146,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "QHM's ν, from SGD (ν = 0) to normalised momentum (ν = 1) (Eq. 53)",
         format: "number",
         default: "0.7",
+        double_well_default: None,
         default_meaning: "0.7",
         allowed: "a number in [0, 1]",
         used_when: "opt=qhm",
@@ -738,6 +1157,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "preconditioner Λ (Corollary 3)",
         format: "matrix",
         default: "0.5",
+        double_well_default: None,
         default_meaning: "0.5 (0.5·I, the default λ)",
         allowed: "a symmetric positive definite matrix the size of K: one number s (s·I), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
@@ -751,6 +1171,7 @@ pub const KEYS: &[KeySpec] = &[
                   minibatch Fisher noise C = (N−S)/(NS)·KΣK (Eq. 63)",
         format: "name",
         default: "gauss",
+        double_well_default: None,
         default_meaning: "gauss",
         allowed: "one of gauss, batch, fisher",
         used_when: "always",
@@ -761,6 +1182,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "Hessian K of the loss L(w) = wᵀKw/2 (Eq. 5)",
         format: "matrix",
         default: "1",
+        double_well_default: None,
         default_meaning: "1 (D = 1)",
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
@@ -772,6 +1194,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "noise covariance C, E[η_t η_sᵀ] = δ_ts C (Theorem 1)",
         format: "matrix",
         default: "1",
+        double_well_default: None,
         default_meaning: "1 (the identity)",
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
@@ -780,12 +1203,14 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "S",
-        meaning: "batch size S (Eq. 28, 63)",
+        meaning: "batch size S (Eq. 28, 63); with landscape=doublewell, the S of the \
+                  Hessian-proportional noise η ~ N(0, r|L″(w)|/S) (Sec. 6.3)",
         format: "integer",
         default: "100",
-        default_meaning: "100",
+        double_well_default: Some("2"),
+        default_meaning: "100 (2 with landscape=doublewell, as in Fig. 6)",
         allowed: "an integer in [1, 1000000] (at most N with noise=fisher or replace=0)",
-        used_when: "noise=batch or noise=fisher",
+        used_when: "noise=batch or noise=fisher, or landscape=doublewell",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -797,6 +1222,7 @@ pub const KEYS: &[KeySpec] = &[
                   scaled by (N−S)/(N−1), ERRATA.md)",
         format: "0 or 1",
         default: "1",
+        double_well_default: None,
         default_meaning: "1 (with replacement)",
         allowed: "0 or 1",
         used_when: "noise=batch",
@@ -807,6 +1233,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "data-set size N: samples generated for noise=batch; the N of Eq. 63 for noise=fisher",
         format: "integer",
         default: "1000",
+        double_well_default: None,
         default_meaning: "1000",
         allowed: "an integer in [1, 1000000]",
         used_when: "noise=fisher, or noise=batch without X",
@@ -820,6 +1247,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "seed of the generated data set (Xoshiro256++)",
         format: "integer",
         default: "0",
+        double_well_default: None,
         default_meaning: "0",
         allowed: "an integer in [0, 18446744073709551615]",
         used_when: "noise=batch without X",
@@ -831,6 +1259,7 @@ pub const KEYS: &[KeySpec] = &[
                   K ≈ 2·diag(x_var): Eq. 28's loss has no ½)",
         format: "list",
         default: "1",
+        double_well_default: None,
         default_meaning: "1 (D = 1)",
         allowed: "1 to 32 finite numbers > 0, separated by ,",
         used_when: "noise=batch without X",
@@ -844,6 +1273,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "true weights w* of the generated labels y = w*ᵀx + ε",
         format: "list",
         default: "",
+        double_well_default: None,
         default_meaning: "1 for every input (D ones)",
         allowed: "D finite numbers (one per entry of x_var), separated by ,",
         used_when: "noise=batch without X",
@@ -857,6 +1287,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "variance σ_ε² of the label noise ε of the generated data",
         format: "number",
         default: "1",
+        double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number ≥ 0",
         used_when: "noise=batch without X",
@@ -867,6 +1298,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "regression inputs, one sample x_iᵀ per row (N×D, Eq. 28)",
         format: "rows",
         default: "",
+        double_well_default: None,
         default_meaning: "generated (N, data_seed, x_var, w_star, label_var)",
         allowed: "N rows of D finite numbers, N ≤ 1000000, D ≤ 32 (rows separated by ;, entries by ,), \
                   given together with y",
@@ -881,6 +1313,7 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "regression targets y_i, one per row of X (Eq. 28)",
         format: "list",
         default: "",
+        double_well_default: None,
         default_meaning: "generated with X",
         allowed: "N finite numbers (one per row of X), separated by ,; given together with X",
         used_when: "noise=batch",
@@ -889,11 +1322,171 @@ pub const KEYS: &[KeySpec] = &[
             range: Range::Finite,
         },
     },
+    KeySpec {
+        key: "r",
+        meaning: "loss scale r of the double well, L → rL (Fig. 6b): the noise is r|L″(w)|/S and the \
+                  well stays stable while λrk_a < 2",
+        format: "number",
+        default: "1",
+        double_well_default: None,
+        default_meaning: "1",
+        allowed: "a finite number in (0, 2/(λk_a)) (the well is unstable beyond)",
+        used_when: "landscape=doublewell",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "k_a",
+        meaning: "curvature k_a of the double well's two minima (Fig. 6; the C¹ piecewise-quadratic \
+                  well of FIGURES.md)",
+        format: "number",
+        default: "1",
+        double_well_default: None,
+        default_meaning: "1",
+        allowed: "a finite number > 0",
+        used_when: "landscape=doublewell",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "k_b",
+        meaning: "|k_b|, minus the curvature at the double well's barrier top (Fig. 6b plots γ/|k_b|)",
+        format: "number",
+        default: "0.5",
+        double_well_default: None,
+        default_meaning: "0.5",
+        allowed: "a finite number > 0",
+        used_when: "landscape=doublewell",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "dL",
+        meaning: "barrier height ΔL = L(b) − L(a) of the double well (Eq. 51, 52)",
+        format: "number",
+        default: "1",
+        double_well_default: None,
+        default_meaning: "1",
+        allowed: "a finite number > 0",
+        used_when: "landscape=doublewell",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "particles",
+        meaning: "number P of independent particles a simulation runs (simulate; solve ignores it)",
+        format: "integer",
+        default: "1000",
+        double_well_default: None,
+        default_meaning: "1000",
+        allowed: "an integer in [1, 10000000]",
+        used_when: "always",
+        kind: Kind::Integer {
+            min: 1,
+            max: MAX_PARTICLES as u64,
+        },
+    },
+    KeySpec {
+        key: "steps",
+        meaning: "steps T every particle runs (simulate; solve ignores it); with landscape=doublewell \
+                  the most, as the run stops once every particle escaped",
+        format: "integer",
+        default: "1000",
+        double_well_default: None,
+        default_meaning: "1000",
+        allowed: "an integer in [1, 100000000000]",
+        used_when: "always",
+        kind: Kind::Integer {
+            min: 1,
+            max: MAX_PARTICLE_STEPS,
+        },
+    },
+    KeySpec {
+        key: "burnin",
+        meaning: "steps after which time averages of w's mean and covariance accumulate over the \
+                  remaining steps and all particles (simulate's time_averaged)",
+        format: "integer",
+        default: "",
+        double_well_default: None,
+        default_meaning: "none (no time averages)",
+        allowed: "an integer in [0, steps − 1]",
+        used_when: "landscape=quadratic",
+        kind: Kind::Integer {
+            min: 0,
+            max: MAX_PARTICLE_STEPS - 1,
+        },
+    },
+    KeySpec {
+        key: "seed",
+        meaning: "seed of a simulation: particle p draws from the seed's Xoshiro256++ stream jumped p \
+                  times, so a run is reproducible bit for bit",
+        format: "integer",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0",
+        allowed: "an integer in [0, 18446744073709551615]",
+        used_when: "always",
+        kind: Kind::Integer { min: 0, max: u64::MAX },
+    },
+    KeySpec {
+        key: "start",
+        meaning: "where every particle starts: zero = w₀ = 0; stationary = drawn from the exact \
+                  stationary distribution of (w, m); or a point w₀ (momentum m₀ = 0)",
+        format: "name or list",
+        default: "zero",
+        double_well_default: None,
+        default_meaning: "zero",
+        allowed: "zero, stationary, or D finite numbers separated by , (D the size of K)",
+        used_when: "landscape=quadratic",
+        kind: Kind::Start,
+    },
+    KeySpec {
+        key: "bound",
+        meaning: "divergence bound: a particle with some |w_i − w̄_i| above it (w̄ the stationary mean) \
+                  counts as diverged and leaves the statistics",
+        format: "number",
+        default: "1e8",
+        double_well_default: None,
+        default_meaning: "1e8",
+        allowed: "a finite number > 0",
+        used_when: "landscape=quadratic",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "fisher",
+        meaning: "where a simulation of NGD takes the Fisher KΣK of Λ = λ(KΣK)⁻¹ from: exact = the \
+                  exact stationary Σ (a fixed Λ); ensemble = the ensemble's covariance, every step \
+                  (the particles are then coupled; unstable at small noise)",
+        format: "name",
+        default: "exact",
+        double_well_default: None,
+        default_meaning: "exact",
+        allowed: "one of exact, ensemble",
+        used_when: "opt=ngd",
+        kind: Kind::Choice(FISHER_ESTIMATES),
+    },
 ];
 
 /// The specification of `key`, if it is a key of version 1.
 pub fn key_spec(key: &str) -> Option<&'static KeySpec> {
     KEYS.iter().find(|spec| spec.key == key)
+}
+
+/// The README's table of every key (GitHub Markdown): key, meaning, format, default, allowed
+/// values and when it is used, from [`KEYS`] (`|` in the text is escaped).
+pub fn keys_markdown_table() -> String {
+    let cell = |text: &str| text.replace('|', "\\|");
+    let mut table = String::from(
+        "| key | meaning | format | default | allowed | used when |\n|---|---|---|---|---|---|\n",
+    );
+    for spec in KEYS {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            spec.key,
+            cell(spec.meaning),
+            cell(spec.format),
+            cell(spec.default_meaning),
+            cell(spec.allowed),
+            cell(spec.used_when)
+        ));
+    }
+    table
 }
 
 /// How a key's value is read.
@@ -915,6 +1508,8 @@ enum Kind {
     Rows { max_rows: usize, max_columns: usize },
     /// Numbers separated by `,` (or `;`).
     List { max_len: usize, range: Range },
+    /// `zero`, `stationary` (ASCII case ignored), or a point: numbers separated by `,`.
+    Start,
 }
 
 /// Allowed range of a number.
@@ -950,6 +1545,7 @@ enum Value {
     Matrix(MatrixSpec),
     Rows(DMatrix<f64>),
     List(Vec<f64>),
+    Start(Start),
 }
 
 impl fmt::Display for Value {
@@ -962,6 +1558,9 @@ impl fmt::Display for Value {
             Value::Matrix(matrix) => write!(f, "{matrix}"),
             Value::Rows(rows) => f.write_str(&rows_text(rows)),
             Value::List(entries) => f.write_str(&list_text(entries)),
+            Value::Start(Start::Zero) => f.write_str("zero"),
+            Value::Start(Start::Stationary) => f.write_str("stationary"),
+            Value::Start(Start::Point(point)) => f.write_str(&list_text(point.as_slice())),
         }
     }
 }
@@ -987,12 +1586,17 @@ fn rows_text(matrix: &DMatrix<f64>) -> String {
         .join(";")
 }
 
-/// The default value of a key, `None` for keys without one (`X`, `y`, `w_star`).
-fn default_value(spec: &KeySpec) -> Option<Value> {
-    if spec.default.is_empty() {
+/// The default value of a key for the quadratic landscape or the double well, `None` for keys
+/// without one (`X`, `y`, `w_star`, `burnin`).
+fn default_value(spec: &KeySpec, double_well: bool) -> Option<Value> {
+    let text = match spec.double_well_default {
+        Some(text) if double_well => text,
+        _ => spec.default,
+    };
+    if text.is_empty() {
         None
     } else {
-        parse_value(spec, spec.default).ok()
+        parse_value(spec, text).ok()
     }
 }
 
@@ -1191,6 +1795,16 @@ const ALIASES: &[(&str, &str)] = &[
     ("batch_size", "S"),
     ("dataset_size", "N"),
     ("preconditioner", "P"),
+    ("loss_scale", "r"),
+    ("ka", "k_a"),
+    ("kb", "k_b"),
+    ("barrier_height", "dL"),
+    ("delta_l", "dL"),
+    ("n_particles", "particles"),
+    ("iterations", "steps"),
+    ("burn_in", "burnin"),
+    ("divergence_bound", "bound"),
+    ("init", "start"),
 ];
 
 fn unknown_key(key: &str, raw: &str) -> FieldError {
@@ -1277,6 +1891,13 @@ fn parse_value(spec: &KeySpec, raw: &str) -> Result<Value, FieldError> {
             .map_err(|d| invalid(Some(d))),
         Kind::List { max_len, range } => parse_list(raw, max_len, range)
             .map(Value::List)
+            .map_err(|d| invalid(Some(d))),
+        Kind::Start if raw.eq_ignore_ascii_case("zero") => Ok(Value::Start(Start::Zero)),
+        Kind::Start if raw.eq_ignore_ascii_case("stationary") => {
+            Ok(Value::Start(Start::Stationary))
+        }
+        Kind::Start => parse_list(raw, MAX_DIMENSION, Range::Finite)
+            .map(|point| Value::Start(Start::Point(DVector::from_vec(point))))
             .map_err(|d| invalid(Some(d))),
     }
 }
@@ -1409,14 +2030,114 @@ fn resolve(spec: &MatrixSpec, key: &str, dimension: usize) -> Result<DMatrix<f64
 }
 
 /// Reads the keys of a [`Config`] from the valid entries, defaults filling the gaps; reports keys
-/// that were given but are not used, and `X`/`y` given alone.
+/// that were given but are not used, `X`/`y` given alone, `burnin` not below `steps`, and an `opt`
+/// other than `sgd` with the double well.
 fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>) {
     let mut reader = Reader {
         entries,
         used: BTreeSet::from(["v"]),
+        double_well: false,
     };
     let mut problems = Vec::new();
-    let optimizer = match reader.choice("opt") {
+    // First: the landscape decides the defaults of lr and S.
+    reader.double_well = reader.choice("landscape") == "doublewell";
+    let simulation = SimulationConfig {
+        particles: reader.count("particles"),
+        steps: reader.integer("steps"),
+        seed: reader.integer("seed"),
+    };
+    let landscape = if reader.double_well {
+        if reader.choice("opt") != "sgd" {
+            if let Some(entry) = entries.get("opt") {
+                problems.push(FieldError::new(
+                    "opt",
+                    shorten(&entry.raw),
+                    "sgd with landscape=doublewell (the Kramers experiment of Sec. 6.3 runs plain SGD)",
+                ));
+            }
+        }
+        LandscapeConfig::DoubleWell(DoubleWellConfig {
+            learning_rate: reader.number("lr"),
+            loss_scale: reader.number("r"),
+            batch_size: reader.count("S"),
+            well_curvature: reader.number("k_a"),
+            barrier_curvature: reader.number("k_b"),
+            barrier_height: reader.number("dL"),
+        })
+    } else {
+        let optimizer = read_optimizer(&mut reader);
+        let noise = read_noise(&mut reader, &mut problems);
+        let burn_in = match reader.given("burnin") {
+            Some(Value::Integer(burn_in)) => Some(burn_in),
+            _ => None,
+        };
+        if let (Some(burn_in), Some(entry)) = (burn_in, entries.get("burnin")) {
+            if burn_in >= simulation.steps {
+                problems.push(FieldError::new(
+                    "burnin",
+                    shorten(&entry.raw),
+                    format!(
+                        "an integer in [0, steps − 1] (steps = {}: time averages need a step after \
+                         the burn-in)",
+                        simulation.steps
+                    ),
+                ));
+            }
+        }
+        let ensemble = EnsembleConfig {
+            start: reader.start("start"),
+            burn_in: burn_in.filter(|burn_in| *burn_in < simulation.steps),
+            divergence_bound: reader.number("bound"),
+        };
+        LandscapeConfig::Quadratic(QuadraticConfig {
+            optimizer,
+            noise,
+            ensemble,
+        })
+    };
+    let config = Config {
+        landscape,
+        simulation,
+    };
+
+    let mut unused: Vec<(&'static str, &Entry)> = entries
+        .iter()
+        .filter(|(key, _)| !reader.used.contains(*key))
+        .map(|(key, entry)| (*key, entry))
+        .collect();
+    unused.sort_by_key(|(_, entry)| entry.position);
+    let context = match &config.landscape {
+        LandscapeConfig::Quadratic(quadratic) => {
+            let given_data = matches!(
+                quadratic.noise,
+                NoiseConfig::Minibatch {
+                    data: DataConfig::Given { .. },
+                    ..
+                }
+            );
+            format!(
+                "opt={} and noise={}{}",
+                quadratic.optimizer.name(),
+                quadratic.noise.name(),
+                if given_data { " with X given" } else { "" }
+            )
+        }
+        LandscapeConfig::DoubleWell(_) => "landscape=doublewell".to_string(),
+    };
+    for (key, entry) in unused {
+        let used_when = key_spec(key).map_or("", |spec| spec.used_when);
+        problems.push(FieldError::new(
+            key,
+            shorten(&entry.raw),
+            format!("no {key} with {context} ({key} is used when {used_when})"),
+        ));
+    }
+    (config, problems)
+}
+
+/// The keys of `opt` (quadratic landscape).
+fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
+    match reader.choice("opt") {
         "sgdm" => OptimizerConfig::Momentum {
             learning_rate: reader.number("lr"),
             momentum: reader.number("mu"),
@@ -1441,12 +2162,20 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
         "ngd" => OptimizerConfig::NaturalGradient {
             learning_rate: reader.number("lr"),
             momentum: reader.number("mu"),
+            fisher: match reader.choice("fisher") {
+                "ensemble" => NaturalGradientFisher::Ensemble,
+                _ => NaturalGradientFisher::Exact,
+            },
         },
         _ => OptimizerConfig::Sgd {
             learning_rate: reader.number("lr"),
         },
-    };
-    let noise = match reader.choice("noise") {
+    }
+}
+
+/// The keys of `noise` (quadratic landscape); reports `X` or `y` given alone.
+fn read_noise(reader: &mut Reader, problems: &mut Vec<FieldError>) -> NoiseConfig {
+    match reader.choice("noise") {
         "batch" => {
             let inputs = reader.given("X");
             let targets = reader.given("y");
@@ -1455,14 +2184,14 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
                     DataConfig::Given { inputs, targets }
                 }
                 (inputs, targets) => {
-                    if let Some(entry) = entries.get("X").filter(|_| inputs.is_some()) {
+                    if let Some(entry) = reader.entries.get("X").filter(|_| inputs.is_some()) {
                         problems.push(FieldError::new(
                             "X",
                             shorten(&entry.raw),
                             "X together with y, its N targets (y is missing)",
                         ));
                     }
-                    if let Some(entry) = entries.get("y").filter(|_| targets.is_some()) {
+                    if let Some(entry) = reader.entries.get("y").filter(|_| targets.is_some()) {
                         problems.push(FieldError::new(
                             "y",
                             shorten(&entry.raw),
@@ -1496,37 +2225,7 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
             hessian: reader.matrix("K"),
             covariance: reader.matrix("C"),
         },
-    };
-    let config = Config { optimizer, noise };
-
-    let mut unused: Vec<(&'static str, &Entry)> = entries
-        .iter()
-        .filter(|(key, _)| !reader.used.contains(*key))
-        .map(|(key, entry)| (*key, entry))
-        .collect();
-    unused.sort_by_key(|(_, entry)| entry.position);
-    let given_data = matches!(
-        config.noise,
-        NoiseConfig::Minibatch {
-            data: DataConfig::Given { .. },
-            ..
-        }
-    );
-    let context = format!(
-        "opt={} and noise={}{}",
-        config.optimizer.name(),
-        config.noise.name(),
-        if given_data { " with X given" } else { "" }
-    );
-    for (key, entry) in unused {
-        let used_when = key_spec(key).map_or("", |spec| spec.used_when);
-        problems.push(FieldError::new(
-            key,
-            shorten(&entry.raw),
-            format!("no {key} with {context} ({key} is used when {used_when})"),
-        ));
     }
-    (config, problems)
 }
 
 /// Reads values for [`assemble`], remembering which keys were read. Fallbacks for a value of the
@@ -1535,6 +2234,8 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
 struct Reader<'a> {
     entries: &'a BTreeMap<&'static str, Entry>,
     used: BTreeSet<&'static str>,
+    /// Whether defaults are those of `landscape=doublewell`.
+    double_well: bool,
 }
 
 impl Reader<'_> {
@@ -1543,7 +2244,7 @@ impl Reader<'_> {
         self.used.insert(key);
         match self.entries.get(key) {
             Some(entry) => Some(entry.value.clone()),
-            None => key_spec(key).and_then(default_value),
+            None => key_spec(key).and_then(|spec| default_value(spec, self.double_well)),
         }
     }
 
@@ -1595,6 +2296,13 @@ impl Reader<'_> {
             _ => Vec::new(),
         }
     }
+
+    fn start(&mut self, key: &'static str) -> Start {
+        match self.value(key) {
+            Some(Value::Start(start)) => start,
+            _ => Start::Zero,
+        }
+    }
 }
 
 /// Moves each problem naming a given key into `problems` and removes that key (it falls back to
@@ -1626,23 +2334,33 @@ mod tests {
         for spec in KEYS {
             if spec.default.is_empty() {
                 assert!(
-                    matches!(spec.key, "X" | "y" | "w_star"),
+                    matches!(spec.key, "X" | "y" | "w_star" | "burnin"),
                     "{} has no default",
                     spec.key
                 );
                 continue;
             }
-            let value = parse_value(spec, spec.default).expect("a valid default");
-            let kind_matches = match spec.kind {
-                Kind::Version | Kind::Integer { .. } => matches!(value, Value::Integer(_)),
-                Kind::Choice(_) => matches!(value, Value::Choice(_)),
-                Kind::Number(_) => matches!(value, Value::Number(_)),
-                Kind::Flag => matches!(value, Value::Flag(_)),
-                Kind::Matrix => matches!(value, Value::Matrix(_)),
-                Kind::Rows { .. } => matches!(value, Value::Rows(_)),
-                Kind::List { .. } => matches!(value, Value::List(_)),
-            };
-            assert!(kind_matches, "default of {} is {value:?}", spec.key);
+            for default in std::iter::once(spec.default).chain(spec.double_well_default) {
+                let value = parse_value(spec, default).expect("a valid default");
+                assert!(
+                    kind_matches(spec.kind, &value),
+                    "default of {} is {value:?}",
+                    spec.key
+                );
+            }
+        }
+    }
+
+    fn kind_matches(kind: Kind, value: &Value) -> bool {
+        match kind {
+            Kind::Version | Kind::Integer { .. } => matches!(value, Value::Integer(_)),
+            Kind::Choice(_) => matches!(value, Value::Choice(_)),
+            Kind::Number(_) => matches!(value, Value::Number(_)),
+            Kind::Flag => matches!(value, Value::Flag(_)),
+            Kind::Matrix => matches!(value, Value::Matrix(_)),
+            Kind::Rows { .. } => matches!(value, Value::Rows(_)),
+            Kind::List { .. } => matches!(value, Value::List(_)),
+            Kind::Start => matches!(value, Value::Start(_)),
         }
     }
 
@@ -1686,10 +2404,23 @@ mod tests {
             .expect("known")
             .allowed
             .contains(&MAX_DIMENSION.to_string()));
-        assert!(key_spec("data_seed")
+        for key in ["data_seed", "seed"] {
+            assert!(
+                key_spec(key)
+                    .expect("known")
+                    .allowed
+                    .contains(&u64::MAX.to_string()),
+                "{key}"
+            );
+        }
+        assert!(key_spec("particles")
             .expect("known")
             .allowed
-            .contains(&u64::MAX.to_string()));
+            .contains(&MAX_PARTICLES.to_string()));
+        assert!(key_spec("steps")
+            .expect("known")
+            .allowed
+            .contains(&MAX_PARTICLE_STEPS.to_string()));
     }
 
     #[test]

@@ -96,6 +96,27 @@ impl From<f64> for Json {
     }
 }
 
+impl From<u64> for Json {
+    /// A count as a number (exact up to 2⁵³, far beyond any count this program reports).
+    fn from(value: u64) -> Self {
+        Json::Number(value as f64)
+    }
+}
+
+impl From<usize> for Json {
+    /// A count as a number (exact up to 2⁵³, far beyond any count this program reports).
+    fn from(value: usize) -> Self {
+        Json::Number(value as f64)
+    }
+}
+
+impl<T: Into<Json>> From<Option<T>> for Json {
+    /// `Some(value)` as the value, `None` as `null`.
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Json::Null, Into::into)
+    }
+}
+
 impl From<bool> for Json {
     fn from(value: bool) -> Self {
         Json::Bool(value)
@@ -230,6 +251,17 @@ mod tests {
         assert_eq!(value.to_string(), r#"{"b":true,"a\"":null,"c":2.5}"#);
         assert_eq!(Json::object(Vec::<(String, Json)>::new()).to_string(), "{}");
         assert_eq!(Json::Array(vec![]).to_string(), "[]");
+    }
+
+    #[test]
+    fn counts_and_options_convert() {
+        assert_eq!(Json::from(12_u64).to_string(), "12");
+        assert_eq!(
+            Json::from(100_000_000_000_usize).to_string(),
+            "100000000000"
+        );
+        assert_eq!(Json::from(None::<f64>).to_string(), "null");
+        assert_eq!(Json::from(Some(0.5)).to_string(), "0.5");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The command line, driven in-process through `cli::run` (and once as the real binary). Every
-//! output is parsed by the strict JSON reader below, so "exactly one JSON object" is checked, not
-//! assumed.
+//! The command line, driven in-process through `cli::run` (and once as the real binary): `solve`,
+//! `simulate` (checked against the exact answers in reported standard errors), help and errors.
+//! Every output is parsed by the strict JSON reader below, so "exactly one JSON object" is
+//! checked, not assumed.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -40,10 +41,35 @@ fn solve(config: &str) -> Json {
     parse_json(&outcome.stdout)
 }
 
+/// Runs `simulate` and returns its JSON object, checking exit code 0, empty stderr, one line.
+fn simulate(config: &str) -> Json {
+    let outcome = run_with(&["simulate", config]);
+    assert_eq!(outcome.code, EXIT_OK, "stderr: {}", outcome.stderr);
+    assert_eq!(outcome.stderr, "");
+    assert!(outcome.stdout.ends_with('\n'));
+    assert_eq!(outcome.stdout.lines().count(), 1, "{}", outcome.stdout);
+    parse_json(&outcome.stdout)
+}
+
+/// Runs a command that must fail with a usage error; returns its stderr lines.
+fn usage_errors(args: &[&str]) -> Vec<String> {
+    let outcome = run_with(args);
+    assert_eq!(outcome.code, EXIT_USAGE, "{args:?}: {}", outcome.stdout);
+    assert_eq!(outcome.stdout, "", "{args:?}");
+    outcome.stderr.lines().map(String::from).collect()
+}
+
 fn number(value: &Json) -> f64 {
     match value {
         Json::Number(x) => *x,
         other => panic!("number expected, got {other:?}"),
+    }
+}
+
+fn numbers(value: &Json) -> Vec<f64> {
+    match value {
+        Json::Array(entries) => entries.iter().map(number).collect(),
+        other => panic!("array expected, got {other:?}"),
     }
 }
 
@@ -296,9 +322,14 @@ fn command_line_mistakes_print_usage_on_stderr() {
         (vec![], "error: missing command"),
         (
             vec!["frobnicate"],
-            "error: unknown command 'frobnicate'; available: solve, help",
+            "error: unknown command 'frobnicate'; available: solve, simulate, help",
         ),
         (vec!["solve"], "error: solve needs a configuration"),
+        (vec!["simulate"], "error: simulate needs a configuration"),
+        (
+            vec!["simulate", "--particles", "10"],
+            "error: unknown option '--particles'",
+        ),
         (
             vec!["solve", "--fast", "lr=1"],
             "error: unknown option '--fast'",
@@ -325,7 +356,11 @@ fn help_lists_the_commands_and_every_key() {
         let outcome = run_with(&[flag]);
         assert_eq!(outcome.code, EXIT_OK);
         assert_eq!(outcome.stderr, "");
-        assert!(outcome.stdout.contains("solve"));
+        assert!(outcome.stdout.contains("\n  solve "));
+        assert!(outcome.stdout.contains("\n  simulate "));
+        assert!(outcome
+            .stdout
+            .contains("sgd-playground simulate 'landscape=doublewell&r=1.2"));
         for spec in KEYS {
             assert!(
                 outcome
@@ -339,6 +374,10 @@ fn help_lists_the_commands_and_every_key() {
     let outcome = run_with(&["solve", "--help"]);
     assert_eq!(outcome.code, EXIT_OK);
     assert!(outcome.stdout.starts_with("usage: sgd-playground solve"));
+    let outcome = run_with(&["simulate", "-h"]);
+    assert_eq!(outcome.code, EXIT_OK);
+    assert!(outcome.stdout.starts_with("usage: sgd-playground simulate"));
+    assert!(outcome.stdout.contains("sgd-playground simulate 'lr=1&"));
 }
 
 /// A writer that always fails, as a closed pipe does.
@@ -387,6 +426,213 @@ fn the_real_binary_exits_with_the_documented_codes() {
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         "error: lr: invalid value '-1'; allowed: a finite number > 0\n"
+    );
+
+    let output = Command::new(binary)
+        .args(["simulate", "lr=1", "particles=100", "steps=20"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(EXIT_OK));
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let simulated = parse_json(&stdout);
+    assert_eq!(number(simulated.get("particles")), 100.0);
+    assert_eq!(number(simulated.get("steps")), 20.0);
+    assert_eq!(
+        text(simulated.get("config")),
+        "v=1&lr=1&particles=100&steps=20"
+    );
+}
+
+// ---------------------------------------------------------------- simulate
+
+/// The fields every quadratic simulate output has.
+const SIMULATE_FIELDS: &[&str] = &[
+    "config",
+    "landscape",
+    "opt",
+    "noise",
+    "steps",
+    "particles",
+    "diverged",
+    "mean",
+    "mean_stderr",
+    "sigma",
+    "sigma_stderr",
+    "time_averaged",
+    "exact",
+    "seconds",
+    "particle_steps_per_second",
+];
+
+#[test]
+fn simulated_sgd_agrees_with_the_exact_covariance() {
+    // 1-D SGD at λk = 1: Σ = λσ²/(k(2−λk)) = 1, and w_t is independent of w_{t−1} (1 − λk = 0).
+    let output = simulate("lr=1&particles=4000&steps=200&start=stationary&burnin=0");
+    for field in SIMULATE_FIELDS {
+        output.get(field);
+    }
+    assert_eq!(
+        text(output.get("config")),
+        "v=1&lr=1&particles=4000&steps=200&burnin=0&start=stationary"
+    );
+    assert_eq!(text(output.get("landscape")), "quadratic");
+    assert_eq!(text(output.get("opt")), "sgd");
+    assert_eq!(number(output.get("steps")), 200.0);
+    assert_eq!(number(output.get("particles")), 4000.0);
+    assert_eq!(number(output.get("diverged")), 0.0);
+    let exact = output.get("exact");
+    assert_eq!(*exact.get("diverges"), Json::Bool(false));
+    assert_eq!(matrix(exact.get("sigma")), [[1.0]]);
+    assert_eq!(number(exact.get("train_loss")), 0.5);
+
+    let averaged = output.get("time_averaged");
+    assert_eq!(number(averaged.get("samples_per_particle")), 200.0);
+    let sigma = matrix(averaged.get("sigma"))[0][0];
+    let stderr = matrix(averaged.get("sigma_stderr"))[0][0];
+    assert!(stderr > 0.0 && stderr < 0.01, "stderr {stderr}");
+    assert!(
+        (sigma - 1.0).abs() < 4.0 * stderr,
+        "time-averaged Σ = {sigma} ± {stderr}, exact 1"
+    );
+    // The ensemble at the last step, within its own (larger) standard error.
+    let sigma = matrix(output.get("sigma"))[0][0];
+    let stderr = matrix(output.get("sigma_stderr"))[0][0];
+    assert!((sigma - 1.0).abs() < 4.0 * stderr, "Σ = {sigma} ± {stderr}");
+    let mean = numbers(output.get("mean"))[0];
+    let stderr = numbers(output.get("mean_stderr"))[0];
+    assert!(mean.abs() < 4.0 * stderr, "mean {mean} ± {stderr}");
+    assert!(number(output.get("seconds")) >= 0.0);
+    assert!(number(output.get("particle_steps_per_second")) > 0.0);
+}
+
+#[test]
+fn simulations_are_reproducible_and_seeded() {
+    let without_timing = |output: Json| {
+        let Json::Object(members) = output else {
+            panic!("an object");
+        };
+        members
+            .into_iter()
+            .filter(|(key, _)| key != "seconds" && key != "particle_steps_per_second")
+            .collect::<Vec<_>>()
+    };
+    let config = "opt=sgdm&mu=0.5&K=1,0.1&particles=50&steps=30&burnin=10";
+    let first = without_timing(simulate(config));
+    assert_eq!(first, without_timing(simulate(config)));
+    assert_ne!(first, without_timing(simulate(&format!("{config}&seed=1"))));
+    // Without burnin there are no time averages.
+    assert_eq!(
+        *simulate("particles=10&steps=5").get("time_averaged"),
+        Json::Null
+    );
+}
+
+#[test]
+fn a_diverging_learning_rate_diverges_every_particle() {
+    let output = simulate("lr=2.5&particles=200&steps=1000");
+    assert_eq!(number(output.get("diverged")), 200.0);
+    assert_eq!(*output.get("mean"), Json::Array(vec![Json::Null]));
+    assert_eq!(*output.get("time_averaged"), Json::Null);
+    let exact = output.get("exact");
+    assert_eq!(*exact.get("diverges"), Json::Bool(true));
+    assert!(text(exact.get("reason")).contains("diverges"));
+}
+
+#[test]
+fn the_double_well_escapes_at_the_exact_mean_time() {
+    let output = simulate("landscape=doublewell&r=1.2&particles=500&steps=100000");
+    assert_eq!(text(output.get("landscape")), "doublewell");
+    assert_eq!(
+        text(output.get("config")),
+        "v=1&landscape=doublewell&r=1.2&particles=500&steps=100000"
+    );
+    assert_eq!(number(output.get("escaped")), 500.0);
+    // The run stops once every particle escaped, at the end of a slice of 1000 steps.
+    let steps = number(output.get("steps"));
+    assert!(steps < 100_000.0 && steps % 1000.0 == 0.0, "steps {steps}");
+    let mean = number(output.get("mean_escape_steps"));
+    let stderr = number(output.get("mean_escape_steps_stderr"));
+    let exact = number(output.get("exact_mean_escape_steps"));
+    assert!(
+        (mean - exact).abs() < 4.0 * stderr,
+        "mean escape {mean} ± {stderr} steps, exact {exact}"
+    );
+    // Every particle escaped: the censoring-aware mean is the plain mean.
+    assert_eq!(mean, number(output.get("observed_mean_escape_steps")));
+    // γ/|k_b| = (1/mean escape steps)/(λ r |k_b|), λ = 1 and |k_b| = 0.5.
+    let gamma = number(output.get("gamma_over_kb"));
+    let expected = number(output.get("rate_per_step")) / (1.2 * 0.5);
+    assert!((gamma - expected).abs() <= 1e-12 * expected);
+    assert!(number(output.get("gamma_over_kb_stderr")) > 0.0);
+    let exact_gamma = number(output.get("exact_gamma_over_kb"));
+    assert!((exact_gamma - 1.0 / (exact * 0.6)).abs() <= 1e-12 * exact_gamma);
+    // Eq. 51 is flat in r: γ/|k_b| = e^{−2SΔL(l/k_a + (1−l)/|k_b|)/λ}/(2π) with l = 1/3, S = 2.
+    let eq51 = number(output.get("kramers_eq51"));
+    let flat = (-4.0 * (1.0 / 3.0 + 2.0 / 3.0 / 0.5_f64)).exp() / (2.0 * std::f64::consts::PI);
+    assert!((eq51 - flat).abs() <= 1e-12 * flat, "{eq51} vs {flat}");
+    for field in ["kramers_eq52", "kramers_eq52_corrected"] {
+        assert!(
+            number(output.get(field)) > eq51,
+            "{field}: the discrete rate is larger"
+        );
+    }
+}
+
+#[test]
+fn a_too_large_simulation_is_refused_with_the_limit() {
+    let lines = usage_errors(&["simulate", "particles=10000000&steps=1000000"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        "error: particles: invalid value '10000000'; allowed: particles × steps × D ≤ 1e11 (here \
+         10000000 × 1000000 × 1 = 1e13): fewer particles or steps"
+    );
+    // D counts.
+    let lines = usage_errors(&["simulate", "particles=1000000&steps=100000&K=1,1"]);
+    assert!(lines[0].contains("× 2 = 2e11"), "{lines:?}");
+    // The double well too.
+    let lines = usage_errors(&[
+        "simulate",
+        "landscape=doublewell&particles=10000000&steps=100000",
+    ]);
+    assert!(lines[0].starts_with("error: particles: "), "{lines:?}");
+    assert!(lines[0].contains("steps"), "{lines:?}");
+}
+
+#[test]
+fn simulate_reports_invalid_configurations_like_solve() {
+    for (config, key) in [
+        ("steps=10&burnin=10", "burnin"),
+        ("start=1,2&K=1", "start"),
+        ("start=stationary&lr=3", "start"),
+        ("particles=0", "particles"),
+        ("K=1,2;2,1", "K"),
+        ("landscape=doublewell&r=2.5", "r"),
+        ("landscape=doublewell&opt=sgdm", "opt"),
+    ] {
+        let lines = usage_errors(&["simulate", config]);
+        assert_eq!(lines.len(), 1, "{config}: {lines:?}");
+        assert!(
+            lines[0].starts_with(&format!("error: {key}: invalid value '")),
+            "{config}: {lines:?}"
+        );
+        assert!(lines[0].contains("; allowed: "), "{lines:?}");
+    }
+}
+
+#[test]
+fn solve_ignores_the_simulation_keys_and_refuses_the_double_well() {
+    let output = solve("lr=1.5&particles=10&steps=5&seed=3&start=stationary&burnin=1&bound=9");
+    assert_eq!(matrix(output.get("sigma")), [[3.0]]);
+    assert_eq!(
+        text(output.get("config")),
+        "v=1&lr=1.5&particles=10&steps=5&burnin=1&seed=3&start=stationary&bound=9"
+    );
+    let lines = usage_errors(&["solve", "landscape=doublewell"]);
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("error: landscape: invalid value 'doublewell'; allowed: quadratic"),
+        "{lines:?}"
     );
 }
 

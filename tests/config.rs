@@ -1,17 +1,21 @@
-//! The configuration language: defaults, every key, errors, lenient parsing, percent-decoding,
-//! versions, round trips and robustness against arbitrary text.
+//! The configuration language: defaults (per landscape), every key, errors, lenient parsing,
+//! percent-decoding, versions, simulation sizes, round trips and robustness against arbitrary
+//! text.
 
 use nalgebra::DMatrix;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
+use nalgebra::DVector;
 use sgd_playground::config::{
-    key_spec, Config, DataConfig, GeneratedData, MatrixSpec, NoiseConfig, OptimizerConfig, KEYS,
-    MAX_TEXT_BYTES,
+    key_spec, keys_markdown_table, Config, DataConfig, DoubleWellConfig, EnsembleConfig,
+    GeneratedData, LandscapeConfig, MatrixSpec, NoiseConfig, OptimizerConfig, QuadraticConfig,
+    SimulationConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES,
 };
 use sgd_playground::error::FieldError;
 use sgd_playground::model::{Noise, Optimizer, RegressionData, MAX_DATASET_SIZE, MAX_DIMENSION};
+use sgd_playground::sim::{NaturalGradientFisher, Start, MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
 fn parse(text: &str) -> Config {
     match Config::parse(text) {
@@ -31,6 +35,25 @@ fn fields(errors: &[FieldError]) -> Vec<&str> {
     errors.iter().map(|e| e.field.as_str()).collect()
 }
 
+fn quadratic(config: &Config) -> &QuadraticConfig {
+    config.quadratic().expect("the quadratic landscape")
+}
+
+fn optimizer_of(text: &str) -> OptimizerConfig {
+    quadratic(&parse(text)).optimizer.clone()
+}
+
+fn noise_of(text: &str) -> NoiseConfig {
+    quadratic(&parse(text)).noise.clone()
+}
+
+fn double_well(text: &str) -> DoubleWellConfig {
+    match parse(text).landscape {
+        LandscapeConfig::DoubleWell(well) => well,
+        LandscapeConfig::Quadratic(_) => panic!("'{text}' should be the double well"),
+    }
+}
+
 // ---------------------------------------------------------------- defaults
 
 #[test]
@@ -38,14 +61,30 @@ fn empty_text_gives_the_documented_defaults() {
     let config = parse("");
     assert_eq!(config, Config::default());
     assert_eq!(
-        config.optimizer,
+        quadratic(&config).optimizer,
         OptimizerConfig::Sgd { learning_rate: 0.5 }
     );
     assert_eq!(
-        config.noise,
+        quadratic(&config).noise,
         NoiseConfig::Gaussian {
             hessian: MatrixSpec::Scalar(1.0),
             covariance: MatrixSpec::Scalar(1.0),
+        }
+    );
+    assert_eq!(
+        quadratic(&config).ensemble,
+        EnsembleConfig {
+            start: Start::Zero,
+            burn_in: None,
+            divergence_bound: 1e8,
+        }
+    );
+    assert_eq!(
+        config.simulation,
+        SimulationConfig {
+            particles: 1000,
+            steps: 1000,
+            seed: 0,
         }
     );
     assert_eq!(config.to_text(), "v=1");
@@ -55,14 +94,14 @@ fn empty_text_gives_the_documented_defaults() {
 #[test]
 fn option_defaults_depend_only_on_the_chosen_options() {
     assert_eq!(
-        parse("opt=sgdm").optimizer,
+        optimizer_of("opt=sgdm"),
         OptimizerConfig::Momentum {
             learning_rate: 0.5,
             momentum: 0.9
         }
     );
     assert_eq!(
-        parse("opt=qhm").optimizer,
+        optimizer_of("opt=qhm"),
         OptimizerConfig::QuasiHyperbolic {
             learning_rate: 0.5,
             momentum: 0.9,
@@ -70,14 +109,14 @@ fn option_defaults_depend_only_on_the_chosen_options() {
         }
     );
     assert_eq!(
-        parse("opt=precond").optimizer,
+        optimizer_of("opt=precond"),
         OptimizerConfig::Preconditioned {
             preconditioner: MatrixSpec::Scalar(0.5),
             momentum: 0.9
         }
     );
     assert_eq!(
-        parse("noise=batch").noise,
+        noise_of("noise=batch"),
         NoiseConfig::Minibatch {
             data: DataConfig::Generated(GeneratedData {
                 dataset_size: 1000,
@@ -91,7 +130,7 @@ fn option_defaults_depend_only_on_the_chosen_options() {
         }
     );
     assert_eq!(
-        parse("opt=ngd&noise=fisher").noise,
+        noise_of("opt=ngd&noise=fisher"),
         NoiseConfig::Fisher {
             hessian: MatrixSpec::Scalar(1.0),
             dataset_size: 1000,
@@ -113,6 +152,12 @@ fn the_table_documents_every_default_the_parser_uses() {
             "S=100&replace=1&N=1000&data_seed=0&x_var=1&label_var=1",
         ),
         ("opt=ngd&noise=fisher", "N=1000&S=100"),
+        ("opt=ngd", "fisher=exact"),
+        (
+            "",
+            "landscape=quadratic&particles=1000&steps=1000&seed=0&start=zero&bound=1e8",
+        ),
+        ("landscape=doublewell", "opt=sgd&r=1&k_a=1&k_b=0.5&dL=1"),
     ];
     for (options, defaults) in cases {
         let explicit = parse(&format!("{options}&{defaults}"));
@@ -152,6 +197,15 @@ fn every_key_is_read_and_written() {
             "opt=ngd&noise=fisher&N=50&S=5&K=3",
             "v=1&opt=ngd&noise=fisher&K=3&S=5&N=50",
         ),
+        (
+            "fisher=ensemble&opt=ngd&start=stationary&burnin=10&bound=1e3&seed=7&particles=20&steps=30",
+            "v=1&opt=ngd&particles=20&steps=30&burnin=10&seed=7&start=stationary&bound=1000&fisher=ensemble",
+        ),
+        ("start=1,-2.5&K=1,2", "v=1&K=1,2&start=1,-2.5"),
+        (
+            "landscape=doublewell&r=1.2&k_a=2&k_b=0.25&dL=0.5&lr=0.5&S=3",
+            "v=1&landscape=doublewell&lr=0.5&S=3&r=1.2&k_a=2&k_b=0.25&dL=0.5",
+        ),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for (text, canonical) in cases {
@@ -170,7 +224,7 @@ fn every_key_is_read_and_written() {
 fn values_land_in_the_right_fields() {
     let config = parse("opt=qhm&lr=0.3&mu=0.6&nu=0.2&K=2,1&C=0.1,0.2");
     assert_eq!(
-        config.optimizer,
+        quadratic(&config).optimizer,
         OptimizerConfig::QuasiHyperbolic {
             learning_rate: 0.3,
             momentum: 0.6,
@@ -178,7 +232,7 @@ fn values_land_in_the_right_fields() {
         }
     );
     assert_eq!(
-        config.noise,
+        quadratic(&config).noise,
         NoiseConfig::Gaussian {
             hessian: MatrixSpec::Diagonal(vec![2.0, 1.0]),
             covariance: MatrixSpec::Diagonal(vec![0.1, 0.2]),
@@ -186,7 +240,7 @@ fn values_land_in_the_right_fields() {
     );
     let config = parse("noise=batch&X=1,0;0,1;1,1&y=1,2,3.5&S=2&replace=0");
     assert_eq!(
-        config.noise,
+        quadratic(&config).noise,
         NoiseConfig::Minibatch {
             data: DataConfig::Given {
                 inputs: DMatrix::from_row_slice(3, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
@@ -572,7 +626,7 @@ fn lenient_parsing_resets_keys_the_model_rejects() {
     let (config, problems) = Config::parse_lenient("K=1,2;2,1&C=0.5&lr=1.5");
     assert_eq!(config, parse("C=0.5&lr=1.5"));
     assert_eq!(fields(&problems), ["K"]);
-    config.to_problem().expect("a valid model");
+    config.validate().expect("a valid model");
 
     // C of the wrong size.
     let (config, problems) = Config::parse_lenient("K=2,1&C=1,2,3");
@@ -601,18 +655,26 @@ fn lenient_parsing_reports_what_it_cannot_fix() {
 
 fn batch_without_replacement(dataset_size: usize) -> Config {
     Config {
-        optimizer: OptimizerConfig::Sgd { learning_rate: 0.5 },
-        noise: NoiseConfig::Minibatch {
-            data: DataConfig::Generated(GeneratedData {
-                dataset_size,
-                seed: 0,
-                input_variances: vec![1.0],
-                true_weights: None,
-                label_variance: 1.0,
-            }),
-            batch_size: 100,
-            with_replacement: false,
-        },
+        landscape: LandscapeConfig::Quadratic(QuadraticConfig {
+            optimizer: OptimizerConfig::Sgd { learning_rate: 0.5 },
+            noise: NoiseConfig::Minibatch {
+                data: DataConfig::Generated(GeneratedData {
+                    dataset_size,
+                    seed: 0,
+                    input_variances: vec![1.0],
+                    true_weights: None,
+                    label_variance: 1.0,
+                }),
+                batch_size: 100,
+                with_replacement: false,
+            },
+            ensemble: Config::default()
+                .quadratic()
+                .expect("quadratic by default")
+                .ensemble
+                .clone(),
+        }),
+        simulation: Config::default().simulation,
     }
 }
 
@@ -621,6 +683,355 @@ fn lenient_parsing_of_oversized_text_gives_the_defaults() {
     let (config, problems) = Config::parse_lenient(&"lr=1&".repeat(MAX_TEXT_BYTES / 4));
     assert_eq!(config, Config::default());
     assert_eq!(fields(&problems), ["config"]);
+}
+
+// ---------------------------------------------------------------- simulation keys
+
+#[test]
+fn simulation_keys_land_in_their_fields() {
+    let config = parse(
+        "particles=20&steps=300&seed=18446744073709551615&start=1,2&burnin=299&bound=5&K=1,1",
+    );
+    assert_eq!(
+        config.simulation,
+        SimulationConfig {
+            particles: 20,
+            steps: 300,
+            seed: u64::MAX,
+        }
+    );
+    assert_eq!(
+        quadratic(&config).ensemble,
+        EnsembleConfig {
+            start: Start::Point(DVector::from_vec(vec![1.0, 2.0])),
+            burn_in: Some(299),
+            divergence_bound: 5.0,
+        }
+    );
+    assert_eq!(
+        quadratic(&parse("start=Stationary")).ensemble.start,
+        Start::Stationary
+    );
+    assert_eq!(
+        optimizer_of("opt=ngd&fisher=ensemble"),
+        OptimizerConfig::NaturalGradient {
+            learning_rate: 0.5,
+            momentum: 0.9,
+            fisher: NaturalGradientFisher::Ensemble,
+        }
+    );
+}
+
+#[test]
+fn the_ensemble_specification_follows_the_configuration() {
+    let config =
+        parse("opt=ngd&fisher=ensemble&particles=7&seed=3&start=0.5,1&burnin=2&bound=9&K=1,2");
+    let problem = config.to_problem().expect("a valid model");
+    let spec = config.ensemble_spec(&problem).expect("a valid ensemble");
+    assert_eq!(spec.particles, 7);
+    assert_eq!(spec.seed, 3);
+    assert_eq!(spec.start, Start::Point(DVector::from_vec(vec![0.5, 1.0])));
+    assert_eq!(spec.burn_in, Some(2));
+    assert_eq!(spec.divergence_bound, 9.0);
+    assert_eq!(
+        spec.natural_gradient_fisher,
+        NaturalGradientFisher::Ensemble
+    );
+
+    // A start point of the wrong size names start and D.
+    let config = parse("start=1,2,3&K=1,2");
+    let problem = config.to_problem().expect("a valid model");
+    let errors = config
+        .ensemble_spec(&problem)
+        .expect_err("3 numbers for D = 2");
+    assert_eq!(fields(&errors.0), ["start"]);
+    assert_eq!(errors.0[0].value, "1,2,3");
+    assert!(
+        errors.0[0].allowed.contains("2 finite numbers"),
+        "{}",
+        errors.0[0]
+    );
+    assert_eq!(fields(&config.validate().expect_err("start").0), ["start"]);
+}
+
+#[test]
+fn simulation_keys_are_checked() {
+    let cases = [
+        ("particles=0", "particles"),
+        (&format!("particles={}", MAX_PARTICLES + 1), "particles"),
+        ("particles=1.5", "particles"),
+        ("steps=0", "steps"),
+        (&format!("steps={}", MAX_PARTICLE_STEPS + 1), "steps"),
+        ("steps=1e3", "steps"),
+        ("seed=-1", "seed"),
+        ("burnin=-1", "burnin"),
+        ("start=origin", "start"),
+        ("start=1,x", "start"),
+        ("bound=0", "bound"),
+        ("bound=inf", "bound"),
+        ("opt=ngd&fisher=approximate", "fisher"),
+        ("landscape=valley", "landscape"),
+        ("landscape=doublewell&r=0", "r"),
+        ("landscape=doublewell&k_a=-1", "k_a"),
+        ("landscape=doublewell&k_b=0", "k_b"),
+        ("landscape=doublewell&dL=nan", "dL"),
+        ("landscape=doublewell&S=0", "S"),
+    ];
+    for (text, key) in cases {
+        let errors = parse_errors(text);
+        assert_eq!(fields(&errors), [key], "{text}");
+        let allowed = &key_spec(key).expect("a key").allowed;
+        assert!(
+            errors[0].allowed.starts_with(allowed),
+            "{text}: {}",
+            errors[0]
+        );
+    }
+}
+
+#[test]
+fn burn_in_must_leave_steps_to_average() {
+    parse("burnin=999");
+    parse("steps=10&burnin=0");
+    let errors = parse_errors("steps=10&burnin=10");
+    assert_eq!(fields(&errors), ["burnin"]);
+    assert_eq!(errors[0].value, "10");
+    assert!(errors[0].allowed.contains("steps = 10"), "{}", errors[0]);
+    // An unreadable steps: no guess about burnin.
+    assert_eq!(fields(&parse_errors("steps=x&burnin=5000")), ["steps"]);
+    // Leniently, burnin is dropped and steps kept.
+    let (config, problems) = Config::parse_lenient("steps=10&burnin=10");
+    assert_eq!(config, parse("steps=10"));
+    assert_eq!(fields(&problems), ["burnin"]);
+}
+
+#[test]
+fn the_double_well_has_its_own_defaults() {
+    let well = double_well("landscape=doublewell");
+    assert_eq!(
+        well,
+        DoubleWellConfig {
+            learning_rate: 1.0,
+            loss_scale: 1.0,
+            batch_size: 2,
+            well_curvature: 1.0,
+            barrier_curvature: 0.5,
+            barrier_height: 1.0,
+        }
+    );
+    assert_eq!(
+        parse("landscape=doublewell").to_text(),
+        "v=1&landscape=doublewell"
+    );
+    // The defaults of lr and S follow the landscape, in reading and in writing.
+    assert_eq!(
+        parse("landscape=doublewell&lr=1&S=2").to_text(),
+        "v=1&landscape=doublewell"
+    );
+    assert_eq!(
+        parse("landscape=doublewell&lr=0.5&S=100").to_text(),
+        "v=1&landscape=doublewell&lr=0.5&S=100"
+    );
+    assert_eq!(parse("lr=1").to_text(), "v=1&lr=1");
+    assert_eq!(parse("lr=0.5").to_text(), "v=1");
+    assert_eq!(parse("noise=batch&S=2").to_text(), "v=1&noise=batch&S=2");
+    for spec in KEYS {
+        if let Some(default) = spec.double_well_default {
+            assert!(
+                spec.default_meaning.contains(default),
+                "{}: {}",
+                spec.key,
+                spec.default_meaning
+            );
+        }
+    }
+    let dynamics = parse("landscape=doublewell&r=1.2")
+        .to_escape_dynamics()
+        .expect("a stable well");
+    assert_eq!(dynamics.learning_rate, 1.0);
+    assert_eq!(dynamics.loss_scale, 1.2);
+    assert_eq!(dynamics.batch_size, 2.0);
+    assert_eq!(dynamics.well.barrier_curvature, 0.5);
+}
+
+#[test]
+fn the_double_well_uses_only_its_keys() {
+    // Quadratic-only keys are not used with the double well.
+    for key_value in [
+        "K=2",
+        "C=1",
+        "noise=gauss",
+        "mu=0.5",
+        "start=zero",
+        "burnin=5",
+        "bound=10",
+        "N=10",
+    ] {
+        let text = format!("landscape=doublewell&{key_value}");
+        let errors = parse_errors(&text);
+        let key = key_value.split('=').next().unwrap_or("");
+        assert_eq!(fields(&errors), [key], "{text}");
+        assert!(
+            errors[0]
+                .allowed
+                .starts_with(&format!("no {key} with landscape=doublewell (")),
+            "{}",
+            errors[0]
+        );
+    }
+    // The double well's keys are not used by the quadratic landscape.
+    for key in ["r", "k_a", "k_b", "dL"] {
+        let errors = parse_errors(&format!("{key}=1"));
+        assert_eq!(fields(&errors), [key]);
+        assert!(
+            errors[0]
+                .allowed
+                .ends_with(&format!("({key} is used when landscape=doublewell)")),
+            "{}",
+            errors[0]
+        );
+    }
+    // Only plain SGD: opt=sgd may be written, nothing else.
+    parse("landscape=doublewell&opt=sgd");
+    let errors = parse_errors("landscape=doublewell&opt=sgdm");
+    assert_eq!(fields(&errors), ["opt"]);
+    assert!(errors[0]
+        .allowed
+        .starts_with("sgd with landscape=doublewell"));
+    // fisher belongs to opt=ngd.
+    let errors = parse_errors("fisher=exact");
+    assert_eq!(fields(&errors), ["fisher"]);
+    assert!(errors[0].allowed.contains("(fisher is used when opt=ngd)"));
+    // The simulation's size and seed belong to every landscape.
+    parse("landscape=doublewell&particles=10&steps=5&seed=1");
+}
+
+#[test]
+fn the_double_well_is_simulated_not_solved() {
+    let config = parse("landscape=doublewell");
+    let errors = config.to_problem().expect_err("no quadratic model");
+    assert_eq!(fields(&errors.0), ["landscape"]);
+    config.validate().expect("a stable well");
+    let errors = parse("").to_escape_dynamics().expect_err("no double well");
+    assert_eq!(fields(&errors.0), ["landscape"]);
+}
+
+#[test]
+fn the_loss_scale_must_keep_the_well_stable() {
+    // λrk_a < 2: with λ = 1 and k_a = 1, r < 2.
+    parse("landscape=doublewell&r=1.99")
+        .validate()
+        .expect("stable");
+    let errors = parse("landscape=doublewell&r=2")
+        .validate()
+        .expect_err("λrk_a = 2");
+    assert_eq!(fields(&errors.0), ["r"]);
+    assert_eq!(errors.0[0].value, "2");
+    assert!(
+        errors.0[0]
+            .allowed
+            .starts_with(key_spec("r").expect("a key").allowed),
+        "{}",
+        errors.0[0]
+    );
+    assert!(
+        errors.0[0].allowed.contains("2/(λk_a) = 2"),
+        "{}",
+        errors.0[0]
+    );
+    let errors = parse("landscape=doublewell&lr=2&k_a=2&r=0.5")
+        .validate()
+        .expect_err("λrk_a = 2");
+    assert!(
+        errors.0[0].allowed.contains("2/(λk_a) = 0.5"),
+        "{}",
+        errors.0[0]
+    );
+
+    // Leniently: r is reset to its default 1, which is stable with λ = 1.
+    let (config, problems) = Config::parse_lenient("landscape=doublewell&r=3&particles=10&K=2");
+    assert_eq!(config, parse("landscape=doublewell&particles=10"));
+    assert_eq!(fields(&problems), ["K", "r"]);
+}
+
+#[test]
+fn lenient_parsing_keeps_valid_simulation_keys() {
+    let (config, problems) = Config::parse_lenient(
+        "particles=0&steps=50&seed=4&start=1,2,3&burnin=60&bound=-1&K=1,1&fisher=exact",
+    );
+    assert_eq!(config, parse("steps=50&seed=4&K=1,1"));
+    assert_eq!(
+        fields(&problems),
+        ["particles", "bound", "burnin", "fisher", "start"]
+    );
+    // A newer version: the simulation keys this version knows are still read.
+    let (config, problems) = Config::parse_lenient("v=2&landscape=doublewell&r=1.5&particles=9");
+    assert_eq!(config, parse("landscape=doublewell&r=1.5&particles=9"));
+    assert_eq!(fields(&problems), ["v"]);
+}
+
+#[test]
+fn simulation_sizes_are_limited_with_the_limit_in_the_message() {
+    let limits = SimulationLimits::NATIVE;
+    assert!(limits.max_particle_steps >= 1_000_000_000);
+    parse("particles=100000&steps=1000000")
+        .check_simulation_size(1, &limits)
+        .expect("1e11 particle-steps are allowed");
+    let error = parse("particles=100000&steps=1000001")
+        .check_simulation_size(1, &limits)
+        .expect_err("above 1e11");
+    assert_eq!(error.field, "particles");
+    assert_eq!(error.value, "100000");
+    assert_eq!(
+        error.allowed,
+        "particles × steps × D ≤ 1e11 (here 100000 × 1000001 × 1 = 1.000001e11): fewer particles or \
+         steps"
+    );
+    // D counts: the same run in 512 dimensions.
+    let error = parse("particles=1000&steps=1000000")
+        .check_simulation_size(512, &limits)
+        .expect_err("5.12e11");
+    assert!(error.allowed.contains("× 512 = 5.12e11"), "{error}");
+    // Memory: D + D² time-average sums per particle with burnin.
+    let error = parse("particles=2000&steps=2&burnin=1")
+        .check_simulation_size(512, &limits)
+        .expect_err("2 GB of sums");
+    assert!(
+        error.allowed.contains("particles with D = 512 and burnin"),
+        "{error}"
+    );
+    parse("particles=2000&steps=2")
+        .check_simulation_size(512, &limits)
+        .expect("16 MB without burnin");
+    // The double well has D = 1.
+    parse("landscape=doublewell&particles=10000000&steps=10000")
+        .check_simulation_size(1, &limits)
+        .expect("1e11");
+}
+
+#[test]
+fn the_markdown_table_has_a_row_per_key() {
+    let table = keys_markdown_table();
+    assert_eq!(table.lines().count(), KEYS.len() + 2);
+    for spec in KEYS {
+        assert!(
+            table.contains(&format!("\n| `{}` | ", spec.key)),
+            "{}",
+            spec.key
+        );
+    }
+    // Every row has exactly the six cells: the pipes inside the text are escaped.
+    for line in table.lines() {
+        let unescaped = line.replace("\\|", "");
+        assert_eq!(unescaped.matches('|').count(), 7, "{line}");
+    }
+}
+
+/// Prints the README's key table: `cargo test --test config -- --ignored --nocapture key_table`.
+#[test]
+#[ignore = "prints the README's key table"]
+fn print_key_table() {
+    print!("{}", keys_markdown_table());
 }
 
 // ---------------------------------------------------------------- properties
@@ -692,12 +1103,17 @@ fn optimizer() -> impl Strategy<Value = OptimizerConfig> {
                 momentum,
             }
         }),
-        (positive(), unit_half_open()).prop_map(|(learning_rate, momentum)| {
-            OptimizerConfig::NaturalGradient {
+        (positive(), unit_half_open(), any::<bool>()).prop_map(
+            |(learning_rate, momentum, coupled)| OptimizerConfig::NaturalGradient {
                 learning_rate,
                 momentum,
+                fisher: if coupled {
+                    NaturalGradientFisher::Ensemble
+                } else {
+                    NaturalGradientFisher::Exact
+                },
             }
-        }),
+        ),
     ]
 }
 
@@ -758,8 +1174,90 @@ fn noise() -> impl Strategy<Value = NoiseConfig> {
     ]
 }
 
+fn start() -> impl Strategy<Value = Start> {
+    prop_oneof![
+        Just(Start::Zero),
+        Just(Start::Stationary),
+        vec(finite(), 1..6).prop_map(|point| Start::Point(DVector::from_vec(point))),
+    ]
+}
+
+fn double_well_config() -> impl Strategy<Value = DoubleWellConfig> {
+    (
+        positive(),
+        positive(),
+        1..=MAX_DATASET_SIZE,
+        positive(),
+        positive(),
+        positive(),
+    )
+        .prop_map(
+            |(
+                learning_rate,
+                loss_scale,
+                batch_size,
+                well_curvature,
+                barrier_curvature,
+                barrier_height,
+            )| DoubleWellConfig {
+                learning_rate,
+                loss_scale,
+                batch_size,
+                well_curvature,
+                barrier_curvature,
+                barrier_height,
+            },
+        )
+}
+
+fn simulation() -> impl Strategy<Value = SimulationConfig> {
+    (
+        prop_oneof![1..=MAX_PARTICLES, Just(1000)],
+        prop_oneof![1..=MAX_PARTICLE_STEPS, Just(1000)],
+        any::<u64>(),
+    )
+        .prop_map(|(particles, steps, seed)| SimulationConfig {
+            particles,
+            steps,
+            seed,
+        })
+}
+
+/// Valid configurations: every value in its range, and `burnin` below `steps`.
 fn config() -> impl Strategy<Value = Config> {
-    (optimizer(), noise()).prop_map(|(optimizer, noise)| Config { optimizer, noise })
+    let quadratic = (
+        optimizer(),
+        noise(),
+        start(),
+        option::of(any::<u64>()),
+        prop_oneof![positive(), Just(1e8)],
+    );
+    let landscape_and_burn_in = prop_oneof![
+        quadratic.prop_map(|(optimizer, noise, start, burn_in, divergence_bound)| {
+            (
+                LandscapeConfig::Quadratic(QuadraticConfig {
+                    optimizer,
+                    noise,
+                    ensemble: EnsembleConfig {
+                        start,
+                        burn_in: None,
+                        divergence_bound,
+                    },
+                }),
+                burn_in,
+            )
+        }),
+        double_well_config().prop_map(|well| (LandscapeConfig::DoubleWell(well), None)),
+    ];
+    (landscape_and_burn_in, simulation()).prop_map(|((mut landscape, burn_in), simulation)| {
+        if let LandscapeConfig::Quadratic(quadratic) = &mut landscape {
+            quadratic.ensemble.burn_in = burn_in.map(|burn_in| burn_in % simulation.steps);
+        }
+        Config {
+            landscape,
+            simulation,
+        }
+    })
 }
 
 /// Text built from real keys and plausible or hostile values: reaches deeper than random bytes.
@@ -772,6 +1270,7 @@ fn key_value_text() -> impl Strategy<Value = String> {
     let value = prop_oneof![
         "[-+0-9.,;eE%]{0,16}",
         "(sgd|sgdm|qhm|nesterov|precond|dnm|ngd|gauss|batch|fisher|inf|NaN|0|1|2)",
+        "(quadratic|doublewell|zero|stationary|exact|ensemble|1e8|999|1000|1001)",
         "[0-9]{1,3}(,[0-9]{1,3}){0,3}(;[0-9]{1,3}(,[0-9]{1,3}){0,3}){0,3}",
         ".{0,12}",
     ];
@@ -811,7 +1310,7 @@ proptest! {
         let (lenient, problems) = Config::parse_lenient(&text);
         match strict {
             // Valid text whose model builds: lenient parsing agrees and reports nothing.
-            Ok(config) if config.to_problem().is_ok() => {
+            Ok(config) if config.validate().is_ok() => {
                 prop_assert_eq!(lenient, config);
                 prop_assert!(problems.is_empty(), "{:?}", problems);
             }

@@ -688,6 +688,8 @@ impl Ensemble {
         }
         if n > 0.0 {
             mean /= n;
+        } else {
+            mean.fill(f64::NAN);
         }
         let (covariance, covariance_stderr, mean_stderr) = centred_moments(
             live.iter().map(|&p| &self.weights[p * d..(p + 1) * d]),

@@ -160,13 +160,13 @@ impl Ziggurat {
     #[inline(always)]
     pub fn sample_pair<R: Rng + ?Sized>(&self, rng: &mut R) -> (f64, f64) {
         let bits = rng.next_u64();
-        let first = self.from_half(bits as u32, rng);
-        let second = self.from_half((bits >> 32) as u32, rng);
+        let first = self.half_to_normal(bits as u32, rng);
+        let second = self.half_to_normal((bits >> 32) as u32, rng);
         (first, second)
     }
 
     #[inline(always)]
-    fn from_half<R: Rng + ?Sized>(&self, bits: u32, rng: &mut R) -> f64 {
+    fn half_to_normal<R: Rng + ?Sized>(&self, bits: u32, rng: &mut R) -> f64 {
         let i = (bits & 0xff) as usize;
         // The 24 high bits as the top of a mantissa in [2, 4), minus 3: u ∈ [−1, 1).
         let u = f64::from_bits((u64::from(bits >> 8) << 28) | 0x4000_0000_0000_0000) - 3.0;
