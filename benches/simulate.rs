@@ -15,7 +15,10 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(10_000);
     let steps = 1000;
-    for (name, workload) in [("Fig. 2(a)", Workload::Figure2a), ("Fig. 3", Workload::Figure3)] {
+    for (name, workload) in [
+        ("Fig. 2(a)", Workload::Figure2a),
+        ("Fig. 3", Workload::Figure3),
+    ] {
         let mut rates = Vec::new();
         let mut checksum = 0.0;
         for _ in 0..5 {

@@ -35,13 +35,15 @@ step() {
 }
 
 step "install what is missing (scripts/setup.sh --browser)" bash scripts/setup.sh --browser
-step "cargo fmt --check" cargo fmt --check
+step "cargo fmt --check" cargo fmt --check -- --color never
 step "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
 step "cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings" \
   cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
-step "cargo clippy --test web --target wasm32-unknown-unknown -- -D warnings" \
-  cargo clippy --test web --target wasm32-unknown-unknown -- -D warnings
-step "cargo test --all-targets (native: unit, integration, bins, benches as tests)" cargo test --all-targets
+# wasm-pack builds every test target (`cargo build --tests`) for wasm32, not only tests/web.rs:
+# they must all compile there, so lint exactly that set first, with a clearer failure.
+step "cargo clippy --tests --target wasm32-unknown-unknown -- -D warnings" \
+  cargo clippy --tests --target wasm32-unknown-unknown -- -D warnings
+step "cargo test --all-targets (native)" cargo test --all-targets
 step "cargo test --doc" cargo test --doc
 step "trunk build --release" trunk build --release
 

@@ -501,13 +501,688 @@ impl SimulationLimits {
     };
 }
 
-/// A parsed configuration (version 1): what to optimize, how, and how to simulate it.
+/// The figures of the paper a configuration can draw (values of `fig`), in the order of the paper.
+pub const FIGURE_IDS: &[&str] = &[
+    "1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b",
+];
+
+/// Most learning rates in `lrs` (one panel each).
+pub const MAX_FIGURE_PANELS: usize = 8;
+
+/// Most steps of Fig. 1(b)'s deterministic trajectories (every step is a drawn point).
+pub const MAX_TRAJECTORY_STEPS: u64 = 10_000;
+
+/// Most simulated values on a figure's x-axis (`points`).
+pub const MAX_FIGURE_POINTS: usize = 200;
+
+/// The loss convention of the regression figures (key `loss`): Eq. 28 as printed, or with a ½.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LossConvention {
+    /// `loss=eq28`: L(w) = (1/N)Σ(wᵀx_i − y_i)² as printed (no ½): K = (2/N)Σx_ix_iᵀ ≈ 2E[xxᵀ].
+    #[default]
+    Eq28,
+    /// `loss=half`: L(w) = (1/2N)Σ(wᵀx_i − y_i)²: K = (1/N)Σx_ix_iᵀ ≈ E[xxᵀ] (the Hessian
+    /// diag(1, 0.1) that Sec. 5.2 states for Fig. 4). SGD with λ on this loss is SGD with λ/2 on
+    /// Eq. 28's.
+    Half,
+}
+
+impl LossConvention {
+    /// The value of `loss`: `eq28` or `half`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossConvention::Eq28 => "eq28",
+            LossConvention::Half => "half",
+        }
+    }
+
+    /// The factor g relating this convention to Eq. 28's: K = g·K₂₈ and the gradient is g times
+    /// Eq. 28's (1 or ½); so λ here is the learning rate g·λ of Eq. 28.
+    pub fn gradient_scale(self) -> f64 {
+        match self {
+            LossConvention::Eq28 => 1.0,
+            LossConvention::Half => 0.5,
+        }
+    }
+}
+
+/// Which form of Eq. 52 Fig. 6(b) draws (key `eq52`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Eq52Form {
+    /// `eq52=printed`: the paper's Eq. 52 as printed (the curve of Fig. 6(b)).
+    #[default]
+    Printed,
+    /// `eq52=corrected`: Eq. 52 with the prefactor inverted back (`ERRATA.md`, Kramers section).
+    Corrected,
+}
+
+impl Eq52Form {
+    /// The value of `eq52`: `printed` or `corrected`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Eq52Form::Printed => "printed",
+            Eq52Form::Corrected => "corrected",
+        }
+    }
+}
+
+/// The regression task of the minibatch figures (2(b), 4, 5(c), 5(d)): Eq. 28's data set, batch
+/// size, sampling and loss convention.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegressionFigureConfig {
+    /// The data set (`X` and `y`, or generated from `N`, `data_seed`, `x_var`, `w_star`,
+    /// `label_var`).
+    pub data: DataConfig,
+    /// Batch size S (`S`).
+    pub batch_size: usize,
+    /// Whether a batch is drawn with replacement (`replace`).
+    pub with_replacement: bool,
+    /// The loss convention (`loss`).
+    pub loss: LossConvention,
+}
+
+impl RegressionFigureConfig {
+    /// The exact minibatch noise model of this task (Eq. 28's convention).
+    ///
+    /// # Errors
+    /// A [`FieldError`] naming the data key at fault.
+    pub fn to_minibatch(&self) -> Result<Minibatch, FieldError> {
+        Ok(Minibatch {
+            data: self.data.to_data()?,
+            batch_size: self.batch_size,
+            with_replacement: self.with_replacement,
+        })
+    }
+
+    /// The model of this task for an optimizer of Eq. 28's convention.
+    ///
+    /// # Errors
+    /// Every problem the data or [`Problem::new`] finds, each naming a configuration key.
+    pub fn to_problem(&self, optimizer: Optimizer) -> Result<Problem, FieldErrors> {
+        let batch = self.to_minibatch()?;
+        Problem::new(None, Noise::Minibatch(Box::new(batch)), optimizer)
+    }
+
+    /// Checks the data set has `dimension` inputs and that the model builds.
+    fn validate(&self, dimension: usize, figure: &str) -> Result<Problem, FieldErrors> {
+        let problem = self.to_problem(Optimizer::Sgd {
+            learning_rate: 1e-3,
+        })?;
+        if problem.dimension() != dimension {
+            let (key, value) = match &self.data {
+                DataConfig::Given { inputs, .. } => ("X", format!("{} columns", inputs.ncols())),
+                DataConfig::Generated(generated) => {
+                    ("x_var", list_text(&generated.input_variances))
+                }
+            };
+            let allowed = if dimension == 1 {
+                format!("one input (fig={figure} is one-dimensional)")
+            } else {
+                format!("{dimension} inputs (fig={figure} is {dimension}-dimensional)")
+            };
+            return Err(FieldError::new(key, shorten(&value), allowed).into());
+        }
+        Ok(problem)
+    }
+}
+
+/// The size and seed of a figure's simulation along its x-axis: `points` values, each an ensemble
+/// of `particles` particles run for `steps` steps, seeded from `seed`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSimulation {
+    /// How many x values are simulated (`points`).
+    pub points: usize,
+    /// Particles per x value (`particles`).
+    pub particles: usize,
+    /// Steps each particle runs (`steps`).
+    pub steps: u64,
+    /// Seed (`seed`); the ensemble of the j-th value uses a seed derived from it and j.
+    pub seed: u64,
+}
+
+/// `fig=1b`: the deterministic decay of Sec. 2 (Eq. 2), continuous w₀e^{−λkt} against discrete
+/// (1−λk)^t w₀, one panel per λ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecayFigureConfig {
+    /// Curvature k of L = kw²/2 (`K`, one number).
+    pub curvature: f64,
+    /// The learning rates λ, one panel each (`lrs`).
+    pub learning_rates: Vec<f64>,
+    /// The start w₀ (`start`).
+    pub start: f64,
+    /// Steps t drawn (`steps`).
+    pub steps: u64,
+}
+
+/// `fig=2a`: Var[w] after T steps versus λ, 1-D SGD with white noise (Sec. 5.1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LearningRateSweepFigureConfig {
+    /// Curvature k (`K`, one number).
+    pub curvature: f64,
+    /// Noise variance σ² (`C`, one number).
+    pub noise_variance: f64,
+    /// The start w₀ of every particle (`start`).
+    pub start: f64,
+    /// λ values, particles, T = `steps` and seed.
+    pub simulation: SweepSimulation,
+}
+
+/// `fig=2b`: Var[w] versus λ for 1-D minibatch regression (Sec. 5.2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinibatchSweepFigureConfig {
+    /// The regression task.
+    pub regression: RegressionFigureConfig,
+    /// Steps before the time averages start (`burnin`), below `steps`.
+    pub burn_in: u64,
+    /// λ values, particles, steps and seed.
+    pub simulation: SweepSimulation,
+}
+
+/// `fig=3`: 2-D white noise, the particles' cloud in K's eigenbasis with 3σ ellipses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhiteNoiseScatterFigureConfig {
+    /// Hessian K, 2×2 (`K`).
+    pub hessian: MatrixSpec,
+    /// Noise covariance C, 2×2 (`C`).
+    pub covariance: MatrixSpec,
+    /// The learning rates λ, one panel each (`lrs`).
+    pub learning_rates: Vec<f64>,
+    /// Particles (one point each), steps before their positions are drawn, seed.
+    pub simulation: SimulationConfig,
+}
+
+/// `fig=4`: 2-D minibatch regression, the particles' cloud in K's eigenbasis with ellipses.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinibatchScatterFigureConfig {
+    /// The regression task (two inputs).
+    pub regression: RegressionFigureConfig,
+    /// The learning rates λ, one panel each (`lrs`).
+    pub learning_rates: Vec<f64>,
+    /// Particles (one point each), steps before their positions are drawn, seed.
+    pub simulation: SimulationConfig,
+}
+
+/// `fig=5a`, `fig=5b`: Var[w] versus μ for 1-D SGDM with white noise (Sec. 5.3).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MomentumSweepFigureConfig {
+    /// Curvature k (`K`, one number).
+    pub curvature: f64,
+    /// Noise variance σ² (`C`, one number).
+    pub noise_variance: f64,
+    /// λk (`lr_k`): the learning rate is λ = lr_k/k.
+    pub learning_rate_times_curvature: f64,
+    /// The μ range [μ_min, μ_max] (`mu_min`, `mu_max`), μ_min < μ_max.
+    pub momentum_range: (f64, f64),
+    /// Steps before the time averages start (`burnin`), below `steps`.
+    pub burn_in: u64,
+    /// μ values, particles, steps and seed.
+    pub simulation: SweepSimulation,
+}
+
+/// `fig=5c`, `fig=5d`: Var[w] versus μ for 1-D minibatch regression with SGDM.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MinibatchMomentumSweepFigureConfig {
+    /// The regression task (one input).
+    pub regression: RegressionFigureConfig,
+    /// λK (`lr_k`), K the data's Hessian in the chosen loss convention: λ = lr_k/K.
+    pub learning_rate_times_curvature: f64,
+    /// The μ range [μ_min, μ_max] (`mu_min`, `mu_max`), μ_min < μ_max.
+    pub momentum_range: (f64, f64),
+    /// Steps before the time averages start (`burnin`), below `steps`.
+    pub burn_in: u64,
+    /// μ values, particles, steps and seed.
+    pub simulation: SweepSimulation,
+}
+
+/// `fig=6b`: escape rate γ/|k_b| versus the loss scale r (Sec. 6.3), in the double well of
+/// `FIGURES.md`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EscapeRateFigureConfig {
+    /// The double well and SGD on it (`lr`, `S`, `k_a`, `k_b`, `dL`); its `loss_scale` is unused
+    /// (r runs over `loss_scale_range`) and kept at 1.
+    pub well: DoubleWellConfig,
+    /// The r range [r_min, r_max] (`r_min`, `r_max`), r_min < r_max < 2/(λk_a).
+    pub loss_scale_range: (f64, f64),
+    /// Which Eq. 52 is drawn (`eq52`).
+    pub eq52: Eq52Form,
+    /// The constant multiplying Eq. 52 (`eq52_const`); `None`: fitted by least squares in log
+    /// space (to the simulated points, or to the exact curve before there are any).
+    pub eq52_constant: Option<f64>,
+    /// r values, particles, the most steps (a run stops once every particle escaped) and seed.
+    pub simulation: SweepSimulation,
+}
+
+/// The figure a configuration draws (key `fig`) with every key it reads; see [`FIGURE_IDS`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FigureConfig {
+    /// `fig=1b`.
+    Fig1b(DecayFigureConfig),
+    /// `fig=2a`.
+    Fig2a(LearningRateSweepFigureConfig),
+    /// `fig=2b`.
+    Fig2b(MinibatchSweepFigureConfig),
+    /// `fig=3`.
+    Fig3(WhiteNoiseScatterFigureConfig),
+    /// `fig=4`.
+    Fig4(MinibatchScatterFigureConfig),
+    /// `fig=5a` (λk = 2.75 by default).
+    Fig5a(MomentumSweepFigureConfig),
+    /// `fig=5b` (λk = 1 by default).
+    Fig5b(MomentumSweepFigureConfig),
+    /// `fig=5c` (λK = 2.75 by default).
+    Fig5c(MinibatchMomentumSweepFigureConfig),
+    /// `fig=5d` (λK = 1 by default).
+    Fig5d(MinibatchMomentumSweepFigureConfig),
+    /// `fig=6a`: the double well and the stationary densities at its minimum a.
+    Fig6a(DoubleWellConfig),
+    /// `fig=6b`.
+    Fig6b(EscapeRateFigureConfig),
+}
+
+impl FigureConfig {
+    /// The value of `fig`: one of [`FIGURE_IDS`].
+    pub fn id(&self) -> &'static str {
+        match self {
+            FigureConfig::Fig1b(_) => "1b",
+            FigureConfig::Fig2a(_) => "2a",
+            FigureConfig::Fig2b(_) => "2b",
+            FigureConfig::Fig3(_) => "3",
+            FigureConfig::Fig4(_) => "4",
+            FigureConfig::Fig5a(_) => "5a",
+            FigureConfig::Fig5b(_) => "5b",
+            FigureConfig::Fig5c(_) => "5c",
+            FigureConfig::Fig5d(_) => "5d",
+            FigureConfig::Fig6a(_) => "6a",
+            FigureConfig::Fig6b(_) => "6b",
+        }
+    }
+
+    /// Checks what parsing alone cannot: the model of the figure builds (K positive definite and
+    /// of the figure's size, the data set of the right dimension, ...) and every x value lies where
+    /// the figure is defined (λ below the divergence of the dynamics, r below 2/(λk_a), ...).
+    ///
+    /// # Errors
+    /// Every problem found, each naming a configuration key, its value and what is allowed.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let id = self.id();
+        match self {
+            FigureConfig::Fig1b(figure) => {
+                check_positive_scalar("K", figure.curvature, id)?;
+                let limit = 2.0 / figure.curvature;
+                check_learning_rates(&figure.learning_rates, limit, true, || {
+                    format!("2/k with k = {}", format_number(figure.curvature))
+                })?;
+                if figure.steps > MAX_TRAJECTORY_STEPS {
+                    return Err(FieldError::new(
+                        "steps",
+                        figure.steps.to_string(),
+                        format!("an integer in [1, {MAX_TRAJECTORY_STEPS}] with fig=1b (every step is drawn)"),
+                    )
+                    .into());
+                }
+                Ok(())
+            }
+            FigureConfig::Fig2a(figure) => {
+                check_positive_scalar("K", figure.curvature, id)?;
+                check_positive_scalar("C", figure.noise_variance, id)
+            }
+            FigureConfig::Fig2b(figure) => figure.regression.validate(1, id).map(|_| ()),
+            FigureConfig::Fig3(figure) => {
+                let hessian = figure.hessian.to_matrix();
+                if hessian.nrows() != 2 {
+                    return Err(FieldError::new(
+                        "K",
+                        shorten(&figure.hessian.to_string()),
+                        "a 2×2 symmetric positive definite matrix (fig=3 is two-dimensional): two \
+                         diagonal entries, or 2 rows of 2 entries",
+                    )
+                    .into());
+                }
+                let covariance = resolve(&figure.covariance, "C", 2)?;
+                let problem = Problem::new(
+                    Some(hessian),
+                    Noise::Gaussian { covariance },
+                    Optimizer::Sgd {
+                        learning_rate: 1e-3,
+                    },
+                )?;
+                let limit = 2.0 / problem.max_curvature();
+                check_learning_rates(&figure.learning_rates, limit, false, || {
+                    format!(
+                        "2/k* with k* = {}, the largest eigenvalue of K",
+                        format_number(problem.max_curvature())
+                    )
+                })
+            }
+            FigureConfig::Fig4(figure) => {
+                let problem = figure.regression.validate(2, id)?;
+                let scale = figure.regression.loss.gradient_scale();
+                let k_max = scale * problem.max_curvature();
+                let limit = 2.0 / k_max;
+                check_learning_rates(&figure.learning_rates, limit, false, || {
+                    format!(
+                        "2/k* with k* = {}, the largest eigenvalue of the data's K with loss={}",
+                        format_number(k_max),
+                        figure.regression.loss.name()
+                    )
+                })
+            }
+            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
+                check_positive_scalar("K", figure.curvature, id)?;
+                check_positive_scalar("C", figure.noise_variance, id)?;
+                check_momentum_learning_rate(
+                    figure.learning_rate_times_curvature,
+                    figure.momentum_range.1,
+                )
+            }
+            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
+                figure.regression.validate(1, id)?;
+                check_momentum_learning_rate(
+                    figure.learning_rate_times_curvature,
+                    figure.momentum_range.1,
+                )
+            }
+            FigureConfig::Fig6a(well) => well.to_dynamics().map(|_| ()).map_err(Into::into),
+            FigureConfig::Fig6b(figure) => {
+                let (low, high) = figure.loss_scale_range;
+                let well = &figure.well;
+                DoubleWell::new(
+                    well.well_curvature,
+                    well.barrier_curvature,
+                    well.barrier_height,
+                )?;
+                let limit = 2.0 / (well.learning_rate * well.well_curvature);
+                if high >= limit {
+                    return Err(FieldError::new(
+                        "r_max",
+                        format_number(high),
+                        format!(
+                            "a number in (r_min, 2/(λk_a)) = ({}, {}) (the well itself is unstable \
+                             beyond; lr={}, k_a={})",
+                            format_number(low),
+                            format_number(limit),
+                            format_number(well.learning_rate),
+                            format_number(well.well_curvature)
+                        ),
+                    )
+                    .into());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The simulation's particle-steps when every planned ensemble runs its full `steps` (times
+    /// D): the figure's part of [`Config::check_simulation_size`]. Theory-only figures (1(b),
+    /// 6(a)) have none.
+    pub fn planned_particle_steps(&self) -> u128 {
+        let sweep = |simulation: &SweepSimulation, dimension: u128| {
+            simulation.points as u128
+                * simulation.particles as u128
+                * u128::from(simulation.steps)
+                * dimension
+        };
+        let panels = |count: usize, simulation: &SimulationConfig| {
+            count as u128 * simulation.particles as u128 * u128::from(simulation.steps) * 2
+        };
+        match self {
+            FigureConfig::Fig1b(_) | FigureConfig::Fig6a(_) => 0,
+            FigureConfig::Fig2a(figure) => sweep(&figure.simulation, 1),
+            FigureConfig::Fig2b(figure) => sweep(&figure.simulation, 1),
+            FigureConfig::Fig3(figure) => panels(figure.learning_rates.len(), &figure.simulation),
+            FigureConfig::Fig4(figure) => panels(figure.learning_rates.len(), &figure.simulation),
+            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
+                sweep(&figure.simulation, 1)
+            }
+            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
+                sweep(&figure.simulation, 1)
+            }
+            FigureConfig::Fig6b(figure) => sweep(&figure.simulation, 1),
+        }
+    }
+
+    /// The most particles one ensemble of the figure holds at a time (0 without simulation).
+    pub fn particles_per_ensemble(&self) -> usize {
+        match self {
+            FigureConfig::Fig1b(_) | FigureConfig::Fig6a(_) => 0,
+            FigureConfig::Fig2a(figure) => figure.simulation.particles,
+            FigureConfig::Fig2b(figure) => figure.simulation.particles,
+            FigureConfig::Fig3(figure) => figure.simulation.particles,
+            FigureConfig::Fig4(figure) => figure.simulation.particles,
+            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
+                figure.simulation.particles
+            }
+            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
+                figure.simulation.particles
+            }
+            FigureConfig::Fig6b(figure) => figure.simulation.particles,
+        }
+    }
+
+    /// Every key the figure uses, with its value (defaults included), `fig` first.
+    fn key_values(&self) -> Vec<(&'static str, Value)> {
+        let mut values = vec![("fig", Value::Choice(self.id()))];
+        let sweep = |values: &mut Vec<(&'static str, Value)>, simulation: &SweepSimulation| {
+            values.extend([
+                ("points", Value::Integer(simulation.points as u64)),
+                ("particles", Value::Integer(simulation.particles as u64)),
+                ("steps", Value::Integer(simulation.steps)),
+                ("seed", Value::Integer(simulation.seed)),
+            ]);
+        };
+        let panels = |values: &mut Vec<(&'static str, Value)>, simulation: &SimulationConfig| {
+            values.extend([
+                ("particles", Value::Integer(simulation.particles as u64)),
+                ("steps", Value::Integer(simulation.steps)),
+                ("seed", Value::Integer(simulation.seed)),
+            ]);
+        };
+        match self {
+            FigureConfig::Fig1b(figure) => values.extend([
+                ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
+                ("lrs", Value::List(figure.learning_rates.clone())),
+                ("start", start_value(figure.start)),
+                ("steps", Value::Integer(figure.steps)),
+            ]),
+            FigureConfig::Fig2a(figure) => {
+                values.extend([
+                    ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
+                    (
+                        "C",
+                        Value::Matrix(MatrixSpec::Scalar(figure.noise_variance)),
+                    ),
+                    ("start", start_value(figure.start)),
+                ]);
+                sweep(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig2b(figure) => {
+                push_regression_values(&mut values, &figure.regression);
+                values.push(("burnin", Value::Integer(figure.burn_in)));
+                sweep(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig3(figure) => {
+                values.extend([
+                    ("K", Value::Matrix(figure.hessian.clone())),
+                    ("C", Value::Matrix(figure.covariance.clone())),
+                    ("lrs", Value::List(figure.learning_rates.clone())),
+                ]);
+                panels(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig4(figure) => {
+                push_regression_values(&mut values, &figure.regression);
+                values.push(("lrs", Value::List(figure.learning_rates.clone())));
+                panels(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
+                values.extend([
+                    ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
+                    (
+                        "C",
+                        Value::Matrix(MatrixSpec::Scalar(figure.noise_variance)),
+                    ),
+                    ("lr_k", Value::Number(figure.learning_rate_times_curvature)),
+                    ("mu_min", Value::Number(figure.momentum_range.0)),
+                    ("mu_max", Value::Number(figure.momentum_range.1)),
+                    ("burnin", Value::Integer(figure.burn_in)),
+                ]);
+                sweep(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
+                push_regression_values(&mut values, &figure.regression);
+                values.extend([
+                    ("lr_k", Value::Number(figure.learning_rate_times_curvature)),
+                    ("mu_min", Value::Number(figure.momentum_range.0)),
+                    ("mu_max", Value::Number(figure.momentum_range.1)),
+                    ("burnin", Value::Integer(figure.burn_in)),
+                ]);
+                sweep(&mut values, &figure.simulation);
+            }
+            FigureConfig::Fig6a(well) => values.extend([
+                ("lr", Value::Number(well.learning_rate)),
+                ("r", Value::Number(well.loss_scale)),
+                ("S", Value::Integer(well.batch_size as u64)),
+                ("k_a", Value::Number(well.well_curvature)),
+                ("k_b", Value::Number(well.barrier_curvature)),
+                ("dL", Value::Number(well.barrier_height)),
+            ]),
+            FigureConfig::Fig6b(figure) => {
+                let well = &figure.well;
+                values.extend([
+                    ("lr", Value::Number(well.learning_rate)),
+                    ("S", Value::Integer(well.batch_size as u64)),
+                    ("k_a", Value::Number(well.well_curvature)),
+                    ("k_b", Value::Number(well.barrier_curvature)),
+                    ("dL", Value::Number(well.barrier_height)),
+                    ("r_min", Value::Number(figure.loss_scale_range.0)),
+                    ("r_max", Value::Number(figure.loss_scale_range.1)),
+                    ("eq52", Value::Choice(figure.eq52.name())),
+                ]);
+                if let Some(constant) = figure.eq52_constant {
+                    values.push(("eq52_const", Value::Number(constant)));
+                }
+                sweep(&mut values, &figure.simulation);
+            }
+        }
+        values
+    }
+}
+
+/// The value of `start` for a 1-D start w₀: `zero` for +0, else the point.
+fn start_value(start: f64) -> Value {
+    if start == 0.0 && start.is_sign_positive() {
+        Value::Start(Start::Zero)
+    } else {
+        Value::Start(Start::Point(DVector::from_element(1, start)))
+    }
+}
+
+/// The keys of a regression figure's task.
+fn push_regression_values(
+    values: &mut Vec<(&'static str, Value)>,
+    regression: &RegressionFigureConfig,
+) {
+    values.push(("S", Value::Integer(regression.batch_size as u64)));
+    values.push(("replace", Value::Flag(regression.with_replacement)));
+    push_data_values(values, &regression.data);
+    values.push(("loss", Value::Choice(regression.loss.name())));
+}
+
+/// The keys of a regression data set.
+fn push_data_values(values: &mut Vec<(&'static str, Value)>, data: &DataConfig) {
+    match data {
+        DataConfig::Given { inputs, targets } => {
+            values.push(("X", Value::Rows(inputs.clone())));
+            values.push(("y", Value::List(targets.clone())));
+        }
+        DataConfig::Generated(generated) => {
+            values.push(("N", Value::Integer(generated.dataset_size as u64)));
+            values.push(("data_seed", Value::Integer(generated.seed)));
+            values.push(("x_var", Value::List(generated.input_variances.clone())));
+            if let Some(weights) = &generated.true_weights {
+                values.push(("w_star", Value::List(weights.clone())));
+            }
+            values.push(("label_var", Value::Number(generated.label_variance)));
+        }
+    }
+}
+
+/// A figure's one-number key (`K` or `C`) must be > 0 (a log axis, a curvature).
+fn check_positive_scalar(key: &str, value: f64, figure: &str) -> Result<(), FieldErrors> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            key,
+            format_number(value),
+            format!("one finite number > 0 with fig={figure}"),
+        )
+        .into())
+    }
+}
+
+/// Every λ of `lrs` must be below `limit` (or at it, when `inclusive`); `describe_limit` says
+/// what the limit is, e.g. `2/k* with k* = 1, the largest eigenvalue of K`.
+fn check_learning_rates(
+    learning_rates: &[f64],
+    limit: f64,
+    inclusive: bool,
+    describe_limit: impl Fn() -> String,
+) -> Result<(), FieldErrors> {
+    let outside = |lr: f64| if inclusive { lr > limit } else { lr >= limit };
+    if learning_rates
+        .iter()
+        .any(|&lr| lr.is_nan() || lr <= 0.0 || outside(lr))
+    {
+        return Err(FieldError::new(
+            "lrs",
+            shorten(&list_text(learning_rates)),
+            format!(
+                "1 to {MAX_FIGURE_PANELS} numbers in (0, {}{} separated by , (the limit is {}: the \
+                 dynamics diverges beyond)",
+                format_number(limit),
+                if inclusive { "]" } else { ")" },
+                describe_limit()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Fig. 5: some μ of the range must keep λk < 2(1+μ) (Sec. 4.5), else nothing is stationary.
+fn check_momentum_learning_rate(
+    learning_rate_times_curvature: f64,
+    momentum_max: f64,
+) -> Result<(), FieldErrors> {
+    let limit = 2.0 * (1.0 + momentum_max);
+    if learning_rate_times_curvature < limit {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "lr_k",
+            format_number(learning_rate_times_curvature),
+            format!(
+                "a finite number in (0, 2(1+μ_max)) = (0, {}) (SGDM diverges for λk ≥ 2(1+μ): \
+                 nothing of the μ range would be stationary)",
+                format_number(limit)
+            ),
+        )
+        .into())
+    }
+}
+
+/// A parsed configuration (version 1): what to optimize, how, and how to simulate it; or, with
+/// `fig`, one of the paper's figures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    /// The landscape and the optimizer on it (`landscape` and the keys it uses).
+    /// The landscape and the optimizer on it (`landscape` and the keys it uses). With a figure it
+    /// is not read and stays at its defaults.
     pub landscape: LandscapeConfig,
-    /// The simulation's size and seed (`particles`, `steps`, `seed`).
+    /// The simulation's size and seed (`particles`, `steps`, `seed`). With a figure it is not read
+    /// and stays at its defaults (the figure holds its own).
     pub simulation: SimulationConfig,
+    /// The figure drawn (`fig` and the keys it reads); `None` without `fig`.
+    pub figure: Option<FigureConfig>,
 }
 
 impl Default for Config {
@@ -632,13 +1307,13 @@ impl Config {
     /// ```
     pub fn to_text(&self) -> String {
         let values = self.key_values();
-        let double_well = matches!(self.landscape, LandscapeConfig::DoubleWell(_));
+        let context = self.default_context();
         let mut text = format!("v={VERSION}");
         for spec in KEYS {
             let Some((_, value)) = values.iter().find(|(key, _)| *key == spec.key) else {
                 continue;
             };
-            if default_value(spec, double_well).as_ref() == Some(value) {
+            if default_value(spec, context).as_ref() == Some(value) {
                 continue;
             }
             text.push('&');
@@ -649,8 +1324,35 @@ impl Config {
         text
     }
 
-    /// The quadratic landscape, `None` for the double well.
+    /// Which defaults apply: those of the landscape, or of the figure.
+    fn default_context(&self) -> DefaultContext {
+        match &self.figure {
+            Some(figure) => DefaultContext::figure(figure.id()),
+            None => DefaultContext {
+                double_well: matches!(self.landscape, LandscapeConfig::DoubleWell(_)),
+                figure: None,
+            },
+        }
+    }
+
+    /// An error naming `fig` for the commands that take a landscape, not a figure.
+    fn figure_error(&self, needed: &str) -> Option<FieldErrors> {
+        self.figure.as_ref().map(|figure| {
+            FieldError::new(
+                "fig",
+                figure.id(),
+                format!("no fig here: {needed} (a figure is drawn by its experiment)"),
+            )
+            .into()
+        })
+    }
+
+    /// The quadratic landscape, `None` for the double well (and for a figure, whose landscape is
+    /// not read).
     pub fn quadratic(&self) -> Option<&QuadraticConfig> {
+        if self.figure.is_some() {
+            return None;
+        }
         match &self.landscape {
             LandscapeConfig::Quadratic(quadratic) => Some(quadratic),
             LandscapeConfig::DoubleWell(_) => None,
@@ -664,8 +1366,12 @@ impl Config {
     /// `mu`, `nu`, `noise`, `S`, `N`, `X`, `y`, `x_var`, `w_star`, `label_var`), plus a diagonal `C`
     /// or `P` whose length is not the size of K, and invalid data (XᵀX singular, ...); with
     /// `landscape=doublewell`, an error naming `landscape` (the double well has no exact
-    /// stationary distribution here: it is simulated).
+    /// stationary distribution here: it is simulated); with `fig`, an error naming `fig`.
     pub fn to_problem(&self) -> Result<Problem, FieldErrors> {
+        if let Some(error) = self.figure_error("the quadratic model is read from opt, noise, K, …")
+        {
+            return Err(error);
+        }
         match &self.landscape {
             LandscapeConfig::Quadratic(quadratic) => quadratic.to_problem(),
             LandscapeConfig::DoubleWell(_) => Err(FieldError::new(
@@ -684,6 +1390,10 @@ impl Config {
     /// With `landscape=quadratic`, an error naming `landscape`; else what
     /// [`DoubleWellConfig::to_dynamics`] reports (`r` beyond the well's stability, ...).
     pub fn to_escape_dynamics(&self) -> Result<EscapeDynamics, FieldErrors> {
+        if let Some(error) = self.figure_error("the double well is read with landscape=doublewell")
+        {
+            return Err(error);
+        }
         match &self.landscape {
             LandscapeConfig::DoubleWell(well) => Ok(well.to_dynamics()?),
             LandscapeConfig::Quadratic(_) => Err(FieldError::new(
@@ -701,6 +1411,9 @@ impl Config {
     /// An error naming `start` when a start point does not have D entries, or `landscape` for
     /// the double well (simulated by [`crate::sim::escape::EscapeEnsemble`] instead).
     pub fn ensemble_spec(&self, problem: &Problem) -> Result<EnsembleSpec, FieldErrors> {
+        if let Some(error) = self.figure_error("a simulation of the quadratic model") {
+            return Err(error);
+        }
         let LandscapeConfig::Quadratic(quadratic) = &self.landscape else {
             return Err(FieldError::new(
                 "landscape",
@@ -747,6 +1460,9 @@ impl Config {
     /// # Errors
     /// Every problem found, each naming a configuration key.
     pub fn validate(&self) -> Result<(), FieldErrors> {
+        if let Some(figure) = &self.figure {
+            return figure.validate();
+        }
         match &self.landscape {
             LandscapeConfig::Quadratic(_) => {
                 let problem = self.to_problem()?;
@@ -758,7 +1474,9 @@ impl Config {
 
     /// Refuses a simulation larger than `limits`: particles × steps × max(D, 1) particle-steps,
     /// and the particles' state in memory (D numbers of position, D of momentum, a generator, and
-    /// with `burnin` the D + D² time-average sums per particle). `dimension` is D (1 for the
+    /// with `burnin` the D + D² time-average sums per particle). With a figure, its planned work
+    /// ([`FigureConfig::planned_particle_steps`]: every point's ensemble, one after the other) and
+    /// one ensemble's state, whatever `dimension`. `dimension` is D (1 for the
     /// double well).
     ///
     /// # Errors
@@ -780,6 +1498,9 @@ impl Config {
         dimension: usize,
         limits: &SimulationLimits,
     ) -> Result<(), FieldError> {
+        if let Some(figure) = &self.figure {
+            return check_figure_size(figure, limits);
+        }
         let particles = self.simulation.particles;
         let steps = self.simulation.steps;
         let dimension = dimension.max(1);
@@ -834,6 +1555,9 @@ impl Config {
     /// Every key this configuration uses, with its value (defaults included), in no particular
     /// order.
     fn key_values(&self) -> Vec<(&'static str, Value)> {
+        if let Some(figure) = &self.figure {
+            return figure.key_values();
+        }
         let simulation = &self.simulation;
         let mut values = vec![
             ("landscape", Value::Choice(self.landscape.name())),
@@ -1026,6 +1750,39 @@ impl QuadraticConfig {
     }
 }
 
+/// [`Config::check_simulation_size`] for a figure: the planned work of all its ensembles, and the
+/// state of one ensemble (they run one after the other).
+fn check_figure_size(figure: &FigureConfig, limits: &SimulationLimits) -> Result<(), FieldError> {
+    let work = figure.planned_particle_steps();
+    let particles = figure.particles_per_ensemble();
+    if work > u128::from(limits.max_particle_steps) {
+        return Err(FieldError::new(
+            "particles",
+            particles.to_string(),
+            format!(
+                "points (or panels) × particles × steps × D ≤ {} (here {}): fewer particles, steps                  or points",
+                compact_count(u128::from(limits.max_particle_steps)),
+                compact_count(work)
+            ),
+        ));
+    }
+    // Position, momentum, generator, divergence record and the time-average sums of 1-D or 2-D.
+    let bytes_per_particle: u128 = 64 + 8 * 8;
+    let bytes = particles as u128 * bytes_per_particle;
+    if bytes > u128::from(limits.max_state_bytes) {
+        return Err(FieldError::new(
+            "particles",
+            particles.to_string(),
+            format!(
+                "at most {} particles per ensemble (each needs {bytes_per_particle} bytes of state;                  the limit is {} MiB)",
+                u128::from(limits.max_state_bytes) / bytes_per_particle,
+                limits.max_state_bytes >> 20
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A count in the shortest readable form: digits below a million, else `2e12`, `1.5e11`.
 fn compact_count(count: u128) -> String {
     if count < 1_000_000 {
@@ -1075,7 +1832,76 @@ const LANDSCAPES: &[&str] = &["quadratic", "doublewell"];
 /// Where a simulation of NGD takes its Fisher from, as `fisher` names them.
 const FISHER_ESTIMATES: &[&str] = &["exact", "ensemble"];
 /// Keys whose value decides which other keys are used.
-const CONTEXT_KEYS: &[&str] = &["landscape", "opt", "noise", "X", "y"];
+const CONTEXT_KEYS: &[&str] = &["fig", "landscape", "opt", "noise", "X", "y"];
+/// The loss conventions, as `loss` names them.
+const LOSS_CONVENTIONS: &[&str] = &["eq28", "half"];
+/// The forms of Eq. 52, as `eq52` names them.
+const EQ52_FORMS: &[&str] = &["printed", "corrected"];
+
+/// Defaults that depend on the figure: (figure, key, default). A key not listed has its
+/// [`KeySpec::default`] (or, for fig=6a and 6b, its double-well default).
+const FIGURE_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("1b", "lrs", "1.25,1.5,1.75"),
+    ("1b", "start", "1"),
+    ("1b", "steps", "20"),
+    ("2a", "particles", "10000"),
+    ("2b", "particles", "100"),
+    ("2b", "steps", "2000"),
+    ("2b", "burnin", "500"),
+    ("2b", "points", "20"),
+    ("3", "K", "1,0.1"),
+    ("3", "lrs", "0.1,0.5,1,1.5,1.9"),
+    ("3", "particles", "2000"),
+    ("3", "steps", "5000"),
+    ("4", "x_var", "1,0.1"),
+    ("4", "lrs", "0.1,0.4,0.7,0.9"),
+    ("4", "particles", "2000"),
+    ("4", "steps", "600"),
+    ("5a", "lr_k", "2.75"),
+    ("5a", "mu_min", "0.38"),
+    ("5a", "steps", "6000"),
+    ("5a", "burnin", "2000"),
+    ("5b", "steps", "6000"),
+    ("5b", "burnin", "2000"),
+    ("5c", "lr_k", "2.75"),
+    ("5c", "mu_min", "0.38"),
+    ("5c", "particles", "100"),
+    ("5c", "steps", "4000"),
+    ("5c", "burnin", "2000"),
+    ("5c", "points", "20"),
+    ("5d", "particles", "100"),
+    ("5d", "steps", "4000"),
+    ("5d", "burnin", "2000"),
+    ("5d", "points", "20"),
+    ("6b", "steps", "1000000"),
+    ("6b", "points", "8"),
+];
+
+/// The per-figure default of `key` with `fig=figure`, if it has one.
+pub fn figure_default(figure: &str, key: &str) -> Option<&'static str> {
+    FIGURE_DEFAULTS
+        .iter()
+        .find(|(id, name, _)| *id == figure && *name == key)
+        .map(|(_, _, default)| *default)
+}
+
+/// Which defaults apply: the double well's (`lr`, `S`), a figure's, or the plain ones.
+#[derive(Clone, Copy, Debug)]
+struct DefaultContext {
+    /// `landscape=doublewell`, or a figure of the double well (6a, 6b).
+    double_well: bool,
+    /// The figure, if any.
+    figure: Option<&'static str>,
+}
+
+impl DefaultContext {
+    fn figure(id: &'static str) -> Self {
+        Self {
+            double_well: matches!(id, "6a" | "6b"),
+            figure: Some(id),
+        }
+    }
+}
 
 /// Every key of version 1, in the order [`Config::to_text`] writes them.
 pub const KEYS: &[KeySpec] = &[
@@ -1089,6 +1915,17 @@ pub const KEYS: &[KeySpec] = &[
         allowed: "1 (the version this program reads)",
         used_when: "always",
         kind: Kind::Version,
+    },
+    KeySpec {
+        key: "fig",
+        meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3). Absent: no figure (solve and simulate read the landscape)",
+        format: "name",
+        default: "",
+        double_well_default: None,
+        default_meaning: "none",
+        allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b",
+        used_when: "always (with fig, only the figure's keys are read)",
+        kind: Kind::Choice(FIGURE_IDS),
     },
     KeySpec {
         key: "landscape",
@@ -1125,9 +1962,34 @@ pub const KEYS: &[KeySpec] = &[
         format: "number",
         default: "0.5",
         double_well_default: Some("1"),
-        default_meaning: "0.5 (1 with landscape=doublewell, as in Fig. 6)",
+        default_meaning: "0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6)",
         allowed: "a finite number > 0",
-        used_when: "opt is not precond, or landscape=doublewell",
+        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "lrs",
+        meaning: "learning rates λ, one panel each (Fig. 1b, 3, 4)",
+        format: "list",
+        default: "",
+        double_well_default: None,
+        default_meaning: "1.25,1.5,1.75 with fig=1b (1 < λk < 2); 0.1,0.5,1,1.5,1.9 with fig=3; 0.1,0.4,0.7,0.9 with fig=4",
+        allowed: "1 to 8 finite numbers > 0 below the divergence 2/k* (for 1b: at most 2/k), separated by ,",
+        used_when: "fig=1b, 3, 4",
+        kind: Kind::List {
+            max_len: MAX_FIGURE_PANELS,
+            range: Range::Positive,
+        },
+    },
+    KeySpec {
+        key: "lr_k",
+        meaning: "λk of Fig. 5: the learning rate times the curvature (5a, 5b: k of K; 5c, 5d: the data's Hessian K in the chosen loss convention), so λ = lr_k/k",
+        format: "number",
+        default: "1",
+        double_well_default: None,
+        default_meaning: "2.75 with fig=5a, 5c; 1 with fig=5b, 5d",
+        allowed: "a finite number in (0, 2(1+mu_max)) (SGDM diverges for λk ≥ 2(1+μ))",
+        used_when: "fig=5a, 5b, 5c, 5d",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -1139,6 +2001,28 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: "0.9",
         allowed: "a number in [0, 1)",
         used_when: "opt is not sgd",
+        kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "mu_min",
+        meaning: "smallest momentum μ of Fig. 5's x-axis",
+        format: "number",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0.38 with fig=5a, 5c; 0 with fig=5b, 5d",
+        allowed: "a number in [0, 1), below mu_max",
+        used_when: "fig=5a, 5b, 5c, 5d",
+        kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "mu_max",
+        meaning: "largest momentum μ of Fig. 5's x-axis",
+        format: "number",
+        default: "0.99",
+        double_well_default: None,
+        default_meaning: "0.99",
+        allowed: "a number in [0, 1), above mu_min",
+        used_when: "fig=5a, 5b, 5c, 5d",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -1179,26 +2063,29 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "K",
-        meaning: "Hessian K of the loss L(w) = wᵀKw/2 (Eq. 5)",
+        meaning: "Hessian K of the loss L(w) = wᵀKw/2 (Eq. 5); with fig=1b, 2a, 5a, 5b the curvature k of \
+                  L = kw²/2 (one number), with fig=3 a 2×2 matrix",
         format: "matrix",
         default: "1",
         double_well_default: None,
-        default_meaning: "1 (D = 1)",
+        default_meaning: "1 (D = 1); 1,0.1 with fig=3",
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "noise=gauss or noise=fisher; with noise=batch, K = 2XᵀX/N comes from the data",
+        used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=1b, \
+                    2a, 3, 5a, 5b",
         kind: Kind::Matrix,
     },
     KeySpec {
         key: "C",
-        meaning: "noise covariance C, E[η_t η_sᵀ] = δ_ts C (Theorem 1)",
+        meaning: "noise covariance C, E[η_t η_sᵀ] = δ_ts C (Theorem 1); with fig=2a, 5a, 5b the variance σ² \
+                  (one number > 0), with fig=3 a 2×2 matrix",
         format: "matrix",
         default: "1",
         double_well_default: None,
         default_meaning: "1 (the identity)",
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "noise=gauss",
+        used_when: "noise=gauss; fig=2a, 3, 5a, 5b",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -1208,9 +2095,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "integer",
         default: "100",
         double_well_default: Some("2"),
-        default_meaning: "100 (2 with landscape=doublewell, as in Fig. 6)",
+        default_meaning: "100 (2 with landscape=doublewell or fig=6a, 6b, as in Fig. 6)",
         allowed: "an integer in [1, 1000000] (at most N with noise=fisher or replace=0)",
-        used_when: "noise=batch or noise=fisher, or landscape=doublewell",
+        used_when: "noise=batch or noise=fisher, or landscape=doublewell; fig=2b, 4, 5c, 5d, 6a, 6b",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -1225,7 +2112,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 (with replacement)",
         allowed: "0 or 1",
-        used_when: "noise=batch",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
         kind: Kind::Flag,
     },
     KeySpec {
@@ -1236,7 +2123,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1000",
         allowed: "an integer in [1, 1000000]",
-        used_when: "noise=fisher, or noise=batch without X",
+        used_when: "noise=fisher, or noise=batch without X; fig=2b, 4, 5c, 5d without X",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -1250,7 +2137,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0",
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: "noise=batch without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -1260,9 +2147,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "list",
         default: "1",
         double_well_default: None,
-        default_meaning: "1 (D = 1)",
+        default_meaning: "1 (D = 1); 1,0.1 with fig=4",
         allowed: "1 to 32 finite numbers > 0, separated by ,",
-        used_when: "noise=batch without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Positive,
@@ -1276,7 +2163,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 for every input (D ones)",
         allowed: "D finite numbers (one per entry of x_var), separated by ,",
-        used_when: "noise=batch without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Finite,
@@ -1290,7 +2177,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number ≥ 0",
-        used_when: "noise=batch without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -1302,7 +2189,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: "generated (N, data_seed, x_var, w_star, label_var)",
         allowed: "N rows of D finite numbers, N ≤ 1000000, D ≤ 32 (rows separated by ;, entries by ,), \
                   given together with y",
-        used_when: "noise=batch",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
         kind: Kind::Rows {
             max_rows: MAX_DATASET_SIZE,
             max_columns: MAX_MINIBATCH_DIMENSION,
@@ -1316,11 +2203,22 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "generated with X",
         allowed: "N finite numbers (one per row of X), separated by ,; given together with X",
-        used_when: "noise=batch",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
         kind: Kind::List {
             max_len: MAX_DATASET_SIZE,
             range: Range::Finite,
         },
+    },
+    KeySpec {
+        key: "loss",
+        meaning: "loss convention of the regression figures: eq28 = Eq. 28 as printed, (1/N)Σ(wᵀx_i − y_i)², whose Hessian is K = (2/N)Σx_ix_iᵀ ≈ 2E[xxᵀ]; half = with a ½, K ≈ E[xxᵀ] (SGD with λ on it is SGD with λ/2 on Eq. 28's loss)",
+        format: "name",
+        default: "eq28",
+        double_well_default: None,
+        default_meaning: "eq28",
+        allowed: "one of eq28, half",
+        used_when: "fig=2b, 4, 5c, 5d",
+        kind: Kind::Choice(LOSS_CONVENTIONS),
     },
     KeySpec {
         key: "r",
@@ -1331,7 +2229,29 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number in (0, 2/(λk_a)) (the well is unstable beyond)",
-        used_when: "landscape=doublewell",
+        used_when: "landscape=doublewell; fig=6a",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "r_min",
+        meaning: "smallest loss scale r of Fig. 6(b)'s x-axis (L → rL)",
+        format: "number",
+        default: "0.1",
+        double_well_default: None,
+        default_meaning: "0.1",
+        allowed: "a finite number > 0, below r_max",
+        used_when: "fig=6b",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "r_max",
+        meaning: "largest loss scale r of Fig. 6(b)'s x-axis",
+        format: "number",
+        default: "1.5",
+        double_well_default: None,
+        default_meaning: "1.5",
+        allowed: "a finite number in (r_min, 2/(λk_a)) (the well itself is unstable beyond)",
+        used_when: "fig=6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -1343,7 +2263,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number > 0",
-        used_when: "landscape=doublewell",
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -1354,7 +2274,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0.5",
         allowed: "a finite number > 0",
-        used_when: "landscape=doublewell",
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -1365,18 +2285,55 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number > 0",
-        used_when: "landscape=doublewell",
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
+        key: "eq52",
+        meaning: "which Eq. 52 Fig. 6(b) draws: printed = as in the paper; corrected = with its inverted prefactor put right (ERRATA.md, Kramers section)",
+        format: "name",
+        default: "printed",
+        double_well_default: None,
+        default_meaning: "printed",
+        allowed: "one of printed, corrected",
+        used_when: "fig=6b",
+        kind: Kind::Choice(EQ52_FORMS),
+    },
+    KeySpec {
+        key: "eq52_const",
+        meaning: "the empirical constant multiplying Eq. 52 in Fig. 6(b) (the paper fits one)",
+        format: "number",
+        default: "",
+        double_well_default: None,
+        default_meaning: "fitted: least squares in log space to the simulated points (to the exact rate before there are any)",
+        allowed: "a finite number > 0",
+        used_when: "fig=6b",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "points",
+        meaning: "how many values of a figure's x-axis are simulated: λ_j = (2/k)·j/(points+1), j = 1..points, for fig=2a, 2b; μ evenly from mu_min to mu_max for 5a–5d; r evenly from r_min to r_max for 6b",
+        format: "integer",
+        default: "40",
+        double_well_default: None,
+        default_meaning: "40; 20 with fig=2b, 5c, 5d; 8 with fig=6b",
+        allowed: "an integer in [1, 200]",
+        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b",
+        kind: Kind::Integer {
+            min: 1,
+            max: MAX_FIGURE_POINTS as u64,
+        },
+    },
+    KeySpec {
         key: "particles",
-        meaning: "number P of independent particles a simulation runs (simulate; solve ignores it)",
+        meaning: "number P of independent particles a simulation runs (simulate; solve ignores it); with \
+                  fig, per simulated point or panel",
         format: "integer",
         default: "1000",
         double_well_default: None,
-        default_meaning: "1000",
+        default_meaning: "1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4), 1000 (5a, 5b, 6b)",
         allowed: "an integer in [1, 10000000]",
-        used_when: "always",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLES as u64,
@@ -1385,13 +2342,15 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "steps",
         meaning: "steps T every particle runs (simulate; solve ignores it); with landscape=doublewell \
-                  the most, as the run stops once every particle escaped",
+                  and fig=6b the most, as the run stops once every particle escaped; with fig=1b the steps \
+                  drawn; with fig=3, 4 the steps before the particles' positions are drawn",
         format: "integer",
         default: "1000",
         double_well_default: None,
-        default_meaning: "1000",
+        default_meaning: "1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
+                          5d), 1000000 (6b)",
         allowed: "an integer in [1, 100000000000]",
-        used_when: "always",
+        used_when: "always without fig; every fig but 6a",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLE_STEPS,
@@ -1400,13 +2359,14 @@ pub const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "burnin",
         meaning: "steps after which time averages of w's mean and covariance accumulate over the \
-                  remaining steps and all particles (simulate's time_averaged)",
+                  remaining steps and all particles (simulate's time_averaged; the figures' simulated \
+                  variances of fig=2b, 5a–5d)",
         format: "integer",
         default: "",
         double_well_default: None,
-        default_meaning: "none (no time averages)",
+        default_meaning: "none (no time averages); per figure: 500 (2b), 2000 (5a, 5b, 5c, 5d)",
         allowed: "an integer in [0, steps − 1]",
-        used_when: "landscape=quadratic",
+        used_when: "landscape=quadratic; fig=2b, 5a, 5b, 5c, 5d",
         kind: Kind::Integer {
             min: 0,
             max: MAX_PARTICLE_STEPS - 1,
@@ -1421,19 +2381,20 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0",
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: "always",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
         key: "start",
         meaning: "where every particle starts: zero = w₀ = 0; stationary = drawn from the exact \
-                  stationary distribution of (w, m); or a point w₀ (momentum m₀ = 0)",
+                  stationary distribution of (w, m); or a point w₀ (momentum m₀ = 0); with fig=1b, 2a the \
+                  1-D start w₀ (zero or one number)",
         format: "name or list",
         default: "zero",
         double_well_default: None,
-        default_meaning: "zero",
+        default_meaning: "zero; 1 with fig=1b",
         allowed: "zero, stationary, or D finite numbers separated by , (D the size of K)",
-        used_when: "landscape=quadratic",
+        used_when: "landscape=quadratic; fig=1b, 2a",
         kind: Kind::Start,
     },
     KeySpec {
@@ -1586,11 +2547,15 @@ fn rows_text(matrix: &DMatrix<f64>) -> String {
         .join(";")
 }
 
-/// The default value of a key for the quadratic landscape or the double well, `None` for keys
-/// without one (`X`, `y`, `w_star`, `burnin`).
-fn default_value(spec: &KeySpec, double_well: bool) -> Option<Value> {
-    let text = match spec.double_well_default {
-        Some(text) if double_well => text,
+/// The default value of a key for the quadratic landscape, the double well or a figure, `None`
+/// for keys without one (`X`, `y`, `w_star`, `burnin` outside figures, `fig`, `eq52_const`, ...).
+fn default_value(spec: &KeySpec, context: DefaultContext) -> Option<Value> {
+    let figure_text = context
+        .figure
+        .and_then(|figure| figure_default(figure, spec.key));
+    let text = match (figure_text, spec.double_well_default) {
+        (Some(text), _) => text,
+        (None, Some(text)) if context.double_well => text,
         _ => spec.default,
     };
     if text.is_empty() {
@@ -2036,17 +3001,32 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
     let mut reader = Reader {
         entries,
         used: BTreeSet::from(["v"]),
-        double_well: false,
+        context: DefaultContext {
+            double_well: false,
+            figure: None,
+        },
     };
     let mut problems = Vec::new();
-    // First: the landscape decides the defaults of lr and S.
-    reader.double_well = reader.choice("landscape") == "doublewell";
+    // First: the figure, whose keys replace the landscape's.
+    let figure_id = reader.choice("fig");
+    if !figure_id.is_empty() {
+        reader.context = DefaultContext::figure(figure_id);
+        let figure = read_figure(&mut reader, figure_id, &mut problems);
+        let config = Config {
+            figure: Some(figure),
+            ..Config::default()
+        };
+        report_unused(entries, &reader, &format!("fig={figure_id}"), &mut problems);
+        return (config, problems);
+    }
+    // Then the landscape decides the defaults of lr and S.
+    reader.context.double_well = reader.choice("landscape") == "doublewell";
     let simulation = SimulationConfig {
         particles: reader.count("particles"),
         steps: reader.integer("steps"),
         seed: reader.integer("seed"),
     };
-    let landscape = if reader.double_well {
+    let landscape = if reader.context.double_well {
         if reader.choice("opt") != "sgd" {
             if let Some(entry) = entries.get("opt") {
                 problems.push(FieldError::new(
@@ -2098,14 +3078,8 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
     let config = Config {
         landscape,
         simulation,
+        figure: None,
     };
-
-    let mut unused: Vec<(&'static str, &Entry)> = entries
-        .iter()
-        .filter(|(key, _)| !reader.used.contains(*key))
-        .map(|(key, entry)| (*key, entry))
-        .collect();
-    unused.sort_by_key(|(_, entry)| entry.position);
     let context = match &config.landscape {
         LandscapeConfig::Quadratic(quadratic) => {
             let given_data = matches!(
@@ -2124,6 +3098,23 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
         }
         LandscapeConfig::DoubleWell(_) => "landscape=doublewell".to_string(),
     };
+    report_unused(entries, &reader, &context, &mut problems);
+    (config, problems)
+}
+
+/// Reports every given key that `reader` did not read, in text order.
+fn report_unused(
+    entries: &BTreeMap<&'static str, Entry>,
+    reader: &Reader,
+    context: &str,
+    problems: &mut Vec<FieldError>,
+) {
+    let mut unused: Vec<(&'static str, &Entry)> = entries
+        .iter()
+        .filter(|(key, _)| !reader.used.contains(*key))
+        .map(|(key, entry)| (*key, entry))
+        .collect();
+    unused.sort_by_key(|(_, entry)| entry.position);
     for (key, entry) in unused {
         let used_when = key_spec(key).map_or("", |spec| spec.used_when);
         problems.push(FieldError::new(
@@ -2132,7 +3123,226 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
             format!("no {key} with {context} ({key} is used when {used_when})"),
         ));
     }
-    (config, problems)
+}
+
+/// The keys of `fig` (see [`FigureConfig`]); reports a `K`, `C` or `start` of the wrong shape, an
+/// empty range and `burnin` not below `steps`.
+fn read_figure(
+    reader: &mut Reader,
+    id: &'static str,
+    problems: &mut Vec<FieldError>,
+) -> FigureConfig {
+    match id {
+        "1b" => FigureConfig::Fig1b(DecayFigureConfig {
+            curvature: read_scalar(reader, "K", id, problems),
+            learning_rates: reader.list("lrs"),
+            start: read_scalar_start(reader, id, problems),
+            steps: reader.integer("steps"),
+        }),
+        "2a" => FigureConfig::Fig2a(LearningRateSweepFigureConfig {
+            curvature: read_scalar(reader, "K", id, problems),
+            noise_variance: read_scalar(reader, "C", id, problems),
+            start: read_scalar_start(reader, id, problems),
+            simulation: read_sweep(reader),
+        }),
+        "2b" => {
+            let regression = read_regression(reader, problems);
+            let simulation = read_sweep(reader);
+            FigureConfig::Fig2b(MinibatchSweepFigureConfig {
+                regression,
+                burn_in: read_figure_burn_in(reader, simulation.steps, problems),
+                simulation,
+            })
+        }
+        "3" => FigureConfig::Fig3(WhiteNoiseScatterFigureConfig {
+            hessian: reader.matrix("K"),
+            covariance: reader.matrix("C"),
+            learning_rates: reader.list("lrs"),
+            simulation: read_panels(reader),
+        }),
+        "4" => FigureConfig::Fig4(MinibatchScatterFigureConfig {
+            regression: read_regression(reader, problems),
+            learning_rates: reader.list("lrs"),
+            simulation: read_panels(reader),
+        }),
+        "5a" | "5b" => {
+            let curvature = read_scalar(reader, "K", id, problems);
+            let noise_variance = read_scalar(reader, "C", id, problems);
+            let learning_rate_times_curvature = reader.number("lr_k");
+            let momentum_range = read_range(reader, ("mu_min", "mu_max"), problems);
+            let simulation = read_sweep(reader);
+            let figure = MomentumSweepFigureConfig {
+                curvature,
+                noise_variance,
+                learning_rate_times_curvature,
+                momentum_range,
+                burn_in: read_figure_burn_in(reader, simulation.steps, problems),
+                simulation,
+            };
+            if id == "5a" {
+                FigureConfig::Fig5a(figure)
+            } else {
+                FigureConfig::Fig5b(figure)
+            }
+        }
+        "5c" | "5d" => {
+            let regression = read_regression(reader, problems);
+            let learning_rate_times_curvature = reader.number("lr_k");
+            let momentum_range = read_range(reader, ("mu_min", "mu_max"), problems);
+            let simulation = read_sweep(reader);
+            let figure = MinibatchMomentumSweepFigureConfig {
+                regression,
+                learning_rate_times_curvature,
+                momentum_range,
+                burn_in: read_figure_burn_in(reader, simulation.steps, problems),
+                simulation,
+            };
+            if id == "5c" {
+                FigureConfig::Fig5c(figure)
+            } else {
+                FigureConfig::Fig5d(figure)
+            }
+        }
+        "6a" => FigureConfig::Fig6a(DoubleWellConfig {
+            learning_rate: reader.number("lr"),
+            loss_scale: reader.number("r"),
+            batch_size: reader.count("S"),
+            well_curvature: reader.number("k_a"),
+            barrier_curvature: reader.number("k_b"),
+            barrier_height: reader.number("dL"),
+        }),
+        _ => FigureConfig::Fig6b(EscapeRateFigureConfig {
+            well: DoubleWellConfig {
+                learning_rate: reader.number("lr"),
+                loss_scale: 1.0,
+                batch_size: reader.count("S"),
+                well_curvature: reader.number("k_a"),
+                barrier_curvature: reader.number("k_b"),
+                barrier_height: reader.number("dL"),
+            },
+            loss_scale_range: read_range(reader, ("r_min", "r_max"), problems),
+            eq52: match reader.choice("eq52") {
+                "corrected" => Eq52Form::Corrected,
+                _ => Eq52Form::Printed,
+            },
+            eq52_constant: match reader.given("eq52_const") {
+                Some(Value::Number(constant)) => Some(constant),
+                _ => None,
+            },
+            simulation: read_sweep(reader),
+        }),
+    }
+}
+
+/// A figure's one-number `K` or `C` (1-D figures): a matrix of one entry.
+fn read_scalar(
+    reader: &mut Reader,
+    key: &'static str,
+    figure: &str,
+    problems: &mut Vec<FieldError>,
+) -> f64 {
+    match reader.matrix(key) {
+        MatrixSpec::Scalar(value) => value,
+        other => {
+            problems.push(FieldError::new(
+                key,
+                shorten(&other.to_string()),
+                format!("one finite number > 0 (fig={figure} is one-dimensional)"),
+            ));
+            f64::NAN
+        }
+    }
+}
+
+/// A 1-D figure's `start`: `zero` or one number w₀.
+fn read_scalar_start(reader: &mut Reader, figure: &str, problems: &mut Vec<FieldError>) -> f64 {
+    match reader.start("start") {
+        Start::Zero => 0.0,
+        Start::Point(point) if point.len() == 1 => point[0],
+        other => {
+            problems.push(FieldError::new(
+                "start",
+                shorten(&Value::Start(other).to_string()),
+                format!("zero or one finite number w₀ (fig={figure} is one-dimensional)"),
+            ));
+            f64::NAN
+        }
+    }
+}
+
+/// `points`, `particles`, `steps`, `seed`.
+fn read_sweep(reader: &mut Reader) -> SweepSimulation {
+    SweepSimulation {
+        points: reader.count("points"),
+        particles: reader.count("particles"),
+        steps: reader.integer("steps"),
+        seed: reader.integer("seed"),
+    }
+}
+
+/// `particles`, `steps`, `seed` of the scatter figures.
+fn read_panels(reader: &mut Reader) -> SimulationConfig {
+    SimulationConfig {
+        particles: reader.count("particles"),
+        steps: reader.integer("steps"),
+        seed: reader.integer("seed"),
+    }
+}
+
+/// `burnin` of a figure (it has a default there); reports it when not below `steps`.
+fn read_figure_burn_in(reader: &mut Reader, steps: u64, problems: &mut Vec<FieldError>) -> u64 {
+    let burn_in = reader.integer("burnin");
+    if burn_in >= steps {
+        problems.push(FieldError::new(
+            "burnin",
+            burn_in.to_string(),
+            format!(
+                "an integer in [0, steps − 1] (steps = {steps}: time averages need a step after the \
+                 burn-in)"
+            ),
+        ));
+    }
+    burn_in
+}
+
+/// A range (low, high) from two keys; reports `low` not below `high` (naming the given one).
+fn read_range(
+    reader: &mut Reader,
+    (low_key, high_key): (&'static str, &'static str),
+    problems: &mut Vec<FieldError>,
+) -> (f64, f64) {
+    let low = reader.number(low_key);
+    let high = reader.number(high_key);
+    if low >= high {
+        let (key, value, allowed) = if reader.entries.contains_key(low_key) {
+            (
+                low_key,
+                low,
+                format!("a number below {high_key} = {}", format_number(high)),
+            )
+        } else {
+            (
+                high_key,
+                high,
+                format!("a number above {low_key} = {}", format_number(low)),
+            )
+        };
+        problems.push(FieldError::new(key, format_number(value), allowed));
+    }
+    (low, high)
+}
+
+/// The regression task of a minibatch figure.
+fn read_regression(reader: &mut Reader, problems: &mut Vec<FieldError>) -> RegressionFigureConfig {
+    RegressionFigureConfig {
+        data: read_data(reader, problems),
+        batch_size: reader.count("S"),
+        with_replacement: reader.flag("replace"),
+        loss: match reader.choice("loss") {
+            "half" => LossConvention::Half,
+            _ => LossConvention::Eq28,
+        },
+    }
 }
 
 /// The keys of `opt` (quadratic landscape).
@@ -2177,39 +3387,7 @@ fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
 fn read_noise(reader: &mut Reader, problems: &mut Vec<FieldError>) -> NoiseConfig {
     match reader.choice("noise") {
         "batch" => {
-            let inputs = reader.given("X");
-            let targets = reader.given("y");
-            let data = match (inputs, targets) {
-                (Some(Value::Rows(inputs)), Some(Value::List(targets))) => {
-                    DataConfig::Given { inputs, targets }
-                }
-                (inputs, targets) => {
-                    if let Some(entry) = reader.entries.get("X").filter(|_| inputs.is_some()) {
-                        problems.push(FieldError::new(
-                            "X",
-                            shorten(&entry.raw),
-                            "X together with y, its N targets (y is missing)",
-                        ));
-                    }
-                    if let Some(entry) = reader.entries.get("y").filter(|_| targets.is_some()) {
-                        problems.push(FieldError::new(
-                            "y",
-                            shorten(&entry.raw),
-                            "y together with X, the N×D inputs (X is missing)",
-                        ));
-                    }
-                    DataConfig::Generated(GeneratedData {
-                        dataset_size: reader.count("N"),
-                        seed: reader.integer("data_seed"),
-                        input_variances: reader.list("x_var"),
-                        true_weights: match reader.given("w_star") {
-                            Some(Value::List(weights)) => Some(weights),
-                            _ => None,
-                        },
-                        label_variance: reader.number("label_var"),
-                    })
-                }
-            };
+            let data = read_data(reader, problems);
             NoiseConfig::Minibatch {
                 data,
                 batch_size: reader.count("S"),
@@ -2228,14 +3406,51 @@ fn read_noise(reader: &mut Reader, problems: &mut Vec<FieldError>) -> NoiseConfi
     }
 }
 
+/// The regression data set: `X` and `y`, or generated; reports `X` or `y` given alone.
+fn read_data(reader: &mut Reader, problems: &mut Vec<FieldError>) -> DataConfig {
+    let inputs = reader.given("X");
+    let targets = reader.given("y");
+    match (inputs, targets) {
+        (Some(Value::Rows(inputs)), Some(Value::List(targets))) => {
+            DataConfig::Given { inputs, targets }
+        }
+        (inputs, targets) => {
+            if let Some(entry) = reader.entries.get("X").filter(|_| inputs.is_some()) {
+                problems.push(FieldError::new(
+                    "X",
+                    shorten(&entry.raw),
+                    "X together with y, its N targets (y is missing)",
+                ));
+            }
+            if let Some(entry) = reader.entries.get("y").filter(|_| targets.is_some()) {
+                problems.push(FieldError::new(
+                    "y",
+                    shorten(&entry.raw),
+                    "y together with X, the N×D inputs (X is missing)",
+                ));
+            }
+            DataConfig::Generated(GeneratedData {
+                dataset_size: reader.count("N"),
+                seed: reader.integer("data_seed"),
+                input_variances: reader.list("x_var"),
+                true_weights: match reader.given("w_star") {
+                    Some(Value::List(weights)) => Some(weights),
+                    _ => None,
+                },
+                label_variance: reader.number("label_var"),
+            })
+        }
+    }
+}
+
 /// Reads values for [`assemble`], remembering which keys were read. Fallbacks for a value of the
 /// wrong kind are unreachable while [`KEYS`] is consistent (a unit test checks it); they only
 /// avoid panics.
 struct Reader<'a> {
     entries: &'a BTreeMap<&'static str, Entry>,
     used: BTreeSet<&'static str>,
-    /// Whether defaults are those of `landscape=doublewell`.
-    double_well: bool,
+    /// Which defaults apply.
+    context: DefaultContext,
 }
 
 impl Reader<'_> {
@@ -2244,7 +3459,7 @@ impl Reader<'_> {
         self.used.insert(key);
         match self.entries.get(key) {
             Some(entry) => Some(entry.value.clone()),
-            None => key_spec(key).and_then(|spec| default_value(spec, self.double_well)),
+            None => key_spec(key).and_then(|spec| default_value(spec, self.context)),
         }
     }
 
@@ -2334,7 +3549,10 @@ mod tests {
         for spec in KEYS {
             if spec.default.is_empty() {
                 assert!(
-                    matches!(spec.key, "X" | "y" | "w_star" | "burnin"),
+                    matches!(
+                        spec.key,
+                        "X" | "y" | "w_star" | "burnin" | "fig" | "lrs" | "eq52_const"
+                    ),
                     "{} has no default",
                     spec.key
                 );
@@ -2348,6 +3566,31 @@ mod tests {
                     spec.key
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_figure_default_is_valid_documented_and_used() {
+        for (figure, key, default) in FIGURE_DEFAULTS {
+            assert!(FIGURE_IDS.contains(figure), "{figure}");
+            let spec = key_spec(key).expect("a key");
+            let value = parse_value(spec, default).expect("a valid default");
+            assert!(kind_matches(spec.kind, &value), "{figure}: {key}={default}");
+            assert!(
+                spec.used_when.contains(figure) || spec.used_when.contains("every fig"),
+                "{key} is not documented as used with fig={figure}"
+            );
+            assert!(
+                spec.default_meaning.contains(default) && spec.default_meaning.contains(figure),
+                "{key}: the default {default} of fig={figure} is not documented"
+            );
+        }
+        // Every figure's configuration builds from its defaults alone.
+        for figure in FIGURE_IDS {
+            let config = Config::parse(&format!("fig={figure}")).expect("defaults parse");
+            assert_eq!(config.figure.as_ref().map(FigureConfig::id), Some(*figure));
+            config.validate().expect("defaults validate");
+            assert_eq!(config.to_text(), format!("v=1&fig={figure}"));
         }
     }
 

@@ -47,6 +47,7 @@ pub mod closed_forms;
 pub mod config;
 pub mod error;
 pub mod experiments;
+pub mod figures;
 pub mod json;
 pub mod linalg;
 pub mod model;

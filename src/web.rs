@@ -228,3 +228,19 @@ pub fn format_number(x: f64) -> String {
         format!("{rounded}")
     }
 }
+
+/// The simulator benchmark in the browser engine (`scripts/bench-wasm.cjs`): runs the workload of
+/// `sim::workload` named `2a` or `3` with `particles` particles per learning rate for `steps` steps
+/// and returns `[particle-steps done, checksum]` (the checksum equals the native benchmark's: the
+/// simulation is bit-identical across targets). The caller times it.
+#[wasm_bindgen]
+pub fn bench_simulation(workload: &str, particles: u32, steps: u32) -> Vec<f64> {
+    match crate::sim::workload::Workload::from_name(workload) {
+        Some(w) => {
+            let (work, checksum) =
+                crate::sim::workload::run(w, particles as usize, u64::from(steps));
+            vec![work, checksum]
+        }
+        None => vec![0.0, f64::NAN],
+    }
+}

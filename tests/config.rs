@@ -1,6 +1,8 @@
 //! The configuration language: defaults (per landscape), every key, errors, lenient parsing,
 //! percent-decoding, versions, simulation sizes, round trips and robustness against arbitrary
-//! text.
+//! text; the figure keys (`fig` and the keys each figure reads).
+
+#![cfg(not(target_arch = "wasm32"))]
 
 use nalgebra::DMatrix;
 use proptest::collection::vec;
@@ -9,9 +11,14 @@ use proptest::prelude::*;
 
 use nalgebra::DVector;
 use sgd_playground::config::{
-    key_spec, keys_markdown_table, Config, DataConfig, DoubleWellConfig, EnsembleConfig,
-    GeneratedData, LandscapeConfig, MatrixSpec, NoiseConfig, OptimizerConfig, QuadraticConfig,
-    SimulationConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES,
+    figure_default, key_spec, keys_markdown_table, Config, DataConfig, DecayFigureConfig,
+    DoubleWellConfig, EnsembleConfig, Eq52Form, EscapeRateFigureConfig, FigureConfig,
+    GeneratedData, LandscapeConfig, LearningRateSweepFigureConfig, LossConvention, MatrixSpec,
+    MinibatchMomentumSweepFigureConfig, MinibatchScatterFigureConfig, MinibatchSweepFigureConfig,
+    MomentumSweepFigureConfig, NoiseConfig, OptimizerConfig, QuadraticConfig,
+    RegressionFigureConfig, SimulationConfig, SimulationLimits, SweepSimulation,
+    WhiteNoiseScatterFigureConfig, FIGURE_IDS, KEYS, MAX_FIGURE_PANELS, MAX_FIGURE_POINTS,
+    MAX_TEXT_BYTES,
 };
 use sgd_playground::error::FieldError;
 use sgd_playground::model::{Noise, Optimizer, RegressionData, MAX_DATASET_SIZE, MAX_DIMENSION};
@@ -89,6 +96,7 @@ fn empty_text_gives_the_documented_defaults() {
     );
     assert_eq!(config.to_text(), "v=1");
     assert_eq!(parse("v=1"), config);
+    assert_eq!(config.figure, None);
 }
 
 #[test]
@@ -205,6 +213,18 @@ fn every_key_is_read_and_written() {
         (
             "landscape=doublewell&r=1.2&k_a=2&k_b=0.25&dL=0.5&lr=0.5&S=3",
             "v=1&landscape=doublewell&lr=0.5&S=3&r=1.2&k_a=2&k_b=0.25&dL=0.5",
+        ),
+        (
+            "fig=1b&start=2&steps=30&lrs=1.1,1.9",
+            "v=1&fig=1b&lrs=1.1,1.9&steps=30&start=2",
+        ),
+        (
+            "points=5&fig=5c&lr_k=2&mu_max=0.9&mu_min=0.1&loss=half",
+            "v=1&fig=5c&lr_k=2&mu_min=0.1&mu_max=0.9&loss=half&points=5",
+        ),
+        (
+            "fig=6b&eq52_const=3&eq52=corrected&r_max=1.2&r_min=0.2",
+            "v=1&fig=6b&r_min=0.2&r_max=1.2&eq52=corrected&eq52_const=3",
         ),
     ];
     let mut seen = std::collections::BTreeSet::new();
@@ -675,6 +695,7 @@ fn batch_without_replacement(dataset_size: usize) -> Config {
                 .clone(),
         }),
         simulation: Config::default().simulation,
+        figure: None,
     }
 }
 
@@ -886,7 +907,7 @@ fn the_double_well_uses_only_its_keys() {
         assert!(
             errors[0]
                 .allowed
-                .ends_with(&format!("({key} is used when landscape=doublewell)")),
+                .contains(&format!("({key} is used when landscape=doublewell; fig=6a")),
             "{}",
             errors[0]
         );
@@ -1032,6 +1053,293 @@ fn the_markdown_table_has_a_row_per_key() {
 #[ignore = "prints the README's key table"]
 fn print_key_table() {
     print!("{}", keys_markdown_table());
+}
+
+// ---------------------------------------------------------------- figures
+
+fn figure(text: &str) -> FigureConfig {
+    parse(text).figure.expect("a figure")
+}
+
+#[test]
+fn every_figure_has_the_defaults_of_the_paper() {
+    let sweep = |points, particles, steps| SweepSimulation {
+        points,
+        particles,
+        steps,
+        seed: 0,
+    };
+    let regression = |x_var: Vec<f64>| RegressionFigureConfig {
+        data: DataConfig::Generated(GeneratedData {
+            dataset_size: 1000,
+            seed: 0,
+            input_variances: x_var,
+            true_weights: None,
+            label_variance: 1.0,
+        }),
+        batch_size: 100,
+        with_replacement: true,
+        loss: LossConvention::Eq28,
+    };
+    assert_eq!(
+        figure("fig=1b"),
+        FigureConfig::Fig1b(DecayFigureConfig {
+            curvature: 1.0,
+            learning_rates: vec![1.25, 1.5, 1.75],
+            start: 1.0,
+            steps: 20,
+        })
+    );
+    assert_eq!(
+        figure("fig=2a"),
+        FigureConfig::Fig2a(LearningRateSweepFigureConfig {
+            curvature: 1.0,
+            noise_variance: 1.0,
+            start: 0.0,
+            simulation: sweep(40, 10_000, 1000),
+        })
+    );
+    assert_eq!(
+        figure("fig=2b"),
+        FigureConfig::Fig2b(MinibatchSweepFigureConfig {
+            regression: regression(vec![1.0]),
+            burn_in: 500,
+            simulation: sweep(20, 100, 2000),
+        })
+    );
+    assert_eq!(
+        figure("fig=3"),
+        FigureConfig::Fig3(WhiteNoiseScatterFigureConfig {
+            hessian: MatrixSpec::Diagonal(vec![1.0, 0.1]),
+            covariance: MatrixSpec::Scalar(1.0),
+            learning_rates: vec![0.1, 0.5, 1.0, 1.5, 1.9],
+            simulation: SimulationConfig {
+                particles: 2000,
+                steps: 5000,
+                seed: 0,
+            },
+        })
+    );
+    assert_eq!(
+        figure("fig=4"),
+        FigureConfig::Fig4(MinibatchScatterFigureConfig {
+            regression: regression(vec![1.0, 0.1]),
+            learning_rates: vec![0.1, 0.4, 0.7, 0.9],
+            simulation: SimulationConfig {
+                particles: 2000,
+                steps: 600,
+                seed: 0,
+            },
+        })
+    );
+    let momentum = |lr_k, mu_min| MomentumSweepFigureConfig {
+        curvature: 1.0,
+        noise_variance: 1.0,
+        learning_rate_times_curvature: lr_k,
+        momentum_range: (mu_min, 0.99),
+        burn_in: 2000,
+        simulation: sweep(40, 1000, 6000),
+    };
+    assert_eq!(figure("fig=5a"), FigureConfig::Fig5a(momentum(2.75, 0.38)));
+    assert_eq!(figure("fig=5b"), FigureConfig::Fig5b(momentum(1.0, 0.0)));
+    let minibatch_momentum = |lr_k, mu_min| MinibatchMomentumSweepFigureConfig {
+        regression: regression(vec![1.0]),
+        learning_rate_times_curvature: lr_k,
+        momentum_range: (mu_min, 0.99),
+        burn_in: 2000,
+        simulation: sweep(20, 100, 4000),
+    };
+    assert_eq!(
+        figure("fig=5c"),
+        FigureConfig::Fig5c(minibatch_momentum(2.75, 0.38))
+    );
+    assert_eq!(
+        figure("fig=5d"),
+        FigureConfig::Fig5d(minibatch_momentum(1.0, 0.0))
+    );
+    let well = DoubleWellConfig {
+        learning_rate: 1.0,
+        loss_scale: 1.0,
+        batch_size: 2,
+        well_curvature: 1.0,
+        barrier_curvature: 0.5,
+        barrier_height: 1.0,
+    };
+    assert_eq!(figure("fig=6a"), FigureConfig::Fig6a(well.clone()));
+    assert_eq!(
+        figure("fig=6b"),
+        FigureConfig::Fig6b(EscapeRateFigureConfig {
+            well,
+            loss_scale_range: (0.1, 1.5),
+            eq52: Eq52Form::Printed,
+            eq52_constant: None,
+            simulation: sweep(8, 1000, 1_000_000),
+        })
+    );
+    // Writing a figure's documented defaults explicitly changes nothing.
+    for id in FIGURE_IDS {
+        let config = parse(&format!("fig={id}"));
+        let mut explicit = format!("fig={id}");
+        for spec in KEYS {
+            if let Some(default) = figure_default(id, spec.key) {
+                explicit.push_str(&format!("&{}={default}", spec.key));
+            }
+        }
+        assert_eq!(parse(&explicit), config, "{explicit}");
+        assert_eq!(config.to_text(), format!("v=1&fig={id}"));
+    }
+}
+
+#[test]
+fn a_figure_reads_only_its_keys() {
+    let errors = parse_errors("fig=2a&lr=0.5&opt=sgdm&lrs=1&landscape=quadratic");
+    assert_eq!(fields(&errors), ["lr", "opt", "lrs", "landscape"]);
+    assert_eq!(
+        errors[0].allowed,
+        "no lr with fig=2a (lr is used when opt is not precond, or landscape=doublewell; fig=6a, 6b)"
+    );
+    // Figure keys without a figure are not used either.
+    let errors = parse_errors("lrs=0.1&points=3&eq52=corrected");
+    assert_eq!(fields(&errors), ["lrs", "points", "eq52"]);
+    assert!(errors[0].allowed.contains("lrs is used when fig=1b, 3, 4"));
+    // An unreadable fig: no guesses about the other keys.
+    let errors = parse_errors("fig=7&lrs=0.1");
+    assert_eq!(fields(&errors), ["fig"]);
+    assert!(errors[0]
+        .allowed
+        .contains("1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b"));
+}
+
+#[test]
+fn figure_keys_are_checked() {
+    let cases = [
+        (
+            "fig=2a&K=1,2",
+            "K",
+            "one finite number > 0 (fig=2a is one-dimensional)",
+        ),
+        ("fig=5b&C=1;2", "C", "rows separated by ;"),
+        (
+            "fig=1b&start=stationary",
+            "start",
+            "zero or one finite number w₀",
+        ),
+        ("fig=1b&start=1,2", "start", "zero or one finite number w₀"),
+        (
+            "fig=5a&mu_min=0.5&mu_max=0.4",
+            "mu_min",
+            "a number below mu_max = 0.4",
+        ),
+        (
+            "fig=5a&mu_max=0.2",
+            "mu_max",
+            "a number above mu_min = 0.38",
+        ),
+        ("fig=6b&r_min=2", "r_min", "a number below r_max = 1.5"),
+        (
+            "fig=5c&burnin=4000",
+            "burnin",
+            "an integer in [0, steps − 1]",
+        ),
+        ("fig=2a&points=0", "points", "an integer in [1, 200]"),
+        (
+            "fig=3&lrs=1,2,3,4,5,6,7,8,9",
+            "lrs",
+            "1 to 8 finite numbers > 0",
+        ),
+        ("fig=2b&loss=ln", "loss", "one of eq28, half"),
+        ("fig=6b&eq52=fitted", "eq52", "one of printed, corrected"),
+        ("fig=6b&eq52_const=0", "eq52_const", "a finite number > 0"),
+    ];
+    for (text, key, allowed) in cases {
+        let errors = parse_errors(text);
+        assert_eq!(fields(&errors), [key], "{text}");
+        assert!(
+            errors[0].allowed.contains(allowed),
+            "{text}: {}",
+            errors[0].allowed
+        );
+    }
+    // What parsing cannot see, validation names.
+    let model_cases = [
+        ("fig=3&K=1", "K", "2×2"),
+        ("fig=3&K=1,-1", "K", "positive definite"),
+        ("fig=3&C=1,1,1", "C", "2x2"),
+        ("fig=3&lrs=0.5,2", "lrs", "(0, 2)"),
+        ("fig=4&x_var=1", "x_var", "2 inputs"),
+        ("fig=4&lrs=1", "lrs", "the data's K with loss=eq28"),
+        ("fig=5c&x_var=1,2", "x_var", "one input"),
+        ("fig=2a&C=0", "C", "one finite number > 0"),
+        ("fig=1b&K=-1", "K", "one finite number > 0"),
+        ("fig=1b&lrs=2.5", "lrs", "(0, 2]"),
+        ("fig=5d&lr_k=4", "lr_k", "(0, 3.98)"),
+        ("fig=6a&r=2", "r", "2/(λk_a)"),
+        ("fig=6b&r_max=2&lr=1", "r_max", "(0.1, 2)"),
+        ("fig=2b&N=50&replace=0", "S", "N"),
+    ];
+    for (text, key, allowed) in model_cases {
+        let errors = parse(text).validate().expect_err(text).0;
+        assert_eq!(errors[0].field, key, "{text}: {errors:?}");
+        assert!(
+            errors[0].allowed.contains(allowed),
+            "{text}: {}",
+            errors[0].allowed
+        );
+    }
+}
+
+#[test]
+fn a_figure_is_not_a_landscape() {
+    let config = parse("fig=6b");
+    assert_eq!(config.quadratic(), None);
+    assert_eq!(config.to_problem().expect_err("a figure").0[0].field, "fig");
+    assert_eq!(
+        config.to_escape_dynamics().expect_err("a figure").0[0].field,
+        "fig"
+    );
+    // The simulation size is the figure's: 8 escape ensembles of 1000 particles.
+    let limits = SimulationLimits {
+        max_particle_steps: 1_000_000_000,
+        max_state_bytes: 1 << 30,
+    };
+    let error = config
+        .check_simulation_size(1, &limits)
+        .expect_err("8 × 1000 × 10⁶ steps");
+    assert_eq!(error.field, "particles");
+    assert!(error.allowed.contains("8e9"), "{}", error.allowed);
+    assert!(parse("fig=6b&steps=100000")
+        .check_simulation_size(1, &limits)
+        .is_ok());
+    assert!(parse("fig=1b")
+        .check_simulation_size(1, &SimulationLimits::NATIVE)
+        .is_ok());
+}
+
+#[test]
+fn lenient_parsing_of_figures_keeps_every_valid_key() {
+    let (config, problems) = Config::parse_lenient("fig=5a&mu_min=0.5&mu_max=0.4&points=3&lr=2");
+    assert_eq!(fields(&problems), ["mu_min", "lr"]);
+    // mu_max = 0.4 stays: the default mu_min = 0.38 is below it.
+    assert_eq!(config.to_text(), "v=1&fig=5a&mu_max=0.4&points=3");
+    let (config, problems) = Config::parse_lenient("fig=4&lrs=1.2&particles=30");
+    assert_eq!(fields(&problems), ["lrs"]);
+    assert_eq!(config.to_text(), "v=1&fig=4&particles=30");
+    assert!(config.validate().is_ok());
+}
+
+#[test]
+fn the_figure_limits_are_documented() {
+    assert!(key_spec("lrs")
+        .expect("known")
+        .allowed
+        .contains(&format!("1 to {MAX_FIGURE_PANELS}")));
+    assert!(key_spec("points")
+        .expect("known")
+        .allowed
+        .contains(&MAX_FIGURE_POINTS.to_string()));
+    for id in FIGURE_IDS {
+        assert!(key_spec("fig").expect("known").allowed.contains(id));
+    }
 }
 
 // ---------------------------------------------------------------- properties
@@ -1256,8 +1564,184 @@ fn config() -> impl Strategy<Value = Config> {
         Config {
             landscape,
             simulation,
+            figure: None,
         }
     })
+}
+
+fn learning_rates() -> impl Strategy<Value = Vec<f64>> {
+    vec(positive(), 1..=MAX_FIGURE_PANELS)
+}
+
+fn sweep() -> impl Strategy<Value = SweepSimulation> {
+    (1..=MAX_FIGURE_POINTS, simulation()).prop_map(|(points, simulation)| SweepSimulation {
+        points,
+        particles: simulation.particles,
+        steps: simulation.steps,
+        seed: simulation.seed,
+    })
+}
+
+fn regression() -> impl Strategy<Value = RegressionFigureConfig> {
+    (data(), 1..=MAX_DATASET_SIZE, any::<bool>(), any::<bool>()).prop_map(
+        |(data, batch_size, with_replacement, half)| RegressionFigureConfig {
+            data,
+            batch_size,
+            with_replacement,
+            loss: if half {
+                LossConvention::Half
+            } else {
+                LossConvention::Eq28
+            },
+        },
+    )
+}
+
+/// (low, high) with low < high, both in [0, 1).
+fn momentum_range() -> impl Strategy<Value = (f64, f64)> {
+    (unit_half_open(), unit_half_open())
+        .prop_filter("an ordered range", |(a, b)| a != b)
+        .prop_map(|(a, b)| (a.min(b), a.max(b)))
+}
+
+/// (low, high) with 0 < low < high.
+fn positive_range() -> impl Strategy<Value = (f64, f64)> {
+    (positive(), positive())
+        .prop_filter("an ordered range", |(a, b)| a != b)
+        .prop_map(|(a, b)| (a.min(b), a.max(b)))
+}
+
+/// Valid figure configurations (as parsing defines them; the model is not checked).
+fn figure_config() -> impl Strategy<Value = FigureConfig> {
+    let decay = (finite(), learning_rates(), finite(), 1..=MAX_PARTICLE_STEPS).prop_map(
+        |(curvature, learning_rates, start, steps)| {
+            FigureConfig::Fig1b(DecayFigureConfig {
+                curvature,
+                learning_rates,
+                start,
+                steps,
+            })
+        },
+    );
+    let white_sweep = (finite(), finite(), finite(), sweep()).prop_map(
+        |(curvature, noise_variance, start, simulation)| {
+            FigureConfig::Fig2a(LearningRateSweepFigureConfig {
+                curvature,
+                noise_variance,
+                start,
+                simulation,
+            })
+        },
+    );
+    let minibatch_sweep =
+        (regression(), any::<u64>(), sweep()).prop_map(|(regression, burn_in, simulation)| {
+            FigureConfig::Fig2b(MinibatchSweepFigureConfig {
+                regression,
+                burn_in: burn_in % simulation.steps,
+                simulation,
+            })
+        });
+    let white_scatter = (matrix_spec(), matrix_spec(), learning_rates(), simulation()).prop_map(
+        |(hessian, covariance, learning_rates, simulation)| {
+            FigureConfig::Fig3(WhiteNoiseScatterFigureConfig {
+                hessian,
+                covariance,
+                learning_rates,
+                simulation,
+            })
+        },
+    );
+    let minibatch_scatter = (regression(), learning_rates(), simulation()).prop_map(
+        |(regression, learning_rates, simulation)| {
+            FigureConfig::Fig4(MinibatchScatterFigureConfig {
+                regression,
+                learning_rates,
+                simulation,
+            })
+        },
+    );
+    let momentum = (
+        finite(),
+        finite(),
+        positive(),
+        momentum_range(),
+        any::<u64>(),
+        sweep(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(curvature, noise_variance, lr_k, momentum_range, burn_in, simulation, b)| {
+                let figure = MomentumSweepFigureConfig {
+                    curvature,
+                    noise_variance,
+                    learning_rate_times_curvature: lr_k,
+                    momentum_range,
+                    burn_in: burn_in % simulation.steps,
+                    simulation,
+                };
+                if b {
+                    FigureConfig::Fig5b(figure)
+                } else {
+                    FigureConfig::Fig5a(figure)
+                }
+            },
+        );
+    let minibatch_momentum = (
+        regression(),
+        positive(),
+        momentum_range(),
+        any::<u64>(),
+        sweep(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(regression, lr_k, momentum_range, burn_in, simulation, d)| {
+                let figure = MinibatchMomentumSweepFigureConfig {
+                    regression,
+                    learning_rate_times_curvature: lr_k,
+                    momentum_range,
+                    burn_in: burn_in % simulation.steps,
+                    simulation,
+                };
+                if d {
+                    FigureConfig::Fig5d(figure)
+                } else {
+                    FigureConfig::Fig5c(figure)
+                }
+            },
+        );
+    let density = double_well_config().prop_map(FigureConfig::Fig6a);
+    let escape = (
+        double_well_config(),
+        positive_range(),
+        any::<bool>(),
+        option::of(positive()),
+        sweep(),
+    )
+        .prop_map(
+            |(mut well, loss_scale_range, corrected, constant, simulation)| {
+                well.loss_scale = 1.0;
+                FigureConfig::Fig6b(EscapeRateFigureConfig {
+                    well,
+                    loss_scale_range,
+                    eq52: if corrected {
+                        Eq52Form::Corrected
+                    } else {
+                        Eq52Form::Printed
+                    },
+                    eq52_constant: constant,
+                    simulation,
+                })
+            },
+        );
+    prop_oneof![
+        decay,
+        white_sweep,
+        minibatch_sweep,
+        white_scatter,
+        minibatch_scatter,
+        prop_oneof![momentum, minibatch_momentum, density, escape],
+    ]
 }
 
 /// Text built from real keys and plausible or hostile values: reaches deeper than random bytes.
@@ -1271,6 +1755,7 @@ fn key_value_text() -> impl Strategy<Value = String> {
         "[-+0-9.,;eE%]{0,16}",
         "(sgd|sgdm|qhm|nesterov|precond|dnm|ngd|gauss|batch|fisher|inf|NaN|0|1|2)",
         "(quadratic|doublewell|zero|stationary|exact|ensemble|1e8|999|1000|1001)",
+        "(1b|2a|2b|3|4|5a|5b|5c|5d|6a|6b|eq28|half|printed|corrected|0.38|0.99|2.75)",
         "[0-9]{1,3}(,[0-9]{1,3}){0,3}(;[0-9]{1,3}(,[0-9]{1,3}){0,3}){0,3}",
         ".{0,12}",
     ];
@@ -1289,6 +1774,20 @@ proptest! {
         let parsed = Config::parse(&text);
         prop_assert_eq!(parsed.as_ref(), Ok(&config), "text: {}", text);
         // The canonical text is a fixed point, bit for bit (−0 included).
+        if let Ok(parsed) = parsed {
+            prop_assert_eq!(parsed.to_text(), text);
+        }
+    }
+
+    #[test]
+    fn canonical_figure_text_round_trips(figure in figure_config()) {
+        let config = Config {
+            figure: Some(figure),
+            ..Config::default()
+        };
+        let text = config.to_text();
+        let parsed = Config::parse(&text);
+        prop_assert_eq!(parsed.as_ref(), Ok(&config), "text: {}", text);
         if let Ok(parsed) = parsed {
             prop_assert_eq!(parsed.to_text(), text);
         }

@@ -460,22 +460,45 @@ fn the_diagonal_fast_path_gives_the_general_path_numbers() {
     let k = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.1]));
     for o in [
         Optimizer::Sgd { learning_rate: 1.2 },
-        Optimizer::Momentum { learning_rate: 0.9, momentum: 0.5 },
-        Optimizer::QuasiHyperbolic { learning_rate: 0.9, momentum: 0.5, nu: 0.7 },
-        Optimizer::Nesterov { learning_rate: 0.9, momentum: 0.5 },
+        Optimizer::Momentum {
+            learning_rate: 0.9,
+            momentum: 0.5,
+        },
+        Optimizer::QuasiHyperbolic {
+            learning_rate: 0.9,
+            momentum: 0.5,
+            nu: 0.7,
+        },
+        Optimizer::Nesterov {
+            learning_rate: 0.9,
+            momentum: 0.5,
+        },
     ] {
         for d in [1usize, 2] {
             let k = k.view((0, 0), (d, d)).into_owned();
-            let c = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.5]).rows(0, d).into_owned());
-            let problem = Problem::new(Some(k), Noise::Gaussian { covariance: c }, o.clone()).expect("valid");
-            let spec = EnsembleSpec { particles: 30, seed: 8, burn_in: Some(20), start: Start::Stationary, ..EnsembleSpec::default() };
+            let c =
+                DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.5]).rows(0, d).into_owned());
+            let problem =
+                Problem::new(Some(k), Noise::Gaussian { covariance: c }, o.clone()).expect("valid");
+            let spec = EnsembleSpec {
+                particles: 30,
+                seed: 8,
+                burn_in: Some(20),
+                start: Start::Stationary,
+                ..EnsembleSpec::default()
+            };
             let mut fast = Ensemble::new(&problem, &spec).expect("ensemble");
             let mut general = fast.clone();
             general.force_general_path();
             fast.advance(77);
             general.advance(77);
             assert_eq!(fast.weights(), general.weights(), "{} D={d}", o.name());
-            assert_eq!(fast.statistics(), general.statistics(), "{} D={d}", o.name());
+            assert_eq!(
+                fast.statistics(),
+                general.statistics(),
+                "{} D={d}",
+                o.name()
+            );
         }
     }
 }
@@ -490,12 +513,38 @@ fn value_stability_of_a_fixed_seed() {
     let single: Vec<f64> = (0..2).map(|_| zig.sample(&mut rng)).collect();
     let mut stream = NormalStream::new(rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(42));
     let paired: Vec<f64> = (0..4).map(|_| stream.normal(&zig)).collect();
-    let problem = Problem::new(Some(DMatrix::from_element(1, 1, 1.0)), Noise::Gaussian { covariance: DMatrix::from_element(1, 1, 1.0) }, Optimizer::Sgd { learning_rate: 0.5 }).expect("valid");
-    let mut ensemble = Ensemble::new(&problem, &EnsembleSpec { particles: 2, seed: 42, ..EnsembleSpec::default() }).expect("ensemble");
+    let problem = Problem::new(
+        Some(DMatrix::from_element(1, 1, 1.0)),
+        Noise::Gaussian {
+            covariance: DMatrix::from_element(1, 1, 1.0),
+        },
+        Optimizer::Sgd { learning_rate: 0.5 },
+    )
+    .expect("valid");
+    let mut ensemble = Ensemble::new(
+        &problem,
+        &EnsembleSpec {
+            particles: 2,
+            seed: 42,
+            ..EnsembleSpec::default()
+        },
+    )
+    .expect("ensemble");
     ensemble.advance(3);
     assert_eq!(single, [0.8343975468437956, -0.514962928147295]);
-    assert_eq!(paired, [-0.6174076115927082, 1.190938914776783, -0.45038694019226605, -0.5861708659695734]);
-    assert_eq!(ensemble.weights(), [0.004634692851025801, -0.10791771984278811]);
+    assert_eq!(
+        paired,
+        [
+            -0.6174076115927082,
+            1.190938914776783,
+            -0.45038694019226605,
+            -0.5861708659695734
+        ]
+    );
+    assert_eq!(
+        ensemble.weights(),
+        [0.004634692851025801, -0.10791771984278811]
+    );
 }
 
 #[test]

@@ -145,6 +145,9 @@ enum Oracle {
     },
 }
 
+/// Steps whose normals the diagonal fast path draws at once.
+const NOISE_BLOCK_STEPS: usize = 256;
+
 /// A scalar rule of the diagonal fast path.
 #[derive(Clone, Copy, Debug)]
 enum DiagonalRule {
@@ -585,6 +588,7 @@ impl Ensemble {
         let bound = self.bound;
         let zig = &self.zig;
         let has_momentum = !self.momenta.is_empty();
+        let mut noise_block = vec![0.0; NOISE_BLOCK_STEPS * D];
         for p in 0..self.particles {
             if self.diverged_at[p].is_some() {
                 continue;
@@ -599,18 +603,29 @@ impl Ensemble {
             let mut first = [0.0; D];
             let mut second = [[0.0; D]; D];
             let mut diverged_at = None;
+            // The normals of a block of steps are drawn ahead in one tight loop (same numbers,
+            // same order). A particle that diverges mid-block has drawn a few normals too many,
+            // but it is frozen for good and its stream never used again.
+            let mut step_in_block = NOISE_BLOCK_STEPS;
             for step in 0..steps {
+                if step_in_block == NOISE_BLOCK_STEPS {
+                    let count = (steps - step).min(NOISE_BLOCK_STEPS as u64) as usize * D;
+                    rng.fill(zig, &mut noise_block[..count]);
+                    step_in_block = 0;
+                }
+                let noise = &noise_block[step_in_block * D..(step_in_block + 1) * D];
+                step_in_block += 1;
                 let mut g = [0.0; D];
                 match rule {
                     DiagonalRule::Nesterov { lr, mu } => {
                         for a in 0..D {
                             let look = w[a] - lr * mu * m[a];
-                            g[a] = h[a] * look + l[a] * rng.normal(zig);
+                            g[a] = h[a] * look + l[a] * noise[a];
                         }
                     }
                     _ => {
                         for a in 0..D {
-                            g[a] = h[a] * w[a] + l[a] * rng.normal(zig);
+                            g[a] = h[a] * w[a] + l[a] * noise[a];
                         }
                     }
                 }

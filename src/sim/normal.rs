@@ -223,6 +223,36 @@ impl NormalStream {
         first
     }
 
+    /// Fills `out` with the next `out.len()` normals: the same numbers, in the same order, as
+    /// that many calls of [`NormalStream::normal`], in a tighter loop.
+    #[inline]
+    pub fn fill(&mut self, zig: &Ziggurat, out: &mut [f64]) {
+        let mut rest = out;
+        if let Some(bits) = self.spare.take() {
+            match rest.split_first_mut() {
+                Some((first, tail)) => {
+                    *first = f64::from_bits(bits);
+                    rest = tail;
+                }
+                None => {
+                    self.spare = Some(bits);
+                    return;
+                }
+            }
+        }
+        let mut pairs = rest.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let (a, b) = zig.sample_pair(&mut self.rng);
+            pair[0] = a;
+            pair[1] = b;
+        }
+        if let [last] = pairs.into_remainder() {
+            let (a, b) = zig.sample_pair(&mut self.rng);
+            *last = a;
+            self.spare = Some(b.to_bits());
+        }
+    }
+
     /// A uniform index in [0, n) (n ≥ 1).
     #[inline(always)]
     pub fn index_below(&mut self, n: u64) -> u64 {

@@ -34,7 +34,10 @@ pub const LEARNING_RATES: usize = 40;
 /// returns (particle-steps done, a checksum of the final variances so the work cannot be skipped).
 pub fn run(workload: Workload, particles: usize, steps: u64) -> (f64, f64) {
     let (hessian, covariance) = match workload {
-        Workload::Figure2a => (DMatrix::from_element(1, 1, 1.0), DMatrix::from_element(1, 1, 1.0)),
+        Workload::Figure2a => (
+            DMatrix::from_element(1, 1, 1.0),
+            DMatrix::from_element(1, 1, 1.0),
+        ),
         Workload::Figure3 => (
             DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![1.0, 0.1])),
             DMatrix::identity(2, 2),

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every benchmark, with the reference timings measured in the same run (ratios, not absolute
+# times, are what to compare: these machines are shared and noisy).
+#
+#   scripts/bench.sh              native solver + simulator, wasm simulator (Node), numpy/scipy
+#   scripts/bench.sh --quick      10x fewer particles for the simulator workloads
+#
+# Needs: scripts/setup.sh's toolchain, Node.js (the machine's), python3 (numpy and scipy are put
+# in .bench-venv from PyPI on first use). Prints one JSON object per line.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+particles=10000
+scale=1
+if [ "${1:-}" = "--quick" ]; then particles=1000; scale=0.1; fi
+
+bash scripts/setup.sh >&2
+if [ ! -x .bench-venv/bin/python ]; then
+  python3 -m venv .bench-venv
+  .bench-venv/bin/pip install -q numpy scipy
+fi
+reference=../shared/bench/reference.py
+
+echo "# exact solver (native) and scipy.linalg.solve_discrete_lyapunov" >&2
+cargo bench -q --bench solver 2>/dev/null
+.bench-venv/bin/python "$reference" solver
+
+echo "# simulator: native, wasm (Node) and numpy, Fig. 2(a) and Fig. 3 workloads" >&2
+cargo bench -q --bench simulate -- "$particles" 2>/dev/null
+cargo build -q --release --lib --target wasm32-unknown-unknown
+wasm-bindgen --target nodejs --out-dir target/bench-wasm \
+  target/wasm32-unknown-unknown/release/sgd_playground.wasm
+node scripts/bench-wasm.cjs "$particles"
+.bench-venv/bin/python "$reference" mc --scale "$scale"

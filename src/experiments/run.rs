@@ -1,0 +1,385 @@
+//! The progressive simulation behind every figure: a fixed list of tasks (one ensemble each), run
+//! one after the other in bounded slices of work.
+
+use crate::model::Problem;
+use crate::sim::escape::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
+use crate::sim::{Ensemble, EnsembleSpec};
+
+/// Work charged for creating one particle (its generator is jumped 2¹²⁸ steps: about as long as
+/// a hundred 1-D particle-steps).
+const WORK_PER_NEW_PARTICLE: u64 = 100;
+
+/// Where a task's result goes: which panel, at which x.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct TaskLabel {
+    /// Panel index.
+    pub panel: usize,
+    /// The x value (λ, μ or r); unused by scatter panels.
+    pub x: f64,
+}
+
+/// What a quadratic ensemble reports when it has run its steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Measure {
+    /// Var[w] across particles after the last step (1-D), with its standard error.
+    FinalVariance,
+    /// Var[w] averaged over the steps after the burn-in and over the particles (1-D), with the
+    /// standard error from the spread of the per-particle averages.
+    TimeAveragedVariance,
+    /// Every live particle's final w.
+    FinalPositions,
+}
+
+/// One ensemble to run.
+#[derive(Clone, Debug)]
+pub(crate) enum TaskKind {
+    /// An ensemble of the quadratic model (white or minibatch noise).
+    Ensemble {
+        /// The model.
+        problem: Box<Problem>,
+        /// Particles, seed, start, burn-in.
+        spec: EnsembleSpec,
+        /// Steps to run.
+        steps: u64,
+        /// What to report.
+        measure: Measure,
+        /// Work of one particle-step relative to a 1-D white-noise step: D, times S for
+        /// minibatch noise (S per-sample gradients).
+        work_per_particle_step: u64,
+    },
+    /// Escapes from the double well, until every particle escaped or `max_steps`.
+    Escape {
+        /// The dynamics.
+        dynamics: EscapeDynamics,
+        /// Particles.
+        particles: usize,
+        /// Seed.
+        seed: u64,
+        /// The most steps.
+        max_steps: u64,
+        /// A guess of the mean escape time in steps (for the progress estimate only).
+        expected_steps: f64,
+    },
+}
+
+/// A task and where its result goes.
+#[derive(Clone, Debug)]
+pub(crate) struct Task {
+    /// Where the result goes.
+    pub label: TaskLabel,
+    /// What to run.
+    pub kind: TaskKind,
+}
+
+/// A finished task's result.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Outcome {
+    /// A variance with its standard error, and how many particles diverged.
+    Variance {
+        /// Var[w].
+        value: f64,
+        /// Its standard error.
+        stderr: f64,
+        /// Particles that diverged (excluded).
+        diverged: usize,
+    },
+    /// The final w of every live particle, particle-major (P×D).
+    Positions {
+        /// The positions.
+        weights: Vec<f64>,
+        /// D.
+        dimension: usize,
+        /// Particles that diverged (excluded).
+        diverged: usize,
+    },
+    /// Escape statistics.
+    Escape(EscapeStatistics),
+    /// The task could not run or measure (every particle diverged, …): the reason.
+    Failed(String),
+}
+
+/// The ensemble of the task being run.
+#[derive(Debug)]
+enum Active {
+    Ensemble(Box<Ensemble>),
+    Escape(Box<EscapeEnsemble>),
+}
+
+/// A figure's simulation, run in bounded slices: see [`SimulationRun::advance`].
+#[derive(Debug)]
+pub struct SimulationRun {
+    figure_id: &'static str,
+    tasks: Vec<Task>,
+    /// Planned work of each task (for [`SimulationRun::progress`]).
+    planned: Vec<f64>,
+    /// Index of the task being run (or next to run).
+    next: usize,
+    active: Option<Active>,
+    outcomes: Vec<(TaskLabel, Outcome)>,
+    work_done: u64,
+}
+
+impl SimulationRun {
+    pub(crate) fn new(figure_id: &'static str, tasks: Vec<Task>) -> Self {
+        let planned = tasks.iter().map(planned_work).collect();
+        Self {
+            figure_id,
+            tasks,
+            planned,
+            next: 0,
+            active: None,
+            outcomes: Vec::new(),
+            work_done: 0,
+        }
+    }
+
+    /// The figure this run belongs to.
+    pub fn figure_id(&self) -> &'static str {
+        self.figure_id
+    }
+
+    pub(crate) fn outcomes(&self) -> &[(TaskLabel, Outcome)] {
+        &self.outcomes
+    }
+
+    /// Does about `budget` units of work and returns the work done: a unit is one particle-step
+    /// of a 1-D white-noise ensemble (a D-dimensional step counts D, a minibatch step S·D, and
+    /// creating a particle 100). At least one step of the current ensemble runs when the budget
+    /// is smaller than one step of all its particles, so the run always moves on; a budget of 0
+    /// does nothing. Natively, 10⁷ units take roughly 0.1 s.
+    pub fn advance(&mut self, budget: u64) -> u64 {
+        let mut spent: u64 = 0;
+        while spent < budget && !self.is_done() {
+            let remaining = budget - spent;
+            spent = spent.saturating_add(self.step(remaining));
+        }
+        self.work_done = self.work_done.saturating_add(spent);
+        spent
+    }
+
+    /// Work done so far (in the units of [`SimulationRun::advance`]).
+    pub fn work_done(&self) -> u64 {
+        self.work_done
+    }
+
+    /// The planned work of the whole run, for a progress bar or a time estimate (the escape
+    /// ensembles of Fig. 6(b) stop when every particle escaped, so theirs is an estimate).
+    pub fn planned_work(&self) -> f64 {
+        self.planned.iter().sum()
+    }
+
+    /// How many ensembles the run has (finished or not).
+    pub fn ensembles(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// How many ensembles have finished.
+    pub fn finished_ensembles(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Fraction done, in [0, 1]: 1 exactly when [`SimulationRun::is_done`].
+    pub fn progress(&self) -> f64 {
+        if self.is_done() {
+            return 1.0;
+        }
+        let total: f64 = self.planned.iter().sum();
+        if total.is_nan() || total <= 0.0 {
+            return 0.0;
+        }
+        let finished: f64 = self.planned.iter().take(self.next).sum();
+        let current = self.planned.get(self.next).copied().unwrap_or(0.0) * self.active_fraction();
+        ((finished + current) / total).clamp(0.0, 1.0)
+    }
+
+    /// Whether every ensemble has finished.
+    pub fn is_done(&self) -> bool {
+        self.next >= self.tasks.len()
+    }
+
+    /// Fraction of the current task done.
+    fn active_fraction(&self) -> f64 {
+        let Some(task) = self.tasks.get(self.next) else {
+            return 1.0;
+        };
+        match (&self.active, &task.kind) {
+            (Some(Active::Ensemble(ensemble)), TaskKind::Ensemble { steps, .. }) => {
+                ensemble.steps() as f64 / (*steps).max(1) as f64
+            }
+            (Some(Active::Escape(ensemble)), TaskKind::Escape { max_steps, .. }) => {
+                let statistics = ensemble.statistics();
+                let escaped = statistics.escaped as f64 / statistics.particles.max(1) as f64;
+                escaped.max(ensemble.steps() as f64 / (*max_steps).max(1) as f64)
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// One slice of at most about `remaining` units (at least one step); returns the work done.
+    fn step(&mut self, remaining: u64) -> u64 {
+        let Some(task) = self.tasks.get(self.next) else {
+            return 0;
+        };
+        let label = task.label;
+        let Some(active) = &mut self.active else {
+            // Start the next task.
+            let (active, work) = start(&task.kind);
+            match active {
+                Ok(active) => self.active = Some(active),
+                Err(reason) => self.finish(label, Outcome::Failed(reason)),
+            }
+            return work.max(1);
+        };
+        match (active, &task.kind) {
+            (
+                Active::Ensemble(ensemble),
+                TaskKind::Ensemble {
+                    steps,
+                    measure,
+                    work_per_particle_step,
+                    ..
+                },
+            ) => {
+                let per_step = (ensemble.particles() as u64)
+                    .saturating_mul(*work_per_particle_step)
+                    .max(1);
+                let left = steps.saturating_sub(ensemble.steps());
+                let count = (remaining / per_step).clamp(1, left.max(1)).min(left);
+                ensemble.advance(count);
+                let work = count.saturating_mul(per_step);
+                if ensemble.steps() >= *steps {
+                    let outcome = measure_ensemble(ensemble, *measure);
+                    self.finish(label, outcome);
+                }
+                work
+            }
+            (Active::Escape(ensemble), TaskKind::Escape { max_steps, .. }) => {
+                let statistics = ensemble.statistics();
+                let alive = (statistics.particles - statistics.escaped).max(1) as u64;
+                let left = max_steps.saturating_sub(ensemble.steps());
+                let count = (remaining / alive).clamp(1, left.max(1)).min(left);
+                ensemble.advance(count);
+                if ensemble.all_escaped() || ensemble.steps() >= *max_steps {
+                    let outcome = Outcome::Escape(ensemble.statistics());
+                    self.finish(label, outcome);
+                }
+                count.saturating_mul(alive)
+            }
+            _ => {
+                self.finish(label, Outcome::Failed("mismatched task".to_string()));
+                1
+            }
+        }
+    }
+
+    fn finish(&mut self, label: TaskLabel, outcome: Outcome) {
+        self.outcomes.push((label, outcome));
+        self.active = None;
+        self.next += 1;
+    }
+}
+
+/// Builds a task's ensemble; returns it (or why not) and the work it took.
+fn start(kind: &TaskKind) -> (Result<Active, String>, u64) {
+    match kind {
+        TaskKind::Ensemble { problem, spec, .. } => {
+            let work = (spec.particles as u64).saturating_mul(WORK_PER_NEW_PARTICLE);
+            let ensemble = Ensemble::new(problem, spec)
+                .map(|ensemble| Active::Ensemble(Box::new(ensemble)))
+                .map_err(|error| error.to_string());
+            (ensemble, work)
+        }
+        TaskKind::Escape {
+            dynamics,
+            particles,
+            seed,
+            ..
+        } => {
+            let work = (*particles as u64).saturating_mul(WORK_PER_NEW_PARTICLE);
+            let ensemble = EscapeEnsemble::new(*dynamics, *particles, *seed)
+                .map(|ensemble| Active::Escape(Box::new(ensemble)))
+                .map_err(|error| error.to_string());
+            (ensemble, work)
+        }
+    }
+}
+
+/// The planned work of a task.
+fn planned_work(task: &Task) -> f64 {
+    match &task.kind {
+        TaskKind::Ensemble {
+            spec,
+            steps,
+            work_per_particle_step,
+            ..
+        } => {
+            spec.particles as f64
+                * (*steps as f64 * *work_per_particle_step as f64 + WORK_PER_NEW_PARTICLE as f64)
+        }
+        TaskKind::Escape {
+            particles,
+            max_steps,
+            expected_steps,
+            ..
+        } => {
+            let steps = if expected_steps.is_finite() && *expected_steps > 0.0 {
+                expected_steps.min(*max_steps as f64)
+            } else {
+                *max_steps as f64
+            };
+            *particles as f64 * (steps + WORK_PER_NEW_PARTICLE as f64)
+        }
+    }
+}
+
+/// The result of a finished quadratic ensemble.
+fn measure_ensemble(ensemble: &Ensemble, measure: Measure) -> Outcome {
+    let statistics = ensemble.statistics();
+    let live = statistics.particles - statistics.diverged;
+    if live < 2 {
+        return Outcome::Failed(format!(
+            "{} of {} particles diverged",
+            statistics.diverged, statistics.particles
+        ));
+    }
+    let variance = match measure {
+        Measure::FinalVariance => Some((
+            statistics.covariance[(0, 0)],
+            statistics.covariance_stderr[(0, 0)],
+        )),
+        Measure::TimeAveragedVariance => statistics.time_averaged.as_ref().map(|averaged| {
+            (
+                averaged.covariance[(0, 0)],
+                averaged.covariance_stderr[(0, 0)],
+            )
+        }),
+        Measure::FinalPositions => {
+            let dimension = ensemble.dimension();
+            let mut weights = Vec::with_capacity(live * dimension);
+            for particle in 0..ensemble.particles() {
+                if !ensemble.is_diverged(particle) {
+                    let start = particle * dimension;
+                    weights.extend_from_slice(
+                        ensemble
+                            .weights()
+                            .get(start..start + dimension)
+                            .unwrap_or_default(),
+                    );
+                }
+            }
+            return Outcome::Positions {
+                weights,
+                dimension,
+                diverged: statistics.diverged,
+            };
+        }
+    };
+    match variance {
+        Some((value, stderr)) if value.is_finite() && stderr.is_finite() => Outcome::Variance {
+            value,
+            stderr,
+            diverged: statistics.diverged,
+        },
+        _ => Outcome::Failed("no finite variance".to_string()),
+    }
+}

@@ -1,0 +1,1097 @@
+//! Figures: [`FigureData`] drawn on any plotters backend, and exported as SVG, PNG and CSV.
+//!
+//! [`draw`] is the one drawing routine, generic over [`DrawingBackend`] (the pattern of plotters'
+//! `examples/console.rs`): the browser canvas (plotters-canvas), the SVG export and the native
+//! tests all call it unchanged. The caller picks the area's size; the panels share one row, one
+//! legend sits in a strip below them (so it never covers data), and every size — fonts, lines,
+//! paddings — is relative to the area, so a figure reads the same on a phone and on a lecture
+//! projector. `experiments` decides *what* is shown; this module only decides *how*.
+//!
+//! Native builds render text with `ab_glyph` and an embedded DejaVu Sans (registered on first
+//! use); in the browser the canvas draws text itself and no font is shipped.
+
+mod axis;
+mod export;
+mod legend;
+mod style;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use export::to_png;
+pub use export::{to_csv, to_svg};
+pub use style::{okabe_ito, role_name, role_style, FigureStyle, MarkerShape, SeriesStyle, Theme};
+
+use crate::experiments::data::{FigureData, Panel, Scale};
+use axis::{Axis, Tick};
+use legend::{Entries, Kind};
+use plotters::coord::Shift;
+use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
+use plotters::element::{Circle, PathElement, Polygon, Rectangle};
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{
+    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle,
+};
+use std::fmt;
+
+/// Why a figure could not be drawn (completely).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FigureError {
+    /// A panel's axis range cannot be shown even after repair (a bound is NaN or infinite, or a
+    /// log axis has nothing positive to show). The other panels are still drawn.
+    InvalidRange {
+        /// Index of the panel (0-based).
+        panel: usize,
+        /// `"x"` or `"y"`.
+        axis: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An export size of zero, or too large to allocate (more than 2¹⁶ pixels a side or
+    /// 2²⁶ pixels in all).
+    InvalidSize {
+        /// Requested width.
+        width: u32,
+        /// Requested height.
+        height: u32,
+    },
+    /// The embedded font could not be registered (native builds only).
+    Font,
+    /// The drawing backend reported an error.
+    Backend(String),
+    /// PNG encoding failed.
+    Encode(String),
+}
+
+impl fmt::Display for FigureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidRange {
+                panel,
+                axis,
+                reason,
+            } => write!(f, "panel {}: invalid {axis} range: {reason}", panel + 1),
+            Self::InvalidSize { width, height } => {
+                write!(f, "invalid figure size {width}×{height}")
+            }
+            Self::Font => write!(f, "the embedded font could not be loaded"),
+            Self::Backend(e) => write!(f, "drawing failed: {e}"),
+            Self::Encode(e) => write!(f, "PNG encoding failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FigureError {}
+
+fn backend_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> FigureError {
+    FigureError::Backend(e.to_string())
+}
+
+/// Registers the embedded DejaVu Sans as plotters' `sans-serif` once per process. Plotters'
+/// `ab_glyph` text engine knows no system fonts: without this, measuring any text fails.
+#[cfg(not(target_arch = "wasm32"))]
+fn ensure_fonts() -> Result<(), FigureError> {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .is_ok()
+    });
+    ok.then_some(()).ok_or(FigureError::Font)
+}
+
+/// The browser measures and draws text itself.
+#[cfg(target_arch = "wasm32")]
+fn ensure_fonts() -> Result<(), FigureError> {
+    Ok(())
+}
+
+/// Draw `data` filling `area`: optional figure title, the panels in one row, one legend below.
+///
+/// Data outside a panel's ranges is clipped; values a log axis cannot show (≤ 0) are left out
+/// (a curve is broken there); a curve vertex at ±∞ draws the line off the frame towards it;
+/// a panel without data shows its axes; ranges are repaired where that is unambiguous (see
+/// [`FigureError::InvalidRange`] for when not). An area too small for legible text (under about
+/// six by five times the base font size) is only filled with the background.
+///
+/// # Errors
+/// [`FigureError::InvalidRange`] after drawing everything else, if a panel's range is unusable;
+/// [`FigureError::Backend`] if the backend fails; [`FigureError::Font`] if the embedded font
+/// cannot be registered.
+///
+/// # Example
+/// ```
+/// use plotters::prelude::*;
+/// use sgd_playground::experiments::data::*;
+/// use sgd_playground::figures::{draw, FigureStyle};
+///
+/// let data = FigureData {
+///     id: "demo".into(),
+///     title: "Var[w] versus λ".into(),
+///     caption: String::new(),
+///     panels: vec![Panel {
+///         title: String::new(),
+///         x_label: "learning rate λ".into(),
+///         y_label: "Var[w]".into(),
+///         x_scale: Scale::Linear,
+///         y_scale: Scale::Log,
+///         x_range: (0.0, 2.0),
+///         y_range: (0.01, 100.0),
+///         curves: vec![Curve {
+///             label: "continuous λ/2".into(),
+///             role: Role::ContinuousTheory,
+///             points: (1..20).map(|i| (0.1 * i as f64, 0.05 * i as f64)).collect(),
+///         }],
+///         points: vec![],
+///         scatters: vec![],
+///         markers: vec![],
+///         shadings: vec![],
+///     }],
+/// };
+/// let mut svg = String::new();
+/// {
+///     let root = SVGBackend::with_string(&mut svg, (640, 400)).into_drawing_area();
+///     draw(&data, &root, &FigureStyle::default())?;
+///     root.present()?;
+/// }
+/// assert!(svg.contains("Var[w]"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn draw<DB: DrawingBackend>(
+    data: &FigureData,
+    area: &DrawingArea<DB, Shift>,
+    style: &FigureStyle,
+) -> Result<(), FigureError> {
+    ensure_fonts()?;
+    let theme = &style.theme;
+    area.fill(&theme.background).map_err(backend_err)?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (f64::from(w), f64::from(h));
+    let m = Metrics::new(w, h, style.effective_scale());
+    if w < 6.0 * m.base || h < 5.0 * m.base {
+        return Ok(());
+    }
+    let p = Painter { area, m, theme };
+    let entries = Entries::collect(data, theme);
+
+    let mut top = 0.6 * m.pad;
+    if style.show_title && !data.title.trim().is_empty() {
+        let size = m.title();
+        let (text, size) = p.fit(data.title.trim(), size, 0.7 * size, w - 2.0 * m.pad)?;
+        p.text(
+            &text,
+            (w / 2.0, top),
+            size,
+            theme.text,
+            (HPos::Center, VPos::Top),
+            false,
+        )?;
+        top += 1.25 * size;
+    }
+    let legend = p.layout_legend(&entries, w - 2.0 * m.pad)?;
+    let bottom = h - 0.4 * m.pad - legend.height();
+
+    let mut first_error = None;
+    let n = data.panels.len();
+    if n > 0 {
+        let col = (w - 0.5 * m.pad) / n as f64;
+        for (i, panel) in data.panels.iter().enumerate() {
+            let x0 = 0.5 * m.pad + i as f64 * col;
+            let rect = Rect {
+                x0,
+                x1: x0 + col,
+                y0: top,
+                y1: bottom,
+            };
+            match p.draw_panel(i, panel, rect, &entries) {
+                Ok(()) => {}
+                Err(e @ FigureError::InvalidRange { .. }) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    p.draw_legend(&legend, &entries, bottom)?;
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Sizes in device pixels, all derived from the area and the hi-DPI scale.
+#[derive(Clone, Copy, Debug)]
+struct Metrics {
+    /// Base font size: 2.1% of the smaller of width and 1.6 × height, in logical pixels
+    /// clamped to [11, 26] (≈ 18 px on a 1024 × 600 projector slide), times the scale.
+    base: f64,
+    /// Base line width.
+    line: f64,
+    /// Outer padding.
+    pad: f64,
+}
+
+impl Metrics {
+    fn new(w: f64, h: f64, scale: f64) -> Self {
+        let (lw, lh) = (w / scale, h / scale);
+        let base = scale * (0.021 * lw.min(1.6 * lh)).clamp(11.0, 26.0);
+        Self {
+            base,
+            line: (base / 8.0).max(1.0),
+            pad: 0.5 * base,
+        }
+    }
+    fn title(&self) -> f64 {
+        1.2 * self.base
+    }
+    fn panel_title(&self) -> f64 {
+        1.05 * self.base
+    }
+    fn label(&self) -> f64 {
+        self.base
+    }
+    fn tick(&self) -> f64 {
+        0.85 * self.base
+    }
+    fn legend(&self) -> f64 {
+        0.9 * self.base
+    }
+    fn marker_label(&self) -> f64 {
+        0.8 * self.base
+    }
+}
+
+/// A rectangle in device pixels relative to the area.
+#[derive(Clone, Copy, Debug)]
+struct Rect {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Rect {
+    fn contains(&self, (x, y): (f64, f64)) -> bool {
+        x >= self.x0 && x <= self.x1 && y >= self.y0 && y <= self.y1
+    }
+    fn overlaps(&self, o: &Rect) -> bool {
+        self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
+    }
+}
+
+/// Draws on one area with one set of metrics and one theme.
+struct Painter<'a, DB: DrawingBackend> {
+    area: &'a DrawingArea<DB, Shift>,
+    m: Metrics,
+    theme: &'a Theme,
+}
+
+fn font(size: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::SansSerif, size.max(1.0), FontStyle::Normal)
+}
+
+fn ipt((x, y): (f64, f64)) -> (i32, i32) {
+    (x.round() as i32, y.round() as i32)
+}
+
+impl<DB: DrawingBackend> Painter<'_, DB> {
+    fn text_w(&self, text: &str, size: f64) -> Result<f64, FigureError> {
+        let style = TextStyle::from(font(size));
+        let (w, _) = self
+            .area
+            .estimate_text_size(text, &style)
+            .map_err(backend_err)?;
+        Ok(f64::from(w))
+    }
+
+    fn text(
+        &self,
+        text: &str,
+        at: (f64, f64),
+        size: f64,
+        color: RGBColor,
+        (h, v): (HPos, VPos),
+        vertical: bool,
+    ) -> Result<(), FigureError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut style = TextStyle::from(font(size))
+            .color(&color)
+            .pos(Pos::new(h, v));
+        if vertical {
+            style = style.transform(FontTransform::Rotate270);
+        }
+        self.area
+            .draw_text(text, &style, ipt(at))
+            .map_err(backend_err)
+    }
+
+    /// `text` shrunk (down to `min_size`) and then shortened with "…" to fit `max_w`.
+    fn fit(
+        &self,
+        text: &str,
+        size: f64,
+        min_size: f64,
+        max_w: f64,
+    ) -> Result<(String, f64), FigureError> {
+        let w = self.text_w(text, size)?;
+        if w <= max_w {
+            return Ok((text.to_string(), size));
+        }
+        let shrunk = size * max_w / w;
+        if shrunk >= min_size {
+            return Ok((text.to_string(), shrunk));
+        }
+        let chars: Vec<char> = text.chars().collect();
+        let mut n = chars.len();
+        while n > 0 {
+            n -= 1;
+            let t: String = chars[..n].iter().collect::<String>() + "…";
+            if self.text_w(&t, min_size)? <= max_w {
+                return Ok((t, min_size));
+            }
+        }
+        Ok((String::new(), min_size))
+    }
+
+    fn stroke(&self, color: RGBColor, opacity: f64, width: f64) -> ShapeStyle {
+        ShapeStyle {
+            color: color.mix(opacity),
+            filled: false,
+            stroke_width: width.round().max(1.0) as u32,
+        }
+    }
+
+    fn path(&self, pts: &[(f64, f64)], style: ShapeStyle) -> Result<(), FigureError> {
+        if pts.len() < 2 {
+            return Ok(());
+        }
+        let pts: Vec<(i32, i32)> = pts.iter().map(|p| ipt(*p)).collect();
+        self.area
+            .draw(&PathElement::new(pts, style))
+            .map_err(backend_err)
+    }
+
+    /// A line in a series style: its colour, width and dash pattern.
+    fn styled_line(&self, pts: &[(f64, f64)], s: &SeriesStyle) -> Result<(), FigureError> {
+        let width = s.width * self.m.line;
+        let pattern: Vec<f64> = s.dash.iter().map(|l| l * width.max(1.5)).collect();
+        for piece in axis::dash(pts, &pattern) {
+            self.path(&piece, self.stroke(s.color, 1.0, width))?;
+        }
+        Ok(())
+    }
+
+    fn fill_rect(&self, r: Rect, color: RGBColor, opacity: f64) -> Result<(), FigureError> {
+        self.area
+            .draw(&Rectangle::new(
+                [ipt((r.x0, r.y0)), ipt((r.x1, r.y1))],
+                color.mix(opacity).filled(),
+            ))
+            .map_err(backend_err)
+    }
+
+    /// A shaded region in the look of shading `variant`: a translucent fill, with diagonal
+    /// hatching from variant 1 on (lines anchored to the area, so overlapping regions line up).
+    fn shade(&self, r: Rect, variant: usize) -> Result<(), FigureError> {
+        let theme = self.theme;
+        let fill = if variant == 0 { 1.0 } else { 0.35 };
+        self.fill_rect(r, theme.shading, fill * theme.shading_opacity)?;
+        if variant == 0 {
+            return Ok(());
+        }
+        let step = 0.6 * self.m.base * (1.0 + 0.25 * ((variant - 1) / 2) as f64);
+        let st = self.stroke(theme.shading, 0.55, (0.5 * self.m.line).max(1.0));
+        let bounds = (r.x0, r.x1, r.y0, r.y1);
+        // Lines x ± y = c·step through the rectangle; odd variants lean one way, even ones
+        // (from 2 on) are cross-hatched.
+        let directions: &[f64] = if variant % 2 == 1 {
+            &[1.0]
+        } else {
+            &[1.0, -1.0]
+        };
+        for &d in directions {
+            let corners = [(r.x0, r.y0), (r.x0, r.y1), (r.x1, r.y0), (r.x1, r.y1)];
+            let v = corners.map(|(x, y)| x + d * y);
+            let c0 = (v.iter().copied().fold(f64::INFINITY, f64::min) / step).floor() as i64;
+            let c1 = (v.iter().copied().fold(f64::NEG_INFINITY, f64::max) / step).ceil() as i64;
+            for c in c0..=c1.min(c0 + 10_000) {
+                // Points with x + d·y = c·step at y = y0 and y = y1.
+                let x_at = |y: f64| c as f64 * step - d * y;
+                let line = [Some((x_at(r.y0), r.y0)), Some((x_at(r.y1), r.y1))];
+                for run in axis::clip_polyline(line.into_iter(), bounds) {
+                    self.path(&run, st)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn marker(
+        &self,
+        shape: MarkerShape,
+        (x, y): (f64, f64),
+        r: f64,
+        color: RGBColor,
+    ) -> Result<(), FigureError> {
+        let poly = |pts: &[(f64, f64)]| -> Vec<(i32, i32)> {
+            pts.iter()
+                .map(|(dx, dy)| ipt((x + dx * r, y + dy * r)))
+                .collect()
+        };
+        let fill = color.filled();
+        let res = match shape {
+            MarkerShape::Circle => {
+                self.area
+                    .draw(&Circle::new(ipt((x, y)), r.round().max(1.0) as u32, fill))
+            }
+            MarkerShape::Square => self.area.draw(&Polygon::new(
+                poly(&[(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)]),
+                fill,
+            )),
+            MarkerShape::Diamond => self.area.draw(&Polygon::new(
+                poly(&[(0.0, -1.2), (1.2, 0.0), (0.0, 1.2), (-1.2, 0.0)]),
+                fill,
+            )),
+            MarkerShape::TriangleUp => self.area.draw(&Polygon::new(
+                poly(&[(0.0, -1.2), (1.1, 0.8), (-1.1, 0.8)]),
+                fill,
+            )),
+            MarkerShape::TriangleDown => self.area.draw(&Polygon::new(
+                poly(&[(0.0, 1.2), (1.1, -0.8), (-1.1, -0.8)]),
+                fill,
+            )),
+            MarkerShape::Cross => {
+                let st = self.stroke(color, 1.0, 0.45 * r);
+                self.path(&[(x - r, y - r), (x + r, y + r)], st)?;
+                return self.path(&[(x - r, y + r), (x + r, y - r)], st);
+            }
+        };
+        res.map_err(backend_err)
+    }
+
+    /// An error-bar point: the bar (one vertical line), caps where the bar is not clipped, and
+    /// the marker on a background-coloured halo so it stays visible on top of curves.
+    fn error_point(
+        &self,
+        c: (f64, f64),
+        (bar_lo, bar_hi): (f64, f64),
+        (cap_lo, cap_hi): (bool, bool),
+        s: &SeriesStyle,
+        r: f64,
+    ) -> Result<(), FigureError> {
+        let st = self.stroke(s.color, 1.0, 0.8 * self.m.line);
+        self.path(&[(c.0, bar_lo), (c.0, bar_hi)], st)?;
+        let cap = 0.9 * r;
+        for (y, on) in [(bar_lo, cap_lo), (bar_hi, cap_hi)] {
+            if on {
+                self.path(&[(c.0 - cap, y), (c.0 + cap, y)], st)?;
+            }
+        }
+        if s.marker != MarkerShape::Cross {
+            self.marker(s.marker, c, r + 0.12 * self.m.base, self.theme.background)?;
+        }
+        self.marker(s.marker, c, r, s.color)
+    }
+
+    fn draw_panel(
+        &self,
+        index: usize,
+        panel: &Panel,
+        rect: Rect,
+        entries: &Entries,
+    ) -> Result<(), FigureError> {
+        let (m, theme, b) = (self.m, self.theme, self.m.base);
+        let mut top = rect.y0;
+        // The title is measured now and drawn once the plot's horizontal extent is known.
+        let mut title = None;
+        if !panel.title.trim().is_empty() {
+            let size = m.panel_title();
+            let max_w = rect.x1 - rect.x0 - b;
+            let (t, size) = self.fit(panel.title.trim(), size, 0.75 * size, max_w)?;
+            let w = self.text_w(&t, size)?;
+            title = Some((t, size, w, top));
+            top += 1.35 * size;
+        } else {
+            top += 0.3 * b;
+        }
+        top += 0.6 * m.tick();
+
+        let invalid = |axis, reason| FigureError::InvalidRange {
+            panel: index,
+            axis,
+            reason,
+        };
+        let ranges = axis::resolve_range(panel.x_scale, panel.x_range, xs(panel))
+            .map_err(|r| invalid("x", r))
+            .and_then(|x| {
+                axis::resolve_range(panel.y_scale, panel.y_range, ys(panel))
+                    .map(|y| (x, y))
+                    .map_err(|r| invalid("y", r))
+            });
+        let ((x_lo, x_hi), (y_lo, y_hi)) = match ranges {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some((t, size, _, y)) = &title {
+                    let at = ((rect.x0 + rect.x1) / 2.0, *y);
+                    self.text(t, at, *size, theme.text, (HPos::Center, VPos::Top), false)?;
+                }
+                // Say so where the panel would be, then report it.
+                let size = m.tick();
+                let (t, size) = self.fit(&e.to_string(), size, size, rect.x1 - rect.x0 - b)?;
+                let at = ((rect.x0 + rect.x1) / 2.0, (top + rect.y1) / 2.0);
+                self.text(
+                    &t,
+                    at,
+                    size,
+                    theme.text,
+                    (HPos::Center, VPos::Center),
+                    false,
+                )?;
+                return Err(e);
+            }
+        };
+
+        let (tick_len, gap) = (0.35 * b, 0.3 * b);
+        let desc = |label: &str| {
+            if label.trim().is_empty() {
+                0.0
+            } else {
+                1.2 * m.label() + gap
+            }
+        };
+        let bottom = rect.y1 - (tick_len + gap + 1.1 * m.tick() + desc(&panel.x_label));
+        if bottom - top < 2.0 * b {
+            return Ok(());
+        }
+        let max_y = ((bottom - top) / (2.4 * m.tick())).floor() as usize;
+        let y_ticks = axis::ticks(panel.y_scale, y_lo, y_hi, max_y.clamp(2, 10));
+        let mut y_label_w: f64 = 0.0;
+        for t in &y_ticks {
+            if let Some(l) = &t.label {
+                y_label_w = y_label_w.max(self.text_w(l, m.tick())?);
+            }
+        }
+        let left = rect.x0 + desc(&panel.y_label) + y_label_w + gap + tick_len;
+        let mut right = rect.x1 - 0.9 * b;
+        if right - left < 2.0 * b {
+            return Ok(());
+        }
+        let x_ticks = self.x_ticks(panel.x_scale, (x_lo, x_hi), (left, right))?;
+        // The last label is centred on its tick: keep its right half inside the panel.
+        if let Some(t) = x_ticks.iter().rev().find(|t| t.label.is_some()) {
+            let w = self.text_w(t.label.as_deref().unwrap_or(""), m.tick())?;
+            let px = left + (t.at - x_lo) / (x_hi - x_lo) * (right - left);
+            let overflow = px + w / 2.0 - (rect.x1 - 0.2 * b);
+            if overflow > 0.0 {
+                right -= overflow * (right - left) / (px - left).max(1.0);
+            }
+        }
+        if right - left < 2.0 * b {
+            return Ok(());
+        }
+        let ax = Axis {
+            scale: panel.x_scale,
+            lo: x_lo,
+            hi: x_hi,
+            p_lo: left,
+            p_hi: right,
+        };
+        let ay = Axis {
+            scale: panel.y_scale,
+            lo: y_lo,
+            hi: y_hi,
+            p_lo: bottom,
+            p_hi: top,
+        };
+        let plot = Rect {
+            x0: left,
+            x1: right,
+            y0: top,
+            y1: bottom,
+        };
+
+        if let Some((t, size, w, y)) = &title {
+            // Centred over the plot, but kept inside the panel.
+            let cx = ((left + right) / 2.0)
+                .min(rect.x1 - w / 2.0)
+                .max(rect.x0 + w / 2.0);
+            self.text(
+                t,
+                (cx, *y),
+                *size,
+                theme.text,
+                (HPos::Center, VPos::Top),
+                false,
+            )?;
+        }
+        self.grid(&ax, &ay, &x_ticks, &y_ticks, plot)?;
+        let mut ink = Vec::new();
+        // Marker labels go beneath the data (a curve may cross a label, never the reverse), at
+        // the place where they hide the least of it: measure the data first, then draw it.
+        self.shadings_and_markers(panel, &ax, plot, entries, &mut ink)?;
+        self.series(panel, &ax, &ay, entries, &mut ink, false)?;
+        self.marker_labels(panel, &ax, plot, &ink)?;
+        self.series(panel, &ax, &ay, entries, &mut Vec::new(), true)?;
+        self.frame_and_ticks(&ax, &ay, &x_ticks, &y_ticks, plot, tick_len, gap)?;
+
+        // Axis descriptions.
+        if !panel.x_label.trim().is_empty() {
+            let size = m.label();
+            let (t, size) = self.fit(panel.x_label.trim(), size, 0.75 * size, right - left)?;
+            let at = (
+                (left + right) / 2.0,
+                bottom + tick_len + gap + 1.1 * m.tick(),
+            );
+            self.text(&t, at, size, theme.text, (HPos::Center, VPos::Top), false)?;
+        }
+        if !panel.y_label.trim().is_empty() {
+            let size = m.label();
+            let (t, size) = self.fit(panel.y_label.trim(), size, 0.75 * size, bottom - top)?;
+            let at = (rect.x0, (top + bottom) / 2.0);
+            self.text(&t, at, size, theme.text, (HPos::Center, VPos::Top), true)?;
+        }
+        Ok(())
+    }
+
+    /// x ticks with as many labels as fit side by side.
+    fn x_ticks(
+        &self,
+        scale: Scale,
+        (lo, hi): (f64, f64),
+        (left, right): (f64, f64),
+    ) -> Result<Vec<Tick>, FigureError> {
+        let px_per_t = (right - left) / (hi - lo);
+        let min_gap = 0.8 * self.m.base;
+        let mut fallback = Vec::new();
+        for max in (2..=10).rev() {
+            let ticks = axis::ticks(scale, lo, hi, max);
+            let mut labelled = Vec::new();
+            for t in &ticks {
+                if let Some(l) = &t.label {
+                    labelled.push((t.at * px_per_t, self.text_w(l, self.m.tick())?));
+                }
+            }
+            let fits = labelled
+                .windows(2)
+                .all(|w| w[1].0 - w[0].0 >= (w[0].1 + w[1].1) / 2.0 + min_gap);
+            if fits {
+                return Ok(ticks);
+            }
+            fallback = ticks;
+        }
+        // Even two labels collide: keep the ticks, label only the first and last.
+        let n = fallback.iter().filter(|t| t.label.is_some()).count();
+        let mut seen = 0;
+        for t in &mut fallback {
+            if t.label.is_some() {
+                seen += 1;
+                if seen != 1 && seen != n {
+                    t.label = None;
+                }
+            }
+        }
+        Ok(fallback)
+    }
+
+    fn grid(
+        &self,
+        ax: &Axis,
+        ay: &Axis,
+        x_ticks: &[Tick],
+        y_ticks: &[Tick],
+        plot: Rect,
+    ) -> Result<(), FigureError> {
+        let width = (0.5 * self.m.line).max(1.0);
+        for (ticks, axis, is_x) in [(x_ticks, ax, true), (y_ticks, ay, false)] {
+            for t in ticks.iter().filter(|t| axis.contains(t.at)) {
+                let opacity = if t.label.is_some() { 1.0 } else { 0.45 };
+                let st = self.stroke(self.theme.grid, opacity, width);
+                let p = axis.px(t.at);
+                if is_x {
+                    self.path(&[(p, plot.y0), (p, plot.y1)], st)?;
+                } else {
+                    self.path(&[(plot.x0, p), (plot.x1, p)], st)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Shaded regions and vertical marker lines (beneath everything else); the lines are added
+    /// to `ink`, so that no other marker's label crosses them.
+    fn shadings_and_markers(
+        &self,
+        panel: &Panel,
+        ax: &Axis,
+        plot: Rect,
+        entries: &Entries,
+        ink: &mut Vec<(f64, f64)>,
+    ) -> Result<(), FigureError> {
+        let (m, theme) = (self.m, self.theme);
+        for s in &panel.shadings {
+            if let (Some(a), Some(b)) = (clamped(ax, s.from), clamped(ax, s.to)) {
+                let (a, b) = (ax.px(a.min(b)), ax.px(a.max(b)));
+                if b > a {
+                    let r = Rect {
+                        x0: a,
+                        x1: b,
+                        y0: plot.y0,
+                        y1: plot.y1,
+                    };
+                    self.shade(r, entries.shading_variant(&s.label))?;
+                }
+            }
+        }
+        let marker_style = SeriesStyle {
+            color: theme.marker,
+            dash: &[6.0, 2.5, 1.5, 2.5],
+            width: 0.7,
+            marker: MarkerShape::Cross,
+        };
+        for mk in &panel.markers {
+            if let Some(t) = ax.t(mk.x).filter(|t| ax.contains(*t)) {
+                let x = ax.px(t);
+                let line = [(x, plot.y1), (x, plot.y0)];
+                self.styled_line(&line, &marker_style)?;
+                // Another marker's label should not cross this line either.
+                sample_line(&line, 0.25 * m.base, ink);
+            }
+        }
+        Ok(())
+    }
+
+    /// Scatters, curves, error-bar points — in that order, so that lines sit on clouds and
+    /// points on lines — clipped to the plot. Adds pixel samples of all of them to `ink` (for
+    /// placing marker labels where they hide the least); with `draw` false it only does that.
+    fn series(
+        &self,
+        panel: &Panel,
+        ax: &Axis,
+        ay: &Axis,
+        entries: &Entries,
+        ink: &mut Vec<(f64, f64)>,
+        draw: bool,
+    ) -> Result<(), FigureError> {
+        let (m, theme) = (self.m, self.theme);
+        let inside = |x: f64, y: f64| -> Option<(f64, f64)> {
+            let (tx, ty) = (ax.t(x)?, ay.t(y)?);
+            (ax.contains(tx) && ay.contains(ty)).then(|| (ax.px(tx), ay.px(ty)))
+        };
+        for s in &panel.scatters {
+            let st = entries.style(Kind::Scatter, s.role, &s.label);
+            let r = (0.11 * m.base).round().max(1.0) as u32;
+            let fill = st.color.mix(theme.scatter_opacity).filled();
+            for (i, &(x, y)) in s.points.iter().enumerate() {
+                if let Some(p) = inside(x, y) {
+                    if draw {
+                        self.area
+                            .draw(&Circle::new(ipt(p), r, fill))
+                            .map_err(backend_err)?;
+                    }
+                    if i % 4 == 0 {
+                        ink.push(p);
+                    }
+                }
+            }
+        }
+        let bounds = (ax.lo, ax.hi, ay.lo, ay.hi);
+        for c in &panel.curves {
+            let st = entries.style(Kind::Curve, c.role, &c.label);
+            let pts = c
+                .points
+                .iter()
+                .map(|&(x, y)| Some((beyond(ax, x)?, beyond(ay, y)?)));
+            for run in axis::clip_polyline(pts, bounds) {
+                let px: Vec<(f64, f64)> = run.iter().map(|&(x, y)| (ax.px(x), ay.px(y))).collect();
+                sample_line(&px, 0.25 * m.base, ink);
+                if draw {
+                    self.styled_line(&px, &st)?;
+                }
+            }
+        }
+        for s in &panel.points {
+            let st = entries.style(Kind::Points, s.role, &s.label);
+            for p in &s.points {
+                let Some(c) = inside(p.x, p.y) else { continue };
+                let se = if p.stderr.is_finite() {
+                    p.stderr.abs()
+                } else {
+                    0.0
+                };
+                let (lo, hi) = (clamped(ay, p.y - se), clamped(ay, p.y + se));
+                let lo = lo.unwrap_or(ay.lo);
+                let hi = hi.unwrap_or(ay.hi);
+                let cap_lo = ay.t(p.y - se).is_some_and(|t| t >= ay.lo);
+                let cap_hi = ay.t(p.y + se).is_some_and(|t| t <= ay.hi);
+                let bar = (ay.px(lo), ay.px(hi));
+                ink.extend([c, (c.0, bar.0), (c.0, bar.1)]);
+                if draw {
+                    self.error_point(c, bar, (cap_lo, cap_hi), &st, 0.26 * m.base)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn frame_and_ticks(
+        &self,
+        ax: &Axis,
+        ay: &Axis,
+        x_ticks: &[Tick],
+        y_ticks: &[Tick],
+        plot: Rect,
+        tick_len: f64,
+        gap: f64,
+    ) -> Result<(), FigureError> {
+        let (m, theme) = (self.m, self.theme);
+        let st = self.stroke(theme.axis, 1.0, 0.6 * m.line);
+        self.area
+            .draw(&Rectangle::new(
+                [ipt((plot.x0, plot.y0)), ipt((plot.x1, plot.y1))],
+                st,
+            ))
+            .map_err(backend_err)?;
+        for t in x_ticks.iter().filter(|t| ax.contains(t.at)) {
+            let x = ax.px(t.at);
+            let len = if t.label.is_some() {
+                tick_len
+            } else {
+                0.55 * tick_len
+            };
+            self.path(&[(x, plot.y1), (x, plot.y1 + len)], st)?;
+            if let Some(l) = &t.label {
+                let at = (x, plot.y1 + tick_len + 0.5 * gap);
+                self.text(
+                    l,
+                    at,
+                    m.tick(),
+                    theme.text,
+                    (HPos::Center, VPos::Top),
+                    false,
+                )?;
+            }
+        }
+        for t in y_ticks.iter().filter(|t| ay.contains(t.at)) {
+            let y = ay.px(t.at);
+            let len = if t.label.is_some() {
+                tick_len
+            } else {
+                0.55 * tick_len
+            };
+            self.path(&[(plot.x0 - len, y), (plot.x0, y)], st)?;
+            if let Some(l) = &t.label {
+                let at = (plot.x0 - tick_len - 0.5 * gap, y);
+                self.text(
+                    l,
+                    at,
+                    m.tick(),
+                    theme.text,
+                    (HPos::Right, VPos::Center),
+                    false,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Labels of vertical markers, written along their line on the side and end (top/bottom)
+    /// where they cover the fewest data samples, on a translucent background.
+    fn marker_labels(
+        &self,
+        panel: &Panel,
+        ax: &Axis,
+        plot: Rect,
+        ink: &[(f64, f64)],
+    ) -> Result<(), FigureError> {
+        let (m, theme) = (self.m, self.theme);
+        let gap = 0.35 * m.base;
+        let mut taken: Vec<Rect> = Vec::new();
+        for mk in &panel.markers {
+            let label = mk.label.trim();
+            let Some(t) = ax.t(mk.x).filter(|t| ax.contains(*t)) else {
+                continue;
+            };
+            if label.is_empty() {
+                continue;
+            }
+            let size = m.marker_label();
+            let max_l = plot.y1 - plot.y0 - 2.0 * gap;
+            let (text, size) = self.fit(label, size, 0.8 * size, max_l)?;
+            let len = self.text_w(&text, size)?;
+            let th = 1.05 * size;
+            let x = ax.px(t);
+            let mut best: Option<(f64, Rect, bool, bool)> = None;
+            for (right_side, at_top) in [(true, true), (false, true), (true, false), (false, false)]
+            {
+                let (x0, x1) = if right_side {
+                    (x + 0.5 * gap, x + 0.5 * gap + th)
+                } else {
+                    (x - 0.5 * gap - th, x - 0.5 * gap)
+                };
+                let (y0, y1) = if at_top {
+                    (plot.y0 + gap, plot.y0 + gap + len)
+                } else {
+                    (plot.y1 - gap - len, plot.y1 - gap)
+                };
+                let r = Rect { x0, x1, y0, y1 };
+                let mut score = ink.iter().filter(|p| r.contains(**p)).count() as f64;
+                if x0 < plot.x0 || x1 > plot.x1 {
+                    score += 1e6;
+                }
+                score += 1e3 * taken.iter().filter(|o| o.overlaps(&r)).count() as f64;
+                if best.as_ref().is_none_or(|b| score < b.0) {
+                    best = Some((score, r, right_side, at_top));
+                }
+            }
+            let Some((_, r, right_side, at_top)) = best else {
+                continue;
+            };
+            self.fill_rect(r, theme.background, 0.75)?;
+            let (px, v) = if right_side {
+                (r.x0, VPos::Top)
+            } else {
+                (r.x1, VPos::Bottom)
+            };
+            let (py, h) = if at_top {
+                (r.y0, HPos::Right)
+            } else {
+                (r.y1, HPos::Left)
+            };
+            self.text(&text, (px, py), size, theme.text, (h, v), true)?;
+            taken.push(r);
+        }
+        Ok(())
+    }
+}
+
+/// Transformed `v` clamped into the axis; ±∞ and (on log axes) values ≤ 0 go to the ends.
+fn clamped(axis: &Axis, v: f64) -> Option<f64> {
+    if let Some(t) = axis.t(v) {
+        Some(axis.clamp(t))
+    } else if v == f64::INFINITY {
+        Some(axis.hi)
+    } else if v == f64::NEG_INFINITY || (axis.scale == Scale::Log && v <= 0.0) {
+        Some(axis.lo)
+    } else {
+        None
+    }
+}
+
+/// Transformed `v` for a curve vertex. ±∞ (a divergence) is put far outside the range, so the
+/// line runs off the frame towards it; NaN and, on a log axis, values ≤ 0 break the line (a
+/// segment towards log 0 = −∞ would be drawn as a misleading near-vertical drop).
+fn beyond(axis: &Axis, v: f64) -> Option<f64> {
+    let far = 100.0 * (axis.hi - axis.lo);
+    if v == f64::INFINITY {
+        Some(axis.hi + far)
+    } else if v == f64::NEG_INFINITY && axis.scale == Scale::Linear {
+        Some(axis.lo - far)
+    } else {
+        axis.t(v)
+    }
+}
+
+/// Points every `step` pixels along a polyline (at most 4096 per call).
+fn sample_line(line: &[(f64, f64)], step: f64, out: &mut Vec<(f64, f64)>) {
+    for w in line.windows(2) {
+        let len = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
+        let n = ((len / step).ceil() as usize).clamp(1, 4096);
+        for i in 0..n {
+            let t = i as f64 / n as f64;
+            out.push((
+                w[0].0 + t * (w[1].0 - w[0].0),
+                w[0].1 + t * (w[1].1 - w[0].1),
+            ));
+        }
+    }
+}
+
+/// Every x value of a panel (for repairing a log x range).
+fn xs(p: &Panel) -> impl Iterator<Item = f64> + '_ {
+    let c = p.curves.iter().flat_map(|c| c.points.iter().map(|q| q.0));
+    let e = p.points.iter().flat_map(|s| s.points.iter().map(|q| q.x));
+    let s = p.scatters.iter().flat_map(|s| s.points.iter().map(|q| q.0));
+    let m = p.markers.iter().map(|m| m.x);
+    c.chain(e).chain(s).chain(m)
+}
+
+/// Every y value of a panel (for repairing a log y range).
+fn ys(p: &Panel) -> impl Iterator<Item = f64> + '_ {
+    let c = p.curves.iter().flat_map(|c| c.points.iter().map(|q| q.1));
+    let e = p.points.iter().flat_map(|s| s.points.iter().map(|q| q.y));
+    let s = p.scatters.iter().flat_map(|s| s.points.iter().map(|q| q.1));
+    c.chain(e).chain(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+    fn panel() -> Panel {
+        Panel {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            curves: vec![],
+            points: vec![],
+            scatters: vec![],
+            markers: vec![],
+            shadings: vec![],
+        }
+    }
+
+    #[test]
+    fn metrics_follow_the_area_and_the_scale() {
+        let small = Metrics::new(480.0, 360.0, 1.0);
+        let large = Metrics::new(1600.0, 900.0, 1.0);
+        let retina = Metrics::new(3200.0, 1800.0, 2.0);
+        assert_eq!(small.base, 11.0);
+        assert!(large.base > small.base && large.base <= 26.0);
+        assert!((retina.base - 2.0 * large.base).abs() < 1e-12);
+        assert!((retina.line - 2.0 * large.line).abs() < 1e-12);
+    }
+
+    #[test]
+    fn curve_vertices_at_infinity_leave_the_frame_nan_breaks() {
+        let lin = Axis {
+            scale: Scale::Linear,
+            lo: 0.0,
+            hi: 1.0,
+            p_lo: 0.0,
+            p_hi: 100.0,
+        };
+        let log = Axis {
+            scale: Scale::Log,
+            ..lin
+        };
+        assert!(beyond(&lin, f64::INFINITY).is_some_and(|t| t > 10.0));
+        assert!(beyond(&lin, f64::NEG_INFINITY).is_some_and(|t| t < -10.0));
+        assert_eq!(beyond(&lin, f64::NAN), None);
+        assert_eq!(beyond(&log, 0.0), None);
+        assert_eq!(beyond(&log, -1.0), None);
+        assert_eq!(clamped(&log, 0.0), Some(0.0));
+        assert_eq!(clamped(&log, 1e9), Some(1.0));
+        assert_eq!(clamped(&lin, f64::NAN), None);
+    }
+
+    #[test]
+    fn a_tiny_area_gets_only_the_background() {
+        let data = FigureData {
+            id: String::new(),
+            title: "title".into(),
+            caption: String::new(),
+            panels: vec![panel()],
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (40, 30)).into_drawing_area();
+            draw(&data, &root, &FigureStyle::default()).unwrap();
+            root.present().unwrap();
+        }
+        assert_eq!(svg.matches("<rect").count(), 1);
+        assert!(!svg.contains("<text"));
+    }
+}
