@@ -48,6 +48,11 @@ const COMMANDS: &[(&str, &str)] = &[
         "simulate a configuration (an ensemble of particles) and print its statistics, with the \
          exact answer, as one JSON object",
     ),
+    (
+        "render",
+        "draw a figure of the paper (a configuration with fig=…) to SVG, PNG or CSV, simulation \
+         included",
+    ),
     ("help", "print this help (also --help, -h)"),
 ];
 
@@ -69,6 +74,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
     match command.as_str() {
         "solve" => solve(command_args, stdout, stderr),
         "simulate" => simulate(command_args, stdout, stderr),
+        "render" => render(command_args, stdout, stderr),
         "help" | "--help" | "-h" => write_out(stdout, stderr, &help_text()),
         "--version" | "-V" => write_out(
             stdout,
@@ -500,6 +506,7 @@ usage: sgd-playground solve '<config>' [more config text ...]
        sgd-playground solve --config FILE
        sgd-playground simulate '<config>' [more config text ...]
        sgd-playground simulate --config FILE
+       sgd-playground render '<config with fig=…>' [--format svg|png|csv] [--out FILE]
        sgd-playground help
 ";
 
@@ -531,6 +538,188 @@ stderr and exits with 2. Examples:
   sgd-playground simulate 'landscape=doublewell&r=1.2&particles=500&steps=100000'
 Run `sgd-playground help` for the configuration keys.
 ";
+
+const RENDER_HELP: &str = "\
+usage: sgd-playground render '<config with fig=…>' [--format svg|png|csv] [--out FILE]
+                             [--width PIXELS] [--height PIXELS] [--theme light|dark] [--theory-only]
+       sgd-playground render --config FILE [options]
+
+Draws one of the paper's figures (fig = 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b) with the same
+drawing code as the web page: the theory curves and, unless --theory-only, the simulated points
+with their standard errors (the whole simulation runs first; its size is set by the figure's keys).
+--format defaults to the extension of --out (else svg); without --out the SVG or CSV goes to stdout
+(a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr).
+The default size is 1200 × 600 pixels.
+Examples:
+  sgd-playground render 'fig=2a' --out fig2a.svg
+  sgd-playground render 'fig=3&particles=2000' --format png --out fig3.png
+  sgd-playground render 'fig=6b' --theory-only --format csv
+";
+
+/// Output format of `render`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RenderFormat {
+    Svg,
+    Png,
+    Csv,
+}
+
+/// `render`'s own options, split from the configuration arguments.
+struct RenderOptions {
+    format: Option<RenderFormat>,
+    out: Option<String>,
+    width: u32,
+    height: u32,
+    dark: bool,
+    theory_only: bool,
+}
+
+fn parse_render_options(args: &[String]) -> Result<(RenderOptions, Vec<String>), String> {
+    let mut options = RenderOptions {
+        format: None,
+        out: None,
+        width: 1200,
+        height: 600,
+        dark: false,
+        theory_only: false,
+    };
+    let mut rest = Vec::new();
+    let mut iter = args.iter();
+    let size = |name: &str, value: Option<&String>| -> Result<u32, String> {
+        let value = value.ok_or_else(|| format!("{name} needs a number of pixels"))?;
+        value
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (100..=8000).contains(v))
+            .ok_or_else(|| {
+                format!("{name}: invalid value '{value}'; allowed: an integer in [100, 8000]")
+            })
+    };
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--format" => {
+                let value = iter.next().map(String::as_str).unwrap_or("");
+                options.format = Some(match value {
+                    "svg" => RenderFormat::Svg,
+                    "png" => RenderFormat::Png,
+                    "csv" => RenderFormat::Csv,
+                    other => {
+                        return Err(format!(
+                            "--format: invalid value '{other}'; allowed: svg, png or csv"
+                        ))
+                    }
+                });
+            }
+            "--out" => {
+                options.out = Some(iter.next().ok_or("--out needs a file name")?.clone());
+            }
+            "--width" => options.width = size("--width", iter.next())?,
+            "--height" => options.height = size("--height", iter.next())?,
+            "--theme" => match iter.next().map(String::as_str) {
+                Some("light") => options.dark = false,
+                Some("dark") => options.dark = true,
+                other => {
+                    return Err(format!(
+                        "--theme: invalid value '{}'; allowed: light or dark",
+                        other.unwrap_or("")
+                    ))
+                }
+            },
+            "--theory-only" => options.theory_only = true,
+            _ => rest.push(arg.clone()),
+        }
+    }
+    if options.format.is_none() {
+        options.format = Some(match options.out.as_deref() {
+            Some(path) if path.ends_with(".png") => RenderFormat::Png,
+            Some(path) if path.ends_with(".csv") => RenderFormat::Csv,
+            _ => RenderFormat::Svg,
+        });
+    }
+    Ok((options, rest))
+}
+
+/// `render`: a figure's data drawn by `figures` (the web page's drawing code) to a file.
+fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let (options, config_args) = match parse_render_options(args) {
+        Ok(split) => split,
+        Err(message) => return usage_error(stderr, &message),
+    };
+    let config = match read_config("render", &config_args, RENDER_HELP, stdout, stderr) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let experiment = match crate::experiments::Experiment::new(&config) {
+        Ok(experiment) => experiment,
+        Err(problems) => return report_problems(stderr, problems.iter()),
+    };
+    let data = if options.theory_only {
+        experiment.theory()
+    } else {
+        let mut run = experiment.simulation();
+        while !run.is_done() {
+            run.advance(10_000_000);
+        }
+        experiment.figure(&run)
+    };
+    let style = if options.dark {
+        crate::figures::FigureStyle::dark()
+    } else {
+        crate::figures::FigureStyle::light()
+    };
+    let bytes: Vec<u8> = match options.format.unwrap_or(RenderFormat::Svg) {
+        RenderFormat::Csv => crate::figures::to_csv(&data).into_bytes(),
+        RenderFormat::Svg => {
+            match crate::figures::to_svg(&data, options.width, options.height, &style) {
+                Ok(svg) => svg.into_bytes(),
+                Err(e) => return failure(stderr, &format!("cannot draw the figure: {e}")),
+            }
+        }
+        RenderFormat::Png => {
+            if options.out.is_none() {
+                return usage_error(stderr, "a PNG needs --out FILE");
+            }
+            match png_bytes(&data, &options, &style) {
+                Ok(png) => png,
+                Err(e) => return failure(stderr, &format!("cannot draw the figure: {e}")),
+            }
+        }
+    };
+    match &options.out {
+        Some(path) => match std::fs::write(path, &bytes) {
+            Ok(()) => EXIT_OK,
+            Err(e) => failure(stderr, &format!("cannot write '{path}': {e}")),
+        },
+        None => match stdout.write_all(&bytes) {
+            Ok(()) => EXIT_OK,
+            Err(_) => EXIT_FAILURE,
+        },
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn png_bytes(
+    data: &crate::experiments::data::FigureData,
+    options: &RenderOptions,
+    style: &crate::figures::FigureStyle,
+) -> Result<Vec<u8>, crate::figures::FigureError> {
+    crate::figures::to_png(data, options.width, options.height, style)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn png_bytes(
+    _data: &crate::experiments::data::FigureData,
+    _options: &RenderOptions,
+    _style: &crate::figures::FigureStyle,
+) -> Result<Vec<u8>, String> {
+    Err("PNG export is native only".to_string())
+}
+
+/// Writes `message` to stderr and returns [`EXIT_FAILURE`].
+fn failure(stderr: &mut dyn Write, message: &str) -> i32 {
+    let _ = writeln!(stderr, "error: {message}");
+    EXIT_FAILURE
+}
 
 /// The full help: usage, commands and every configuration key.
 fn help_text() -> String {
