@@ -322,7 +322,7 @@ fn command_line_mistakes_print_usage_on_stderr() {
         (vec![], "error: missing command"),
         (
             vec!["frobnicate"],
-            "error: unknown command 'frobnicate'; available: solve, simulate, help",
+            "error: unknown command 'frobnicate'; available: solve, simulate, render, help",
         ),
         (vec!["solve"], "error: solve needs a configuration"),
         (vec!["simulate"], "error: simulate needs a configuration"),
@@ -874,4 +874,54 @@ fn the_json_reader_rejects_what_it_should() {
             ("b\n".into(), Json::String("é".into())),
         ])
     );
+}
+
+#[test]
+fn render_writes_svg_png_and_csv_of_a_figure() {
+    let dir = std::env::temp_dir().join(format!("sgd-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    for (format, check) in [
+        ("svg", b"<svg".as_slice()),
+        ("png", b"\x89PNG".as_slice()),
+        ("csv", b"panel,series,role,x,y,stderr".as_slice()),
+    ] {
+        let out = dir.join(format!("fig5a.{format}"));
+        let path = out.to_string_lossy().to_string();
+        let outcome = run_with(&[
+            "render",
+            "fig=5a&points=5&particles=20&steps=100&burnin=50",
+            "--out",
+            &path,
+        ]);
+        assert_eq!(outcome.code, EXIT_OK, "{format}: {}", outcome.stderr);
+        let bytes = std::fs::read(&out).expect("written");
+        assert!(
+            bytes.starts_with(check),
+            "{format} output starts with {:?}",
+            &bytes[..8.min(bytes.len())]
+        );
+    }
+    // The CSV carries the theory's threshold-free points and the 5 simulated ones.
+    let csv = std::fs::read_to_string(dir.join("fig5a.csv")).expect("csv");
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.contains(",simulation,") || l.contains("Simulation"))
+            .count(),
+        5,
+        "{csv}"
+    );
+    // Bad options and configurations are usage errors naming the problem.
+    let outcome = run_with(&["render", "fig=2a", "--format", "gif"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert!(
+        outcome
+            .stderr
+            .starts_with("error: --format: invalid value 'gif'"),
+        "{}",
+        outcome.stderr
+    );
+    let outcome = run_with(&["render", "lr=1"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert!(outcome.stderr.contains("fig"), "{}", outcome.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1048,13 +1048,6 @@ fn the_markdown_table_has_a_row_per_key() {
     }
 }
 
-/// Prints the README's key table: `cargo test --test config -- --ignored --nocapture key_table`.
-#[test]
-#[ignore = "prints the README's key table"]
-fn print_key_table() {
-    print!("{}", keys_markdown_table());
-}
-
 // ---------------------------------------------------------------- figures
 
 fn figure(text: &str) -> FigureConfig {

@@ -1,4 +1,4 @@
-//! Fig. 1(b): deterministic decay (Sec. 2, Eq. 2). Continuous gradient flow w(t) = w₀e^{−λkt}
+//! Fig. 1(b): deterministic decay (Sec. 2, Eq. 2). Continuous gradient flow w(t) = w₀·exp(−λkt)
 //! against the discrete iterates w_t = (1 − λk)^t w₀: for 1/k < λ < 2/k the iterates overshoot the
 //! minimum and oscillate around it while the flow decays monotonically.
 
@@ -37,13 +37,13 @@ impl FigurePlan for DecayPlan {
                 let mut panel = panel(
                     format!("λ = {} (λk = {})", exact(lr), exact(lr * k)),
                     "step t",
-                    "w_t",
+                    "wₜ",
                     (0.0, steps as f64),
                     Scale::Linear,
                 );
                 panel.y_range = (-half_height, half_height);
                 panel.curves.push(curve(
-                    "continuous time, w₀e^{−λkt}",
+                    "continuous time, w₀·exp(−λkt)",
                     Role::ContinuousTheory,
                     &times,
                     |t| Some(start * (-lr * k * t).exp()),
@@ -56,7 +56,7 @@ impl FigurePlan for DecayPlan {
                     iterate *= factor;
                 }
                 panel.curves.push(super::data::Curve {
-                    label: "discrete time, (1 − λk)^t w₀ (Eq. 2)".to_string(),
+                    label: "discrete time, (1 − λk)ᵗ w₀ (Eq. 2)".to_string(),
                     role: Role::DiscreteTheory,
                     points,
                 });
@@ -66,7 +66,7 @@ impl FigurePlan for DecayPlan {
         let caption = format!(
             "Deterministic gradient descent (no noise) on L(w) = kw²/2 with k = {} from w₀ = {}, over \
              {} steps: the continuous-time flow w₀e^{{−λkt}} against the discrete iterates \
-             (1 − λk)^t w₀ (Eq. 2) for λ = {}. For λ < 1/k both decay monotonically and the \
+             (1 − λk)ᵗ w₀ (Eq. 2) for λ = {}. For λ < 1/k both decay monotonically and the \
              continuous approximation is good to O((λk)²) per step; for 1/k < λ < 2/k the iterates \
              overshoot the minimum and oscillate around it while converging, which no continuous \
              flow does; beyond 2/k they diverge. (Sec. 2, a schematic of the paper's Fig. 1(b).)",

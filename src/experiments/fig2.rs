@@ -365,7 +365,10 @@ impl FigurePlan for MinibatchPlan {
         ));
         panel.markers.push(Marker {
             x: critical,
-            label: format!("λ_c = {} (exact minibatch divergence)", short(critical)),
+            label: format!(
+                "critical λ = {} (exact minibatch divergence)",
+                short(critical)
+            ),
         });
         panel.markers.push(Marker {
             x: edge,
@@ -428,7 +431,7 @@ impl FigurePlan for MinibatchPlan {
             simulation.points + 1,
             simulation.points,
             if skipped > 0 {
-                format!("; the {skipped} at or beyond λ_c are not simulated")
+                format!("; the {skipped} at or beyond the critical λ are not simulated")
             } else {
                 String::new()
             },

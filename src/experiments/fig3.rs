@@ -94,22 +94,28 @@ pub(crate) fn scatter_panel(
                 .count() as f64
                 / total
         };
-        let mut label = format!("simulation ({} points", points.len());
-        if let Some(sigma) = theory.exact.as_ref().or(theory.discrete.as_ref()) {
-            label.push_str(&format!(
-                "; {}% inside the {} ellipse",
-                short(100.0 * fraction(sigma)),
+        // One legend entry for every panel; each panel's title carries its own fractions.
+        let (which, inside) = match theory.exact.as_ref().or(theory.discrete.as_ref()) {
+            Some(sigma) => (
                 if theory.exact.is_some() {
                     "exact"
                 } else {
                     "discrete"
-                }
-            ));
-        }
-        label.push_str(&format!(
-            ", {}% inside the continuous)",
+                },
+                short(100.0 * fraction(sigma)),
+            ),
+            None => ("discrete", "–".to_string()),
+        };
+        let label = format!(
+            "simulation ({} points per panel; title: % inside the {which} / continuous 3σ ellipse)",
+            points.len()
+        );
+        panel.title = format!(
+            "{} ({}% / {}%)",
+            panel.title,
+            inside,
             short(100.0 * fraction(&theory.continuous))
-        ));
+        );
         let (x, y) = extents(points);
         x_extent = x_extent.max(x);
         y_extent = y_extent.max(y);

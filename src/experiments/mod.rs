@@ -42,6 +42,7 @@ mod fig6;
 mod minibatch;
 mod run;
 
+pub use fig6::{EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
 pub use run::SimulationRun;
 
 use crate::config::{Config, FigureConfig, FIGURE_IDS};
