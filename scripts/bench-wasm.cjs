@@ -23,3 +23,23 @@ for (const [name, id] of [["Fig. 2(a)", "2a"], ["Fig. 3", "3"]]) {
     particle_steps_per_second: rates[2], min: rates[0], max: rates[4], checksum,
   }));
 }
+
+// Figures: the theory of every figure (median of 21 runs; Fig. 6(b)'s first call includes its
+// exact escape-rate curve, so it is timed on a fresh experiment each time), and the simulation of
+// Fig. 2(a) at paper quality (standard errors ≤ 3%: √(2/P) ≤ 0.03 needs P ≥ 2223 particles).
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+for (const fig of ["1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b"]) {
+  const times = [];
+  for (let run = 0; run < (fig === "6b" ? 5 : 21); run++) {
+    const start = performance.now();
+    if (wasm.bench_figure(`fig=${fig}`, false) < 0) throw new Error(`fig=${fig} failed`);
+    times.push(performance.now() - start);
+  }
+  console.log(JSON.stringify({ what: `wasm theory of fig=${fig} (new experiment + theory)`, median_ms: median(times) }));
+}
+{
+  const config = "fig=2a&particles=2300";
+  const start = performance.now();
+  const points = wasm.bench_figure(config, true);
+  console.log(JSON.stringify({ what: `wasm simulation of ${config} (40 λ × 2300 particles × 1000 steps)`, points, seconds: (performance.now() - start) / 1000 }));
+}

@@ -244,3 +244,40 @@ pub fn bench_simulation(workload: &str, particles: u32, steps: u32) -> Vec<f64> 
         None => vec![0.0, f64::NAN],
     }
 }
+
+/// Benchmark hook for `scripts/bench-wasm.cjs`: builds the figure of the configuration text and
+/// computes its theory (`simulate = false`) or runs its whole simulation (`simulate = true`).
+/// Returns the number of simulated points drawn (0 for theory only), or −1 for an invalid
+/// configuration. The caller times it.
+#[wasm_bindgen]
+pub fn bench_figure(config_text: &str, simulate: bool) -> f64 {
+    let Ok(config) = crate::config::Config::parse(config_text) else {
+        return -1.0;
+    };
+    let Ok(experiment) = crate::experiments::Experiment::new(&config) else {
+        return -1.0;
+    };
+    if !simulate {
+        return if experiment.theory().panels.is_empty() {
+            -1.0
+        } else {
+            0.0
+        };
+    }
+    let mut run = experiment.simulation();
+    while !run.is_done() {
+        run.advance(10_000_000);
+    }
+    experiment
+        .figure(&run)
+        .panels
+        .iter()
+        .map(|panel| {
+            panel
+                .points
+                .iter()
+                .map(|series| series.points.len())
+                .sum::<usize>()
+        })
+        .sum::<usize>() as f64
+}

@@ -147,6 +147,8 @@ enum Oracle {
 
 /// Steps whose normals the diagonal fast path draws at once.
 const NOISE_BLOCK_STEPS: usize = 256;
+/// Particles the diagonal fast path advances together.
+const LANES: usize = 4;
 
 /// A scalar rule of the diagonal fast path.
 #[derive(Clone, Copy, Debug)]
@@ -588,99 +590,122 @@ impl Ensemble {
         let bound = self.bound;
         let zig = &self.zig;
         let has_momentum = !self.momenta.is_empty();
-        let mut noise_block = vec![0.0; NOISE_BLOCK_STEPS * D];
-        for p in 0..self.particles {
-            if self.diverged_at[p].is_some() {
-                continue;
+        // Particles run LANES at a time: one particle's step is a chain of dependent
+        // floating-point operations, so interleaving independent particles lets the processor
+        // overlap them. Each particle still sees exactly its own numbers.
+        let alive: Vec<usize> = (0..self.particles)
+            .filter(|&p| self.diverged_at[p].is_none())
+            .collect();
+        let mut noise_block = vec![[0.0; D]; NOISE_BLOCK_STEPS * LANES];
+        let mut flat = vec![0.0; NOISE_BLOCK_STEPS * D];
+        for group in alive.chunks(LANES) {
+            let lanes = group.len();
+            let mut w = [[0.0; D]; LANES];
+            let mut m = [[0.0; D]; LANES];
+            let mut first = [[0.0; D]; LANES];
+            let mut second = [[[0.0; D]; D]; LANES];
+            let mut diverged_at = [None; LANES];
+            let mut rngs: Vec<NormalStream> =
+                group.iter().map(|&p| self.streams[p].clone()).collect();
+            for (lane, &p) in group.iter().enumerate() {
+                w[lane].copy_from_slice(&self.weights[p * D..(p + 1) * D]);
+                if has_momentum {
+                    m[lane].copy_from_slice(&self.momenta[p * D..(p + 1) * D]);
+                }
             }
-            let mut w = [0.0; D];
-            let mut m = [0.0; D];
-            w.copy_from_slice(&self.weights[p * D..(p + 1) * D]);
-            if has_momentum {
-                m.copy_from_slice(&self.momenta[p * D..(p + 1) * D]);
-            }
-            let mut rng = self.streams[p].clone();
-            let mut first = [0.0; D];
-            let mut second = [[0.0; D]; D];
-            let mut diverged_at = None;
             // The normals of a block of steps are drawn ahead in one tight loop (same numbers,
             // same order). A particle that diverges mid-block has drawn a few normals too many,
             // but it is frozen for good and its stream never used again.
-            let mut step_in_block = NOISE_BLOCK_STEPS;
-            for step in 0..steps {
-                if step_in_block == NOISE_BLOCK_STEPS {
-                    let count = (steps - step).min(NOISE_BLOCK_STEPS as u64) as usize * D;
-                    rng.fill(zig, &mut noise_block[..count]);
-                    step_in_block = 0;
-                }
-                let noise = &noise_block[step_in_block * D..(step_in_block + 1) * D];
-                step_in_block += 1;
-                let mut g = [0.0; D];
-                match rule {
-                    DiagonalRule::Nesterov { lr, mu } => {
+            let mut block_start = 0u64;
+            while block_start < steps {
+                let block = (steps - block_start).min(NOISE_BLOCK_STEPS as u64) as usize;
+                for (lane, rng) in rngs.iter_mut().enumerate() {
+                    rng.fill(zig, &mut flat[..block * D]);
+                    for s in 0..block {
                         for a in 0..D {
-                            let look = w[a] - lr * mu * m[a];
-                            g[a] = h[a] * look + l[a] * noise[a];
-                        }
-                    }
-                    _ => {
-                        for a in 0..D {
-                            g[a] = h[a] * w[a] + l[a] * noise[a];
+                            noise_block[s * LANES + lane][a] = flat[s * D + a];
                         }
                     }
                 }
-                match rule {
-                    DiagonalRule::Sgd { lr } => {
-                        for a in 0..D {
-                            w[a] -= lr * g[a];
+                for s in 0..block {
+                    let t = self.steps + block_start + s as u64 + 1;
+                    for lane in 0..lanes {
+                        if diverged_at[lane].is_some() {
+                            continue;
                         }
-                    }
-                    DiagonalRule::Momentum { lr, mu } | DiagonalRule::Nesterov { lr, mu } => {
-                        for a in 0..D {
-                            m[a] = mu * m[a] + g[a];
-                            w[a] -= lr * m[a];
+                        let noise = &noise_block[s * LANES + lane];
+                        let (w, m) = (&mut w[lane], &mut m[lane]);
+                        let mut g = [0.0; D];
+                        match rule {
+                            DiagonalRule::Nesterov { lr, mu } => {
+                                for a in 0..D {
+                                    let look = w[a] - lr * mu * m[a];
+                                    g[a] = h[a] * look + l[a] * noise[a];
+                                }
+                            }
+                            _ => {
+                                for a in 0..D {
+                                    g[a] = h[a] * w[a] + l[a] * noise[a];
+                                }
+                            }
                         }
-                    }
-                    DiagonalRule::QuasiHyperbolic { lr, mu, nu } => {
-                        for a in 0..D {
-                            m[a] = mu * m[a] + (1.0 - mu) * g[a];
-                            w[a] -= lr * ((1.0 - nu) * g[a] + nu * m[a]);
+                        match rule {
+                            DiagonalRule::Sgd { lr } => {
+                                for a in 0..D {
+                                    w[a] -= lr * g[a];
+                                }
+                            }
+                            DiagonalRule::Momentum { lr, mu }
+                            | DiagonalRule::Nesterov { lr, mu } => {
+                                for a in 0..D {
+                                    m[a] = mu * m[a] + g[a];
+                                    w[a] -= lr * m[a];
+                                }
+                            }
+                            DiagonalRule::QuasiHyperbolic { lr, mu, nu } => {
+                                for a in 0..D {
+                                    m[a] = mu * m[a] + (1.0 - mu) * g[a];
+                                    w[a] -= lr * ((1.0 - nu) * g[a] + nu * m[a]);
+                                }
+                            }
                         }
-                    }
-                }
-                let mut out = false;
-                for a in 0..D {
-                    let dev = w[a] - c[a];
-                    out |= dev.is_nan() || dev.abs() > bound;
-                }
-                let t = self.steps + step + 1;
-                if out {
-                    diverged_at = Some(t);
-                    break;
-                }
-                if let Some(burn_in) = self.burn_in {
-                    if t > burn_in {
+                        let mut out = false;
                         for a in 0..D {
-                            let da = w[a] - c[a];
-                            first[a] += da;
-                            for b in 0..D {
-                                second[a][b] += da * (w[b] - c[b]);
+                            let dev = w[a] - c[a];
+                            out |= dev.is_nan() || dev.abs() > bound;
+                        }
+                        if out {
+                            diverged_at[lane] = Some(t);
+                            continue;
+                        }
+                        if let Some(burn_in) = self.burn_in {
+                            if t > burn_in {
+                                for a in 0..D {
+                                    let da = w[a] - c[a];
+                                    first[lane][a] += da;
+                                    for b in 0..D {
+                                        second[lane][a][b] += da * (w[b] - c[b]);
+                                    }
+                                }
                             }
                         }
                     }
                 }
+                block_start += block as u64;
             }
-            self.diverged_at[p] = diverged_at;
-            self.streams[p] = rng;
-            self.weights[p * D..(p + 1) * D].copy_from_slice(&w);
-            if has_momentum {
-                self.momenta[p * D..(p + 1) * D].copy_from_slice(&m);
-            }
-            if self.burn_in.is_some() {
-                for a in 0..D {
-                    self.sum_first[p * D + a] += first[a];
-                    for b in 0..D {
-                        self.sum_second[p * D * D + a * D + b] += second[a][b];
+            for (lane, &p) in group.iter().enumerate() {
+                self.diverged_at[p] = diverged_at[lane];
+                self.streams[p] = rngs[lane].clone();
+                self.weights[p * D..(p + 1) * D].copy_from_slice(&w[lane]);
+                if has_momentum {
+                    self.momenta[p * D..(p + 1) * D].copy_from_slice(&m[lane]);
+                }
+                if self.burn_in.is_some() {
+                    for a in 0..D {
+                        self.sum_first[p * D + a] += first[lane][a];
+                        for b in 0..D {
+                            self.sum_second[p * D * D + a * D + b] += second[lane][a][b];
+                        }
                     }
                 }
             }
