@@ -596,7 +596,7 @@ impl Ensemble {
         let alive: Vec<usize> = (0..self.particles)
             .filter(|&p| self.diverged_at[p].is_none())
             .collect();
-        let mut noise_block = vec![[0.0; D]; NOISE_BLOCK_STEPS * LANES];
+        let mut noise_block = [[0.0; D]; NOISE_BLOCK_STEPS * LANES];
         let mut flat = vec![0.0; NOISE_BLOCK_STEPS * D];
         for group in alive.chunks(LANES) {
             let lanes = group.len();
