@@ -876,3 +876,51 @@ fn csv_round_trips_every_number() {
     let csv = figures::to_csv(&fig2a(3));
     assert!(csv.lines().nth(1).unwrap().starts_with("panel 1,"));
 }
+
+/// Every real figure of the paper (the experiments' default configurations, theory only) renders
+/// to SVG with its title, axis labels, every curve's and marker's label and nothing non-finite.
+#[test]
+fn every_paper_figure_renders_its_labels_and_markers() {
+    use sgd_playground::config::{Config, FIGURE_IDS};
+    use sgd_playground::experiments::Experiment;
+    for id in FIGURE_IDS {
+        let config = Config::parse(&format!("fig={id}")).expect("default figure config");
+        let data = Experiment::new(&config).expect("experiment").theory();
+        let style = FigureStyle::light();
+        let svg = sgd_playground::figures::to_svg(&data, 1200, 600, &style).expect("svg");
+        assert_clean(&svg);
+        let elems = parse_svg(&svg);
+        let all_text: String = texts(&elems)
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(all_text.contains(&data.title), "fig={id}: title missing");
+        for panel in &data.panels {
+            assert!(
+                all_text.contains(&panel.x_label) && all_text.contains(&panel.y_label),
+                "fig={id}: axis labels of {}",
+                panel.title
+            );
+            for curve in &panel.curves {
+                assert!(
+                    all_text.contains(&curve.label),
+                    "fig={id}: legend lacks {:?}",
+                    curve.label
+                );
+            }
+            for marker in &panel.markers {
+                assert!(
+                    all_text.contains(&marker.label),
+                    "fig={id}: marker label {:?} missing",
+                    marker.label
+                );
+            }
+        }
+        assert_eq!(
+            frames(&elems, &style).len(),
+            data.panels.len(),
+            "fig={id}: one frame per panel"
+        );
+    }
+}
