@@ -26,20 +26,7 @@ impl Normals {
 }
 
 fn empty_panel(title: &str, x_label: &str, y_label: &str) -> Panel {
-    Panel {
-        title: title.into(),
-        x_label: x_label.into(),
-        y_label: y_label.into(),
-        x_scale: Scale::Linear,
-        y_scale: Scale::Linear,
-        x_range: (0.0, 1.0),
-        y_range: (0.0, 1.0),
-        curves: vec![],
-        points: vec![],
-        scatters: vec![],
-        markers: vec![],
-        shadings: vec![],
-    }
+    Panel::empty(title, x_label, y_label)
 }
 
 const DISCRETE: &str = "discrete theory λσ²/(k(2−λk)) (Cor. 1)";

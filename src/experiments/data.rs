@@ -126,6 +126,26 @@ pub struct Panel {
     pub shadings: Vec<Shading>,
 }
 
+impl Panel {
+    /// A panel with its title and axis labels, linear axes over [0, 1] × [0, 1] and no data.
+    pub fn empty(title: &str, x_label: &str, y_label: &str) -> Self {
+        Self {
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            curves: Vec::new(),
+            points: Vec::new(),
+            scatters: Vec::new(),
+            markers: Vec::new(),
+            shadings: Vec::new(),
+        }
+    }
+}
+
 /// Everything one figure shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FigureData {

@@ -233,7 +233,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::data::{Curve, Panel, Scale, Scatter, Shading};
+    use crate::experiments::data::{Curve, Panel, Scatter, Shading};
 
     fn curve(label: &str, role: Role) -> Curve {
         Curve {
@@ -245,20 +245,7 @@ mod tests {
 
     #[test]
     fn legend_entries_are_unique_ordered_by_role_and_styled_apart() {
-        let mut a = Panel {
-            title: String::new(),
-            x_label: String::new(),
-            y_label: String::new(),
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
-            x_range: (0.0, 1.0),
-            y_range: (0.0, 1.0),
-            curves: vec![],
-            points: vec![],
-            scatters: vec![],
-            markers: vec![],
-            shadings: vec![],
-        };
+        let mut a = Panel::empty("", "", "");
         a.curves = vec![
             curve("sim mean", Role::Simulation),
             curve("continuous", Role::ContinuousTheory),

@@ -1027,20 +1027,7 @@ mod tests {
     use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
     fn panel() -> Panel {
-        Panel {
-            title: String::new(),
-            x_label: String::new(),
-            y_label: String::new(),
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
-            x_range: (0.0, 1.0),
-            y_range: (0.0, 1.0),
-            curves: vec![],
-            points: vec![],
-            scatters: vec![],
-            markers: vec![],
-            shadings: vec![],
-        }
+        Panel::empty("", "", "")
     }
 
     #[test]
