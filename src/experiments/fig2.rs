@@ -457,24 +457,14 @@ impl FigurePlan for MinibatchPlan {
             .filter(|(_, lr)| *lr < self.critical)
             .filter_map(|(index, learning_rate)| {
                 let problem = self.regression.model(learning_rate, 0.0)?;
-                Some(Task {
-                    label: TaskLabel {
-                        panel: 0,
-                        x: learning_rate,
-                    },
-                    kind: TaskKind::Ensemble {
-                        problem: Box::new(problem),
-                        spec: EnsembleSpec {
-                            particles: simulation.particles,
-                            seed: task_seed(simulation.seed, index),
-                            burn_in: Some(config.burn_in),
-                            ..EnsembleSpec::default()
-                        },
-                        steps: simulation.steps,
-                        measure: Measure::TimeAveragedVariance,
-                        work_per_particle_step: work,
-                    },
-                })
+                Some(Task::time_averaged_variance(
+                    problem,
+                    learning_rate,
+                    index,
+                    simulation,
+                    config.burn_in,
+                    work,
+                ))
             })
             .collect()
     }

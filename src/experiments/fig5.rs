@@ -6,17 +6,16 @@
 //!   paper's λ/[(1−μ)S(2 − λK/(1+μ))], the continuous λ/(2S(1−μ)), and the exact minibatch theory,
 //!   finite only on a smaller μ-interval.
 
-use super::common::{count, curve, exact, fit_log_y, linspace, panel, short, task_seed};
+use super::common::{count, curve, exact, fit_log_y, linspace, panel, short};
 use super::common::{interior, CURVE_POINTS};
 use super::data::{FigureData, Marker, Panel, Role, Scale, Shading};
 use super::fig2::{variance_points, Regression1d};
-use super::run::{Measure, Outcome, Task, TaskKind, TaskLabel};
+use super::run::{Outcome, Task, TaskLabel};
 use super::FigurePlan;
 use crate::closed_forms::one_dimensional;
 use crate::config::{MinibatchMomentumSweepFigureConfig, MomentumSweepFigureConfig};
 use crate::error::FieldErrors;
 use crate::model::{Noise, Optimizer, Problem};
-use crate::sim::EnsembleSpec;
 
 /// The μ axis: the x-range (the configured range, widened to show the paper's threshold
 /// μ* = (λk − 2)/2 when it lies just below it) and the theory grid above μ*.
@@ -206,24 +205,14 @@ impl FigurePlan for WhiteNoisePlan {
                     },
                 )
                 .ok()?;
-                Some(Task {
-                    label: TaskLabel {
-                        panel: 0,
-                        x: momentum,
-                    },
-                    kind: TaskKind::Ensemble {
-                        problem: Box::new(problem),
-                        spec: EnsembleSpec {
-                            particles: simulation.particles,
-                            seed: task_seed(simulation.seed, index),
-                            burn_in: Some(config.burn_in),
-                            ..EnsembleSpec::default()
-                        },
-                        steps: simulation.steps,
-                        measure: Measure::TimeAveragedVariance,
-                        work_per_particle_step: 1,
-                    },
-                })
+                Some(Task::time_averaged_variance(
+                    problem,
+                    momentum,
+                    index,
+                    simulation,
+                    config.burn_in,
+                    1,
+                ))
             })
             .collect()
     }
@@ -431,24 +420,14 @@ impl FigurePlan for MinibatchPlan {
             .filter(|(_, mu)| self.exactly_stable(*mu))
             .filter_map(|(index, momentum)| {
                 let problem = self.regression.model(learning_rate, momentum)?;
-                Some(Task {
-                    label: TaskLabel {
-                        panel: 0,
-                        x: momentum,
-                    },
-                    kind: TaskKind::Ensemble {
-                        problem: Box::new(problem),
-                        spec: EnsembleSpec {
-                            particles: simulation.particles,
-                            seed: task_seed(simulation.seed, index),
-                            burn_in: Some(config.burn_in),
-                            ..EnsembleSpec::default()
-                        },
-                        steps: simulation.steps,
-                        measure: Measure::TimeAveragedVariance,
-                        work_per_particle_step: work,
-                    },
-                })
+                Some(Task::time_averaged_variance(
+                    problem,
+                    momentum,
+                    index,
+                    simulation,
+                    config.burn_in,
+                    work,
+                ))
             })
             .collect()
     }

@@ -1,6 +1,8 @@
 //! The progressive simulation behind every figure: a fixed list of tasks (one ensemble each), run
 //! one after the other in bounded slices of work.
 
+use super::common::task_seed;
+use crate::config::SweepSimulation;
 use crate::model::Problem;
 use crate::sim::escape::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
 use crate::sim::{Ensemble, EnsembleSpec};
@@ -69,6 +71,35 @@ pub(crate) struct Task {
     pub label: TaskLabel,
     /// What to run.
     pub kind: TaskKind,
+}
+
+impl Task {
+    /// The time-averaged variance of one 1-D sweep point (Figures 2(b) and 5): the `index`-th
+    /// ensemble of a sweep at abscissa `x`, averaged after `burn_in` steps.
+    pub(crate) fn time_averaged_variance(
+        problem: Problem,
+        x: f64,
+        index: usize,
+        simulation: &SweepSimulation,
+        burn_in: u64,
+        work_per_particle_step: u64,
+    ) -> Task {
+        Task {
+            label: TaskLabel { panel: 0, x },
+            kind: TaskKind::Ensemble {
+                problem: Box::new(problem),
+                spec: EnsembleSpec {
+                    particles: simulation.particles,
+                    seed: task_seed(simulation.seed, index),
+                    burn_in: Some(burn_in),
+                    ..EnsembleSpec::default()
+                },
+                steps: simulation.steps,
+                measure: Measure::TimeAveragedVariance,
+                work_per_particle_step,
+            },
+        }
+    }
 }
 
 /// A finished task's result.
