@@ -51,8 +51,8 @@ step "trunk build --release" trunk build --release
 # Only the browser test target: in wasm, doc tests would print a last "0 passed" line.
 wasm_log="$(mktemp)"
 trap 'rm -f "$wasm_log"' EXIT
-step "wasm-pack test --headless --chrome --mode no-install -- --test web" \
-  bash -c 'set -o pipefail; wasm-pack test --headless --chrome --mode no-install -- --test web 2>&1 | tee "$1"' _ "$wasm_log"
+step "wasm-pack test --release --headless --chrome --mode no-install -- --test web" \
+  bash -c 'set -o pipefail; wasm-pack test --release --headless --chrome --mode no-install -- --test web 2>&1 | tee "$1"' _ "$wasm_log"
 
 result_line="$(grep -E '^test result: ' "$wasm_log" | tail -n 1 || true)"
 passed="$(printf '%s\n' "$result_line" | sed -nE 's/^test result: ok\. ([0-9]+) passed.*/\1/p')"

@@ -1324,6 +1324,28 @@ impl Config {
         text
     }
 
+    /// Every key this configuration uses, with its value as the configuration text writes it
+    /// (defaults included), in the order of [`KEYS`]: what a form editing it shows.
+    ///
+    /// # Example
+    /// ```
+    /// use sgd_playground::config::Config;
+    /// let values = Config::parse("fig=2a").unwrap().used_values();
+    /// assert_eq!(values[0], ("fig", "2a".to_string()));
+    /// assert!(values.contains(&("particles", "10000".to_string())));
+    /// ```
+    pub fn used_values(&self) -> Vec<(&'static str, String)> {
+        let values = self.key_values();
+        KEYS.iter()
+            .filter_map(|spec| {
+                values
+                    .iter()
+                    .find(|(key, _)| *key == spec.key)
+                    .map(|(key, value)| (*key, value.to_string()))
+            })
+            .collect()
+    }
+
     /// Which defaults apply: those of the landscape, or of the figure.
     fn default_context(&self) -> DefaultContext {
         match &self.figure {
@@ -1760,7 +1782,7 @@ fn check_figure_size(figure: &FigureConfig, limits: &SimulationLimits) -> Result
             "particles",
             particles.to_string(),
             format!(
-                "points (or panels) × particles × steps × D ≤ {} (here {}): fewer particles, steps                  or points",
+                "points (or panels) × particles × steps × D ≤ {} (here {}): fewer particles, steps or points",
                 compact_count(u128::from(limits.max_particle_steps)),
                 compact_count(work)
             ),
@@ -1774,7 +1796,7 @@ fn check_figure_size(figure: &FigureConfig, limits: &SimulationLimits) -> Result
             "particles",
             particles.to_string(),
             format!(
-                "at most {} particles per ensemble (each needs {bytes_per_particle} bytes of state;                  the limit is {} MiB)",
+                "at most {} particles per ensemble (each needs {bytes_per_particle} bytes of state; the limit is {} MiB)",
                 u128::from(limits.max_state_bytes) / bytes_per_particle,
                 limits.max_state_bytes >> 20
             ),
@@ -1883,6 +1905,84 @@ pub fn figure_default(figure: &str, key: &str) -> Option<&'static str> {
         .iter()
         .find(|(id, name, _)| *id == figure && *name == key)
         .map(|(_, _, default)| *default)
+}
+
+/// The default of `key` as configuration text, with `fig=figure` (`None`: no figure, the
+/// quadratic landscape's defaults); `None` when the key has no default (e.g. `fig`, `X`).
+///
+/// # Example
+/// ```
+/// use sgd_playground::config::default_text;
+/// assert_eq!(default_text(Some("2a"), "particles").as_deref(), Some("10000"));
+/// assert_eq!(default_text(Some("6b"), "lr").as_deref(), Some("1"));
+/// assert_eq!(default_text(None, "lr").as_deref(), Some("0.5"));
+/// ```
+pub fn default_text(figure: Option<&str>, key: &str) -> Option<String> {
+    let spec = key_spec(key)?;
+    let context = match figure.and_then(|id| FIGURE_IDS.iter().find(|known| **known == id)) {
+        Some(id) => DefaultContext::figure(id),
+        None => DefaultContext {
+            double_well: false,
+            figure: None,
+        },
+    };
+    default_value(spec, context).map(|value| value.to_string())
+}
+
+/// How a form edits a key's value: what [`KeySpec`] allows, as an input element needs it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum InputKind {
+    /// One of these names (a select).
+    Choice(&'static [&'static str]),
+    /// A finite number; `min`/`max` bound it when given (`min_exclusive`: strictly above `min`,
+    /// `max_exclusive`: strictly below `max`).
+    Number {
+        /// Lower bound.
+        min: Option<f64>,
+        /// Whether the lower bound itself is excluded.
+        min_exclusive: bool,
+        /// Upper bound.
+        max: Option<f64>,
+        /// Whether the upper bound itself is excluded.
+        max_exclusive: bool,
+    },
+    /// An integer in `[min, max]`.
+    Integer {
+        /// Smallest value.
+        min: u64,
+        /// Largest value.
+        max: u64,
+    },
+    /// `0` or `1` (a checkbox).
+    Flag,
+    /// Free text: a matrix, a list, rows or a start point.
+    Text,
+}
+
+impl KeySpec {
+    /// How a form edits this key.
+    pub fn input_kind(&self) -> InputKind {
+        let number = |min, min_exclusive, max, max_exclusive| InputKind::Number {
+            min,
+            min_exclusive,
+            max,
+            max_exclusive,
+        };
+        match self.kind {
+            Kind::Version => InputKind::Integer { min: 1, max: VERSION },
+            Kind::Choice(names) => InputKind::Choice(names),
+            Kind::Number(range) => match range {
+                Range::Finite => number(None, false, None, false),
+                Range::Positive => number(Some(0.0), true, None, false),
+                Range::NonNegative => number(Some(0.0), false, None, false),
+                Range::UnitHalfOpen => number(Some(0.0), false, Some(1.0), true),
+                Range::UnitClosed => number(Some(0.0), false, Some(1.0), false),
+            },
+            Kind::Integer { min, max } => InputKind::Integer { min, max },
+            Kind::Flag => InputKind::Flag,
+            Kind::Matrix | Kind::Rows { .. } | Kind::List { .. } | Kind::Start => InputKind::Text,
+        }
+    }
 }
 
 /// Which defaults apply: the double well's (`lr`, `S`), a figure's, or the plain ones.

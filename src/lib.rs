@@ -51,6 +51,7 @@ pub mod figures;
 pub mod json;
 pub mod linalg;
 pub mod model;
+pub mod playground;
 pub mod sim;
 pub mod solver;
 #[cfg(target_arch = "wasm32")]

@@ -1,14 +1,18 @@
-//! Browser tests (`wasm-pack test --headless --chrome`): the engine compiled to wasm must give the
-//! same numbers as the native build, and the page must render them as text.
+//! Browser tests (`wasm-pack test --headless --chrome`): the engine compiled to wasm gives the
+//! same numbers as the native build, and the real playground app, mounted into this test page,
+//! draws every figure, follows its controls into the URL, reports bad URL values without losing
+//! the good ones, exports valid PNG/SVG/CSV, and shows one figure in embed mode.
 #![cfg(target_arch = "wasm32")]
 
 #[path = "fixtures/cases.rs"]
 mod cases;
 
 use sgd_playground::solver;
-use sgd_playground::web::{self, ROOT_ID};
+use sgd_playground::web::{self, App, ROOT_ID};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Document, Element};
+use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -21,15 +25,122 @@ fn document() -> Document {
         .unwrap_or_else(|| panic!("the test page has no document"))
 }
 
-/// A detached element to render into (never inserted into the test page).
-fn detached_root(document: &Document) -> Element {
-    document
-        .create_element("div")
-        .unwrap_or_else(|e| panic!("create_element failed: {e:?}"))
-}
-
 fn text_of(element: &Element) -> String {
     element.text_content().unwrap_or_default()
+}
+
+/// The app mounted into a fresh element of the test page (laid out, 1000 px wide), for `query`.
+struct Mounted {
+    app: Rc<App>,
+    root: Element,
+}
+
+impl Mounted {
+    fn new(query: &str) -> Self {
+        let document = document();
+        let root = document
+            .create_element("div")
+            .unwrap_or_else(|e| panic!("create_element failed: {e:?}"));
+        root.set_attribute("style", "width: 1000px")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        document
+            .body()
+            .unwrap_or_else(|| panic!("no body"))
+            .append_child(&root)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let app = web::mount(&root, query).unwrap_or_else(|e| panic!("mount failed: {e:?}"));
+        Self { app, root }
+    }
+
+    fn select(&self, selector: &str) -> Element {
+        self.root
+            .query_selector(selector)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .unwrap_or_else(|| panic!("no element matches {selector}"))
+    }
+
+    fn count(&self, selector: &str) -> u32 {
+        self.root
+            .query_selector_all(selector)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .length()
+    }
+
+    fn canvas(&self, figure: &str) -> HtmlCanvasElement {
+        self.select(&format!("#fig-{figure} canvas"))
+            .dyn_into()
+            .unwrap_or_else(|_| panic!("not a canvas"))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.app.unmount();
+        self.root.remove();
+    }
+}
+
+/// (pixels with alpha > 0, distinct colours) of a canvas.
+fn ink(canvas: &HtmlCanvasElement) -> (usize, usize) {
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .unwrap_or_else(|| panic!("no 2-D context"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("not a 2-D context"));
+    let (w, h) = (canvas.width(), canvas.height());
+    assert!(w > 100 && h > 100, "canvas too small: {w}×{h}");
+    let pixels = context
+        .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .data();
+    let mut opaque = 0;
+    let mut colours = std::collections::BTreeSet::new();
+    for (i, pixel) in pixels.chunks_exact(4).enumerate() {
+        if pixel[3] > 0 {
+            opaque += 1;
+        }
+        // Colours from a sample of the pixels (every 7th) keep the test fast.
+        if i % 7 == 0 {
+            colours.insert([pixel[0], pixel[1], pixel[2], pixel[3]]);
+        }
+    }
+    (opaque, colours.len())
+}
+
+fn fingerprint(canvas: &HtmlCanvasElement) -> u64 {
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .unwrap_or_else(|| panic!("no 2-D context"));
+    let pixels = context
+        .get_image_data(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .data();
+    pixels
+        .iter()
+        .fold(0xcbf29ce484222325u64, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
+        })
+}
+
+fn set_input(input: &Element, value: &str, event: &str) {
+    let field: &HtmlInputElement = input
+        .dyn_ref()
+        .unwrap_or_else(|| panic!("not an input"));
+    field.set_value(value);
+    let event = web_sys::Event::new(event).unwrap_or_else(|e| panic!("{e:?}"));
+    field
+        .dispatch_event(&event)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+}
+
+fn location_search() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default()
 }
 
 #[wasm_bindgen_test]
@@ -69,21 +180,6 @@ fn wasm_engine_matches_native_values_bit_for_bit() {
 }
 
 #[wasm_bindgen_test]
-fn page_report_uses_the_engine_value() {
-    let stored = cases::parse(NATIVE_VALUES).unwrap_or_else(|e| panic!("{e}"));
-    let native = stored
-        .iter()
-        .find(|e| e.name == "sgd_1d_lr=1.5")
-        .unwrap_or_else(|| panic!("fixture lacks sgd_1d_lr=1.5"));
-    let report = web::report(Some("1.5"));
-    assert_eq!(
-        report.variance.map(f64::to_bits),
-        Ok(native.value.to_bits())
-    );
-    assert_eq!(report.notice, None);
-}
-
-#[wasm_bindgen_test]
 fn start_is_a_no_op_without_the_root_element() {
     let document = document();
     assert!(
@@ -101,82 +197,176 @@ fn start_is_a_no_op_without_the_root_element() {
     assert!(document.get_element_by_id(ROOT_ID).is_none());
 }
 
+
 #[wasm_bindgen_test]
-fn renders_the_stationary_variance_as_text() {
-    let document = document();
-    let root = detached_root(&document);
-    web::render(&document, &root, Some("1.5")).unwrap_or_else(|e| panic!("render failed: {e:?}"));
+fn every_figure_is_drawn_with_real_pixels() {
+    let page = Mounted::new("");
+    assert_eq!(page.app.card_count(), sgd_playground::config::FIGURE_IDS.len());
+    for id in sgd_playground::config::FIGURE_IDS {
+        let canvas = page.canvas(id);
+        let (opaque, colours) = ink(&canvas);
+        let total = (canvas.width() * canvas.height()) as usize;
+        // A blank canvas is (0,0,0,0) everywhere; a drawn figure fills its background and has
+        // axes, text and curves in several colours.
+        assert_eq!(opaque, total, "fig {id}: background not filled");
+        assert!(colours > 20, "fig {id}: only {colours} colours drawn");
+        let label = canvas.get_attribute("aria-label").unwrap_or_default();
+        assert!(label.len() > 40, "fig {id}: no text alternative: {label:?}");
+        assert_eq!(canvas.get_attribute("role").as_deref(), Some("img"));
+    }
+    assert!(page.app.theory_drawn_ms() > 0.0);
+}
+
+#[wasm_bindgen_test]
+fn a_control_change_updates_the_url_and_redraws() {
+    let page = Mounted::new("?fig=2a&seed=3");
+    let canvas = page.canvas("2a");
+    let before = fingerprint(&canvas);
+    let field = page.select("#ctl-2a-C");
+    set_input(&field, "3", "input");
+    page.app.flush();
+    let search = location_search();
+    assert!(search.contains("v=1"), "{search}");
+    assert!(search.contains("fig=2a"), "{search}");
+    assert!(search.contains("C=3"), "{search}");
+    assert!(search.contains("seed=3"), "kept the other keys: {search}");
+    assert_ne!(fingerprint(&canvas), before, "the figure was not redrawn");
     assert_eq!(
-        text_of(&root),
-        "Var[w] = 3 for λ = 1.5, k = 1, σ² = 1 (discrete theory Σ = λσ²/(k(2−λk)); continuous-time λσ²/(2k) = 0.75)"
+        page.app.card_config(1).as_deref(),
+        Some("v=1&fig=2a&C=3&seed=3")
     );
-    assert_eq!(root.child_element_count(), 1);
-    let paragraph = root
-        .first_element_child()
-        .unwrap_or_else(|| panic!("no paragraph"));
-    assert_eq!(paragraph.class_name(), "result stationary");
+    // An invalid value is shown at the control; the figure and the URL keep the valid one.
+    set_input(&field, "-1", "input");
+    page.app.flush();
+    let error = page.select("#ctl-2a-C-error");
+    assert!(error.get_attribute("hidden").is_none());
+    assert!(text_of(&error).contains("C: invalid value '-1'"), "{}", text_of(&error));
+    assert_eq!(field.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert!(location_search().contains("C=3"));
+    // A slider moves its typed field and the figure.
+    let slider = page.select("#fig-2a .control[data-key=\"C\"] input.slider");
+    set_input(&slider, "1000", "input");
+    page.app.flush();
+    let typed: HtmlInputElement = field.dyn_into().unwrap_or_else(|_| panic!("not an input"));
+    assert_eq!(typed.value(), "100");
+    assert!(location_search().contains("C=100"), "{}", location_search());
 }
 
 #[wasm_bindgen_test]
-fn renders_the_divergence_reason() {
-    let document = document();
-    let root = detached_root(&document);
-    web::render(&document, &root, Some("2.5")).unwrap_or_else(|e| panic!("render failed: {e:?}"));
-    let text = text_of(&root);
-    assert!(
-        text.starts_with("No stationary distribution for λ = 2.5"),
-        "{text}"
-    );
-    assert!(text.contains("diverges"), "{text}");
-    assert!(text.contains("λk*"), "{text}");
-    assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+fn a_bad_url_is_reported_by_key_and_the_good_keys_are_kept() {
+    let page = Mounted::new("?fig=2a&C=-1&seed=5&colour=red&embed=maybe");
+    let alert = page.select("[role=alert]");
+    let text = text_of(&alert);
+    assert!(alert.get_attribute("hidden").is_none());
+    assert!(text.contains("C: invalid value '-1'"), "{text}");
+    assert!(text.contains("the default 1 is used"), "{text}");
+    assert!(text.contains("colour"), "{text}");
+    assert!(text.contains("embed: invalid value 'maybe'"), "{text}");
+    assert_eq!(page.app.card_config(1).as_deref(), Some("v=1&fig=2a&seed=5"));
 }
 
 #[wasm_bindgen_test]
-fn invalid_values_name_key_value_and_range_then_fall_back() {
-    let document = document();
-    for raw in ["abc", "-1", "0", "", "NaN", "inf", "1e999"] {
-        let root = detached_root(&document);
-        web::render(&document, &root, Some(raw)).unwrap_or_else(|e| panic!("render failed: {e:?}"));
-        let text = text_of(&root);
-        assert!(
-            text.starts_with(&format!(
-                "lr: invalid value '{raw}'; allowed: a finite number > 0"
-            )),
-            "{raw}: {text}"
-        );
-        assert!(
-            text.contains("Var[w] = 1 for λ = 1,"),
-            "{raw} must fall back to λ = 1: {text}"
-        );
-        assert_eq!(root.child_element_count(), 2, "{raw}: notice + result");
+fn text_from_the_url_is_never_html() {
+    let page = Mounted::new("?fig=2a&C=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&%3Cb%3Ebold%3C/b%3E=1");
+    assert_eq!(page.count("img"), 0);
+    assert_eq!(page.count("b"), 0);
+    let text = text_of(&page.select("[role=alert]"));
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn exports_are_valid_png_svg_and_csv() {
+    let page = Mounted::new("?fig=3");
+    let index = 3;
+    let png = page.app.png_of(index).unwrap_or_else(|e| panic!("{e:?}"));
+    // The PNG signature, base64-encoded: 89 50 4E 47 0D 0A 1A 0A.
+    assert!(png.starts_with("data:image/png;base64,iVBORw0KGgo"), "{}", &png[..40.min(png.len())]);
+    assert!(png.len() > 10_000);
+    let svg = page.app.svg_of(index).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(svg.starts_with("<svg"), "{}", &svg[..60.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("Fig. 3"));
+    let csv = page.app.csv_of(index).unwrap_or_else(|| panic!("no csv"));
+    assert!(csv.starts_with("panel,series,role,x,y,stderr\n"));
+    assert!(csv.lines().count() > 100);
+    for line in csv.lines().skip(1).take(50) {
+        assert!(line.split(',').count() >= 6, "{line}");
     }
 }
 
 #[wasm_bindgen_test]
-fn url_text_is_never_parsed_as_html() {
-    let document = document();
-    let root = detached_root(&document);
-    let hostile = "<img src=x onerror=alert(1)><b>x</b>";
-    web::render(&document, &root, Some(hostile)).unwrap_or_else(|e| panic!("render failed: {e:?}"));
-    assert!(
-        root.query_selector("img, b").ok().flatten().is_none(),
-        "URL text became markup"
-    );
-    assert!(text_of(&root).contains("'<img src=x onerror=alert(1)><b>x</b>'"));
+fn embed_mode_shows_one_figure_with_the_listed_controls() {
+    let page = Mounted::new("?fig=5a&lr_k=2.5&embed=1&ctl=lr_k,mu_min");
+    assert_eq!(page.app.card_count(), 1);
+    assert_eq!(page.count("figure.card"), 1);
+    assert_eq!(page.count(".control"), 2);
+    assert_eq!(page.count(".actions button"), 0);
+    let keys: Vec<String> = (0..2)
+        .map(|i| {
+            page.root
+                .query_selector_all(".control")
+                .ok()
+                .and_then(|list| list.item(i))
+                .and_then(|node| node.dyn_into::<Element>().ok())
+                .and_then(|e| e.get_attribute("data-key"))
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(keys, ["lr_k", "mu_min"]);
+    let link = page.select("a.open-link");
+    let href = link.get_attribute("href").unwrap_or_default();
+    assert!(href.contains("fig=5a") && href.contains("lr_k=2.5"), "{href}");
+    assert!(!href.contains("embed"), "{href}");
+    let html = document().document_element().unwrap_or_else(|| panic!("no html"));
+    assert!(html.class_list().contains("embed"));
+    html.class_list().remove_1("embed").unwrap_or_else(|e| panic!("{e:?}"));
 }
 
 #[wasm_bindgen_test]
-fn reads_lr_from_the_query_string() {
-    assert_eq!(web::learning_rate_param("?lr=1.5"), Some("1.5".to_string()));
-    assert_eq!(
-        web::learning_rate_param("?x=1&lr=0.25&lr=3"),
-        Some("0.25".to_string())
-    );
-    assert_eq!(
-        web::learning_rate_param("?lr=%3Cb%3E"),
-        Some("<b>".to_string())
-    );
-    assert_eq!(web::learning_rate_param(""), None);
-    assert_eq!(web::learning_rate_param("?mu=0.9"), None);
+fn a_simulation_runs_to_the_end_in_slices() {
+    let page = Mounted::new("?fig=2a&points=5&particles=200&steps=100&seed=1");
+    let mut slices = 0;
+    while !page.app.simulations_done() {
+        assert!(slices < 2000, "the simulation did not finish");
+        page.app.simulate(20.0);
+        slices += 1;
+    }
+    let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
+    let simulated = csv.lines().filter(|line| line.contains(",simulation,")).count();
+    assert_eq!(simulated, 5, "{csv}");
+    let status = text_of(&page.select("#fig-2a .status-text"));
+    assert!(status.starts_with("simulation done"), "{status}");
+}
+
+#[wasm_bindgen_test]
+fn the_theme_can_be_set_in_the_url() {
+    let page = Mounted::new("?fig=2a&theme=dark");
+    let html = document().document_element().unwrap_or_else(|| panic!("no html"));
+    assert_eq!(html.get_attribute("data-theme").as_deref(), Some("dark"));
+    // The canvas background is dark.
+    let canvas = page.canvas("2a");
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .unwrap_or_else(|| panic!("no 2-D context"));
+    let corner = context
+        .get_image_data(1.0, 1.0, 1.0, 1.0)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .data();
+    assert!(corner[0] < 80 && corner[1] < 80 && corner[2] < 80, "{:?}", corner.to_vec());
+    html.remove_attribute("data-theme").unwrap_or_else(|e| panic!("{e:?}"));
+}
+
+#[wasm_bindgen_test]
+fn a_link_without_a_figure_opens_the_exact_solver() {
+    let page = Mounted::new("?lr=1.5");
+    let solution = text_of(&page.select("#solver .solution"));
+    // Var[w] = λσ²/(k(2 − λk)) = 1.5/(0.5) = 3 at λ = 1.5, k = σ² = 1.
+    assert!(solution.contains("stationary Var[w] = 3"), "{solution}");
+    let input = page.select("#solver-config");
+    set_input(&input, "lr=2.5", "input");
+    let solution = text_of(&page.select("#solver .solution"));
+    assert!(solution.starts_with("diverges"), "{solution}");
 }

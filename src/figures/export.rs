@@ -1,7 +1,7 @@
 //! Exports: SVG (everywhere), PNG (native only: bitmap backend + embedded font), tidy CSV.
 
 use super::{backend_err, draw, style::role_name, FigureError, FigureStyle};
-use crate::experiments::data::FigureData;
+use crate::experiments::data::{FigureData, Role};
 use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use std::fmt::Write as _;
 
@@ -125,37 +125,72 @@ fn downsample(src: &[u8], (width, height): (u32, u32), factor: u32) -> Vec<u8> {
 /// they parse back exactly; text fields are quoted per RFC 4180 where needed. Lines end in `\n`.
 /// Markers and shadings are annotations, not data, and are not exported.
 pub fn to_csv(data: &FigureData) -> String {
-    let names = panel_names(data);
     let mut out = String::from("panel,series,role,x,y,stderr\n");
-    let mut row = |panel: &str, series: &str, role, x: f64, y: f64, se: Option<f64>| {
-        let se = se.map(|v| v.to_string()).unwrap_or_default();
+    for row in data_rows(data) {
+        let se = row.stderr.map(|v| v.to_string()).unwrap_or_default();
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
-            "{},{},{},{x},{y},{se}",
-            csv_field(panel),
-            csv_field(series),
-            role_name(role)
+            "{},{},{},{},{},{se}",
+            csv_field(&row.panel),
+            csv_field(&row.series),
+            role_name(row.role),
+            row.x,
+            row.y
         );
-    };
+    }
+    out
+}
+
+/// One data point of a figure, as [`to_csv`] writes it and the page's data table shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataRow {
+    /// The panel's name (its title, made unique).
+    pub panel: String,
+    /// The series' legend text.
+    pub series: String,
+    /// The series' role.
+    pub role: Role,
+    /// Abscissa.
+    pub x: f64,
+    /// Ordinate.
+    pub y: f64,
+    /// Standard error (simulated points only).
+    pub stderr: Option<f64>,
+}
+
+/// Every data point of the figure, panel by panel: curves, then simulated points, then scatters.
+pub fn data_rows(data: &FigureData) -> Vec<DataRow> {
+    let names = panel_names(data);
+    let mut rows = Vec::new();
     for (panel, name) in data.panels.iter().zip(&names) {
+        let mut row = |series: &str, role, x, y, stderr| {
+            rows.push(DataRow {
+                panel: name.clone(),
+                series: series.to_string(),
+                role,
+                x,
+                y,
+                stderr,
+            });
+        };
         for c in &panel.curves {
             for &(x, y) in &c.points {
-                row(name, &c.label, c.role, x, y, None);
+                row(&c.label, c.role, x, y, None);
             }
         }
         for s in &panel.points {
             for p in &s.points {
-                row(name, &s.label, s.role, p.x, p.y, Some(p.stderr));
+                row(&s.label, s.role, p.x, p.y, Some(p.stderr));
             }
         }
         for s in &panel.scatters {
             for &(x, y) in &s.points {
-                row(name, &s.label, s.role, x, y, None);
+                row(&s.label, s.role, x, y, None);
             }
         }
     }
-    out
+    rows
 }
 
 fn panel_names(data: &FigureData) -> Vec<String> {

@@ -17,7 +17,7 @@ mod style;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use export::to_png;
-pub use export::{to_csv, to_svg};
+pub use export::{data_rows, to_csv, to_svg, DataRow};
 pub use style::{okabe_ito, role_name, role_style, FigureStyle, MarkerShape, SeriesStyle, Theme};
 
 use crate::experiments::data::{FigureData, Panel, Scale};
@@ -160,6 +160,22 @@ pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     style: &FigureStyle,
 ) -> Result<(), FigureError> {
+    draw_recording(data, area, style, &mut Vec::new())
+}
+
+/// [`draw`], also recording where each panel's plot frame landed and which data range it shows
+/// (appended to `frames`, one per panel that had room for its axes), so that a pointer position
+/// can be mapped back to data (the page's hover read-out). Frames are recorded even when a
+/// panel fails with [`FigureError::InvalidRange`] (that panel has none).
+///
+/// # Errors
+/// As [`draw`].
+pub fn draw_recording<DB: DrawingBackend>(
+    data: &FigureData,
+    area: &DrawingArea<DB, Shift>,
+    style: &FigureStyle,
+    frames: &mut Vec<PlotFrame>,
+) -> Result<(), FigureError> {
     ensure_fonts()?;
     let theme = &style.theme;
     area.fill(&theme.background).map_err(backend_err)?;
@@ -187,7 +203,12 @@ pub fn draw<DB: DrawingBackend>(
         top += 1.25 * size;
     }
     let legend = p.layout_legend(&entries, w - 2.0 * m.pad)?;
-    let bottom = h - 0.4 * m.pad - legend.height();
+    let legend_height = if style.show_legend {
+        legend.height()
+    } else {
+        0.0
+    };
+    let bottom = h - 0.4 * m.pad - legend_height;
 
     let mut first_error = None;
     let n = data.panels.len();
@@ -202,7 +223,7 @@ pub fn draw<DB: DrawingBackend>(
                 y1: bottom,
             };
             match p.draw_panel(i, panel, rect, &entries) {
-                Ok(()) => {}
+                Ok(frame) => frames.extend(frame),
                 Err(e @ FigureError::InvalidRange { .. }) => {
                     first_error.get_or_insert(e);
                 }
@@ -210,8 +231,123 @@ pub fn draw<DB: DrawingBackend>(
             }
         }
     }
-    p.draw_legend(&legend, &entries, bottom)?;
+    if style.show_legend {
+        p.draw_legend(&legend, &entries, bottom)?;
+    }
     first_error.map_or(Ok(()), Err)
+}
+
+/// [`draw_recording`] with the panels wrapped into rows of at most `columns` (a phone-width page):
+/// the area is split into equal horizontal strips, the title (if any) goes on the first, the
+/// legend on the last. Frames are recorded in area coordinates with the figure's panel indices.
+///
+/// # Errors
+/// As [`draw`]; the first error of any row.
+pub fn draw_wrapped<DB: DrawingBackend>(
+    data: &FigureData,
+    area: &DrawingArea<DB, Shift>,
+    style: &FigureStyle,
+    columns: usize,
+    frames: &mut Vec<PlotFrame>,
+) -> Result<(), FigureError> {
+    let columns = columns.max(1);
+    let count = data.panels.len();
+    if count <= columns {
+        return draw_recording(data, area, style, frames);
+    }
+    let rows = count.div_ceil(columns);
+    let (_, height) = area.dim_in_pixel();
+    let strips = area.split_evenly((rows, 1));
+    let strip_height = f64::from(height) / rows as f64;
+    let mut first_error = None;
+    for (row, strip) in strips.iter().enumerate() {
+        let first = row * columns;
+        let panels = data.panels[first..(first + columns).min(count)].to_vec();
+        let part = FigureData {
+            panels,
+            title: if row == 0 { data.title.clone() } else { String::new() },
+            ..data.clone()
+        };
+        let row_style = FigureStyle {
+            show_title: style.show_title && row == 0,
+            show_legend: style.show_legend && row + 1 == rows,
+            ..style.clone()
+        };
+        let mut row_frames = Vec::new();
+        let result = draw_recording(&part, strip, &row_style, &mut row_frames);
+        let offset = strip_height * row as f64;
+        frames.extend(row_frames.into_iter().map(|frame| PlotFrame {
+            panel: frame.panel + first,
+            top: frame.top + offset,
+            bottom: frame.bottom + offset,
+            ..frame
+        }));
+        match result {
+            Ok(()) => {}
+            Err(e @ FigureError::InvalidRange { .. }) => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Where one panel's plot frame is on the drawing area (device pixels, origin top-left) and
+/// which data it shows: maps a pointer position back to data, and data to pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotFrame {
+    /// Index of the panel in [`FigureData::panels`].
+    pub panel: usize,
+    /// Pixel column of the frame's left edge (x range start).
+    pub left: f64,
+    /// Pixel column of the right edge (x range end).
+    pub right: f64,
+    /// Pixel row of the top edge (y range end).
+    pub top: f64,
+    /// Pixel row of the bottom edge (y range start).
+    pub bottom: f64,
+    /// x scale.
+    pub x_scale: Scale,
+    /// Shown x range, transformed (log10 of the data on a log axis).
+    pub x_range: (f64, f64),
+    /// y scale.
+    pub y_scale: Scale,
+    /// Shown y range, transformed.
+    pub y_range: (f64, f64),
+}
+
+impl PlotFrame {
+    /// Whether a pixel lies inside the frame.
+    pub fn contains(&self, (px, py): (f64, f64)) -> bool {
+        px >= self.left && px <= self.right && py >= self.top && py <= self.bottom
+    }
+
+    /// The pixel of a data point, `None` if its scale cannot show it (≤ 0 on a log axis, not
+    /// finite). Points outside the shown range map outside the frame.
+    pub fn pixel_of(&self, (x, y): (f64, f64)) -> Option<(f64, f64)> {
+        let tx = Axis::transform(self.x_scale, x)?;
+        let ty = Axis::transform(self.y_scale, y)?;
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        Some((
+            self.left + (tx - x0) / (x1 - x0) * (self.right - self.left),
+            self.bottom - (ty - y0) / (y1 - y0) * (self.bottom - self.top),
+        ))
+    }
+
+    /// The data point at a pixel (inverse of [`PlotFrame::pixel_of`]).
+    pub fn data_at(&self, (px, py): (f64, f64)) -> (f64, f64) {
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let tx = x0 + (px - self.left) / (self.right - self.left) * (x1 - x0);
+        let ty = y0 + (self.bottom - py) / (self.bottom - self.top) * (y1 - y0);
+        let back = |scale, t: f64| match scale {
+            Scale::Linear => t,
+            Scale::Log => 10f64.powf(t),
+        };
+        (back(self.x_scale, tx), back(self.y_scale, ty))
+    }
 }
 
 /// Sizes in device pixels, all derived from the area and the hi-DPI scale.
@@ -496,7 +632,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         panel: &Panel,
         rect: Rect,
         entries: &Entries,
-    ) -> Result<(), FigureError> {
+    ) -> Result<Option<PlotFrame>, FigureError> {
         let (m, theme, b) = (self.m, self.theme, self.m.base);
         let mut top = rect.y0;
         // The title is measured now and drawn once the plot's horizontal extent is known.
@@ -558,7 +694,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         };
         let bottom = rect.y1 - (tick_len + gap + 1.1 * m.tick() + desc(&panel.x_label));
         if bottom - top < 2.0 * b {
-            return Ok(());
+            return Ok(None);
         }
         let max_y = ((bottom - top) / (2.4 * m.tick())).floor() as usize;
         let y_ticks = axis::ticks(panel.y_scale, y_lo, y_hi, max_y.clamp(2, 10));
@@ -571,7 +707,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         let left = rect.x0 + desc(&panel.y_label) + y_label_w + gap + tick_len;
         let mut right = rect.x1 - 0.9 * b;
         if right - left < 2.0 * b {
-            return Ok(());
+            return Ok(None);
         }
         let x_ticks = self.x_ticks(panel.x_scale, (x_lo, x_hi), (left, right))?;
         // The last label is centred on its tick: keep its right half inside the panel.
@@ -584,7 +720,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             }
         }
         if right - left < 2.0 * b {
-            return Ok(());
+            return Ok(None);
         }
         let ax = Axis {
             scale: panel.x_scale,
@@ -647,7 +783,17 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             let at = (rect.x0, (top + bottom) / 2.0);
             self.text(&t, at, size, theme.text, (HPos::Center, VPos::Top), true)?;
         }
-        Ok(())
+        Ok(Some(PlotFrame {
+            panel: index,
+            left,
+            right,
+            top,
+            bottom,
+            x_scale: panel.x_scale,
+            x_range: (x_lo, x_hi),
+            y_scale: panel.y_scale,
+            y_range: (y_lo, y_hi),
+        }))
     }
 
     /// x ticks with as many labels as fit side by side.

@@ -154,6 +154,8 @@ pub struct FigureStyle {
     pub scale: f64,
     /// Draw the figure title above the panels (the page may show it in HTML instead).
     pub show_title: bool,
+    /// Draw the legend strip below the panels.
+    pub show_legend: bool,
 }
 
 impl FigureStyle {
@@ -163,6 +165,7 @@ impl FigureStyle {
             theme: Theme::light(),
             scale: 1.0,
             show_title: true,
+            show_legend: true,
         }
     }
 

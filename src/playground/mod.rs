@@ -1,0 +1,419 @@
+//! The playground page's logic, free of the browser: what a URL asks for, what each figure's form
+//! shows, how an edit changes the configuration, and the text a figure is read out as. The `web`
+//! layer only turns this into DOM elements and events, so everything here is tested natively.
+//!
+//! - **URL** ([`read_query`], [`open`]): the query is the configuration text of the CLI plus three
+//!   page keys ([`PAGE_KEYS`]: `embed`, `ctl`, `theme`) that only the page reads. Opening never
+//!   fails: every invalid or unknown value is reported by key with the default used instead, every
+//!   valid key is kept, and a simulation larger than a browser tab's [`BROWSER_LIMITS`] falls back
+//!   to the figure's default size with the limit in the message.
+//! - **Links** ([`link_query`]): `v=1`, then only the values that differ from the defaults (the
+//!   canonical [`Config::to_text`]), then the page keys in use.
+//! - **Forms** ([`controls`]): one control per key the figure reads.
+//! - **Text** ([`describe`]): the text alternative, the data table and the hover read-out.
+
+pub mod controls;
+pub mod describe;
+
+use crate::config::{default_text, key_spec, Config, SimulationLimits, FIGURE_IDS};
+use crate::error::{FieldError, FieldErrors};
+
+pub use controls::{controls, Control, Widget};
+
+/// Keys of the URL that the page reads and the configuration language does not: `embed=1` (one
+/// figure in a minimal frame), `ctl=lr,mu` (the controls an embedded figure shows), `theme=light`
+/// or `dark` (instead of the system's `prefers-color-scheme`).
+pub const PAGE_KEYS: &[&str] = &["embed", "ctl", "theme"];
+
+/// The browser's caps on one figure's simulation: 4·10⁹ particle-steps (about a minute of a
+/// laptop's wasm at 7·10⁷ per second: the paper's own runs are at most 4·10⁸) and 256 MiB of
+/// particle state.
+pub const BROWSER_LIMITS: SimulationLimits = SimulationLimits {
+    max_particle_steps: 4_000_000_000,
+    max_state_bytes: 256 << 20,
+};
+
+/// The longest value echoed back in a message (characters).
+const MAX_ECHO_CHARS: usize = 40;
+
+/// The colour theme the page uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ThemeChoice {
+    /// Follow the system (`prefers-color-scheme`).
+    #[default]
+    Auto,
+    /// Light, whatever the system says.
+    Light,
+    /// Dark, whatever the system says.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// The value of `theme` (`auto` is not written).
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeChoice::Auto => "auto",
+            ThemeChoice::Light => "light",
+            ThemeChoice::Dark => "dark",
+        }
+    }
+}
+
+/// How the page shows itself (the page keys of the URL).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PageOptions {
+    /// `embed=1`: one figure, a minimal frame.
+    pub embed: bool,
+    /// `ctl=…`: the keys whose controls an embedded figure shows (`None`: none given; in embed
+    /// mode that shows no control).
+    pub controls: Option<Vec<String>>,
+    /// `theme=…`.
+    pub theme: ThemeChoice,
+}
+
+/// A URL query split into the page's own keys and the configuration text.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PageRequest {
+    /// The page keys.
+    pub options: PageOptions,
+    /// The rest of the query: configuration text, still percent-encoded as in the URL.
+    pub config_text: String,
+    /// Invalid page-key values (the default is used instead).
+    pub problems: Vec<FieldError>,
+}
+
+/// Splits a URL query (with or without its leading `?`) into the page keys and the configuration
+/// text. Never fails; an invalid page-key value is reported and its default used.
+///
+/// # Example
+/// ```
+/// use sgd_playground::playground::{read_query, ThemeChoice};
+/// let request = read_query("?fig=2a&embed=1&ctl=lr,C&theme=dark&seed=7");
+/// assert!(request.options.embed);
+/// assert_eq!(request.options.controls, Some(vec!["lr".to_string(), "C".to_string()]));
+/// assert_eq!(request.options.theme, ThemeChoice::Dark);
+/// assert_eq!(request.config_text, "fig=2a&seed=7");
+/// ```
+pub fn read_query(query: &str) -> PageRequest {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    let mut request = PageRequest::default();
+    let mut config_pairs = Vec::new();
+    let mut seen = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !PAGE_KEYS.contains(&key) {
+            config_pairs.push(pair);
+            continue;
+        }
+        if seen.contains(&key) {
+            request.problems.push(FieldError::new(
+                key,
+                echo(value),
+                "at most once (the first is used)",
+            ));
+            continue;
+        }
+        seen.push(key);
+        let value = decode(value);
+        match key {
+            "embed" => match value.as_str() {
+                "1" => request.options.embed = true,
+                "0" => request.options.embed = false,
+                _ => request
+                    .problems
+                    .push(FieldError::new("embed", echo(&value), "0 or 1")),
+            },
+            "ctl" => {
+                let keys: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|key| !key.is_empty())
+                    .map(String::from)
+                    .collect();
+                let unknown: Vec<&String> = keys
+                    .iter()
+                    .filter(|key| key_spec(key).is_none() || matches!(key.as_str(), "v" | "fig"))
+                    .collect();
+                if !unknown.is_empty() {
+                    let names: Vec<&str> = unknown.iter().map(|key| key.as_str()).collect();
+                    request.problems.push(FieldError::new(
+                        "ctl",
+                        echo(&names.join(",")),
+                        "configuration keys of the figure separated by , (e.g. ctl=lr,mu); the \
+                         others are shown",
+                    ));
+                }
+                request.options.controls = Some(
+                    keys.into_iter()
+                        .filter(|key| key_spec(key).is_some() && !matches!(key.as_str(), "v" | "fig"))
+                        .collect(),
+                );
+            }
+            _ => match value.to_ascii_lowercase().as_str() {
+                "auto" => request.options.theme = ThemeChoice::Auto,
+                "light" => request.options.theme = ThemeChoice::Light,
+                "dark" => request.options.theme = ThemeChoice::Dark,
+                _ => request
+                    .problems
+                    .push(FieldError::new("theme", echo(&value), "one of auto, light, dark")),
+            },
+        }
+    }
+    request.config_text = config_pairs.join("&");
+    request
+}
+
+/// A configuration opened from a URL, with everything that had to be changed to open it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Opened {
+    /// The configuration shown.
+    pub config: Config,
+    /// One message per problem, naming the key, the value, the default used and what is allowed.
+    pub notices: Vec<String>,
+}
+
+/// Opens configuration text the way the page does: [`Config::parse_lenient`] (every valid key
+/// kept, every invalid one reset to its default and reported), then the browser's
+/// [`BROWSER_LIMITS`]: a figure whose simulation exceeds them gets its default `particles`,
+/// `steps` and `points` back, with the limit stated. Never fails.
+///
+/// # Example
+/// ```
+/// use sgd_playground::playground::open;
+/// let opened = open("fig=2a&C=-1&lr_k=2&seed=9");
+/// assert_eq!(opened.config.to_text(), "v=1&fig=2a&seed=9");
+/// assert_eq!(opened.notices.len(), 2); // C invalid, lr_k not read by fig=2a
+/// let c = opened.notices.iter().find(|n| n.starts_with("C: invalid value '-1'")).unwrap();
+/// assert!(c.ends_with("; the default 1 is used"));
+/// ```
+pub fn open(config_text: &str) -> Opened {
+    let (mut config, problems) = Config::parse_lenient(config_text);
+    let figure = config.figure.as_ref().map(|figure| figure.id());
+    let mut notices: Vec<String> = problems
+        .iter()
+        .map(|problem| notice(problem, figure))
+        .collect();
+    if let Some(figure_id) = figure {
+        if let Err(too_large) = config.check_simulation_size(1, &BROWSER_LIMITS) {
+            let reduced = without_keys(&config, &["particles", "steps", "points", "burnin"]);
+            if let Ok(smaller) = Config::parse(&reduced) {
+                config = smaller;
+                notices.push(format!(
+                    "{too_large} (this browser tab's limit); the default particles, steps and \
+                     points of fig={figure_id} are used"
+                ));
+            }
+        }
+    }
+    Opened { config, notices }
+}
+
+/// A problem as the page states it: the error, then what is used instead.
+fn notice(problem: &FieldError, figure: Option<&str>) -> String {
+    let instead = match key_spec(&problem.field) {
+        None if PAGE_KEYS.contains(&problem.field.as_str()) => "its default is used".to_string(),
+        None => "it is ignored".to_string(),
+        Some(_) if problem.field == "v" => "the keys this version knows are read".to_string(),
+        Some(_) => match default_text(figure, &problem.field) {
+            Some(default) => format!("the default {default} is used"),
+            None => "it is left out".to_string(),
+        },
+    };
+    format!("{problem}; {instead}")
+}
+
+/// A page-key problem as the page states it.
+pub fn page_notice(problem: &FieldError) -> String {
+    notice(problem, None)
+}
+
+/// The canonical text of `config` without the given keys (so they take their defaults).
+fn without_keys(config: &Config, keys: &[&str]) -> String {
+    config
+        .to_text()
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split_once('=').map_or(*pair, |(key, _)| key);
+            !keys.contains(&key)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The query of a link to `config` with the page options (without the leading `?`): the
+/// canonical configuration text ([`Config::to_text`]: `v=1`, then only non-default values), then
+/// `embed`, `ctl`, `theme` when they are not their defaults. Values are percent-encoded where the
+/// query needs it.
+///
+/// # Example
+/// ```
+/// use sgd_playground::config::Config;
+/// use sgd_playground::playground::{link_query, PageOptions, ThemeChoice};
+/// let config = Config::parse("fig=3&K=2,0.5").unwrap();
+/// let options = PageOptions { theme: ThemeChoice::Dark, ..PageOptions::default() };
+/// assert_eq!(link_query(&config, &options), "v=1&fig=3&K=2,0.5&theme=dark");
+/// ```
+pub fn link_query(config: &Config, options: &PageOptions) -> String {
+    let mut query = config
+        .to_text()
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) => format!("{key}={}", encode(value)),
+            None => pair.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    if options.embed {
+        query.push_str("&embed=1");
+    }
+    if let Some(keys) = &options.controls {
+        if !keys.is_empty() {
+            query.push_str("&ctl=");
+            query.push_str(&keys.join(","));
+        }
+    }
+    if options.theme != ThemeChoice::Auto {
+        query.push_str("&theme=");
+        query.push_str(options.theme.name());
+    }
+    query
+}
+
+/// `config` with `key` set to the text `raw` (as typed in a form), checked strictly: the error
+/// names the key, the value and what is allowed, and the configuration is then left unchanged.
+///
+/// # Errors
+/// Every problem [`Config::parse`] and [`Config::validate`] find with the new value, plus
+/// [`BROWSER_LIMITS`] for a figure's simulation size.
+///
+/// # Example
+/// ```
+/// use sgd_playground::config::Config;
+/// use sgd_playground::playground::with_value;
+/// let config = Config::parse("fig=2a").unwrap();
+/// let edited = with_value(&config, "C", "2").unwrap();
+/// assert_eq!(edited.to_text(), "v=1&fig=2a&C=2");
+/// let error = with_value(&config, "C", "-2").unwrap_err();
+/// assert_eq!(error.0[0].field, "C");
+/// ```
+pub fn with_value(config: &Config, key: &str, raw: &str) -> Result<Config, FieldErrors> {
+    let mut text = without_keys(config, &[key]);
+    text.push('&');
+    text.push_str(key);
+    text.push('=');
+    text.push_str(&encode(raw.trim()));
+    let edited = Config::parse(&text)?;
+    edited.validate()?;
+    if edited.figure.is_some() {
+        edited.check_simulation_size(1, &BROWSER_LIMITS)?;
+    }
+    Ok(edited)
+}
+
+/// The paper's configuration of a figure (every key at its default).
+pub fn paper_config(figure: &str) -> Option<Config> {
+    FIGURE_IDS
+        .contains(&figure)
+        .then(|| Config::parse(&format!("fig={figure}")).ok())
+        .flatten()
+}
+
+/// Percent-encodes what a query value cannot hold literally (`&`, `=`, `#`, `%`, `+`, spaces,
+/// control characters and non-ASCII characters).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        let literal = byte.is_ascii_alphanumeric() || b"-._~,;:!*()'/".contains(&byte);
+        if literal {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-decodes a query value (`+` is a space); malformed escapes are kept literally.
+fn decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+                match hex {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A value shortened for a message.
+fn echo(raw: &str) -> String {
+    if raw.chars().count() <= MAX_ECHO_CHARS {
+        raw.to_string()
+    } else {
+        let head: String = raw.chars().take(MAX_ECHO_CHARS).collect();
+        format!("{head}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_keeps_malformed_escapes() {
+        assert_eq!(decode("a%2Cb"), "a,b");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode("a+b"), "a b");
+        assert_eq!(decode("%E2%80%A6"), "…");
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        for value in ["1,0.1", "a&b=c", "50%", "x y", "λ", "1e-7"] {
+            assert_eq!(decode(&encode(value)), value);
+        }
+        assert_eq!(encode("1,0;2"), "1,0;2");
+    }
+
+    #[test]
+    fn page_keys_are_checked() {
+        let request = read_query("embed=yes&theme=blue&ctl=lr,colour&embed=1");
+        let fields: Vec<&str> = request.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["embed", "theme", "ctl", "embed"]);
+        assert_eq!(request.options.controls, Some(vec!["lr".to_string()]));
+        assert!(!request.options.embed);
+    }
+
+    #[test]
+    fn a_run_too_large_for_a_tab_falls_back_to_the_default_size() {
+        let opened = open("fig=2a&particles=10000000&steps=100000&seed=3");
+        assert_eq!(opened.config.to_text(), "v=1&fig=2a&seed=3");
+        assert_eq!(opened.notices.len(), 1);
+        assert!(opened.notices[0].starts_with("particles: invalid value '10000000'"));
+        assert!(opened.notices[0].contains("4e9"), "{}", opened.notices[0]);
+    }
+}

@@ -1,0 +1,843 @@
+//! The page: the figure cards, the URL, the notices, the simulation scheduler (slices per
+//! animation frame), the theme, embed mode.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlCanvasElement, Window};
+
+use super::card::{embed_controls, page_style, Card};
+use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
+use crate::config::{Config, FIGURE_IDS};
+use crate::figures::{draw_wrapped, to_csv, to_svg};
+use crate::playground::{
+    link_query, open, page_notice, paper_config, read_query, with_value, PageOptions,
+    ThemeChoice,
+};
+
+/// Milliseconds of simulation per animation frame (the page's longest task stays well under
+/// 50 ms; the rest of the frame is left to drawing and input).
+pub const SIMULATION_BUDGET_MS: f64 = 10.0;
+/// The URL is rewritten this long after the last edit (ms).
+pub const URL_DEBOUNCE_MS: f64 = 250.0;
+
+/// What a card's button asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Back to the paper's configuration.
+    Reset,
+    /// Pause or resume the simulation.
+    TogglePause,
+    /// Run the simulation again with the same seed.
+    Rerun,
+    /// Run it with another seed.
+    NewSeed,
+    /// Show or hide the data table.
+    ToggleData,
+    /// Download a PNG at twice the canvas resolution.
+    Png,
+    /// Download the SVG.
+    Svg,
+    /// Download the data as CSV.
+    Csv,
+    /// Download the configuration text.
+    ConfigText,
+    /// Copy the link of this figure.
+    CopyLink,
+    /// Copy an iframe embedding this figure.
+    CopyEmbed,
+}
+
+/// A ResizeObserver's or IntersectionObserver's callback, kept alive with it.
+type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
+
+/// An edit waiting for the next frame.
+struct Edit {
+    card: usize,
+    key: &'static str,
+    raw: String,
+}
+
+struct State {
+    window: Window,
+    document: Document,
+    root: Element,
+    notices: Option<Element>,
+    options: PageOptions,
+    cards: Vec<Card>,
+    solver: Option<super::solver::SolverPanel>,
+    /// The card the URL shows (`None`: the solver, or nothing yet).
+    url_card: Option<usize>,
+    /// When an edit last changed the URL's configuration (ms), until it is written.
+    url_dirty_since: Option<f64>,
+    pending: Vec<Edit>,
+    frame_requested: bool,
+    frame_closure: Option<Closure<dyn FnMut(f64)>>,
+    listeners: Vec<Listener>,
+    observers: Vec<(JsValue, ObserverCallback)>,
+    dark: bool,
+    stopped: bool,
+    /// Milliseconds from navigation to all theory drawn (the mount's end).
+    pub theory_drawn_ms: f64,
+}
+
+/// The mounted page.
+pub struct App {
+    state: RefCell<State>,
+}
+
+/// Mounts the page into `root` for the URL query `query` (e.g. `?fig=2a&C=2`): one card per
+/// figure (or the one figure of `embed=1`), the notices of anything invalid, the scheduler.
+///
+/// # Errors
+/// A DOM exception while building the page.
+pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let document = window
+        .document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let request = read_query(query);
+    let opened = open(&request.config_text);
+    let mut notices: Vec<String> = request.problems.iter().map(page_notice).collect();
+    notices.extend(opened.notices.iter().cloned());
+    let options = request.options;
+    let dark = match options.theme {
+        ThemeChoice::Dark => true,
+        ThemeChoice::Light => false,
+        ThemeChoice::Auto => prefers_dark(&window),
+    };
+    if let Some(html) = document.document_element() {
+        match options.theme {
+            ThemeChoice::Auto => html.remove_attribute("data-theme")?,
+            theme => html.set_attribute("data-theme", theme.name())?,
+        }
+        if options.embed {
+            html.class_list().add_1("embed")?;
+        }
+    }
+    root.set_text_content(None);
+    let app = Rc::new(App {
+        state: RefCell::new(State {
+            window: window.clone(),
+            document: document.clone(),
+            root: root.clone(),
+            notices: document.get_element_by_id("notices"),
+            options: options.clone(),
+            cards: Vec::new(),
+            solver: None,
+            url_card: None,
+            url_dirty_since: None,
+            pending: Vec::new(),
+            frame_requested: false,
+            frame_closure: None,
+            listeners: Vec::new(),
+            observers: Vec::new(),
+            dark,
+            stopped: false,
+            theory_drawn_ms: 0.0,
+        }),
+    });
+    let weak = Rc::downgrade(&app);
+    let focus = opened.config.figure.as_ref().map(|figure| figure.id());
+    {
+        let mut state = app.state.borrow_mut();
+        let notices_element = match &state.notices {
+            Some(element) => element.clone(),
+            None => {
+                let element = child(root, "div", "notices", "")?;
+                element.set_attribute("role", "alert")?;
+                element
+            }
+        };
+        show_notices(&notices_element, &notices)?;
+        state.notices = Some(notices_element);
+        if options.embed {
+            let config = match &opened.config.figure {
+                Some(_) => opened.config.clone(),
+                None => paper_config("2a").unwrap_or_default(),
+            };
+            let shown: Vec<String> = options.controls.clone().unwrap_or_default();
+            let card = Card::new(&weak, root, 0, config, Some(&shown))?;
+            state.cards.push(card);
+            state.url_card = Some(0);
+        } else {
+            if opened.config.figure.is_none() {
+                state.solver = Some(super::solver::SolverPanel::new(
+                    &weak,
+                    root,
+                    &opened.config,
+                    !request.config_text.is_empty(),
+                )?);
+            }
+            if let Some(toc) = document.get_element_by_id("toc") {
+                toc.set_text_content(None);
+                for id in FIGURE_IDS {
+                    let link = child(&toc, "a", "", &format!("Fig. {id}"))?;
+                    link.set_attribute("href", &format!("#fig-{id}"))?;
+                }
+            }
+            for (index, id) in FIGURE_IDS.iter().enumerate() {
+                let config = if focus == Some(*id) {
+                    opened.config.clone()
+                } else {
+                    paper_config(id).unwrap_or_default()
+                };
+                let card = Card::new(&weak, root, index, config, None)?;
+                if focus == Some(*id) {
+                    state.url_card = Some(index);
+                }
+                state.cards.push(card);
+            }
+        }
+        for card in &mut state.cards {
+            card.restart(dark);
+        }
+        state.theory_drawn_ms = now();
+        let theory_ms = state.theory_drawn_ms;
+        root.set_attribute("data-theory-drawn-ms", &format!("{theory_ms:.1}"))?;
+    }
+    app.install_listeners(&weak)?;
+    app.update_links();
+    if let Some(index) = app.state.borrow().url_card {
+        if !options.embed {
+            if let Some(card) = app.state.borrow().cards.get(index) {
+                card.elements.figure.scroll_into_view();
+            }
+        }
+    }
+    app.request_frame();
+    Ok(app)
+}
+
+fn prefers_dark(window: &Window) -> bool {
+    window
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches())
+}
+
+fn show_notices(element: &Element, notices: &[String]) -> Result<(), JsValue> {
+    element.set_text_content(None);
+    if notices.is_empty() {
+        element.set_attribute("hidden", "")?;
+        return Ok(());
+    }
+    element.remove_attribute("hidden")?;
+    let heading = if notices.len() == 1 {
+        "One setting of this link could not be used:".to_string()
+    } else {
+        format!("{} settings of this link could not be used:", notices.len())
+    };
+    child(element, "p", "notices-title", &heading)?;
+    let list = child(element, "ul", "", "")?;
+    for notice in notices {
+        child(&list, "li", "", notice)?;
+    }
+    Ok(())
+}
+
+impl App {
+    fn install_listeners(self: &Rc<Self>, weak: &Weak<App>) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        // Theme changes of the system.
+        if let Ok(Some(query)) = state.window.match_media("(prefers-color-scheme: dark)") {
+            let app = weak.clone();
+            let listener = Listener::new(&query, "change", move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.system_theme_changed();
+                }
+            })?;
+            state.listeners.push(listener);
+        }
+        // Resizes: each canvas follows its box.
+        let app = weak.clone();
+        let resized = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
+            if let Some(app) = app.upgrade() {
+                app.resized();
+            }
+        });
+        let resize_observer = web_sys::ResizeObserver::new(resized.as_ref().unchecked_ref())?;
+        for card in &state.cards {
+            resize_observer.observe(&card.elements.canvas);
+        }
+        if state.options.embed {
+            if let Some(html) = state.document.document_element() {
+                resize_observer.observe(&html);
+            }
+        }
+        state.observers.push((resize_observer.into(), resized));
+        // Visibility: off-screen figures do not simulate.
+        let app = weak.clone();
+        let seen = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            let Some(app) = app.upgrade() else {
+                return;
+            };
+            for entry in entries.iter() {
+                let Ok(entry) = entry.dyn_into::<web_sys::IntersectionObserverEntry>() else {
+                    continue;
+                };
+                let target = entry.target();
+                let index = target
+                    .get_attribute("data-index")
+                    .and_then(|index| index.parse::<usize>().ok());
+                if let Some(index) = index {
+                    app.set_visible(index, entry.is_intersecting());
+                }
+            }
+        });
+        let intersection_observer =
+            web_sys::IntersectionObserver::new(seen.as_ref().unchecked_ref())?;
+        for card in &state.cards {
+            card.elements
+                .figure
+                .set_attribute("data-index", &card.index.to_string())?;
+            intersection_observer.observe(&card.elements.figure);
+        }
+        state.observers.push((intersection_observer.into(), seen));
+        Ok(())
+    }
+
+    /// Stops everything: listeners removed, observers disconnected, no more frames (tests mount
+    /// and unmount the app several times).
+    pub fn unmount(&self) {
+        let mut state = self.state.borrow_mut();
+        state.stopped = true;
+        state.listeners.clear();
+        for (observer, _) in &state.observers {
+            if let Some(observer) = observer.dyn_ref::<web_sys::ResizeObserver>() {
+                observer.disconnect();
+            }
+            if let Some(observer) = observer.dyn_ref::<web_sys::IntersectionObserver>() {
+                observer.disconnect();
+            }
+        }
+        state.observers.clear();
+        state.cards.clear();
+        state.solver = None;
+        state.root.set_text_content(None);
+    }
+
+    fn system_theme_changed(&self) {
+        let mut state = self.state.borrow_mut();
+        if state.options.theme != ThemeChoice::Auto {
+            return;
+        }
+        let dark = prefers_dark(&state.window);
+        state.dark = dark;
+        for card in &mut state.cards {
+            card.force_draw(dark);
+        }
+    }
+
+    fn resized(&self) {
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return;
+        };
+        let dark = state.dark;
+        for card in &mut state.cards {
+            card.draw_if_resized(dark);
+        }
+        if state.options.embed {
+            report_height(&state.window, &state.document);
+        }
+    }
+
+    fn set_visible(self: &Rc<Self>, index: usize, visible: bool) {
+        if let Some(card) = self.state.borrow_mut().cards.get_mut(index) {
+            card.visible = visible;
+        }
+        if visible {
+            self.request_frame();
+        }
+    }
+
+    /// A control's new text: applied at the next frame (several events of one frame coalesce).
+    pub fn edit(self: &Rc<Self>, card: usize, key: &'static str, raw: String) {
+        {
+            let mut state = self.state.borrow_mut();
+            state
+                .pending
+                .retain(|edit| !(edit.card == card && edit.key == key));
+            state.pending.push(Edit { card, key, raw });
+        }
+        self.request_frame();
+    }
+
+    /// A slider moved: its typed field shows the value, then as [`App::edit`].
+    pub fn slid(self: &Rc<Self>, card: usize, key: &'static str, value: String) {
+        if let Some(card) = self.state.borrow().cards.get(card) {
+            card.show_slider_value(key, &value);
+        }
+        self.edit(card, key, value);
+    }
+
+    /// Applies waiting edits and writes the URL now (the animation frame does it otherwise;
+    /// tests call this).
+    pub fn flush(&self) {
+        self.apply_edits();
+        self.write_url(true);
+    }
+
+    fn apply_edits(&self) {
+        let mut state = self.state.borrow_mut();
+        let edits = std::mem::take(&mut state.pending);
+        let dark = state.dark;
+        for edit in edits {
+            let Some(card) = state.cards.get_mut(edit.card) else {
+                continue;
+            };
+            match with_value(&card.config, edit.key, &edit.raw) {
+                Ok(config) => {
+                    if config != card.config {
+                        card.set_config(config, dark);
+                    }
+                    card.show_values(Some(edit.key));
+                    state.url_card = Some(edit.card);
+                    state.url_dirty_since = Some(now());
+                }
+                Err(problems) => {
+                    let messages: Vec<String> =
+                        problems.iter().map(ToString::to_string).collect();
+                    card.show_field_errors(edit.key, &messages);
+                }
+            }
+        }
+        drop(state);
+        self.update_links();
+    }
+
+    /// New text in the solver panel: solved, and (when valid) what the URL shows.
+    pub fn solver_input(self: &Rc<Self>, text: &str) {
+        {
+            let mut state = self.state.borrow_mut();
+            let valid = state
+                .solver
+                .as_mut()
+                .is_some_and(|solver| solver.set_text(text));
+            if valid {
+                state.url_card = None;
+                state.url_dirty_since = Some(now());
+            }
+        }
+        self.request_frame();
+    }
+
+    /// A button of a card.
+    pub fn action(self: &Rc<Self>, index: usize, action: Action) {
+        let result = self.run_action(index, action);
+        if let Err(error) = result {
+            if let Some(card) = self.state.borrow().cards.get(index) {
+                card.say(&format!(
+                    "That did not work: {}",
+                    error.as_string().unwrap_or_else(|| format!("{error:?}"))
+                ));
+            }
+        }
+        self.request_frame();
+    }
+
+    fn run_action(self: &Rc<Self>, index: usize, action: Action) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        let dark = state.dark;
+        let document = state.document.clone();
+        let link = self.link_for(&state, index, false);
+        let Some(card) = state.cards.get_mut(index) else {
+            return Ok(());
+        };
+        let file = format!("sgd-playground-fig-{}", card.id);
+        match action {
+            Action::Reset => {
+                if let Some(config) = paper_config(card.id) {
+                    card.set_config(config, dark);
+                    card.show_values(None);
+                    card.say("Back to the paper's settings.");
+                }
+                state.url_card = Some(index);
+                state.url_dirty_since = Some(now());
+            }
+            Action::TogglePause => card.toggle_pause(),
+            Action::Rerun => {
+                card.restart(dark);
+                card.say("Simulation restarted with the same seed.");
+            }
+            Action::NewSeed => {
+                let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+                if let Ok(config) = with_value(&card.config, "seed", &seed.to_string()) {
+                    card.set_config(config, dark);
+                    card.show_values(None);
+                    card.say(&format!("Simulation restarted with seed {seed}."));
+                    state.url_card = Some(index);
+                    state.url_dirty_since = Some(now());
+                }
+            }
+            Action::ToggleData => card.toggle_data()?,
+            Action::Png => {
+                let url = png_data_url(card, dark)?;
+                download_url(&document, &url, &format!("{file}.png"))?;
+                card.say("PNG saved (twice the on-screen resolution).");
+            }
+            Action::Svg => {
+                let svg = svg_text(card, dark)?;
+                download_text(&document, &svg, "image/svg+xml", &format!("{file}.svg"))?;
+                card.say("SVG saved.");
+            }
+            Action::Csv => {
+                let csv = card.data().map(to_csv).unwrap_or_default();
+                download_text(&document, &csv, "text/csv", &format!("{file}.csv"))?;
+                card.say("CSV saved.");
+            }
+            Action::ConfigText => {
+                let text = card.config.to_text();
+                download_text(&document, &format!("{text}\n"), "text/plain", &format!("{file}.txt"))?;
+                card.say(&format!("Configuration saved: {text}"));
+            }
+            Action::CopyLink => {
+                let weak = Rc::downgrade(self);
+                let shown = link.clone();
+                copy_text(&link, move |copied| {
+                    say_later(&weak, index, copied, "Link copied", &shown);
+                });
+            }
+            Action::CopyEmbed => {
+                let embed = self.embed_code(&state, index);
+                let weak = Rc::downgrade(self);
+                let shown = embed.clone();
+                copy_text(&embed, move |copied| {
+                    say_later(&weak, index, copied, "Embed code copied", &shown);
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The absolute link to a card's configuration (with `embed=1` and its controls when
+    /// `embed`).
+    fn link_for(&self, state: &State, index: usize, embed: bool) -> String {
+        let base = page_base(&state.window);
+        let Some(card) = state.cards.get(index) else {
+            return base;
+        };
+        let options = PageOptions {
+            embed,
+            controls: embed.then(|| {
+                embed_controls(card.id)
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            }),
+            theme: state.options.theme,
+        };
+        format!("{base}?{}", link_query(&card.config, &options))
+    }
+
+    fn embed_code(&self, state: &State, index: usize) -> String {
+        let src = self.link_for(state, index, true);
+        let title = state
+            .cards
+            .get(index)
+            .and_then(|card| card.data().map(|data| data.title.clone()))
+            .unwrap_or_default();
+        format!(
+            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"520\" style=\"border:0\" \
+             loading=\"lazy\"></iframe>\n{}",
+            html_attribute(&src),
+            html_attribute(&title),
+            HOST_SNIPPET
+        )
+    }
+
+    /// Updates the "open in playground" link of an embedded figure.
+    fn update_links(&self) {
+        let state = self.state.borrow();
+        if !state.options.embed {
+            return;
+        }
+        let href = self.link_for(&state, 0, false);
+        if let Some(card) = state.cards.first() {
+            card.set_open_link(&href);
+        }
+    }
+
+    /// The hover read-out of a card.
+    pub fn hover(&self, index: usize, at: Option<(f64, f64)>) {
+        if let Ok(state) = self.state.try_borrow() {
+            if let Some(card) = state.cards.get(index) {
+                card.hover(at);
+            }
+        }
+    }
+
+    /// Writes the URL of the card last edited, once the edits have rested (or now, `force`).
+    fn write_url(&self, force: bool) {
+        let mut state = self.state.borrow_mut();
+        let Some(since) = state.url_dirty_since else {
+            return;
+        };
+        if !force && now() - since < URL_DEBOUNCE_MS {
+            return;
+        }
+        state.url_dirty_since = None;
+        let query = match state.url_card {
+            Some(index) => match state.cards.get(index) {
+                Some(card) => link_query(&card.config, &state.options),
+                None => return,
+            },
+            None => match &state.solver {
+                Some(solver) => link_query(&solver.config(), &state.options),
+                None => return,
+            },
+        };
+        let url = format!("?{query}{}", hash(&state.window));
+        if let Ok(history) = state.window.history() {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    }
+
+    /// Asks for an animation frame if none is pending.
+    pub fn request_frame(self: &Rc<Self>) {
+        let mut state = self.state.borrow_mut();
+        if state.frame_requested || state.stopped {
+            return;
+        }
+        if state.frame_closure.is_none() {
+            let weak = Rc::downgrade(self);
+            state.frame_closure = Some(Closure::<dyn FnMut(f64)>::new(move |_time: f64| {
+                if let Some(app) = weak.upgrade() {
+                    app.frame();
+                }
+            }));
+        }
+        let requested = state
+            .frame_closure
+            .as_ref()
+            .map(|closure| {
+                state
+                    .window
+                    .request_animation_frame(closure.as_ref().unchecked_ref())
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        state.frame_requested = requested;
+    }
+
+    /// One animation frame: edits, then simulation slices (the focused figure first, then the
+    /// visible ones in page order), then the URL.
+    fn frame(self: &Rc<Self>) {
+        self.state.borrow_mut().frame_requested = false;
+        if self.state.borrow().stopped {
+            return;
+        }
+        self.apply_edits();
+        let more = self.simulate(SIMULATION_BUDGET_MS);
+        self.write_url(false);
+        let url_waiting = self.state.borrow().url_dirty_since.is_some();
+        if more || url_waiting {
+            self.request_frame();
+        }
+    }
+
+    /// Runs simulations for about `budget_ms`; returns whether any still wants work.
+    pub fn simulate(&self, budget_ms: f64) -> bool {
+        let mut state = self.state.borrow_mut();
+        let dark = state.dark;
+        let focus = state.url_card;
+        let start = now();
+        let mut order: Vec<usize> = focus.into_iter().collect();
+        order.extend((0..state.cards.len()).filter(|index| Some(*index) != focus));
+        let mut more = false;
+        for index in order {
+            let Some(card) = state.cards.get_mut(index) else {
+                continue;
+            };
+            if !card.wants_work() || !(card.visible || Some(index) == focus) {
+                continue;
+            }
+            let left = budget_ms - (now() - start);
+            if left <= 0.0 {
+                more = true;
+                break;
+            }
+            more |= card.work(left, dark);
+        }
+        more
+    }
+
+    /// Number of cards.
+    pub fn card_count(&self) -> usize {
+        self.state.borrow().cards.len()
+    }
+
+    /// A card's figure element (tests).
+    pub fn card_element(&self, index: usize) -> Option<Element> {
+        self.state
+            .borrow()
+            .cards
+            .get(index)
+            .map(|card| card.elements.figure.clone())
+    }
+
+    /// A card's configuration text (tests).
+    pub fn card_config(&self, index: usize) -> Option<String> {
+        self.state
+            .borrow()
+            .cards
+            .get(index)
+            .map(|card| card.config.to_text())
+    }
+
+    /// Whether every card's simulation has finished (tests, the e2e check).
+    pub fn simulations_done(&self) -> bool {
+        self.state.borrow().cards.iter().all(Card::simulation_done)
+    }
+
+    /// A card's PNG export as a data URL (tests).
+    pub fn png_of(&self, index: usize) -> Result<String, JsValue> {
+        let state = self.state.borrow();
+        let card = state
+            .cards
+            .get(index)
+            .ok_or_else(|| JsValue::from_str("no such card"))?;
+        png_data_url(card, state.dark)
+    }
+
+    /// A card's SVG export (tests).
+    pub fn svg_of(&self, index: usize) -> Result<String, JsValue> {
+        let state = self.state.borrow();
+        let card = state
+            .cards
+            .get(index)
+            .ok_or_else(|| JsValue::from_str("no such card"))?;
+        svg_text(card, state.dark)
+    }
+
+    /// A card's CSV export (tests).
+    pub fn csv_of(&self, index: usize) -> Option<String> {
+        self.state
+            .borrow()
+            .cards
+            .get(index)
+            .and_then(|card| card.data().map(to_csv))
+    }
+
+    /// Milliseconds from navigation to every theory curve drawn.
+    pub fn theory_drawn_ms(&self) -> f64 {
+        self.state.borrow().theory_drawn_ms
+    }
+}
+
+/// The 10-line host-page snippet that sizes embedded figures to their content.
+pub const HOST_SNIPPET: &str = "<script>\n\
+addEventListener(\"message\", (event) => {\n\
+  const data = event.data;\n\
+  if (!data || data.type !== \"sgd-playground:height\") return;\n\
+  for (const frame of document.querySelectorAll(\"iframe\")) {\n\
+    if (frame.contentWindow === event.source) frame.style.height = data.height + \"px\";\n\
+  }\n\
+});\n\
+</script>";
+
+/// Tells the host page the embedded document's height.
+fn report_height(window: &Window, document: &Document) {
+    let Some(html) = document.document_element() else {
+        return;
+    };
+    let height = html.scroll_height();
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"type".into(), &"sgd-playground:height".into());
+    let _ = js_sys::Reflect::set(&message, &"height".into(), &JsValue::from(height));
+    let _ = parent.post_message(&message, "*");
+}
+
+fn say_later(weak: &Weak<App>, index: usize, copied: bool, what: &str, text: &str) {
+    let Some(app) = weak.upgrade() else {
+        return;
+    };
+    let Ok(state) = app.state.try_borrow() else {
+        return;
+    };
+    if let Some(card) = state.cards.get(index) {
+        if copied {
+            card.say(&format!("{what}: {text}"));
+        } else {
+            card.say(&format!(
+                "The browser did not allow copying; select and copy this: {text}"
+            ));
+        }
+    }
+}
+
+/// The page's address without query and fragment.
+fn page_base(window: &Window) -> String {
+    let location = window.location();
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_default();
+    format!("{origin}{path}")
+}
+
+fn hash(window: &Window) -> String {
+    window.location().hash().unwrap_or_default()
+}
+
+/// Escapes text for an HTML attribute value in double quotes (the embed code).
+fn html_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The card drawn at twice its on-screen CSS size, as a PNG data URL.
+fn png_data_url(card: &Card, dark: bool) -> Result<String, JsValue> {
+    let data = card
+        .data()
+        .ok_or_else(|| JsValue::from_str("nothing to export"))?;
+    let (css_width, css_height, columns) = card.css_size();
+    let scale = 2.0;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let canvas: HtmlCanvasElement = cast(document.create_element("canvas")?)?;
+    canvas.set_width((css_width * scale).round() as u32);
+    canvas.set_height((css_height * scale).round() as u32);
+    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+        .ok_or_else(|| JsValue::from_str("no 2-D context"))?;
+    let area = plotters::prelude::IntoDrawingArea::into_drawing_area(backend);
+    let style = crate::figures::FigureStyle {
+        show_title: true,
+        ..page_style(dark)
+    }
+    .with_scale(scale);
+    let _ = draw_wrapped(data, &area, &style, columns, &mut Vec::new());
+    area.present()
+        .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    canvas.to_data_url_with_type("image/png")
+}
+
+fn svg_text(card: &Card, dark: bool) -> Result<String, JsValue> {
+    let data = card
+        .data()
+        .ok_or_else(|| JsValue::from_str("nothing to export"))?;
+    let (css_width, css_height, _) = card.css_size();
+    let style = crate::figures::FigureStyle {
+        show_title: true,
+        ..page_style(dark)
+    };
+    let width = css_width.max(480.0).round() as u32;
+    let height = css_height.max(320.0).round() as u32;
+    to_svg(data, width, height, &style).map_err(|error| JsValue::from_str(&error.to_string()))
+}
+
+/// The config of the page's `fig`, for tests: the configuration a card shows.
+pub fn config_of(app: &App, index: usize) -> Option<Config> {
+    app.state
+        .borrow()
+        .cards
+        .get(index)
+        .map(|card| card.config.clone())
+}

@@ -1,0 +1,762 @@
+//! One figure of the page: its `<figure>` element (canvas, read-out, progress, formula, form,
+//! caption, actions, data table) and its state (configuration, experiment, running simulation).
+
+use std::rc::Weak;
+
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement,
+    HtmlProgressElement, HtmlSelectElement,
+};
+
+use super::app::{Action, App};
+use super::dom::{cast, child, element, Listener};
+use crate::config::Config;
+use crate::experiments::data::FigureData;
+use crate::experiments::{Experiment, SimulationRun};
+use crate::figures::{draw_wrapped, FigureStyle, PlotFrame};
+use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
+use crate::playground::describe::{describe, nearest, readable, table};
+use crate::playground::{controls, Control, Widget};
+
+/// Narrowest column a panel gets before the panels wrap (CSS pixels).
+const MIN_PANEL_WIDTH: f64 = 260.0;
+/// How far from a point the hover read-out still picks it (CSS pixels).
+const HOVER_RADIUS: f64 = 28.0;
+
+/// The inputs of one control.
+struct Input {
+    control: Control,
+    /// The range input of a slider.
+    slider: Option<HtmlInputElement>,
+    /// The typed field (input or select).
+    field: Element,
+    /// Where this control's error is shown.
+    error: Element,
+}
+
+/// The elements of a card the app updates.
+pub struct Elements {
+    /// The `<figure>`.
+    pub figure: Element,
+    /// The drawing.
+    pub canvas: HtmlCanvasElement,
+    readout: Element,
+    progress: HtmlProgressElement,
+    status: Element,
+    caption: Element,
+    message: Element,
+    data: Element,
+    pause: Option<HtmlButtonElement>,
+    data_toggle: Option<HtmlButtonElement>,
+}
+
+/// A figure on the page.
+pub struct Card {
+    /// Its index in the app.
+    pub index: usize,
+    /// The figure id (`2a`, …).
+    pub id: &'static str,
+    /// The configuration shown.
+    pub config: Config,
+    experiment: Option<Experiment>,
+    run: Option<SimulationRun>,
+    /// Paused by the user.
+    pub paused: bool,
+    /// Visible in the viewport (off-screen figures do not simulate).
+    pub visible: bool,
+    data: Option<FigureData>,
+    frames: Vec<PlotFrame>,
+    /// When the figure was last drawn (ms).
+    last_draw: f64,
+    /// Work of the run when last drawn.
+    drawn_work: u64,
+    /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
+    drawn_size: (u32, u32, bool),
+    data_open: bool,
+    /// The elements.
+    pub elements: Elements,
+    inputs: Vec<Input>,
+    listeners: Vec<Listener>,
+}
+
+/// Which template holds a figure's formula.
+fn formula_template(id: &str) -> &'static str {
+    match id {
+        "1b" => "formula-1b",
+        "2a" => "formula-2a",
+        "2b" => "formula-2b",
+        "3" => "formula-3",
+        "4" => "formula-4",
+        "6a" => "formula-6a",
+        "6b" => "formula-6b",
+        _ => "formula-5a",
+    }
+}
+
+/// The controls an embed code shows by default: the figure's main knob.
+pub fn embed_controls(id: &str) -> &'static str {
+    match id {
+        "1b" | "3" | "4" => "lrs",
+        "2a" => "C",
+        "2b" => "S",
+        "5a" | "5b" | "5c" | "5d" => "lr_k",
+        "6a" => "r",
+        _ => "S",
+    }
+}
+
+impl Card {
+    /// Builds the card's elements into `parent` and draws its theory.
+    pub fn new(
+        app: &Weak<App>,
+        parent: &Element,
+        index: usize,
+        config: Config,
+        embed: Option<&[String]>,
+    ) -> Result<Card, JsValue> {
+        let document = parent
+            .owner_document()
+            .ok_or_else(|| JsValue::from_str("no document"))?;
+        let id = config.figure.as_ref().map_or("", |figure| figure.id());
+        let figure = child(parent, "figure", "card", "")?;
+        figure.set_id(&format!("fig-{id}"));
+        figure.set_attribute("aria-labelledby", &format!("title-{id}"))?;
+        figure.set_attribute("data-figure", id)?;
+        let heading = child(&figure, "h2", "card-title", "")?;
+        heading.set_id(&format!("title-{id}"));
+
+        let body = child(&figure, "div", "card-body", "")?;
+        let plot = child(&body, "div", "plot", "")?;
+        let canvas: HtmlCanvasElement = cast(child(&plot, "canvas", "", "")?)?;
+        canvas.set_attribute("role", "img")?;
+        canvas.set_attribute("tabindex", "0")?;
+        let readout = child(&plot, "p", "readout", "")?;
+        readout.set_attribute("aria-live", "polite")?;
+        let sim = child(&plot, "div", "sim-status", "")?;
+        let progress: HtmlProgressElement = cast(child(&sim, "progress", "", "")?)?;
+        progress.set_max(1.0);
+        progress.set_attribute("aria-label", "simulation progress")?;
+        let status = child(&sim, "span", "status-text", "")?;
+        status.set_attribute("role", "status")?;
+
+        if embed.is_none() {
+            if let Some(template) = document.get_element_by_id(formula_template(id)) {
+                if let Ok(template) = template.dyn_into::<web_sys::HtmlTemplateElement>() {
+                    let formula = child(&plot, "div", "formula", "")?;
+                    formula.append_child(&template.content().clone_node_with_deep(true)?)?;
+                }
+            }
+        }
+        let side = child(&body, "div", "side", "")?;
+        let form = child(&side, "form", "controls", "")?;
+        form.set_attribute("aria-label", "settings")?;
+        let caption_holder = child(&figure, "figcaption", "", "")?;
+        let caption = child(&caption_holder, "p", "caption", "")?;
+        if embed.is_some() {
+            caption_holder.set_attribute("hidden", "")?;
+        }
+        let actions = child(&figure, "div", "actions", "")?;
+        let message = child(&figure, "p", "action-message", "")?;
+        message.set_attribute("role", "status")?;
+        let data = child(&figure, "div", "data", "")?;
+        data.set_attribute("hidden", "")?;
+
+        let mut listeners = Vec::new();
+        let mut pause = None;
+        let mut data_toggle = None;
+        if embed.is_some() {
+            let link = child(&actions, "a", "open-link", "Open in the playground ↗")?;
+            link.set_attribute("target", "_blank")?;
+            link.set_attribute("rel", "noopener")?;
+        } else {
+            let mut button = |label: &str, action: Action| -> Result<HtmlButtonElement, JsValue> {
+                let button: HtmlButtonElement = cast(child(&actions, "button", "", label)?)?;
+                button.set_type("button");
+                let app = app.clone();
+                let listener = Listener::new(&button, "click", move |_| {
+                    if let Some(app) = app.upgrade() {
+                        app.action(index, action);
+                    }
+                })?;
+                listeners.push(listener);
+                Ok(button)
+            };
+            button("Reset to paper", Action::Reset)?;
+            pause = Some(button("Pause", Action::TogglePause)?);
+            button("Rerun same seed", Action::Rerun)?;
+            button("New seed", Action::NewSeed)?;
+            data_toggle = Some(button("Show data", Action::ToggleData)?);
+            button("PNG", Action::Png)?;
+            button("SVG", Action::Svg)?;
+            button("CSV", Action::Csv)?;
+            button("Config", Action::ConfigText)?;
+            button("Copy link", Action::CopyLink)?;
+            button("Copy embed code", Action::CopyEmbed)?;
+        }
+        if let Some(button) = &data_toggle {
+            button.set_attribute("aria-expanded", "false")?;
+        }
+
+        // Hover read-out.
+        {
+            let moved = app.clone();
+            listeners.push(Listener::new(&canvas, "pointermove", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::MouseEvent>() else {
+                    return;
+                };
+                if let Some(app) = moved.upgrade() {
+                    app.hover(index, Some((f64::from(event.offset_x()), f64::from(event.offset_y()))));
+                }
+            })?);
+            let left = app.clone();
+            listeners.push(Listener::new(&canvas, "pointerleave", move |_| {
+                if let Some(app) = left.upgrade() {
+                    app.hover(index, None);
+                }
+            })?);
+        }
+
+        let mut card = Card {
+            index,
+            id,
+            config,
+            experiment: None,
+            run: None,
+            paused: false,
+            visible: true,
+            data: None,
+            frames: Vec::new(),
+            last_draw: 0.0,
+            drawn_work: 0,
+            drawn_size: (0, 0, false),
+            data_open: false,
+            elements: Elements {
+                figure,
+                canvas,
+                readout,
+                progress,
+                status,
+                caption,
+                message,
+                data,
+                pause,
+                data_toggle,
+            },
+            inputs: Vec::new(),
+            listeners,
+        };
+        card.build_controls(app, &document, &form, embed)?;
+        heading.set_text_content(Some(&card.title()));
+        Ok(card)
+    }
+
+    fn title(&self) -> String {
+        Experiment::new(&self.config)
+            .map(|experiment| experiment.theory().title)
+            .unwrap_or_else(|_| format!("Fig. {}", self.id))
+    }
+
+    /// One control per key (only those listed in embed mode).
+    fn build_controls(
+        &mut self,
+        app: &Weak<App>,
+        document: &Document,
+        form: &Element,
+        embed: Option<&[String]>,
+    ) -> Result<(), JsValue> {
+        let index = self.index;
+        for control in controls(&self.config) {
+            if let Some(shown) = embed {
+                if !shown.iter().any(|key| key == control.key) {
+                    continue;
+                }
+            }
+            let key = control.key;
+            let field_id = format!("ctl-{}-{key}", self.id);
+            let hint_id = format!("{field_id}-hint");
+            let error_id = format!("{field_id}-error");
+            let row = child(form, "div", "control", "")?;
+            row.set_attribute("data-key", key)?;
+            let label = child(&row, "label", "", &control.label)?;
+            label.set_attribute("for", &field_id)?;
+            label.set_attribute("title", control.meaning)?;
+            let inputs = child(&row, "div", "inputs", "")?;
+            let mut slider = None;
+            let field: Element = match &control.widget {
+                Widget::Slider { min, max, log } => {
+                    let range: HtmlInputElement = cast(child(&inputs, "input", "slider", "")?)?;
+                    range.set_type("range");
+                    range.set_min("0");
+                    range.set_max(&SLIDER_STEPS.to_string());
+                    range.set_step("1");
+                    range.set_attribute("aria-label", &format!("{} (slider)", control.label))?;
+                    range.set_attribute("aria-describedby", &hint_id)?;
+                    let (min, max, log) = (*min, *max, *log);
+                    let app_ref = app.clone();
+                    let range_ref = range.clone();
+                    self.listeners.push(Listener::new(&range, "input", move |_| {
+                        let position = range_ref.value().parse::<u32>().unwrap_or(0);
+                        let value = slider_value(position, min, max, log);
+                        if let Some(app) = app_ref.upgrade() {
+                            app.slid(index, key, crate::json::format_number(value));
+                        }
+                    })?);
+                    slider = Some(range);
+                    let number = element(document, "input", "number", "")?;
+                    number.set_attribute("type", "text")?;
+                    number.set_attribute("inputmode", "decimal")?;
+                    number
+                }
+                Widget::Integer { min, max } => {
+                    let number = element(document, "input", "number", "")?;
+                    number.set_attribute("type", "number")?;
+                    number.set_attribute("min", &min.to_string())?;
+                    number.set_attribute("max", &max.to_string())?;
+                    number.set_attribute("step", "1")?;
+                    number
+                }
+                Widget::Select(names) => {
+                    let select = element(document, "select", "", "")?;
+                    for name in *names {
+                        let option = child(&select, "option", "", name)?;
+                        option.set_attribute("value", name)?;
+                    }
+                    select
+                }
+                Widget::Checkbox => {
+                    let checkbox = element(document, "input", "", "")?;
+                    checkbox.set_attribute("type", "checkbox")?;
+                    checkbox
+                }
+                Widget::Text => {
+                    let text = element(document, "input", "text", "")?;
+                    text.set_attribute("type", "text")?;
+                    text
+                }
+            };
+            field.set_id(&field_id);
+            field.set_attribute("name", key)?;
+            field.set_attribute("autocomplete", "off")?;
+            field.set_attribute("spellcheck", "false")?;
+            field.set_attribute("aria-describedby", &format!("{hint_id} {error_id}"))?;
+            inputs.append_child(&field)?;
+            let event = match control.widget {
+                Widget::Select(_) | Widget::Checkbox => "change",
+                _ => "input",
+            };
+            let app_ref = app.clone();
+            let field_ref = field.clone();
+            let widget = control.widget.clone();
+            self.listeners.push(Listener::new(&field, event, move |_| {
+                let raw = read_field(&field_ref, &widget);
+                if let Some(app) = app_ref.upgrade() {
+                    app.edit(index, key, raw);
+                }
+            })?);
+            let mut hint_text = format!("allowed: {}", control.allowed);
+            if let Some(default) = &control.default {
+                hint_text.push_str(&format!("; paper: {default}"));
+            }
+            let hint = child(&row, "p", "hint", &hint_text)?;
+            hint.set_id(&hint_id);
+            let error = child(&row, "p", "field-error", "")?;
+            error.set_id(&error_id);
+            error.set_attribute("hidden", "")?;
+            self.inputs.push(Input {
+                control,
+                slider,
+                field,
+                error,
+            });
+        }
+        self.show_values(None);
+        Ok(())
+    }
+
+    /// Writes the configuration's values into the form (except into the field of `editing`,
+    /// which holds what the user is typing) and clears the errors.
+    pub fn show_values(&mut self, editing: Option<&str>) {
+        let current = controls(&self.config);
+        for input in &mut self.inputs {
+            let Some(control) = current.iter().find(|c| c.key == input.control.key) else {
+                continue;
+            };
+            input.control.value = control.value.clone();
+            let _ = input.error.set_attribute("hidden", "");
+            input.error.set_text_content(None);
+            let _ = input.field.remove_attribute("aria-invalid");
+            if let (Some(slider), Widget::Slider { min, max, log }) =
+                (&input.slider, &input.control.widget)
+            {
+                if let Ok(value) = control.value.parse::<f64>() {
+                    slider.set_value(&slider_position(value, *min, *max, *log).to_string());
+                }
+            }
+            if editing == Some(input.control.key) {
+                continue;
+            }
+            write_field(&input.field, &input.control.widget, &control.value);
+        }
+    }
+
+    /// Shows an edit's errors at its control (the figure keeps its last valid configuration).
+    pub fn show_field_errors(&self, key: &str, messages: &[String]) {
+        for input in &self.inputs {
+            if input.control.key != key {
+                continue;
+            }
+            input.error.set_text_content(Some(&messages.join("; ")));
+            let _ = input.error.remove_attribute("hidden");
+            let _ = input.field.set_attribute("aria-invalid", "true");
+        }
+    }
+
+    /// Sets a slider's typed field (the slider itself moved).
+    pub fn show_slider_value(&self, key: &str, value: &str) {
+        for input in &self.inputs {
+            if input.control.key == key {
+                write_field(&input.field, &input.control.widget, value);
+            }
+        }
+    }
+
+    /// Replaces the configuration: new experiment, theory drawn at once, new simulation queued.
+    pub fn set_config(&mut self, config: Config, dark: bool) {
+        self.config = config;
+        self.restart(dark);
+    }
+
+    /// Rebuilds the experiment from the configuration and restarts its simulation.
+    pub fn restart(&mut self, dark: bool) {
+        self.run = None;
+        self.paused = false;
+        match Experiment::new(&self.config) {
+            Ok(experiment) => {
+                let theory = experiment.theory();
+                self.elements
+                    .caption
+                    .set_text_content(Some(theory.caption.trim()));
+                let run = experiment.simulation();
+                self.run = (run.ensembles() > 0).then_some(run);
+                self.data = Some(theory);
+                self.experiment = Some(experiment);
+            }
+            Err(problems) => {
+                let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                self.experiment = None;
+                self.data = None;
+                self.elements
+                    .caption
+                    .set_text_content(Some(&format!("Cannot draw this figure: {}", text.join("; "))));
+            }
+        }
+        self.drawn_work = 0;
+        self.force_draw(dark);
+        self.show_progress();
+    }
+
+    /// Whether a simulation is waiting for work.
+    pub fn wants_work(&self) -> bool {
+        !self.paused && self.run.as_ref().is_some_and(|run| !run.is_done())
+    }
+
+    /// Runs the simulation for about `budget_ms` milliseconds (in chunks); redraws when enough
+    /// changed. Returns whether the run is still going.
+    pub fn work(&mut self, budget_ms: f64, dark: bool) -> bool {
+        let start = super::dom::now();
+        let Some(run) = self.run.as_mut() else {
+            return false;
+        };
+        // About 0.5 ms of wasm per chunk on a laptop (10⁵ units ≈ 10⁵ 1-D particle-steps).
+        const CHUNK: u64 = 100_000;
+        while !run.is_done() && super::dom::now() - start < budget_ms {
+            run.advance(CHUNK);
+        }
+        let done = run.is_done();
+        let progressed = run.work_done() > self.drawn_work;
+        let now = super::dom::now();
+        if progressed && (done || now - self.last_draw > 200.0) {
+            if let Some(experiment) = &self.experiment {
+                self.data = Some(experiment.figure(run));
+            }
+            self.drawn_work = run.work_done();
+            self.force_draw(dark);
+        }
+        self.show_progress();
+        !done
+    }
+
+    fn show_progress(&self) {
+        let (progress, text) = match &self.run {
+            None => (1.0, "theory only (no simulation in this figure)".to_string()),
+            Some(run) if run.is_done() => (
+                1.0,
+                format!("simulation done: {} ensembles", run.ensembles()),
+            ),
+            Some(run) => {
+                let state = if self.paused {
+                    "paused"
+                } else if !self.visible {
+                    "waiting (off-screen)"
+                } else {
+                    "simulating"
+                };
+                (
+                    run.progress(),
+                    format!(
+                        "{state}: {:.0}% ({} of {} ensembles)",
+                        100.0 * run.progress(),
+                        run.finished_ensembles(),
+                        run.ensembles()
+                    ),
+                )
+            }
+        };
+        self.elements.progress.set_value(progress);
+        self.elements.status.set_text_content(Some(&text));
+        if let Some(pause) = &self.elements.pause {
+            pause.set_text_content(Some(if self.paused { "Resume" } else { "Pause" }));
+            pause.set_disabled(self.run.as_ref().is_none_or(|run| run.is_done()));
+        }
+    }
+
+    /// Pauses or resumes the simulation.
+    pub fn toggle_pause(&mut self) {
+        self.paused = !self.paused;
+        self.show_progress();
+    }
+
+    /// Redraws if the canvas size or the theme changed since the last draw.
+    pub fn draw_if_resized(&mut self, dark: bool) {
+        let (width, height) = self.canvas_size();
+        if (width, height, dark) != self.drawn_size {
+            self.force_draw(dark);
+        }
+    }
+
+    /// The canvas bitmap size for its CSS width: (device width, device height), and the CSS size.
+    fn layout(&self) -> (f64, f64, usize) {
+        let css_width = f64::from(self.elements.canvas.client_width());
+        let css_width = if css_width > 0.0 { css_width } else { 720.0 };
+        let panels = self.data.as_ref().map_or(1, |data| data.panels.len().max(1));
+        let columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
+        let rows = panels.div_ceil(columns);
+        let cell = css_width / columns as f64;
+        let row_height = (cell * 0.68).clamp(200.0, 400.0);
+        let css_height = rows as f64 * row_height + 44.0;
+        (css_width, css_height, columns)
+    }
+
+    fn canvas_size(&self) -> (u32, u32) {
+        let (css_width, css_height, _) = self.layout();
+        let ratio = device_pixel_ratio();
+        (
+            (css_width * ratio).round() as u32,
+            (css_height * ratio).round() as u32,
+        )
+    }
+
+    /// Draws the current data now.
+    pub fn force_draw(&mut self, dark: bool) {
+        if let Err(error) = self.draw(dark) {
+            web_sys::console::error_2(&JsValue::from_str("sgd-playground: drawing failed"), &error);
+        }
+        self.last_draw = super::dom::now();
+    }
+
+    fn draw(&mut self, dark: bool) -> Result<(), JsValue> {
+        let canvas = &self.elements.canvas;
+        let (_, css_height, columns) = self.layout();
+        let ratio = device_pixel_ratio();
+        let (width, height) = self.canvas_size();
+        canvas
+            .style()
+            .set_property("height", &format!("{css_height}px"))?;
+        if canvas.width() != width || canvas.height() != height {
+            canvas.set_width(width);
+            canvas.set_height(height);
+        }
+        self.drawn_size = (width, height, dark);
+        self.frames.clear();
+        let Some(data) = &self.data else {
+            canvas.set_attribute("aria-label", "This figure cannot be drawn with these settings.")?;
+            return Ok(());
+        };
+        let backend = CanvasBackend::with_canvas_object(canvas.clone())
+            .ok_or_else(|| JsValue::from_str("no 2-D context"))?;
+        let area = backend.into_drawing_area();
+        let style = page_style(dark).with_scale(ratio);
+        let result = draw_wrapped(data, &area, &style, columns, &mut self.frames);
+        area.present()
+            .map_err(|error| JsValue::from_str(&error.to_string()))?;
+        canvas.set_attribute("aria-label", &describe(data))?;
+        if self.data_open {
+            self.fill_table()?;
+        }
+        result.map_err(|error| JsValue::from_str(&error.to_string()))
+    }
+
+    /// The hover read-out at a CSS-pixel position of the canvas (`None`: the pointer left).
+    pub fn hover(&self, at: Option<(f64, f64)>) {
+        let text = at.and_then(|(x, y)| {
+            let ratio = device_pixel_ratio();
+            let data = self.data.as_ref()?;
+            nearest(data, &self.frames, (x * ratio, y * ratio), HOVER_RADIUS * ratio)
+                .map(|readout| readout.text)
+        });
+        self.elements
+            .readout
+            .set_text_content(Some(text.as_deref().unwrap_or("")));
+    }
+
+    /// Shows or hides the data table.
+    pub fn toggle_data(&mut self) -> Result<(), JsValue> {
+        self.data_open = !self.data_open;
+        if let Some(button) = &self.elements.data_toggle {
+            button.set_text_content(Some(if self.data_open {
+                "Hide data"
+            } else {
+                "Show data"
+            }));
+            button.set_attribute("aria-expanded", if self.data_open { "true" } else { "false" })?;
+        }
+        if self.data_open {
+            self.fill_table()?;
+            self.elements.data.remove_attribute("hidden")?;
+        } else {
+            self.elements.data.set_attribute("hidden", "")?;
+            self.elements.data.set_text_content(None);
+        }
+        Ok(())
+    }
+
+    fn fill_table(&self) -> Result<(), JsValue> {
+        let holder = &self.elements.data;
+        holder.set_text_content(None);
+        let Some(data) = &self.data else {
+            return Ok(());
+        };
+        let (header, rows, total) = table(data);
+        let table = child(holder, "table", "", "")?;
+        let caption = if rows.len() < total {
+            format!(
+                "Data of {} (first {} of {total} rows; the CSV export has all)",
+                self.id,
+                rows.len()
+            )
+        } else {
+            format!("Data of {} ({total} rows)", self.id)
+        };
+        child(&table, "caption", "", &caption)?;
+        let head = child(&table, "thead", "", "")?;
+        let tr = child(&head, "tr", "", "")?;
+        for name in header {
+            let th = child(&tr, "th", "", name)?;
+            th.set_attribute("scope", "col")?;
+        }
+        let body = child(&table, "tbody", "", "")?;
+        for row in rows {
+            let tr = child(&body, "tr", "", "")?;
+            for cell in row {
+                child(&tr, "td", "", &cell)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A message under the actions (export done, link copied, …).
+    pub fn say(&self, text: &str) {
+        self.elements.message.set_text_content(Some(text));
+    }
+
+    /// The data drawn (theory, plus the simulation so far).
+    pub fn data(&self) -> Option<&FigureData> {
+        self.data.as_ref()
+    }
+
+    /// The canvas's CSS size (for exports at the same aspect).
+    pub fn css_size(&self) -> (f64, f64, usize) {
+        self.layout()
+    }
+
+    /// Sets the "open in playground" link of an embedded card.
+    pub fn set_open_link(&self, href: &str) {
+        if let Ok(Some(link)) = self.elements.figure.query_selector("a.open-link") {
+            let _ = link.set_attribute("href", href);
+        }
+    }
+
+    /// A short summary of the simulation (for tests and the e2e check).
+    pub fn simulation_done(&self) -> bool {
+        self.run.as_ref().is_none_or(|run| run.is_done())
+    }
+}
+
+/// The page's figure style: theme, no title (the page shows it as a heading).
+pub fn page_style(dark: bool) -> FigureStyle {
+    let style = if dark {
+        FigureStyle::dark()
+    } else {
+        FigureStyle::light()
+    };
+    FigureStyle {
+        show_title: false,
+        ..style
+    }
+}
+
+/// `window.devicePixelRatio`, at least 1.
+pub fn device_pixel_ratio() -> f64 {
+    web_sys::window()
+        .map(|window| window.device_pixel_ratio())
+        .filter(|ratio| ratio.is_finite() && *ratio > 0.0)
+        .map_or(1.0, |ratio| ratio.max(1.0))
+}
+
+fn read_field(field: &Element, widget: &Widget) -> String {
+    match widget {
+        Widget::Select(_) => field
+            .dyn_ref::<HtmlSelectElement>()
+            .map(HtmlSelectElement::value)
+            .unwrap_or_default(),
+        Widget::Checkbox => {
+            let checked = field
+                .dyn_ref::<HtmlInputElement>()
+                .is_some_and(HtmlInputElement::checked);
+            (if checked { "1" } else { "0" }).to_string()
+        }
+        _ => field
+            .dyn_ref::<HtmlInputElement>()
+            .map(HtmlInputElement::value)
+            .unwrap_or_default(),
+    }
+}
+
+fn write_field(field: &Element, widget: &Widget, value: &str) {
+    match widget {
+        Widget::Select(_) => {
+            if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
+                select.set_value(value);
+            }
+        }
+        Widget::Checkbox => {
+            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+                input.set_checked(value == "1");
+            }
+        }
+        _ => {
+            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
+                input.set_value(value);
+            }
+        }
+    }
+}
+
+/// A number as the page shows it.
+pub fn shown(x: f64) -> String {
+    readable(x)
+}

@@ -1,0 +1,110 @@
+//! The browser layer (wasm32 only): mounts the playground page ([`app::mount`]) into the page's
+//! `#app` element from the URL query, and exports the benchmark hooks of `scripts/bench-wasm.cjs`.
+//!
+//! This layer only converts (URL text → configuration via [`crate::playground`], data → canvas
+//! via [`crate::figures`]) and dispatches events. Everything taken from the URL reaches the page
+//! through `textContent` or an attribute value, never as HTML.
+
+pub mod app;
+pub mod card;
+pub mod dom;
+pub mod solver;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+pub use app::{mount, App};
+
+/// Id of the element the page renders into; without it, [`start`] does nothing.
+pub const ROOT_ID: &str = "app";
+
+thread_local! {
+    /// The page's app, alive as long as the page.
+    static PAGE: RefCell<Option<Rc<App>>> = const { RefCell::new(None) };
+}
+
+/// Entry point: mounts the playground into `#app` from the page URL; a no-op when `#app` is
+/// missing (as in the wasm-bindgen test page).
+#[wasm_bindgen(start)]
+pub fn start() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
+    let Some(root) = document.get_element_by_id(ROOT_ID) else {
+        return;
+    };
+    let search = window.location().search().unwrap_or_default();
+    match mount(&root, &search) {
+        Ok(app) => PAGE.with(|page| *page.borrow_mut() = Some(app)),
+        Err(error) => {
+            web_sys::console::error_2(&JsValue::from_str("sgd-playground: mounting failed"), &error);
+            root.set_text_content(Some(
+                "The playground could not start in this browser (see the console).",
+            ));
+        }
+    }
+}
+
+/// Whether every simulation of the page has finished (the end-to-end check polls it).
+#[wasm_bindgen]
+pub fn page_simulations_done() -> bool {
+    PAGE.with(|page| page.borrow().as_ref().is_some_and(|app| app.simulations_done()))
+}
+
+/// The simulator benchmark in the browser engine (`scripts/bench-wasm.cjs`): runs the workload of
+/// `sim::workload` named `2a` or `3` with `particles` particles per learning rate for `steps` steps
+/// and returns `[particle-steps done, checksum]` (the checksum equals the native benchmark's: the
+/// simulation is bit-identical across targets). The caller times it.
+#[wasm_bindgen]
+pub fn bench_simulation(workload: &str, particles: u32, steps: u32) -> Vec<f64> {
+    match crate::sim::workload::Workload::from_name(workload) {
+        Some(w) => {
+            let (work, checksum) =
+                crate::sim::workload::run(w, particles as usize, u64::from(steps));
+            vec![work, checksum]
+        }
+        None => vec![0.0, f64::NAN],
+    }
+}
+
+/// Benchmark hook for `scripts/bench-wasm.cjs`: builds the figure of the configuration text and
+/// computes its theory (`simulate = false`) or runs its whole simulation (`simulate = true`).
+/// Returns the number of simulated points drawn (0 for theory only), or −1 for an invalid
+/// configuration. The caller times it.
+#[wasm_bindgen]
+pub fn bench_figure(config_text: &str, simulate: bool) -> f64 {
+    let Ok(config) = crate::config::Config::parse(config_text) else {
+        return -1.0;
+    };
+    let Ok(experiment) = crate::experiments::Experiment::new(&config) else {
+        return -1.0;
+    };
+    if !simulate {
+        return if experiment.theory().panels.is_empty() {
+            -1.0
+        } else {
+            0.0
+        };
+    }
+    let mut run = experiment.simulation();
+    while !run.is_done() {
+        run.advance(10_000_000);
+    }
+    experiment
+        .figure(&run)
+        .panels
+        .iter()
+        .map(|panel| {
+            panel
+                .points
+                .iter()
+                .map(|series| series.points.len())
+                .sum::<usize>()
+        })
+        .sum::<usize>() as f64
+}
