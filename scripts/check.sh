@@ -6,12 +6,13 @@
 # Installs whatever is missing first (scripts/setup.sh --browser: the wasm32 target,
 # wasm-bindgen-cli, wasm-pack, trunk from crates.io; Debian's chromium and chromium-driver), then:
 # formatting, clippy (native, and the wasm32 library and browser tests), the native tests (doc tests
-# included), the release page build, and last the browser tests in headless Chromium. The last test
+# included), the release page build, its end-to-end check in headless Chromium (Playwright), and
+# last the browser tests (wasm-pack, release build). The last test
 # line printed is the browser tests' pass count. Idempotent; downloads only from package registries.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # wasm-pack must use Debian's driver, never download one.
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
@@ -19,7 +20,7 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-total=8
+total=9
 current=0
 step() {
   local name="$1"
@@ -47,6 +48,8 @@ step "cargo clippy --tests --target wasm32-unknown-unknown -- -D warnings" \
 # benchmarks, which only print timings; clippy above already compiles them.)
 step "cargo test (native: unit, integration, doc tests)" cargo test
 step "trunk build --release" trunk build --release
+# The served page end to end in headless Chromium: golden links, responsiveness, embedding.
+step "end-to-end check of the release page (node tests/e2e/run.cjs)" node tests/e2e/run.cjs
 
 # Only the browser test target: in wasm, doc tests would print a last "0 passed" line.
 wasm_log="$(mktemp)"

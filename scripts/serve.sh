@@ -10,8 +10,8 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
-echo "serve: building, then serving on http://127.0.0.1:8080/ (try http://127.0.0.1:8080/?lr=1.5)" >&2
+echo "serve: building, then serving on http://127.0.0.1:8080/ (try http://127.0.0.1:8080/?fig=2a&C=2)" >&2
 exec trunk serve --release "$@"

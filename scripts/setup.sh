@@ -3,8 +3,10 @@
 # Downloads only from the package registries (crates.io, Debian) and the Rust distribution server.
 #
 #   scripts/setup.sh            toolchain for building and serving (wasm32 target, wasm-bindgen-cli,
-#                               wasm-pack, trunk)
-#   scripts/setup.sh --browser  the same plus Debian's chromium and chromium-driver (browser tests)
+#                               wasm-pack, trunk from crates.io; wasm-opt from npm's binaryen in
+#                               .tools/, Node.js and npm from Debian if missing)
+#   scripts/setup.sh --browser  the same plus Debian's chromium and chromium-driver and npm's
+#                               playwright-core in .tools/ (browser and end-to-end tests)
 #
 # Versions are pinned; see ../shared/TOOLCHAIN.md for why each one.
 set -euo pipefail
@@ -12,6 +14,9 @@ set -euo pipefail
 WASM_BINDGEN_VERSION=0.2.130
 WASM_PACK_VERSION=0.15.1
 TRUNK_VERSION=0.21.14
+# npm packages, installed into .tools/ (never a browser download: playwright-core has none).
+BINARYEN_VERSION=132.0.0
+PLAYWRIGHT_CORE_VERSION=1.65.1
 
 want_browser=0
 for arg in "$@"; do
@@ -56,10 +61,34 @@ if [ "$(version_of trunk)" != "$TRUNK_VERSION" ]; then
   cargo install --force --locked trunk --version "$TRUNK_VERSION"
 fi
 
+if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing Debian's nodejs and npm"
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q nodejs npm
+fi
+
+# npm_version PACKAGE: the version installed in .tools/, or nothing.
+npm_version() {
+  node -e "try { console.log(require('./.tools/node_modules/$1/package.json').version) } catch (e) {}" 2>/dev/null
+}
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+npm_wanted=("binaryen@$BINARYEN_VERSION")
+if [ "$want_browser" = 1 ]; then npm_wanted+=("playwright-core@$PLAYWRIGHT_CORE_VERSION"); fi
+npm_missing=()
+for package in "${npm_wanted[@]}"; do
+  if [ "$(npm_version "${package%@*}")" != "${package##*@}" ]; then npm_missing+=("$package"); fi
+done
+if [ "${#npm_missing[@]}" -gt 0 ]; then
+  say "installing ${npm_missing[*]} from npm into .tools/"
+  mkdir -p .tools
+  # Every package wanted, so that npm keeps the ones already there.
+  npm install --prefix .tools --no-audit --no-fund --save-exact "${npm_wanted[@]}" >&2
+fi
+
 if [ "$want_browser" = 1 ]; then
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     say "installing Debian's chromium and chromium-driver"
-    if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo); fi
     "${sudo_cmd[@]}" apt-get update -q
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q chromium chromium-driver
   fi

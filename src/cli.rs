@@ -112,6 +112,8 @@ fn read_config(
         Ok(None) => return Err(write_out(stdout, stderr, help)),
         Err(message) => return Err(usage_error(stderr, &message)),
     };
+    // A pasted link or query works too: its page keys (embed, ctl, theme) are not read here.
+    let text = crate::playground::config_text_of(&text);
     Config::parse(&text).map_err(|problems| report_problems(stderr, problems.iter()))
 }
 

@@ -925,3 +925,14 @@ fn render_writes_svg_png_and_csv_of_a_figure() {
     assert!(outcome.stderr.contains("fig"), "{}", outcome.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_copied_playground_link_is_read_as_its_configuration() {
+    // The page's link (with its page keys and fragment) and the bare text give the same answer.
+    let from_link = solve("https://example.org/sgd/?v=1&lr=1.5&theme=dark&embed=1#fig-2a");
+    let from_text = solve("lr=1.5");
+    assert_eq!(text(from_link.get("config")), "v=1&lr=1.5");
+    assert_eq!(matrix(from_link.get("sigma")), matrix(from_text.get("sigma")));
+    // Var[w] = λσ²/(k(2 − λk)) = 1.5/0.5 = 3.
+    assert!((matrix(from_link.get("sigma"))[0][0] - 3.0).abs() < 1e-12);
+}

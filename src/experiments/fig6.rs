@@ -7,7 +7,8 @@
 //!   error), Eq. 51 (flat in r), Eq. 52 times an empirical constant (fitted, or given), and the
 //!   exact discrete-time rate from the chain's mean first-passage time (Nyström, `ERRATA.md`).
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use super::common::CURVE_POINTS;
 use super::common::{count, curve, exact, fit_log_y, linspace, panel, short, task_seed};
@@ -142,8 +143,20 @@ impl FigurePlan for DensityPlan {
 pub(crate) struct EscapeRatePlan {
     config: EscapeRateFigureConfig,
     well: DoubleWell,
-    /// The exact γ/|k_b| on [`EXACT_ESCAPE_POINTS`] values of r, computed on first use.
-    exact: OnceLock<Vec<(f64, f64)>>,
+    /// The exact γ/|k_b| on [`EXACT_ESCAPE_POINTS`] values of r: computed on first use, or
+    /// point by point in progressive mode.
+    exact: Mutex<ExactCurve>,
+    /// Progressive mode (see [`super::Experiment::progressive`]).
+    progressive: AtomicBool,
+}
+
+/// The exact curve so far.
+#[derive(Default)]
+struct ExactCurve {
+    /// Points computed, in increasing r.
+    points: Vec<(f64, f64)>,
+    /// How many of the r values were tried.
+    tried: usize,
 }
 
 impl EscapeRatePlan {
@@ -156,7 +169,8 @@ impl EscapeRatePlan {
                 well.barrier_height,
             )?,
             config: config.clone(),
-            exact: OnceLock::new(),
+            exact: Mutex::new(ExactCurve::default()),
+            progressive: AtomicBool::new(false),
         })
     }
 
@@ -204,20 +218,36 @@ impl EscapeRatePlan {
             .filter(|y| y.is_finite() && *y > 0.0)
     }
 
-    /// The exact γ/|k_b| = (1/τ)/(λr|k_b|), τ the exact mean escape time in steps.
-    fn exact_curve(&self) -> &[(f64, f64)] {
-        self.exact.get_or_init(|| {
-            let (low, high) = self.config.loss_scale_range;
-            linspace(low, high, EXACT_ESCAPE_POINTS)
-                .into_iter()
-                .filter_map(|r| {
-                    let dynamics = self.dynamics(r)?;
-                    let steps = exact_mean_escape_steps(&dynamics, EXACT_ESCAPE_CELLS)?;
-                    let y = dynamics.rate_over_barrier_curvature(1.0 / steps);
-                    (y.is_finite() && y > 0.0).then_some((r, y))
-                })
-                .collect()
-        })
+    /// The exact γ/|k_b| = (1/τ)/(λr|k_b|), τ the exact mean escape time in steps: all of it,
+    /// or in progressive mode the points computed so far.
+    fn exact_curve(&self) -> Vec<(f64, f64)> {
+        if !self.progressive.load(Ordering::Relaxed) {
+            while self.refine_exact() {}
+        }
+        self.exact
+            .lock()
+            .map(|curve| curve.points.clone())
+            .unwrap_or_default()
+    }
+
+    /// Computes the exact rate at the next value of r; whether there was one.
+    fn refine_exact(&self) -> bool {
+        let Ok(mut curve) = self.exact.lock() else {
+            return false;
+        };
+        if curve.tried >= EXACT_ESCAPE_POINTS {
+            return false;
+        }
+        let (low, high) = self.config.loss_scale_range;
+        let r = linspace(low, high, EXACT_ESCAPE_POINTS)[curve.tried];
+        curve.tried += 1;
+        let point = self.dynamics(r).and_then(|dynamics| {
+            let steps = exact_mean_escape_steps(&dynamics, EXACT_ESCAPE_CELLS)?;
+            let y = dynamics.rate_over_barrier_curvature(1.0 / steps);
+            (y.is_finite() && y > 0.0).then_some((r, y))
+        });
+        curve.points.extend(point);
+        true
     }
 
     /// The simulated γ/|k_b| with standard errors.
@@ -277,7 +307,7 @@ impl FigurePlan for EscapeRatePlan {
                         ),
                     ),
                     None => (
-                        self.fitted_constant(exact_curve).unwrap_or(1.0),
+                        self.fitted_constant(&exact_curve).unwrap_or(1.0),
                         "fitted by least squares in log space to the exact rate (no simulated \
                          point yet)"
                             .to_string(),
@@ -369,6 +399,21 @@ impl FigurePlan for EscapeRatePlan {
             caption,
             panels: vec![panel],
         }
+    }
+
+    fn set_progressive(&self, progressive: bool) {
+        self.progressive.store(progressive, Ordering::Relaxed);
+    }
+
+    fn refine_theory(&self) -> bool {
+        self.refine_exact()
+    }
+
+    fn theory_complete(&self) -> bool {
+        self.exact
+            .lock()
+            .map(|curve| curve.tried >= EXACT_ESCAPE_POINTS)
+            .unwrap_or(true)
     }
 
     fn tasks(&self) -> Vec<Task> {

@@ -57,6 +57,17 @@ trait FigurePlan: Send + Sync {
     fn build(&self, outcomes: &[(TaskLabel, Outcome)]) -> FigureData;
     /// The simulation's ensembles, in the order they run.
     fn tasks(&self) -> Vec<Task>;
+    /// Progressive mode: expensive theory parts wait for [`FigurePlan::refine_theory`] instead
+    /// of being computed on first use.
+    fn set_progressive(&self, _progressive: bool) {}
+    /// Computes one more expensive theory part; whether it did.
+    fn refine_theory(&self) -> bool {
+        false
+    }
+    /// Whether every theory part is computed.
+    fn theory_complete(&self) -> bool {
+        true
+    }
 }
 
 /// One of the paper's figures, ready to draw: validated, with its theory's expensive parts
@@ -118,6 +129,27 @@ impl Experiment {
     /// The figure id (`1b`, `2a`, …, `6b`).
     pub fn id(&self) -> &'static str {
         self.id
+    }
+
+    /// The same experiment in progressive mode (the browser): an expensive theory part (the exact
+    /// escape rate of Fig. 6(b), one solve per value of r) is left out of [`Experiment::theory`]
+    /// and [`Experiment::figure`] until [`Experiment::refine_theory`] computes it, piece by
+    /// piece, so that no call blocks a page for long. Otherwise such parts are computed on first
+    /// use (the command line, the tests).
+    pub fn progressive(self) -> Self {
+        self.plan.set_progressive(true);
+        self
+    }
+
+    /// Computes one more piece of the theory (progressive mode); returns whether it did (false:
+    /// the theory is complete).
+    pub fn refine_theory(&self) -> bool {
+        self.plan.refine_theory()
+    }
+
+    /// Whether the theory is complete (always, outside progressive mode).
+    pub fn theory_complete(&self) -> bool {
+        self.plan.theory_complete()
     }
 
     /// The theory alone: curves, thresholds, shading, axes, caption; simulation series empty.

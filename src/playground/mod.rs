@@ -25,11 +25,12 @@ pub use controls::{controls, Control, Widget};
 /// or `dark` (instead of the system's `prefers-color-scheme`).
 pub const PAGE_KEYS: &[&str] = &["embed", "ctl", "theme"];
 
-/// The browser's caps on one figure's simulation: 4·10⁹ particle-steps (about a minute of a
-/// laptop's wasm at 7·10⁷ per second: the paper's own runs are at most 4·10⁸) and 256 MiB of
-/// particle state.
+/// The browser's caps on one figure's simulation: 10¹⁰ particle-steps (a few minutes of a
+/// laptop's wasm at 7·10⁷ per second; the paper's own runs are at most 8·10⁹, Fig. 6(b), whose
+/// escape ensembles stop once every particle escaped, long before) and 256 MiB of particle state.
+/// The run is sliced per animation frame, so even the largest never blocks the page.
 pub const BROWSER_LIMITS: SimulationLimits = SimulationLimits {
-    max_particle_steps: 4_000_000_000,
+    max_particle_steps: 10_000_000_000,
     max_state_bytes: 256 << 20,
 };
 
@@ -163,6 +164,34 @@ pub fn read_query(query: &str) -> PageRequest {
     request
 }
 
+/// The configuration text of what a user pastes: a whole link (`https://…/?fig=2a&C=2#x`), a
+/// query (`?fig=2a`) or configuration text; the page keys ([`PAGE_KEYS`]) are dropped. Text with
+/// line breaks (a configuration file) is returned as it is. The command line reads its input
+/// through this, so a copied link works there too.
+///
+/// # Example
+/// ```
+/// use sgd_playground::playground::config_text_of;
+/// assert_eq!(config_text_of("https://example.org/sgd/?fig=2a&C=2&embed=1#top"), "fig=2a&C=2");
+/// assert_eq!(config_text_of("?v=1&fig=3&theme=dark"), "v=1&fig=3");
+/// assert_eq!(config_text_of("lr=1.5"), "lr=1.5");
+/// ```
+pub fn config_text_of(input: &str) -> String {
+    let trimmed = input.trim();
+    if trimmed.contains('\n') {
+        return input.to_string();
+    }
+    let query = if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+        let without_fragment = trimmed.split('#').next().unwrap_or_default();
+        without_fragment
+            .split_once('?')
+            .map_or("", |(_, query)| query)
+    } else {
+        trimmed
+    };
+    read_query(query).config_text
+}
+
 /// A configuration opened from a URL, with everything that had to be changed to open it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Opened {
@@ -215,6 +244,11 @@ fn notice(problem: &FieldError, figure: Option<&str>) -> String {
         None => "it is ignored".to_string(),
         Some(_) if problem.field == "v" => "the keys this version knows are read".to_string(),
         Some(_) => match default_text(figure, &problem.field) {
+            Some(default) if default == problem.value => {
+                "that is the default, which does not fit the other values: change this value \
+                 or the others"
+                    .to_string()
+            }
             Some(default) => format!("the default {default} is used"),
             None => "it is left out".to_string(),
         },
@@ -414,6 +448,6 @@ mod tests {
         assert_eq!(opened.config.to_text(), "v=1&fig=2a&seed=3");
         assert_eq!(opened.notices.len(), 1);
         assert!(opened.notices[0].starts_with("particles: invalid value '10000000'"));
-        assert!(opened.notices[0].contains("4e9"), "{}", opened.notices[0]);
+        assert!(opened.notices[0].contains("1e10"), "{}", opened.notices[0]);
     }
 }

@@ -401,6 +401,9 @@ pub fn exact_mean_escape_steps(dynamics: &EscapeDynamics, cells: usize) -> Optio
     Some((4.0 * fine - coarse) / 3.0)
 }
 
+/// |z| beyond which Φ(z) is taken as 0 or 1 (Φ(−8.5) ≈ 9.5e-18).
+const CDF_CUTOFF: f64 = 8.5;
+
 fn mean_escape_steps_on_grid(dynamics: &EscapeDynamics, cells: usize) -> Option<f64> {
     let well = dynamics.well;
     let (w1, w2, b) = (
@@ -435,9 +438,21 @@ fn mean_escape_steps_on_grid(dynamics: &EscapeDynamics, cells: usize) -> Option<
         let sd = lr * (r * curvature / dynamics.batch_size).sqrt();
         let mut previous = 0.0; // mass below w_lo is folded into cell 0: start from Φ(−∞) = 0.
         for j in 0..cells {
-            let cdf = normal_cdf((edge(j + 1) - mean) / sd);
+            // Beyond 8.5 standard deviations Φ is 0 or 1 to within 1e-17, below the rounding
+            // of the diagonal's 1: skip the evaluation (most cells are that far).
+            let z = (edge(j + 1) - mean) / sd;
+            let cdf = if z < -CDF_CUTOFF {
+                0.0
+            } else if z > CDF_CUTOFF {
+                1.0
+            } else {
+                normal_cdf(z)
+            };
             system[(i, j)] -= cdf - previous;
             previous = cdf;
+            if cdf == 1.0 {
+                break;
+            }
         }
     }
     let ones = nalgebra::DVector::from_element(cells, 1.0);

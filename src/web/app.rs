@@ -94,6 +94,7 @@ pub struct App {
 /// # Errors
 /// A DOM exception while building the page.
 pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
+    let mount_started = now();
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let document = window
         .document()
@@ -196,6 +197,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
         }
         state.theory_drawn_ms = now();
         let theory_ms = state.theory_drawn_ms;
+        root.set_attribute("data-mount-start-ms", &format!("{mount_started:.1}"))?;
         root.set_attribute("data-theory-drawn-ms", &format!("{theory_ms:.1}"))?;
     }
     app.install_listeners(&weak)?;
@@ -382,8 +384,10 @@ impl App {
     }
 
     fn apply_edits(&self) {
+        let started = now();
         let mut state = self.state.borrow_mut();
         let edits = std::mem::take(&mut state.pending);
+        let applied = !edits.is_empty();
         let dark = state.dark;
         for edit in edits {
             let Some(card) = state.cards.get_mut(edit.card) else {
@@ -404,6 +408,12 @@ impl App {
                     card.show_field_errors(edit.key, &messages);
                 }
             }
+        }
+        if applied {
+            // The latency of the last edit (theory and drawing), for the end-to-end check.
+            let _ = state
+                .root
+                .set_attribute("data-last-edit-ms", &format!("{:.2}", now() - started));
         }
         drop(state);
         self.update_links();
@@ -652,15 +662,17 @@ impl App {
             let Some(card) = state.cards.get_mut(index) else {
                 continue;
             };
-            if !card.wants_work() || !(card.visible || Some(index) == focus) {
+            if !card.wants_work() {
                 continue;
             }
+            // Off-screen figures complete their theory but do not simulate.
+            let simulate = card.visible || Some(index) == focus;
             let left = budget_ms - (now() - start);
             if left <= 0.0 {
                 more = true;
                 break;
             }
-            more |= card.work(left, dark);
+            more |= card.work(left, dark, simulate);
         }
         more
     }

@@ -24,6 +24,8 @@ use crate::playground::{controls, Control, Widget};
 
 /// Narrowest column a panel gets before the panels wrap (CSS pixels).
 const MIN_PANEL_WIDTH: f64 = 260.0;
+/// Least time between two redraws of a running simulation (ms).
+const REDRAW_INTERVAL_MS: f64 = 250.0;
 /// How far from a point the hover read-out still picks it (CSS pixels).
 const HOVER_RADIUS: f64 = 28.0;
 
@@ -432,9 +434,10 @@ impl Card {
 
     /// Rebuilds the experiment from the configuration and restarts its simulation.
     pub fn restart(&mut self, dark: bool) {
+        let started = super::dom::now();
         self.run = None;
         self.paused = false;
-        match Experiment::new(&self.config) {
+        match Experiment::new(&self.config).map(Experiment::progressive) {
             Ok(experiment) => {
                 let theory = experiment.theory();
                 self.elements
@@ -455,39 +458,92 @@ impl Card {
             }
         }
         self.drawn_work = 0;
+        let computed = super::dom::now();
         self.force_draw(dark);
         self.show_progress();
+        // Timings for the end-to-end check: theory computed, and drawn (ms).
+        let drawn = super::dom::now();
+        let figure = &self.elements.figure;
+        let _ = figure.set_attribute("data-theory-ms", &format!("{:.2}", computed - started));
+        let _ = figure.set_attribute("data-draw-ms", &format!("{:.2}", drawn - computed));
     }
 
-    /// Whether a simulation is waiting for work.
+    /// Whether the theory or a simulation is waiting for work.
     pub fn wants_work(&self) -> bool {
-        !self.paused && self.run.as_ref().is_some_and(|run| !run.is_done())
+        let theory = self
+            .experiment
+            .as_ref()
+            .is_some_and(|experiment| !experiment.theory_complete());
+        let undrawn = self
+            .run
+            .as_ref()
+            .is_some_and(|run| run.work_done() > self.drawn_work);
+        theory || (!self.paused && self.run.as_ref().is_some_and(|run| !run.is_done())) || undrawn
     }
 
-    /// Runs the simulation for about `budget_ms` milliseconds (in chunks); redraws when enough
-    /// changed. Returns whether the run is still going.
-    pub fn work(&mut self, budget_ms: f64, dark: bool) -> bool {
+    /// Completes the theory piece by piece within `budget_ms` (the exact escape rate of 6(b));
+    /// redraws when it changed. Returns whether it is complete.
+    fn refine_theory(&mut self, budget_ms: f64, dark: bool) -> bool {
+        let Some(experiment) = &self.experiment else {
+            return true;
+        };
+        if experiment.theory_complete() {
+            return true;
+        }
         let start = super::dom::now();
+        while !experiment.theory_complete() && super::dom::now() - start < budget_ms {
+            experiment.refine_theory();
+        }
+        let complete = experiment.theory_complete();
+        let now = super::dom::now();
+        if complete || now - self.last_draw > 200.0 {
+            self.data = Some(match &self.run {
+                Some(run) => experiment.figure(run),
+                None => experiment.theory(),
+            });
+            self.force_draw(dark);
+        }
+        complete
+    }
+
+    /// Completes the theory, then (with `simulate`) runs the simulation, for about `budget_ms`
+    /// milliseconds in all (in chunks); redraws when enough changed. Returns whether work is
+    /// left that this call could have done.
+    pub fn work(&mut self, budget_ms: f64, dark: bool, simulate: bool) -> bool {
+        let start = super::dom::now();
+        if !self.refine_theory(budget_ms, dark) {
+            return true;
+        }
+        if self.paused || !simulate {
+            return false;
+        }
+        let budget_ms = budget_ms - (super::dom::now() - start);
         let Some(run) = self.run.as_mut() else {
             return false;
         };
-        // About 0.5 ms of wasm per chunk on a laptop (10⁵ units ≈ 10⁵ 1-D particle-steps).
-        const CHUNK: u64 = 100_000;
-        while !run.is_done() && super::dom::now() - start < budget_ms {
-            run.advance(CHUNK);
-        }
-        let done = run.is_done();
-        let progressed = run.work_done() > self.drawn_work;
+        // A redraw that is due gets the frame to itself (never simulation and drawing in one
+        // task: the page's longest task stays the larger of the two, not their sum).
         let now = super::dom::now();
-        if progressed && (done || now - self.last_draw > 200.0) {
+        let progressed = run.work_done() > self.drawn_work;
+        if progressed && (run.is_done() || now - self.last_draw > REDRAW_INTERVAL_MS) {
             if let Some(experiment) = &self.experiment {
                 self.data = Some(experiment.figure(run));
             }
             self.drawn_work = run.work_done();
+            let done = run.is_done();
             self.force_draw(dark);
+            self.show_progress();
+            return !done;
+        }
+        // About 0.5 ms of wasm per chunk on a laptop (10⁵ units ≈ 10⁵ 1-D particle-steps).
+        const CHUNK: u64 = 100_000;
+        let start = super::dom::now();
+        while !run.is_done() && super::dom::now() - start < budget_ms {
+            run.advance(CHUNK);
         }
         self.show_progress();
-        !done
+        // Finished: one more frame draws the last points.
+        true
     }
 
     fn show_progress(&self) {
@@ -690,9 +746,11 @@ impl Card {
         }
     }
 
-    /// A short summary of the simulation (for tests and the e2e check).
+    /// Whether the simulation finished and its last points are drawn.
     pub fn simulation_done(&self) -> bool {
-        self.run.as_ref().is_none_or(|run| run.is_done())
+        self.run
+            .as_ref()
+            .is_none_or(|run| run.is_done() && run.work_done() == self.drawn_work)
     }
 }
 

@@ -1,0 +1,226 @@
+// End-to-end check of the release-built page (dist/, from `trunk build --release`) in headless
+// Chromium through Playwright (playwright-core from npm, the system's /usr/bin/chromium):
+//   node tests/e2e/run.cjs
+// - every golden link (tests/fixtures/golden_urls.txt) opens without console errors, draws every
+//   figure (canvas pixels with alpha > 0 and several colours), and lists its expected notices;
+// - a simulation runs to the end while the page stays responsive (longest task, frame gaps);
+// - timings: navigation → all theory drawn (median of 3 loads), slider edit → redrawn (median);
+// - release .wasm size, gzipped (target < 400 KB);
+// - a static lecture page on another origin embeds two figures with the "Copy embed code"
+//   output: both show one figure, only their listed controls, and size themselves by postMessage.
+// Prints one JSON line per measurement, then "e2e: N checks passed"; exits 1 on any failure.
+"use strict";
+const fs = require("fs");
+const http = require("http");
+const path = require("path");
+const zlib = require("zlib");
+
+const root = path.join(__dirname, "..", "..");
+const { chromium } = require(path.join(root, ".tools", "node_modules", "playwright-core"));
+const dist = path.join(root, "dist");
+
+let checks = 0;
+const failures = [];
+function check(ok, what) {
+  checks += 1;
+  if (!ok) failures.push(what);
+}
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+function serve(handler) {
+  return new Promise((resolve) => {
+    const server = http.createServer(handler);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+function staticFiles(dir) {
+  return (req, res) => {
+    const url = new URL(req.url, "http://x");
+    const file = path.join(dir, url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname));
+    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404); res.end("not found"); return;
+    }
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    fs.createReadStream(file).pipe(res);
+  };
+}
+
+async function drawnFigures(page) {
+  return page.evaluate(() => [...document.querySelectorAll("figure.card canvas")].map((canvas) => {
+    const ctx = canvas.getContext("2d");
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let opaque = 0; const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] > 0) opaque += 1;
+      if (i % 28 === 0) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    return { id: canvas.closest("figure").dataset.figure, full: opaque === canvas.width * canvas.height, colours: colours.size };
+  }));
+}
+
+(async () => {
+  if (!fs.existsSync(path.join(dist, "index.html"))) throw new Error("no dist/: run `trunk build --release` first");
+  const wasm = fs.readdirSync(dist).find((f) => f.endsWith(".wasm"));
+  const wasmBytes = fs.readFileSync(path.join(dist, wasm));
+  const gzipped = zlib.gzipSync(wasmBytes, { level: 9 }).length;
+  console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 400 * 1024 }));
+  check(gzipped < 400 * 1024, `release .wasm is ${gzipped} bytes gzipped (target < 400 KB)`);
+
+  const app = await serve(staticFiles(dist));
+  const base = `http://127.0.0.1:${app.address().port}/`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Long tasks and frame gaps, recorded from the first script on.
+  await context.addInitScript(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); })
+        .observe({ type: "longtask", buffered: true });
+    } catch (e) { /* no long-task API */ }
+    window.__frames = [];
+    const tick = (t) => { window.__frames.push(t); requestAnimationFrame(tick); };
+    requestAnimationFrame(tick);
+  });
+
+  async function openPage(query, viewport) {
+    const page = await context.newPage();
+    if (viewport) await page.setViewportSize(viewport);
+    const errors = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(base + query);
+    await page.waitForSelector("#app[data-theory-drawn-ms]", { timeout: 60000 });
+    return { page, errors };
+  }
+
+  // 1. Golden links.
+  const golden = fs.readFileSync(path.join(root, "tests", "fixtures", "golden_urls.txt"), "utf8")
+    .split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((l) => l.split("\t"));
+  for (const [query, , notices] of golden) {
+    const { page, errors } = await openPage(query);
+    const figures = await drawnFigures(page);
+    const embed = query.includes("embed=1");
+    check(errors.length === 0, `${query}: console errors ${JSON.stringify(errors)}`);
+    check(figures.length === (embed ? 1 : 11), `${query}: ${figures.length} figures`);
+    for (const f of figures) {
+      const broken = query.includes("K=2,0.5;0.5,1&C=1,0;0,2") && !query.includes("lrs=") && f.id === "3";
+      if (!broken) check(f.full && f.colours > 20, `${query}: figure ${f.id} not drawn (${JSON.stringify(f)})`);
+    }
+    const shown = await page.$$eval("#notices li", (items) => items.length);
+    check(shown === Number(notices), `${query}: ${shown} notices shown, ${notices} expected`);
+    await page.close();
+  }
+  console.log(JSON.stringify({ measure: "golden_links", links: golden.length }));
+
+  // 2. Navigation → every theory curve drawn, median of 3 loads of the whole gallery.
+  const theory = [];
+  const mountStart = [];
+  let perFigure = null;
+  for (let i = 0; i < 3; i += 1) {
+    const { page } = await openPage("");
+    theory.push(Number(await page.getAttribute("#app", "data-theory-drawn-ms")));
+    mountStart.push(Number(await page.getAttribute("#app", "data-mount-start-ms")));
+    perFigure = await page.$$eval("figure.card", (fs) => fs.map((f) => ({ id: f.dataset.figure, theory_ms: +f.dataset.theoryMs, draw_ms: +f.dataset.drawMs })));
+    await page.close();
+  }
+  console.log(JSON.stringify({ measure: "navigation_to_all_theory_drawn_ms", median: median(theory), runs: theory, navigation_to_engine_started_ms: median(mountStart), target_ms: 1000 }));
+  console.log(JSON.stringify({ measure: "per_figure_first_draw_ms", figures: perFigure }));
+  check(median(theory) < 1000, `all theory drawn after ${median(theory)} ms (target < 1000)`);
+
+  // 3. Slider edit → theory recomputed and redrawn, per figure with a slider (median of 10 moves).
+  {
+    const { page } = await openPage("?fig=2a");
+    const latencies = {};
+    for (const [id, key] of [["2a", "C"], ["5a", "lr_k"], ["6a", "r"], ["6b", "dL"]]) {
+      const slider = `#fig-${id} .control[data-key="${key}"] input.slider`;
+      await page.locator(slider).first().scrollIntoViewIfNeeded();
+      const times = [];
+      for (let k = 0; k < 10; k += 1) {
+        await page.$eval(slider, (el, v) => { el.value = String(v); el.dispatchEvent(new Event("input")); }, 400 + 37 * k);
+        await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
+        times.push(Number(await page.getAttribute("#app", "data-last-edit-ms")));
+      }
+      latencies[id] = median(times);
+    }
+    console.log(JSON.stringify({ measure: "slider_edit_to_redrawn_ms_median", figures: latencies, target_ms: 16 }));
+    check(latencies["2a"] < 16, `2a slider redraw ${latencies["2a"]} ms (target < 16)`);
+    await page.waitForTimeout(400); // the URL is written 250 ms after the last edit
+    const url = await page.evaluate(() => location.search);
+    check(url.startsWith("?v=1&fig=6b"), `the URL follows the last edited figure: ${url}`);
+    await page.close();
+  }
+
+  // 4. A simulation to the end; the page stays responsive.
+  {
+    const { page, errors } = await openPage("?fig=2a&points=20&particles=10000&steps=1000");
+    const started = await page.evaluate(() => performance.now());
+    await page.waitForFunction(() => (document.querySelector("#fig-2a .status-text") || {}).textContent?.startsWith("simulation done"), null, { timeout: 120000, polling: 200 });
+    const result = await page.evaluate((from) => {
+      const tasks = window.__longTasks.filter((t) => t.start >= from);
+      const frames = window.__frames.filter((t) => t >= from);
+      let gap = 0;
+      for (let i = 1; i < frames.length; i += 1) gap = Math.max(gap, frames[i] - frames[i - 1]);
+      return { seconds: (performance.now() - from) / 1000, long_tasks: tasks.length, longest_task_ms: tasks.reduce((m, t) => Math.max(m, t.duration), 0), longest_frame_gap_ms: gap, frames: frames.length };
+    }, started);
+    const points = await page.$$eval("#fig-2a", () => 0);
+    console.log(JSON.stringify({ measure: "simulation_responsiveness", workload: "fig 2a, 20 λ × 10⁴ particles × 1000 steps", ...result, target_longest_task_ms: 50 }));
+    check(result.long_tasks === 0, `${result.long_tasks} tasks over 50 ms during the simulation (longest ${result.longest_task_ms} ms)`);
+    check(errors.length === 0, `simulation page console errors ${JSON.stringify(errors)}`);
+    void points;
+    await page.close();
+  }
+
+  // 5. A lecture page on another origin with two embedded figures (the "Copy embed code" text).
+  {
+    const { page } = await openPage("?fig=2a");
+    await page.evaluate(() => { navigator.clipboard.writeText = async (text) => { window.__copied = text; }; });
+    const copyEmbed = async (id) => {
+      await page.evaluate(() => { window.__copied = undefined; });
+      await page.click(`#fig-${id} .actions button:text("Copy embed code")`);
+      await page.waitForFunction(() => window.__copied !== undefined);
+      return page.evaluate(() => window.__copied);
+    };
+    const first = await copyEmbed("2a");
+    const second = await copyEmbed("5a");
+    check(first.startsWith("<iframe src=\"" + base + "?v=1&amp;fig=2a&amp;embed=1&amp;ctl=C\""), `embed code: ${first.slice(0, 120)}`);
+    await page.close();
+    const host = fs.readFileSync(path.join(__dirname, "host.html"), "utf8").replace("<!-- EMBED-1 -->", first).replace("<!-- EMBED-2 -->", second);
+    const hostServer = await serve((req, res) => { res.writeHead(200, { "content-type": "text/html" }); res.end(host); });
+    const lecture = await context.newPage();
+    const errors = [];
+    lecture.on("pageerror", (e) => errors.push(String(e)));
+    await lecture.goto(`http://127.0.0.1:${hostServer.address().port}/`);
+    await lecture.waitForFunction(() => [...document.querySelectorAll("iframe")].every((f) => f.style.height && parseInt(f.style.height, 10) > 200), null, { timeout: 60000 });
+    const frames = lecture.frames().filter((f) => f !== lecture.mainFrame());
+    check(frames.length === 2, `${frames.length} embedded frames`);
+    for (const frame of frames) {
+      await frame.waitForSelector("#app[data-theory-drawn-ms]");
+      const shape = await frame.evaluate(() => ({
+        figures: document.querySelectorAll("figure.card").length,
+        controls: [...document.querySelectorAll(".control")].map((c) => c.dataset.key),
+        intro: getComputedStyle(document.querySelector(".page-intro")).display,
+        link: document.querySelector("a.open-link")?.href || "",
+      }));
+      check(shape.figures === 1 && shape.controls.length === 1 && shape.intro === "none", `embedded frame: ${JSON.stringify(shape)}`);
+      check(!shape.link.includes("embed"), `open-in-playground link: ${shape.link}`);
+    }
+    const heights = await lecture.$$eval("iframe", (fs) => fs.map((f) => f.style.height));
+    console.log(JSON.stringify({ measure: "embedded_heights", heights }));
+    check(errors.length === 0, `lecture page errors ${JSON.stringify(errors)}`);
+    await lecture.close();
+    hostServer.close();
+  }
+
+  await browser.close();
+  app.close();
+  if (failures.length) {
+    for (const f of failures) console.error("FAILED: " + f);
+    console.error(`e2e: ${failures.length} of ${checks} checks failed`);
+    process.exit(1);
+  }
+  console.log(`e2e: ${checks} checks passed`);
+})().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,295 @@
+//! The playground's page logic, natively: golden links keep opening the same configuration,
+//! links round-trip, bad values are reported by key and never lose the good ones, every control
+//! edits its key, and the text alternative and hover read-out come from the drawn data.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use sgd_playground::config::{Config, FIGURE_IDS, KEYS};
+use sgd_playground::experiments::Experiment;
+use sgd_playground::figures::{draw_wrapped, FigureStyle, PlotFrame};
+use sgd_playground::playground::describe::{describe, nearest, table, MAX_TABLE_ROWS};
+use sgd_playground::playground::{
+    controls, link_query, open, paper_config, read_query, with_value, Widget, BROWSER_LIMITS,
+    PAGE_KEYS,
+};
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
+
+const GOLDEN: &str = include_str!("fixtures/golden_urls.txt");
+
+/// What the page opens for a URL query: (canonical text, notices).
+fn opened(query: &str) -> (String, Vec<String>) {
+    let request = read_query(query);
+    let opened = open(&request.config_text);
+    let mut notices: Vec<String> = request.problems.iter().map(ToString::to_string).collect();
+    notices.extend(opened.notices);
+    (opened.config.to_text(), notices)
+}
+
+#[test]
+fn golden_links_open_the_same_configuration() {
+    let mut lines = Vec::new();
+    let mut mismatches = Vec::new();
+    for line in GOLDEN.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            lines.push(line.to_string());
+            continue;
+        }
+        let mut fields = line.split('\t');
+        let query = fields.next().unwrap_or_default();
+        let (text, notices) = opened(query);
+        lines.push(format!("{query}\t{text}\t{}", notices.len()));
+        match (fields.next(), fields.next()) {
+            (Some(expected), Some(count)) => {
+                if expected != text || count != notices.len().to_string() {
+                    mismatches.push(format!(
+                        "{query}: expected {expected} ({count} notices), got {text} ({} notices: {notices:?})",
+                        notices.len()
+                    ));
+                }
+            }
+            _ => mismatches.push(format!("{query}: no expectation stored")),
+        }
+    }
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden_urls.txt");
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+        return;
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn every_golden_link_builds_its_figure() {
+    for line in GOLDEN.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let query = line.split('\t').next().unwrap();
+        let config = open(&read_query(query).config_text).config;
+        let notices = opened(query).1;
+        if config.figure.is_some() && (notices.is_empty() || Experiment::new(&config).is_ok()) {
+            let experiment = Experiment::new(&config).unwrap_or_else(|e| panic!("{query}: {e:?}"));
+            assert!(!experiment.theory().panels.is_empty(), "{query}");
+            assert!(config.check_simulation_size(1, &BROWSER_LIMITS).is_ok(), "{query}");
+        }
+    }
+}
+
+#[test]
+fn paper_figures_fit_the_browser_limits_and_open_without_notices() {
+    for id in FIGURE_IDS {
+        let (text, notices) = opened(&format!("?fig={id}"));
+        assert_eq!(text, format!("v=1&fig={id}"));
+        assert!(notices.is_empty(), "fig {id}: {notices:?}");
+    }
+}
+
+#[test]
+fn links_round_trip_with_the_page_keys() {
+    let request = read_query("?fig=3&K=2,0.5;0.5,1&lrs=0.5,0.8&embed=1&ctl=lrs,K&theme=light");
+    let config = open(&request.config_text).config;
+    let query = link_query(&config, &request.options);
+    assert_eq!(query, "v=1&fig=3&lrs=0.5,0.8&K=2,0.5;0.5,1&embed=1&ctl=lrs,K&theme=light");
+    let again = read_query(&query);
+    assert_eq!(again.options, request.options);
+    assert_eq!(open(&again.config_text).config, config);
+}
+
+#[test]
+fn a_newer_link_warns_and_reads_what_it_knows() {
+    let (text, notices) = opened("?v=2&fig=2a&C=3");
+    assert_eq!(text, "v=1&fig=2a&C=3");
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].starts_with("v: invalid value '2'"), "{}", notices[0]);
+}
+
+#[test]
+fn every_control_edits_its_key() {
+    for id in FIGURE_IDS {
+        let config = paper_config(id).unwrap();
+        let all = controls(&config);
+        assert!(!all.is_empty(), "fig {id} has no control");
+        for control in &all {
+            // Its own value is accepted and changes nothing.
+            let same = with_value(&config, control.key, &control.value)
+                .unwrap_or_else(|e| panic!("fig {id} {}: {e:?}", control.key));
+            assert_eq!(same, config, "fig {id} {}", control.key);
+            assert_eq!(control.default.as_deref(), Some(control.value.as_str()), "fig {id} {}", control.key);
+            // Garbage is refused with an error naming the key.
+            let error = with_value(&config, control.key, "#garbage#").unwrap_err();
+            assert!(error.0.iter().any(|e| e.field == control.key), "fig {id} {}: {error:?}", control.key);
+            if let Widget::Slider { min, max, .. } = control.widget {
+                assert!(min < max);
+            }
+        }
+    }
+}
+
+#[test]
+fn sliders_show_the_paper_values() {
+    // A slider's span holds the paper's value of its key, and positions map to valid numbers.
+    for id in FIGURE_IDS {
+        let config = paper_config(id).unwrap();
+        for control in controls(&config) {
+            if let Widget::Slider { min, max, log } = control.widget {
+                let value: f64 = control.value.parse().unwrap();
+                assert!((min..=max).contains(&value), "fig {id}: {}={value} outside [{min}, {max}]", control.key);
+                let position = sgd_playground::playground::controls::slider_position(value, min, max, log);
+                let back = sgd_playground::playground::controls::slider_value(position, min, max, log);
+                assert!((back - value).abs() <= 0.01 * (max - min).max(value), "fig {id}: {} {value} → {back}", control.key);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_text_alternative_carries_the_key_numbers() {
+    let config = Config::parse("fig=2a&points=4&particles=300&steps=300").unwrap();
+    let experiment = Experiment::new(&config).unwrap();
+    let mut run = experiment.simulation();
+    while !run.is_done() {
+        run.advance(1_000_000);
+    }
+    let data = experiment.figure(&run);
+    let text = describe(&data);
+    // The simulated point of largest λ is (2/k)·4/5 = 1.6: its value with its standard error,
+    // and the two theories at the same λ: Var = λσ²/(k(2 − λk)) = 4 and λσ²/(2k) = 0.8.
+    assert!(text.contains("at λ = 1.6"), "{text}");
+    assert!(text.contains(" ± "), "{text}");
+    assert!(text.contains("(Cor. 1) 4"), "{text}");
+    assert!(text.contains("0.8"), "{text}");
+    let (header, rows, total) = table(&data);
+    assert_eq!(header.len(), 6);
+    assert_eq!(rows.len(), total.min(MAX_TABLE_ROWS));
+    assert!(total > MAX_TABLE_ROWS, "{total}");
+    let csv = sgd_playground::figures::to_csv(&data);
+    assert_eq!(csv.lines().filter(|l| l.contains(",simulation,")).count(), 4);
+}
+
+#[test]
+fn hover_finds_the_nearest_drawn_point() {
+    let config = Config::parse("fig=2a").unwrap();
+    let data = Experiment::new(&config).unwrap().theory();
+    let mut svg = String::new();
+    let mut frames: Vec<PlotFrame> = Vec::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
+        draw_wrapped(&data, &root, &FigureStyle::default(), 1, &mut frames).unwrap();
+        root.present().unwrap();
+    }
+    assert_eq!(frames.len(), 1);
+    let frame = frames[0];
+    // The continuous-time curve at λ = 1: Var = λσ²/(2k) = 0.5.
+    let pixel = frame.pixel_of((1.0, 0.5)).unwrap();
+    assert!(frame.contains(pixel));
+    let back = frame.data_at(pixel);
+    assert!((back.0 - 1.0).abs() < 1e-9 && (back.1 - 0.5).abs() < 1e-9, "{back:?}");
+    let readout = nearest(&data, &frames, (pixel.0 + 2.0, pixel.1), 20.0).unwrap();
+    assert!(readout.series.contains("continuous"), "{readout:?}");
+    assert!((readout.x - 1.0).abs() < 0.05 && (readout.y - 0.5).abs() < 0.05, "{readout:?}");
+    assert!(readout.text.contains("λ = "), "{}", readout.text);
+    // Outside every frame: nothing.
+    assert!(nearest(&data, &frames, (1.0, 1.0), 20.0).is_none());
+}
+
+#[test]
+fn wrapped_panels_keep_their_indices_and_rows() {
+    let data = Experiment::new(&Config::parse("fig=3").unwrap()).unwrap().theory();
+    let mut svg = String::new();
+    let mut frames = Vec::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (400, 1200)).into_drawing_area();
+        draw_wrapped(&data, &root, &FigureStyle::default(), 2, &mut frames).unwrap();
+        root.present().unwrap();
+    }
+    let panels: Vec<usize> = frames.iter().map(|f| f.panel).collect();
+    assert_eq!(panels, [0, 1, 2, 3, 4]);
+    assert!(frames[2].top > frames[0].bottom, "row 2 below row 1");
+    assert!(frames[4].top > frames[2].bottom, "row 3 below row 2");
+}
+
+/// The link percent-decoded (keys are reported decoded).
+fn decoded(link: &str) -> String {
+    let bytes = link.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok())
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A golden link with one character inserted, deleted or replaced.
+fn mutated_link() -> impl Strategy<Value = String> {
+    let links: Vec<String> = GOLDEN
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect();
+    (
+        proptest::sample::select(links),
+        any::<prop::sample::Index>(),
+        0u8..3,
+        proptest::sample::select(vec!['=', '&', ',', ';', '-', '1', '0', '.', 'e', '%', 'x', ' ', 'λ', '<']),
+    )
+        .prop_map(|(link, at, how, c)| {
+            let mut chars: Vec<char> = link.chars().collect();
+            let i = at.index(chars.len() + 1);
+            match how {
+                0 => chars.insert(i, c),
+                1 if i < chars.len() => {
+                    chars.remove(i);
+                }
+                _ if i < chars.len() => chars[i] = c,
+                _ => chars.push(c),
+            }
+            chars.into_iter().collect()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn mutated_links_open_and_every_notice_names_a_key(link in mutated_link()) {
+        let request = read_query(&link);
+        let opened = open(&request.config_text);
+        for problem in &request.problems {
+            prop_assert!(PAGE_KEYS.contains(&problem.field.as_str()), "{problem}");
+        }
+        for notice in &opened.notices {
+            let key = notice.split(':').next().unwrap_or_default();
+            prop_assert!(!key.is_empty(), "{notice}");
+            let named = decoded(&link).contains(key)
+                || KEYS.iter().any(|s| s.key == key)
+                || key == "(empty key)";
+            prop_assert!(named, "{} in {}", notice, link);
+        }
+        // What opens is valid and fits a tab (unless a default itself conflicts with the kept
+        // values, which a notice then says).
+        prop_assert!(opened.config.validate().is_ok() || !opened.notices.is_empty());
+        if opened.config.figure.is_some() && opened.config.validate().is_ok() {
+            prop_assert!(opened.config.check_simulation_size(1, &BROWSER_LIMITS).is_ok());
+            let query = link_query(&opened.config, &request.options);
+            let again = open(&read_query(&query).config_text);
+            prop_assert_eq!(again.config, opened.config);
+            prop_assert!(again.notices.is_empty());
+        }
+    }
+
+    #[test]
+    fn arbitrary_queries_never_panic(query in ".{0,120}") {
+        let request = read_query(&query);
+        let _ = open(&request.config_text);
+    }
+}
