@@ -1969,7 +1969,10 @@ impl KeySpec {
             max_exclusive,
         };
         match self.kind {
-            Kind::Version => InputKind::Integer { min: 1, max: VERSION },
+            Kind::Version => InputKind::Integer {
+                min: 1,
+                max: VERSION,
+            },
             Kind::Choice(names) => InputKind::Choice(names),
             Kind::Number(range) => match range {
                 Range::Finite => number(None, false, None, false),

@@ -932,7 +932,10 @@ fn a_copied_playground_link_is_read_as_its_configuration() {
     let from_link = solve("https://example.org/sgd/?v=1&lr=1.5&theme=dark&embed=1#fig-2a");
     let from_text = solve("lr=1.5");
     assert_eq!(text(from_link.get("config")), "v=1&lr=1.5");
-    assert_eq!(matrix(from_link.get("sigma")), matrix(from_text.get("sigma")));
+    assert_eq!(
+        matrix(from_link.get("sigma")),
+        matrix(from_text.get("sigma"))
+    );
     // Var[w] = λσ²/(k(2 − λk)) = 1.5/0.5 = 3.
     assert!((matrix(from_link.get("sigma"))[0][0] - 3.0).abs() < 1e-12);
 }

@@ -3,6 +3,7 @@
 //! edits its key, and the text alternative and hover read-out come from the drawn data.
 #![cfg(not(target_arch = "wasm32"))]
 
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use proptest::prelude::*;
 use sgd_playground::config::{Config, FIGURE_IDS, KEYS};
 use sgd_playground::experiments::Experiment;
@@ -12,7 +13,6 @@ use sgd_playground::playground::{
     controls, link_query, open, paper_config, read_query, with_value, Widget, BROWSER_LIMITS,
     PAGE_KEYS,
 };
-use plotters::prelude::{IntoDrawingArea, SVGBackend};
 
 const GOLDEN: &str = include_str!("fixtures/golden_urls.txt");
 
@@ -51,7 +51,10 @@ fn golden_links_open_the_same_configuration() {
         }
     }
     if std::env::var_os("UPDATE_FIXTURES").is_some() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/golden_urls.txt");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/golden_urls.txt"
+        );
         std::fs::write(path, lines.join("\n") + "\n").unwrap();
         return;
     }
@@ -60,14 +63,20 @@ fn golden_links_open_the_same_configuration() {
 
 #[test]
 fn every_golden_link_builds_its_figure() {
-    for line in GOLDEN.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in GOLDEN
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let query = line.split('\t').next().unwrap();
         let config = open(&read_query(query).config_text).config;
         let notices = opened(query).1;
         if config.figure.is_some() && (notices.is_empty() || Experiment::new(&config).is_ok()) {
             let experiment = Experiment::new(&config).unwrap_or_else(|e| panic!("{query}: {e:?}"));
             assert!(!experiment.theory().panels.is_empty(), "{query}");
-            assert!(config.check_simulation_size(1, &BROWSER_LIMITS).is_ok(), "{query}");
+            assert!(
+                config.check_simulation_size(1, &BROWSER_LIMITS).is_ok(),
+                "{query}"
+            );
         }
     }
 }
@@ -86,7 +95,10 @@ fn links_round_trip_with_the_page_keys() {
     let request = read_query("?fig=3&K=2,0.5;0.5,1&lrs=0.5,0.8&embed=1&ctl=lrs,K&theme=light");
     let config = open(&request.config_text).config;
     let query = link_query(&config, &request.options);
-    assert_eq!(query, "v=1&fig=3&lrs=0.5,0.8&K=2,0.5;0.5,1&embed=1&ctl=lrs,K&theme=light");
+    assert_eq!(
+        query,
+        "v=1&fig=3&lrs=0.5,0.8&K=2,0.5;0.5,1&embed=1&ctl=lrs,K&theme=light"
+    );
     let again = read_query(&query);
     assert_eq!(again.options, request.options);
     assert_eq!(open(&again.config_text).config, config);
@@ -97,7 +109,11 @@ fn a_newer_link_warns_and_reads_what_it_knows() {
     let (text, notices) = opened("?v=2&fig=2a&C=3");
     assert_eq!(text, "v=1&fig=2a&C=3");
     assert_eq!(notices.len(), 1);
-    assert!(notices[0].starts_with("v: invalid value '2'"), "{}", notices[0]);
+    assert!(
+        notices[0].starts_with("v: invalid value '2'"),
+        "{}",
+        notices[0]
+    );
 }
 
 #[test]
@@ -111,10 +127,19 @@ fn every_control_edits_its_key() {
             let same = with_value(&config, control.key, &control.value)
                 .unwrap_or_else(|e| panic!("fig {id} {}: {e:?}", control.key));
             assert_eq!(same, config, "fig {id} {}", control.key);
-            assert_eq!(control.default.as_deref(), Some(control.value.as_str()), "fig {id} {}", control.key);
+            assert_eq!(
+                control.default.as_deref(),
+                Some(control.value.as_str()),
+                "fig {id} {}",
+                control.key
+            );
             // Garbage is refused with an error naming the key.
             let error = with_value(&config, control.key, "#garbage#").unwrap_err();
-            assert!(error.0.iter().any(|e| e.field == control.key), "fig {id} {}: {error:?}", control.key);
+            assert!(
+                error.0.iter().any(|e| e.field == control.key),
+                "fig {id} {}: {error:?}",
+                control.key
+            );
             if let Widget::Slider { min, max, .. } = control.widget {
                 assert!(min < max);
             }
@@ -130,10 +155,20 @@ fn sliders_show_the_paper_values() {
         for control in controls(&config) {
             if let Widget::Slider { min, max, log } = control.widget {
                 let value: f64 = control.value.parse().unwrap();
-                assert!((min..=max).contains(&value), "fig {id}: {}={value} outside [{min}, {max}]", control.key);
-                let position = sgd_playground::playground::controls::slider_position(value, min, max, log);
-                let back = sgd_playground::playground::controls::slider_value(position, min, max, log);
-                assert!((back - value).abs() <= 0.01 * (max - min).max(value), "fig {id}: {} {value} → {back}", control.key);
+                assert!(
+                    (min..=max).contains(&value),
+                    "fig {id}: {}={value} outside [{min}, {max}]",
+                    control.key
+                );
+                let position =
+                    sgd_playground::playground::controls::slider_position(value, min, max, log);
+                let back =
+                    sgd_playground::playground::controls::slider_value(position, min, max, log);
+                assert!(
+                    (back - value).abs() <= 0.01 * (max - min).max(value),
+                    "fig {id}: {} {value} → {back}",
+                    control.key
+                );
             }
         }
     }
@@ -160,7 +195,10 @@ fn the_text_alternative_carries_the_key_numbers() {
     assert_eq!(rows.len(), total.min(MAX_TABLE_ROWS));
     assert!(total > MAX_TABLE_ROWS, "{total}");
     let csv = sgd_playground::figures::to_csv(&data);
-    assert_eq!(csv.lines().filter(|l| l.contains(",simulation,")).count(), 4);
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",simulation,")).count(),
+        4
+    );
 }
 
 #[test]
@@ -180,10 +218,16 @@ fn hover_finds_the_nearest_drawn_point() {
     let pixel = frame.pixel_of((1.0, 0.5)).unwrap();
     assert!(frame.contains(pixel));
     let back = frame.data_at(pixel);
-    assert!((back.0 - 1.0).abs() < 1e-9 && (back.1 - 0.5).abs() < 1e-9, "{back:?}");
+    assert!(
+        (back.0 - 1.0).abs() < 1e-9 && (back.1 - 0.5).abs() < 1e-9,
+        "{back:?}"
+    );
     let readout = nearest(&data, &frames, (pixel.0 + 2.0, pixel.1), 20.0).unwrap();
     assert!(readout.series.contains("continuous"), "{readout:?}");
-    assert!((readout.x - 1.0).abs() < 0.05 && (readout.y - 0.5).abs() < 0.05, "{readout:?}");
+    assert!(
+        (readout.x - 1.0).abs() < 0.05 && (readout.y - 0.5).abs() < 0.05,
+        "{readout:?}"
+    );
     assert!(readout.text.contains("λ = "), "{}", readout.text);
     // Outside every frame: nothing.
     assert!(nearest(&data, &frames, (1.0, 1.0), 20.0).is_none());
@@ -191,7 +235,9 @@ fn hover_finds_the_nearest_drawn_point() {
 
 #[test]
 fn wrapped_panels_keep_their_indices_and_rows() {
-    let data = Experiment::new(&Config::parse("fig=3").unwrap()).unwrap().theory();
+    let data = Experiment::new(&Config::parse("fig=3").unwrap())
+        .unwrap()
+        .theory();
     let mut svg = String::new();
     let mut frames = Vec::new();
     {
@@ -240,7 +286,9 @@ fn mutated_link() -> impl Strategy<Value = String> {
         proptest::sample::select(links),
         any::<prop::sample::Index>(),
         0u8..3,
-        proptest::sample::select(vec!['=', '&', ',', ';', '-', '1', '0', '.', 'e', '%', 'x', ' ', 'λ', '<']),
+        proptest::sample::select(vec![
+            '=', '&', ',', ';', '-', '1', '0', '.', 'e', '%', 'x', ' ', 'λ', '<',
+        ]),
     )
         .prop_map(|(link, at, how, c)| {
             let mut chars: Vec<char> = link.chars().collect();

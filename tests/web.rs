@@ -116,20 +116,21 @@ fn fingerprint(canvas: &HtmlCanvasElement) -> u64 {
         .and_then(|c| c.dyn_into().ok())
         .unwrap_or_else(|| panic!("no 2-D context"));
     let pixels = context
-        .get_image_data(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()))
+        .get_image_data(
+            0.0,
+            0.0,
+            f64::from(canvas.width()),
+            f64::from(canvas.height()),
+        )
         .unwrap_or_else(|e| panic!("{e:?}"))
         .data();
-    pixels
-        .iter()
-        .fold(0xcbf29ce484222325u64, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
-        })
+    pixels.iter().fold(0xcbf29ce484222325u64, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn set_input(input: &Element, value: &str, event: &str) {
-    let field: &HtmlInputElement = input
-        .dyn_ref()
-        .unwrap_or_else(|| panic!("not an input"));
+    let field: &HtmlInputElement = input.dyn_ref().unwrap_or_else(|| panic!("not an input"));
     field.set_value(value);
     let event = web_sys::Event::new(event).unwrap_or_else(|e| panic!("{e:?}"));
     field
@@ -197,11 +198,13 @@ fn start_is_a_no_op_without_the_root_element() {
     assert!(document.get_element_by_id(ROOT_ID).is_none());
 }
 
-
 #[wasm_bindgen_test]
 fn every_figure_is_drawn_with_real_pixels() {
     let page = Mounted::new("");
-    assert_eq!(page.app.card_count(), sgd_playground::config::FIGURE_IDS.len());
+    assert_eq!(
+        page.app.card_count(),
+        sgd_playground::config::FIGURE_IDS.len()
+    );
     for id in sgd_playground::config::FIGURE_IDS {
         let canvas = page.canvas(id);
         let (opaque, colours) = ink(&canvas);
@@ -240,7 +243,11 @@ fn a_control_change_updates_the_url_and_redraws() {
     page.app.flush();
     let error = page.select("#ctl-2a-C-error");
     assert!(error.get_attribute("hidden").is_none());
-    assert!(text_of(&error).contains("C: invalid value '-1'"), "{}", text_of(&error));
+    assert!(
+        text_of(&error).contains("C: invalid value '-1'"),
+        "{}",
+        text_of(&error)
+    );
     assert_eq!(field.get_attribute("aria-invalid").as_deref(), Some("true"));
     assert!(location_search().contains("C=3"));
     // A slider moves its typed field and the figure.
@@ -262,12 +269,16 @@ fn a_bad_url_is_reported_by_key_and_the_good_keys_are_kept() {
     assert!(text.contains("the default 1 is used"), "{text}");
     assert!(text.contains("colour"), "{text}");
     assert!(text.contains("embed: invalid value 'maybe'"), "{text}");
-    assert_eq!(page.app.card_config(1).as_deref(), Some("v=1&fig=2a&seed=5"));
+    assert_eq!(
+        page.app.card_config(1).as_deref(),
+        Some("v=1&fig=2a&seed=5")
+    );
 }
 
 #[wasm_bindgen_test]
 fn text_from_the_url_is_never_html() {
-    let page = Mounted::new("?fig=2a&C=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&%3Cb%3Ebold%3C/b%3E=1");
+    let page =
+        Mounted::new("?fig=2a&C=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&%3Cb%3Ebold%3C/b%3E=1");
     assert_eq!(page.count("img"), 0);
     assert_eq!(page.count("b"), 0);
     let text = text_of(&page.select("[role=alert]"));
@@ -280,7 +291,11 @@ fn exports_are_valid_png_svg_and_csv() {
     let index = 3;
     let png = page.app.png_of(index).unwrap_or_else(|e| panic!("{e:?}"));
     // The PNG signature, base64-encoded: 89 50 4E 47 0D 0A 1A 0A.
-    assert!(png.starts_with("data:image/png;base64,iVBORw0KGgo"), "{}", &png[..40.min(png.len())]);
+    assert!(
+        png.starts_with("data:image/png;base64,iVBORw0KGgo"),
+        "{}",
+        &png[..40.min(png.len())]
+    );
     assert!(png.len() > 10_000);
     let svg = page.app.svg_of(index).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(svg.starts_with("<svg"), "{}", &svg[..60.min(svg.len())]);
@@ -315,11 +330,18 @@ fn embed_mode_shows_one_figure_with_the_listed_controls() {
     assert_eq!(keys, ["lr_k", "mu_min"]);
     let link = page.select("a.open-link");
     let href = link.get_attribute("href").unwrap_or_default();
-    assert!(href.contains("fig=5a") && href.contains("lr_k=2.5"), "{href}");
+    assert!(
+        href.contains("fig=5a") && href.contains("lr_k=2.5"),
+        "{href}"
+    );
     assert!(!href.contains("embed"), "{href}");
-    let html = document().document_element().unwrap_or_else(|| panic!("no html"));
+    let html = document()
+        .document_element()
+        .unwrap_or_else(|| panic!("no html"));
     assert!(html.class_list().contains("embed"));
-    html.class_list().remove_1("embed").unwrap_or_else(|e| panic!("{e:?}"));
+    html.class_list()
+        .remove_1("embed")
+        .unwrap_or_else(|e| panic!("{e:?}"));
 }
 
 #[wasm_bindgen_test]
@@ -332,7 +354,10 @@ fn a_simulation_runs_to_the_end_in_slices() {
         slices += 1;
     }
     let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
-    let simulated = csv.lines().filter(|line| line.contains(",simulation,")).count();
+    let simulated = csv
+        .lines()
+        .filter(|line| line.contains(",simulation,"))
+        .count();
     assert_eq!(simulated, 5, "{csv}");
     let status = text_of(&page.select("#fig-2a .status-text"));
     assert!(status.starts_with("simulation done"), "{status}");
@@ -341,7 +366,9 @@ fn a_simulation_runs_to_the_end_in_slices() {
 #[wasm_bindgen_test]
 fn the_theme_can_be_set_in_the_url() {
     let page = Mounted::new("?fig=2a&theme=dark");
-    let html = document().document_element().unwrap_or_else(|| panic!("no html"));
+    let html = document()
+        .document_element()
+        .unwrap_or_else(|| panic!("no html"));
     assert_eq!(html.get_attribute("data-theme").as_deref(), Some("dark"));
     // The canvas background is dark.
     let canvas = page.canvas("2a");
@@ -355,8 +382,13 @@ fn the_theme_can_be_set_in_the_url() {
         .get_image_data(1.0, 1.0, 1.0, 1.0)
         .unwrap_or_else(|e| panic!("{e:?}"))
         .data();
-    assert!(corner[0] < 80 && corner[1] < 80 && corner[2] < 80, "{:?}", corner.to_vec());
-    html.remove_attribute("data-theme").unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(
+        corner[0] < 80 && corner[1] < 80 && corner[2] < 80,
+        "{:?}",
+        corner.to_vec()
+    );
+    html.remove_attribute("data-theme")
+        .unwrap_or_else(|e| panic!("{e:?}"));
 }
 
 #[wasm_bindgen_test]

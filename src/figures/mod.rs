@@ -250,13 +250,16 @@ pub fn draw_wrapped<DB: DrawingBackend>(
     columns: usize,
     frames: &mut Vec<PlotFrame>,
 ) -> Result<(), FigureError> {
-    let columns = columns.max(1);
     let count = data.panels.len();
-    if count <= columns {
+    if count <= columns.max(1) {
         return draw_recording(data, area, style, frames);
     }
-    let rows = count.div_ceil(columns);
-    let (_, height) = area.dim_in_pixel();
+    // Balanced rows: 4 panels in at most 3 columns are 2 + 2, not 3 + 1.
+    let rows = count.div_ceil(columns.max(1));
+    let columns = count.div_ceil(rows);
+    let (width, height) = area.dim_in_pixel();
+    // A short last row leaves margins that no row fills.
+    area.fill(&style.theme.background).map_err(backend_err)?;
     let strips = area.split_evenly((rows, 1));
     let strip_height = f64::from(height) / rows as f64;
     let mut first_error = None;
@@ -265,7 +268,11 @@ pub fn draw_wrapped<DB: DrawingBackend>(
         let panels = data.panels[first..(first + columns).min(count)].to_vec();
         let part = FigureData {
             panels,
-            title: if row == 0 { data.title.clone() } else { String::new() },
+            title: if row == 0 {
+                data.title.clone()
+            } else {
+                String::new()
+            },
             ..data.clone()
         };
         let row_style = FigureStyle {
@@ -273,13 +280,23 @@ pub fn draw_wrapped<DB: DrawingBackend>(
             show_legend: style.show_legend && row + 1 == rows,
             ..style.clone()
         };
+        // A short last row keeps the panels' width, centred.
+        let shown = part.panels.len();
+        let inset = if shown < columns {
+            (f64::from(width) * (columns - shown) as f64 / columns as f64 / 2.0).round() as i32
+        } else {
+            0
+        };
+        let strip = strip.margin(0, 0, inset, inset);
         let mut row_frames = Vec::new();
-        let result = draw_recording(&part, strip, &row_style, &mut row_frames);
+        let result = draw_recording(&part, &strip, &row_style, &mut row_frames);
         let offset = strip_height * row as f64;
         frames.extend(row_frames.into_iter().map(|frame| PlotFrame {
             panel: frame.panel + first,
             top: frame.top + offset,
             bottom: frame.bottom + offset,
+            left: frame.left + f64::from(inset),
+            right: frame.right + f64::from(inset),
             ..frame
         }));
         match result {

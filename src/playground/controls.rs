@@ -240,7 +240,10 @@ mod tests {
             for position in [0, 1, 250, 500, 999, 1000] {
                 let value = slider_value(position, min, max, log);
                 let back = slider_position(value, min, max, log);
-                assert!(back.abs_diff(position) <= 2, "{position} → {value} → {back}");
+                assert!(
+                    back.abs_diff(position) <= 2,
+                    "{position} → {value} → {back}"
+                );
             }
         }
         assert_eq!(slider_value(1000, 0.1, 10.0, true), 10.0);

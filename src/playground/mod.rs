@@ -146,7 +146,9 @@ pub fn read_query(query: &str) -> PageRequest {
                 }
                 request.options.controls = Some(
                     keys.into_iter()
-                        .filter(|key| key_spec(key).is_some() && !matches!(key.as_str(), "v" | "fig"))
+                        .filter(|key| {
+                            key_spec(key).is_some() && !matches!(key.as_str(), "v" | "fig")
+                        })
                         .collect(),
                 );
             }
@@ -154,9 +156,11 @@ pub fn read_query(query: &str) -> PageRequest {
                 "auto" => request.options.theme = ThemeChoice::Auto,
                 "light" => request.options.theme = ThemeChoice::Light,
                 "dark" => request.options.theme = ThemeChoice::Dark,
-                _ => request
-                    .problems
-                    .push(FieldError::new("theme", echo(&value), "one of auto, light, dark")),
+                _ => request.problems.push(FieldError::new(
+                    "theme",
+                    echo(&value),
+                    "one of auto, light, dark",
+                )),
             },
         }
     }

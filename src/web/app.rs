@@ -13,8 +13,7 @@ use super::dom::{cast, child, copy_text, download_text, download_url, now, Liste
 use crate::config::{Config, FIGURE_IDS};
 use crate::figures::{draw_wrapped, to_csv, to_svg};
 use crate::playground::{
-    link_query, open, page_notice, paper_config, read_query, with_value, PageOptions,
-    ThemeChoice,
+    link_query, open, page_notice, paper_config, read_query, with_value, PageOptions, ThemeChoice,
 };
 
 /// Milliseconds of simulation per animation frame (the page's longest task stays well under
@@ -192,10 +191,25 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
                 state.cards.push(card);
             }
         }
+        let built = now();
+        for card in &mut state.cards {
+            card.measure();
+        }
+        let measured = now();
         for card in &mut state.cards {
             card.restart(dark);
         }
         state.theory_drawn_ms = now();
+        // Where the start-up time goes (the end-to-end check prints it).
+        root.set_attribute(
+            "data-startup",
+            &format!(
+                "build {:.1} ms, measure {:.1} ms, theory and draw {:.1} ms",
+                built - mount_started,
+                measured - built,
+                state.theory_drawn_ms - measured
+            ),
+        )?;
         let theory_ms = state.theory_drawn_ms;
         root.set_attribute("data-mount-start-ms", &format!("{mount_started:.1}"))?;
         root.set_attribute("data-theory-drawn-ms", &format!("{theory_ms:.1}"))?;
@@ -340,6 +354,9 @@ impl App {
         };
         let dark = state.dark;
         for card in &mut state.cards {
+            card.measure();
+        }
+        for card in &mut state.cards {
             card.draw_if_resized(dark);
         }
         if state.options.embed {
@@ -403,8 +420,7 @@ impl App {
                     state.url_dirty_since = Some(now());
                 }
                 Err(problems) => {
-                    let messages: Vec<String> =
-                        problems.iter().map(ToString::to_string).collect();
+                    let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
                     card.show_field_errors(edit.key, &messages);
                 }
             }
@@ -501,7 +517,12 @@ impl App {
             }
             Action::ConfigText => {
                 let text = card.config.to_text();
-                download_text(&document, &format!("{text}\n"), "text/plain", &format!("{file}.txt"))?;
+                download_text(
+                    &document,
+                    &format!("{text}\n"),
+                    "text/plain",
+                    &format!("{file}.txt"),
+                )?;
                 card.say(&format!("Configuration saved: {text}"));
             }
             Action::CopyLink => {

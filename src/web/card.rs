@@ -8,8 +8,8 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement,
-    HtmlProgressElement, HtmlSelectElement,
+    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlProgressElement,
+    HtmlSelectElement,
 };
 
 use super::app::{Action, App};
@@ -50,6 +50,7 @@ pub struct Elements {
     progress: HtmlProgressElement,
     status: Element,
     caption: Element,
+    title: Element,
     message: Element,
     data: Element,
     pause: Option<HtmlButtonElement>,
@@ -79,6 +80,8 @@ pub struct Card {
     /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
     drawn_size: (u32, u32, bool),
     data_open: bool,
+    /// The canvas's CSS width at the last [`Card::measure`].
+    css_width: f64,
     /// The elements.
     pub elements: Elements,
     inputs: Vec<Input>,
@@ -128,7 +131,9 @@ impl Card {
         figure.set_id(&format!("fig-{id}"));
         figure.set_attribute("aria-labelledby", &format!("title-{id}"))?;
         figure.set_attribute("data-figure", id)?;
-        let heading = child(&figure, "h2", "card-title", "")?;
+        // The title is the figure's caption; the generated description goes under the plot.
+        let title_holder = child(&figure, "figcaption", "", "")?;
+        let heading = child(&title_holder, "h2", "card-title", "")?;
         heading.set_id(&format!("title-{id}"));
 
         let body = child(&figure, "div", "card-body", "")?;
@@ -156,10 +161,11 @@ impl Card {
         let side = child(&body, "div", "side", "")?;
         let form = child(&side, "form", "controls", "")?;
         form.set_attribute("aria-label", "settings")?;
-        let caption_holder = child(&figure, "figcaption", "", "")?;
-        let caption = child(&caption_holder, "p", "caption", "")?;
+        let caption = child(&plot, "p", "caption", "")?;
+        caption.set_id(&format!("caption-{id}"));
+        figure.set_attribute("aria-describedby", &format!("caption-{id}"))?;
         if embed.is_some() {
-            caption_holder.set_attribute("hidden", "")?;
+            caption.set_attribute("hidden", "")?;
         }
         let actions = child(&figure, "div", "actions", "")?;
         let message = child(&figure, "p", "action-message", "")?;
@@ -211,7 +217,10 @@ impl Card {
                     return;
                 };
                 if let Some(app) = moved.upgrade() {
-                    app.hover(index, Some((f64::from(event.offset_x()), f64::from(event.offset_y()))));
+                    app.hover(
+                        index,
+                        Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
+                    );
                 }
             })?);
             let left = app.clone();
@@ -236,6 +245,7 @@ impl Card {
             drawn_work: 0,
             drawn_size: (0, 0, false),
             data_open: false,
+            css_width: 720.0,
             elements: Elements {
                 figure,
                 canvas,
@@ -243,6 +253,7 @@ impl Card {
                 progress,
                 status,
                 caption,
+                title: heading,
                 message,
                 data,
                 pause,
@@ -251,15 +262,11 @@ impl Card {
             inputs: Vec::new(),
             listeners,
         };
+        card.elements
+            .title
+            .set_text_content(Some(&format!("Fig. {id}")));
         card.build_controls(app, &document, &form, embed)?;
-        heading.set_text_content(Some(&card.title()));
         Ok(card)
-    }
-
-    fn title(&self) -> String {
-        Experiment::new(&self.config)
-            .map(|experiment| experiment.theory().title)
-            .unwrap_or_else(|_| format!("Fig. {}", self.id))
     }
 
     /// One control per key (only those listed in embed mode).
@@ -300,13 +307,14 @@ impl Card {
                     let (min, max, log) = (*min, *max, *log);
                     let app_ref = app.clone();
                     let range_ref = range.clone();
-                    self.listeners.push(Listener::new(&range, "input", move |_| {
-                        let position = range_ref.value().parse::<u32>().unwrap_or(0);
-                        let value = slider_value(position, min, max, log);
-                        if let Some(app) = app_ref.upgrade() {
-                            app.slid(index, key, crate::json::format_number(value));
-                        }
-                    })?);
+                    self.listeners
+                        .push(Listener::new(&range, "input", move |_| {
+                            let position = range_ref.value().parse::<u32>().unwrap_or(0);
+                            let value = slider_value(position, min, max, log);
+                            if let Some(app) = app_ref.upgrade() {
+                                app.slid(index, key, crate::json::format_number(value));
+                            }
+                        })?);
                     slider = Some(range);
                     let number = element(document, "input", "number", "")?;
                     number.set_attribute("type", "text")?;
@@ -443,6 +451,9 @@ impl Card {
                 self.elements
                     .caption
                     .set_text_content(Some(theory.caption.trim()));
+                self.elements
+                    .title
+                    .set_text_content(Some(theory.title.trim()));
                 let run = experiment.simulation();
                 self.run = (run.ensembles() > 0).then_some(run);
                 self.data = Some(theory);
@@ -452,9 +463,10 @@ impl Card {
                 let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
                 self.experiment = None;
                 self.data = None;
-                self.elements
-                    .caption
-                    .set_text_content(Some(&format!("Cannot draw this figure: {}", text.join("; "))));
+                self.elements.caption.set_text_content(Some(&format!(
+                    "Cannot draw this figure: {}",
+                    text.join("; ")
+                )));
             }
         }
         self.drawn_work = 0;
@@ -548,7 +560,10 @@ impl Card {
 
     fn show_progress(&self) {
         let (progress, text) = match &self.run {
-            None => (1.0, "theory only (no simulation in this figure)".to_string()),
+            None => (
+                1.0,
+                "theory only (no simulation in this figure)".to_string(),
+            ),
             Some(run) if run.is_done() => (
                 1.0,
                 format!("simulation done: {} ensembles", run.ensembles()),
@@ -595,10 +610,19 @@ impl Card {
     }
 
     /// The canvas bitmap size for its CSS width: (device width, device height), and the CSS size.
+    /// Reads the canvas's CSS width (a layout read: the app measures every card first, then
+    /// draws them, so that drawing one never forces a layout before measuring the next).
+    pub fn measure(&mut self) {
+        let width = f64::from(self.elements.canvas.client_width());
+        self.css_width = if width > 0.0 { width } else { 720.0 };
+    }
+
     fn layout(&self) -> (f64, f64, usize) {
-        let css_width = f64::from(self.elements.canvas.client_width());
-        let css_width = if css_width > 0.0 { css_width } else { 720.0 };
-        let panels = self.data.as_ref().map_or(1, |data| data.panels.len().max(1));
+        let css_width = self.css_width;
+        let panels = self
+            .data
+            .as_ref()
+            .map_or(1, |data| data.panels.len().max(1));
         let columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
         let rows = panels.div_ceil(columns);
         let cell = css_width / columns as f64;
@@ -639,7 +663,10 @@ impl Card {
         self.drawn_size = (width, height, dark);
         self.frames.clear();
         let Some(data) = &self.data else {
-            canvas.set_attribute("aria-label", "This figure cannot be drawn with these settings.")?;
+            canvas.set_attribute(
+                "aria-label",
+                "This figure cannot be drawn with these settings.",
+            )?;
             return Ok(());
         };
         let backend = CanvasBackend::with_canvas_object(canvas.clone())
@@ -661,8 +688,13 @@ impl Card {
         let text = at.and_then(|(x, y)| {
             let ratio = device_pixel_ratio();
             let data = self.data.as_ref()?;
-            nearest(data, &self.frames, (x * ratio, y * ratio), HOVER_RADIUS * ratio)
-                .map(|readout| readout.text)
+            nearest(
+                data,
+                &self.frames,
+                (x * ratio, y * ratio),
+                HOVER_RADIUS * ratio,
+            )
+            .map(|readout| readout.text)
         });
         self.elements
             .readout
@@ -678,7 +710,10 @@ impl Card {
             } else {
                 "Show data"
             }));
-            button.set_attribute("aria-expanded", if self.data_open { "true" } else { "false" })?;
+            button.set_attribute(
+                "aria-expanded",
+                if self.data_open { "true" } else { "false" },
+            )?;
         }
         if self.data_open {
             self.fill_table()?;

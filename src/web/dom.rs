@@ -6,7 +6,12 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Event, EventTarget, HtmlAnchorElement};
 
 /// Creates `<tag class="class">` with `text` as its text content (empty: none).
-pub fn element(document: &Document, tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
+pub fn element(
+    document: &Document,
+    tag: &str,
+    class: &str,
+    text: &str,
+) -> Result<Element, JsValue> {
     let element = document.create_element(tag)?;
     if !class.is_empty() {
         element.set_class_name(class);

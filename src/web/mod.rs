@@ -42,7 +42,10 @@ pub fn start() {
     match mount(&root, &search) {
         Ok(app) => PAGE.with(|page| *page.borrow_mut() = Some(app)),
         Err(error) => {
-            web_sys::console::error_2(&JsValue::from_str("sgd-playground: mounting failed"), &error);
+            web_sys::console::error_2(
+                &JsValue::from_str("sgd-playground: mounting failed"),
+                &error,
+            );
             root.set_text_content(Some(
                 "The playground could not start in this browser (see the console).",
             ));
@@ -53,7 +56,11 @@ pub fn start() {
 /// Whether every simulation of the page has finished (the end-to-end check polls it).
 #[wasm_bindgen]
 pub fn page_simulations_done() -> bool {
-    PAGE.with(|page| page.borrow().as_ref().is_some_and(|app| app.simulations_done()))
+    PAGE.with(|page| {
+        page.borrow()
+            .as_ref()
+            .is_some_and(|app| app.simulations_done())
+    })
 }
 
 /// The simulator benchmark in the browser engine (`scripts/bench-wasm.cjs`): runs the workload of

@@ -104,7 +104,8 @@ impl SolverPanel {
     }
 
     fn show(&self) {
-        self.output.set_text_content(Some(&solution_text(&self.config)));
+        self.output
+            .set_text_content(Some(&solution_text(&self.config)));
     }
 }
 
@@ -122,7 +123,10 @@ pub fn solution_text(config: &Config) -> String {
             let sigma = &stationary.sigma;
             let mut text = String::new();
             if sigma.nrows() == 1 {
-                text.push_str(&format!("stationary Var[w] = {}\n", readable(sigma[(0, 0)])));
+                text.push_str(&format!(
+                    "stationary Var[w] = {}\n",
+                    readable(sigma[(0, 0)])
+                ));
             }
             text.push_str("Σ =\n");
             for i in 0..sigma.nrows().min(12) {
@@ -132,7 +136,11 @@ pub fn solution_text(config: &Config) -> String {
                 text.push_str(&format!("  {}\n", row.join(" ")));
             }
             if sigma.nrows() > 12 {
-                text.push_str(&format!("  … ({}×{}; the CLI prints all of it)\n", sigma.nrows(), sigma.ncols()));
+                text.push_str(&format!(
+                    "  … ({}×{}; the CLI prints all of it)\n",
+                    sigma.nrows(),
+                    sigma.ncols()
+                ));
             }
             text
         }

