@@ -1,8 +1,10 @@
 // The simulator benchmark compiled to wasm32, run in Node (V8, the engine of Chromium).
 // Same workloads and code as `cargo bench --bench simulate` (src/sim/workload.rs).
-// Usage: node scripts/bench-wasm.cjs [PARTICLES]   (after scripts/bench.sh built target/bench-wasm)
+// Usage: node scripts/bench-wasm.cjs [PARTICLES]   (after scripts/bench.sh built target/bench-wasm;
+// BENCH_WASM_DIR=/elsewhere picks the wasm-bindgen output of another target directory)
 const path = require("path");
-const wasm = require(path.join(__dirname, "..", "target", "bench-wasm", "sgd_playground.js"));
+const dir = process.env.BENCH_WASM_DIR || path.join(__dirname, "..", "target", "bench-wasm");
+const wasm = require(path.join(dir, "sgd_playground.js"));
 
 const particles = Number(process.argv[2] || 10000);
 const steps = 1000;

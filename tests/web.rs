@@ -138,6 +138,16 @@ fn set_input(input: &Element, value: &str, event: &str) {
         .unwrap_or_else(|e| panic!("{e:?}"));
 }
 
+/// Lets the browser run its event loop (the test driver talks to the page between tasks).
+async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 fn location_search() -> String {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
@@ -199,13 +209,15 @@ fn start_is_a_no_op_without_the_root_element() {
 }
 
 #[wasm_bindgen_test]
-fn every_figure_is_drawn_with_real_pixels() {
+async fn every_figure_is_drawn_with_real_pixels() {
     let page = Mounted::new("");
+    yield_now().await;
     assert_eq!(
         page.app.card_count(),
         sgd_playground::config::FIGURE_IDS.len()
     );
     for id in sgd_playground::config::FIGURE_IDS {
+        yield_now().await;
         let canvas = page.canvas(id);
         let (opaque, colours) = ink(&canvas);
         let total = (canvas.width() * canvas.height()) as usize;
@@ -221,8 +233,9 @@ fn every_figure_is_drawn_with_real_pixels() {
 }
 
 #[wasm_bindgen_test]
-fn a_control_change_updates_the_url_and_redraws() {
+async fn a_control_change_updates_the_url_and_redraws() {
     let page = Mounted::new("?fig=2a&seed=3");
+    yield_now().await;
     let canvas = page.canvas("2a");
     let before = fingerprint(&canvas);
     let field = page.select("#ctl-2a-C");
@@ -260,8 +273,9 @@ fn a_control_change_updates_the_url_and_redraws() {
 }
 
 #[wasm_bindgen_test]
-fn a_bad_url_is_reported_by_key_and_the_good_keys_are_kept() {
+async fn a_bad_url_is_reported_by_key_and_the_good_keys_are_kept() {
     let page = Mounted::new("?fig=2a&C=-1&seed=5&colour=red&embed=maybe");
+    yield_now().await;
     let alert = page.select("[role=alert]");
     let text = text_of(&alert);
     assert!(alert.get_attribute("hidden").is_none());
@@ -276,7 +290,7 @@ fn a_bad_url_is_reported_by_key_and_the_good_keys_are_kept() {
 }
 
 #[wasm_bindgen_test]
-fn text_from_the_url_is_never_html() {
+async fn text_from_the_url_is_never_html() {
     let page =
         Mounted::new("?fig=2a&C=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&%3Cb%3Ebold%3C/b%3E=1");
     assert_eq!(page.count("img"), 0);
@@ -286,8 +300,9 @@ fn text_from_the_url_is_never_html() {
 }
 
 #[wasm_bindgen_test]
-fn exports_are_valid_png_svg_and_csv() {
+async fn exports_are_valid_png_svg_and_csv() {
     let page = Mounted::new("?fig=3");
+    yield_now().await;
     let index = 3;
     let png = page.app.png_of(index).unwrap_or_else(|e| panic!("{e:?}"));
     // The PNG signature, base64-encoded: 89 50 4E 47 0D 0A 1A 0A.
@@ -310,8 +325,9 @@ fn exports_are_valid_png_svg_and_csv() {
 }
 
 #[wasm_bindgen_test]
-fn embed_mode_shows_one_figure_with_the_listed_controls() {
+async fn embed_mode_shows_one_figure_with_the_listed_controls() {
     let page = Mounted::new("?fig=5a&lr_k=2.5&embed=1&ctl=lr_k,mu_min");
+    yield_now().await;
     assert_eq!(page.app.card_count(), 1);
     assert_eq!(page.count("figure.card"), 1);
     assert_eq!(page.count(".control"), 2);
@@ -345,13 +361,17 @@ fn embed_mode_shows_one_figure_with_the_listed_controls() {
 }
 
 #[wasm_bindgen_test]
-fn a_simulation_runs_to_the_end_in_slices() {
+async fn a_simulation_runs_to_the_end_in_slices() {
     let page = Mounted::new("?fig=2a&points=5&particles=200&steps=100&seed=1");
+    yield_now().await;
     let mut slices = 0;
-    while !page.app.simulations_done() {
+    while !page.app.simulation_done(1) {
         assert!(slices < 2000, "the simulation did not finish");
         page.app.simulate(20.0);
         slices += 1;
+        if slices % 10 == 0 {
+            yield_now().await;
+        }
     }
     let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
     let simulated = csv
@@ -364,8 +384,9 @@ fn a_simulation_runs_to_the_end_in_slices() {
 }
 
 #[wasm_bindgen_test]
-fn the_theme_can_be_set_in_the_url() {
+async fn the_theme_can_be_set_in_the_url() {
     let page = Mounted::new("?fig=2a&theme=dark");
+    yield_now().await;
     let html = document()
         .document_element()
         .unwrap_or_else(|| panic!("no html"));
@@ -392,8 +413,9 @@ fn the_theme_can_be_set_in_the_url() {
 }
 
 #[wasm_bindgen_test]
-fn a_link_without_a_figure_opens_the_exact_solver() {
+async fn a_link_without_a_figure_opens_the_exact_solver() {
     let page = Mounted::new("?lr=1.5");
+    yield_now().await;
     let solution = text_of(&page.select("#solver .solution"));
     // Var[w] = λσ²/(k(2 − λk)) = 1.5/(0.5) = 3 at λ = 1.5, k = σ² = 1.
     assert!(solution.contains("stationary Var[w] = 3"), "{solution}");

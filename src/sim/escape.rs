@@ -231,7 +231,7 @@ impl EscapeEnsemble {
         let streams = (0..particles)
             .map(|_| {
                 let s = NormalStream::new(base.clone());
-                base.jump();
+                super::lanes::jump(&mut base);
                 s
             })
             .collect();

@@ -16,6 +16,7 @@
 //!   time-averaged moments after a burn-in with per-particle standard errors.
 
 pub mod escape;
+mod lanes;
 pub mod normal;
 pub mod workload;
 
@@ -27,6 +28,7 @@ use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
 use crate::model::{Noise, Optimizer, Problem};
 use crate::solver;
+use lanes::StreamLanes;
 use normal::{NormalStream, Ziggurat};
 
 /// Largest ensemble a native run accepts (particles).
@@ -146,9 +148,9 @@ enum Oracle {
 }
 
 /// Steps whose normals the diagonal fast path draws at once.
-const NOISE_BLOCK_STEPS: usize = 256;
-/// Particles the diagonal fast path advances together.
-const LANES: usize = 4;
+const NOISE_BLOCK_STEPS: usize = 64;
+/// Particles the diagonal fast path advances together (one per vector lane).
+const LANES: usize = 16;
 
 /// A scalar rule of the diagonal fast path.
 #[derive(Clone, Copy, Debug)]
@@ -345,7 +347,7 @@ impl Ensemble {
         let mut streams = Vec::with_capacity(p);
         for _ in 0..p {
             streams.push(NormalStream::new(base.clone()));
-            base.jump();
+            lanes::jump(&mut base);
         }
         let zig = Ziggurat::new();
         match &spec.start {
@@ -587,124 +589,79 @@ impl Ensemble {
             l[a] = noise_factor[a * D + a];
             c[a] = self.centre[a];
         }
-        let bound = self.bound;
-        let zig = &self.zig;
         let has_momentum = !self.momenta.is_empty();
-        // Particles run LANES at a time: one particle's step is a chain of dependent
-        // floating-point operations, so interleaving independent particles lets the processor
-        // overlap them. Each particle still sees exactly its own numbers.
+        let tracked = self.burn_in.is_some();
         let alive: Vec<usize> = (0..self.particles)
             .filter(|&p| self.diverged_at[p].is_none())
             .collect();
-        let mut noise_block = [[0.0; D]; NOISE_BLOCK_STEPS * LANES];
-        let mut flat = vec![0.0; NOISE_BLOCK_STEPS * D];
+        // Particles run LANES at a time, one per lane, as a struct of arrays: the compiler
+        // vectorises the generator and the update across particles, while each particle still
+        // sees exactly its own numbers. A short last group is padded with copies of its first
+        // particle, whose results are dropped.
+        let mut noise = vec![[0.0; LANES]; NOISE_BLOCK_STEPS * D];
         for group in alive.chunks(LANES) {
-            let lanes = group.len();
-            let mut w = [[0.0; D]; LANES];
-            let mut m = [[0.0; D]; LANES];
-            let mut first = [[0.0; D]; LANES];
-            let mut second = [[[0.0; D]; D]; LANES];
-            let mut diverged_at = [None; LANES];
-            let mut rngs: Vec<NormalStream> =
-                group.iter().map(|&p| self.streams[p].clone()).collect();
-            for (lane, &p) in group.iter().enumerate() {
-                w[lane].copy_from_slice(&self.weights[p * D..(p + 1) * D]);
-                if has_momentum {
-                    m[lane].copy_from_slice(&self.momenta[p * D..(p + 1) * D]);
+            let Some(mut streams) =
+                StreamLanes::<LANES>::load(group.iter().map(|&p| &self.streams[p]))
+            else {
+                continue;
+            };
+            let mut lanes = DiagonalLanes::<D>::default();
+            for lane in 0..LANES {
+                let p = group.get(lane).copied().unwrap_or(group[0]);
+                for a in 0..D {
+                    lanes.w[a][lane] = self.weights[p * D + a];
+                    if has_momentum {
+                        lanes.m[a][lane] = self.momenta[p * D + a];
+                    }
+                    // The running sums themselves, so that each step adds to them as on the
+                    // general path (and slicing a run cannot change their rounding).
+                    if tracked {
+                        lanes.first[a][lane] = self.sum_first[p * D + a];
+                        for b in 0..D {
+                            lanes.second[a][b][lane] = self.sum_second[p * D * D + a * D + b];
+                        }
+                    }
                 }
             }
-            // The normals of a block of steps are drawn ahead in one tight loop (same numbers,
-            // same order). A particle that diverges mid-block has drawn a few normals too many,
-            // but it is frozen for good and its stream never used again.
+            let mut diverged_at = [None; LANES];
+            // The normals of a block of steps are drawn ahead (same numbers, same order). A
+            // particle that diverges mid-block has drawn a few normals too many, but it is frozen
+            // for good and its stream never used again.
             let mut block_start = 0u64;
             while block_start < steps {
                 let block = (steps - block_start).min(NOISE_BLOCK_STEPS as u64) as usize;
-                for (lane, rng) in rngs.iter_mut().enumerate() {
-                    rng.fill(zig, &mut flat[..block * D]);
-                    for s in 0..block {
-                        for a in 0..D {
-                            noise_block[s * LANES + lane][a] = flat[s * D + a];
-                        }
-                    }
-                }
-                for s in 0..block {
-                    let t = self.steps + block_start + s as u64 + 1;
-                    for lane in 0..lanes {
-                        if diverged_at[lane].is_some() {
-                            continue;
-                        }
-                        let noise = &noise_block[s * LANES + lane];
-                        let (w, m) = (&mut w[lane], &mut m[lane]);
-                        let mut g = [0.0; D];
-                        match rule {
-                            DiagonalRule::Nesterov { lr, mu } => {
-                                for a in 0..D {
-                                    let look = w[a] - lr * mu * m[a];
-                                    g[a] = h[a] * look + l[a] * noise[a];
-                                }
-                            }
-                            _ => {
-                                for a in 0..D {
-                                    g[a] = h[a] * w[a] + l[a] * noise[a];
-                                }
-                            }
-                        }
-                        match rule {
-                            DiagonalRule::Sgd { lr } => {
-                                for a in 0..D {
-                                    w[a] -= lr * g[a];
-                                }
-                            }
-                            DiagonalRule::Momentum { lr, mu }
-                            | DiagonalRule::Nesterov { lr, mu } => {
-                                for a in 0..D {
-                                    m[a] = mu * m[a] + g[a];
-                                    w[a] -= lr * m[a];
-                                }
-                            }
-                            DiagonalRule::QuasiHyperbolic { lr, mu, nu } => {
-                                for a in 0..D {
-                                    m[a] = mu * m[a] + (1.0 - mu) * g[a];
-                                    w[a] -= lr * ((1.0 - nu) * g[a] + nu * m[a]);
-                                }
-                            }
-                        }
-                        let mut out = false;
-                        for a in 0..D {
-                            let dev = w[a] - c[a];
-                            out |= dev.is_nan() || dev.abs() > bound;
-                        }
-                        if out {
-                            diverged_at[lane] = Some(t);
-                            continue;
-                        }
-                        if let Some(burn_in) = self.burn_in {
-                            if t > burn_in {
-                                for a in 0..D {
-                                    let da = w[a] - c[a];
-                                    first[lane][a] += da;
-                                    for b in 0..D {
-                                        second[lane][a][b] += da * (w[b] - c[b]);
-                                    }
-                                }
-                            }
-                        }
-                    }
+                streams.fill(&self.zig, &mut noise[..block * D]);
+                let first_step = self.steps + block_start + 1;
+                let all_diverged = lanes.run(
+                    rule,
+                    &h,
+                    &l,
+                    &c,
+                    self.bound,
+                    self.burn_in,
+                    first_step,
+                    &noise[..block * D],
+                    &mut diverged_at,
+                );
+                if all_diverged {
+                    break;
                 }
                 block_start += block as u64;
             }
             for (lane, &p) in group.iter().enumerate() {
                 self.diverged_at[p] = diverged_at[lane];
-                self.streams[p] = rngs[lane].clone();
-                self.weights[p * D..(p + 1) * D].copy_from_slice(&w[lane]);
-                if has_momentum {
-                    self.momenta[p * D..(p + 1) * D].copy_from_slice(&m[lane]);
+                self.streams[p] = streams.stream(lane);
+                for a in 0..D {
+                    self.weights[p * D + a] = lanes.w[a][lane];
+                    if has_momentum {
+                        self.momenta[p * D + a] = lanes.m[a][lane];
+                    }
                 }
                 if self.burn_in.is_some() {
                     for a in 0..D {
-                        self.sum_first[p * D + a] += first[lane][a];
+                        self.sum_first[p * D + a] = lanes.first[a][lane];
                         for b in 0..D {
-                            self.sum_second[p * D * D + a * D + b] += second[lane][a][b];
+                            self.sum_second[p * D * D + a * D + b] = lanes.second[a][b][lane];
                         }
                     }
                 }
@@ -792,6 +749,293 @@ impl Ensemble {
             covariance_stderr: stderr,
         }
     }
+}
+
+/// [`LANES`] particles of the diagonal fast path, struct of arrays (`w[a][lane]`).
+#[derive(Clone, Debug)]
+struct DiagonalLanes<const D: usize> {
+    w: [[f64; LANES]; D],
+    m: [[f64; LANES]; D],
+    /// Σ_t (w−c) and Σ_t (w−c)(w−c)ᵀ after the burn-in (the particles' running sums).
+    first: [[f64; LANES]; D],
+    second: [[[f64; LANES]; D]; D],
+    /// Lanes not yet diverged.
+    alive: [bool; LANES],
+}
+
+impl<const D: usize> Default for DiagonalLanes<D> {
+    fn default() -> Self {
+        Self {
+            w: [[0.0; LANES]; D],
+            m: [[0.0; LANES]; D],
+            first: [[0.0; LANES]; D],
+            second: [[[0.0; LANES]; D]; D],
+            alive: [true; LANES],
+        }
+    }
+}
+
+impl<const D: usize> DiagonalLanes<D> {
+    /// Runs the steps first_step, first_step + 1, … whose normals are `noise` (D per step,
+    /// `noise[step·D + a][lane]`), with the arithmetic of `step_once` on a diagonal oracle.
+    /// Records divergence steps in `diverged_at`; returns whether every lane has diverged.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn run(
+        &mut self,
+        rule: DiagonalRule,
+        h: &[f64; D],
+        l: &[f64; D],
+        c: &[f64; D],
+        bound: f64,
+        burn_in: Option<u64>,
+        first_step: u64,
+        noise: &[[f64; LANES]],
+        diverged_at: &mut [Option<u64>; LANES],
+    ) -> bool {
+        // One loop per rule, so that the rule's arithmetic sits in the vectorised loop body.
+        // Each closure maps (a, w_a, m_a, ξ_a) to the new (w_a, m_a), as in `step_once`.
+        let gradient = |a: usize, w: f64, noise: f64| h[a] * w + l[a] * noise;
+        match rule {
+            // Eq. 6: w_t = w_{t−1} − λ g_t.
+            DiagonalRule::Sgd { lr } => self.run_rule(
+                |a, w, m, xi| (w - lr * gradient(a, w, xi), m),
+                c,
+                bound,
+                burn_in,
+                first_step,
+                noise,
+                diverged_at,
+            ),
+            // Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
+            DiagonalRule::Momentum { lr, mu } => self.run_rule(
+                |a, w, m, xi| {
+                    let m = mu * m + gradient(a, w, xi);
+                    (w - lr * m, m)
+                },
+                c,
+                bound,
+                burn_in,
+                first_step,
+                noise,
+                diverged_at,
+            ),
+            // The gradient at the look-ahead w − λμm.
+            DiagonalRule::Nesterov { lr, mu } => self.run_rule(
+                |a, w, m, xi| {
+                    let m = mu * m + gradient(a, w - lr * mu * m, xi);
+                    (w - lr * m, m)
+                },
+                c,
+                bound,
+                burn_in,
+                first_step,
+                noise,
+                diverged_at,
+            ),
+            // Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
+            DiagonalRule::QuasiHyperbolic { lr, mu, nu } => self.run_rule(
+                |a, w, m, xi| {
+                    let g = gradient(a, w, xi);
+                    let m = mu * m + (1.0 - mu) * g;
+                    (w - lr * ((1.0 - nu) * g + nu * m), m)
+                },
+                c,
+                bound,
+                burn_in,
+                first_step,
+                noise,
+                diverged_at,
+            ),
+        }
+    }
+
+    /// [`DiagonalLanes::run`] for one rule.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn run_rule(
+        &mut self,
+        rule: impl Fn(usize, f64, f64, f64) -> (f64, f64),
+        c: &[f64; D],
+        bound: f64,
+        burn_in: Option<u64>,
+        first_step: u64,
+        noise: &[[f64; LANES]],
+        diverged_at: &mut [Option<u64>; LANES],
+    ) -> bool {
+        if self.alive.iter().all(|&a| a)
+            && self.run_unchecked(&rule, c, bound, burn_in, first_step, noise)
+        {
+            return false;
+        }
+        self.run_checked(&rule, c, bound, burn_in, first_step, noise, diverged_at)
+    }
+
+    /// Runs the block optimistically, assuming that no particle diverges in it: without the
+    /// per-step test, summing |w − c| per lane over steps and coordinates instead. A
+    /// floating-point sum of non-negative terms is at least each term, so a sum ≤ bound proves
+    /// that no step crossed (∞ and NaN fail it): then the block stands as run and this returns
+    /// true. Otherwise it leaves the lanes as they were and returns false (the caller then runs
+    /// [`DiagonalLanes::run_checked`]). Either way, the same numbers.
+    ///
+    /// Kept out of line: inlined into the large caller, LLVM's SLP vectoriser gave up on it
+    /// natively (scalar code, state in memory); alone it is vectorised on x86-64 and wasm32.
+    #[inline(never)]
+    fn run_unchecked(
+        &mut self,
+        rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
+        c: &[f64; D],
+        bound: f64,
+        burn_in: Option<u64>,
+        first_step: u64,
+        noise: &[[f64; LANES]],
+    ) -> bool {
+        let (mut w, mut m) = (self.w, self.m);
+        let (mut first, mut second) = (self.first, self.second);
+        let mut total = [0.0; LANES];
+        for (s, noise) in noise.chunks_exact(D).enumerate() {
+            let t = first_step + s as u64;
+            for a in 0..D {
+                for lane in 0..LANES {
+                    (w[a][lane], m[a][lane]) = rule(a, w[a][lane], m[a][lane], noise[a][lane]);
+                    total[lane] += (w[a][lane] - c[a]).abs();
+                }
+            }
+            if burn_in.is_some_and(|b| t > b) {
+                for a in 0..D {
+                    for lane in 0..LANES {
+                        let da = w[a][lane] - c[a];
+                        first[a][lane] += da;
+                        for b in 0..D {
+                            second[a][b][lane] += da * (w[b][lane] - c[b]);
+                        }
+                    }
+                }
+            }
+        }
+        if !total.iter().all(|&t| t <= bound) {
+            return false;
+        }
+        (self.w, self.m) = (w, m);
+        (self.first, self.second) = (first, second);
+        true
+    }
+
+    /// Runs the block with the general path's per-step divergence test: a lane that crosses is
+    /// frozen at that step. Returns whether every lane has diverged.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn run_checked(
+        &mut self,
+        rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
+        c: &[f64; D],
+        bound: f64,
+        burn_in: Option<u64>,
+        first_step: u64,
+        noise: &[[f64; LANES]],
+        diverged_at: &mut [Option<u64>; LANES],
+    ) -> bool {
+        let (mut w, mut m) = (self.w, self.m);
+        let (mut first, mut second) = (self.first, self.second);
+        let mut alive = self.alive;
+        let mut all_alive = alive.iter().all(|&a| a);
+        // The general path's test.
+        let outside = |w: &[[f64; LANES]; D], lane: usize| {
+            let mut out = false;
+            for a in 0..D {
+                let dev = w[a][lane] - c[a];
+                out |= dev.is_nan() || dev.abs() > bound;
+            }
+            out
+        };
+        for (s, noise) in noise.chunks_exact(D).enumerate() {
+            let t = first_step + s as u64;
+            let tracked = burn_in.is_some_and(|b| t > b);
+            if all_alive {
+                for a in 0..D {
+                    for lane in 0..LANES {
+                        (w[a][lane], m[a][lane]) = rule(a, w[a][lane], m[a][lane], noise[a][lane]);
+                    }
+                }
+                if within(&w, c, bound) {
+                    if tracked {
+                        for a in 0..D {
+                            for lane in 0..LANES {
+                                let da = w[a][lane] - c[a];
+                                first[a][lane] += da;
+                                for b in 0..D {
+                                    second[a][b][lane] += da * (w[b][lane] - c[b]);
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+            } else {
+                // Some lane has diverged: it stays frozen at the step it crossed.
+                for lane in 0..LANES {
+                    if alive[lane] {
+                        for a in 0..D {
+                            (w[a][lane], m[a][lane]) =
+                                rule(a, w[a][lane], m[a][lane], noise[a][lane]);
+                        }
+                    }
+                }
+            }
+            // Rare: a lane has diverged, now or before.
+            all_alive = false;
+            for lane in 0..LANES {
+                if !alive[lane] {
+                    continue;
+                }
+                if outside(&w, lane) {
+                    alive[lane] = false;
+                    diverged_at[lane] = Some(t);
+                    continue;
+                }
+                if tracked {
+                    for a in 0..D {
+                        let da = w[a][lane] - c[a];
+                        first[a][lane] += da;
+                        for b in 0..D {
+                            second[a][b][lane] += da * (w[b][lane] - c[b]);
+                        }
+                    }
+                }
+            }
+            if !alive.iter().any(|&a| a) {
+                break;
+            }
+        }
+        (self.w, self.m) = (w, m);
+        (self.first, self.second) = (first, second);
+        self.alive = alive;
+        !alive.iter().any(|&a| a)
+    }
+}
+
+/// Whether every lane of `w` is within `bound` of `c` in every coordinate, by a sum: a
+/// floating-point sum of non-negative terms is at least each term, so Σ|w − c| ≤ bound implies
+/// each |w − c| ≤ bound (and ∞ or NaN fail it). False means "check each lane", not "diverged".
+/// Cheaper per step than a per-lane test, and vectorises well.
+#[inline(always)]
+fn within<const D: usize>(w: &[[f64; LANES]; D], c: &[f64; D], bound: f64) -> bool {
+    let mut total = [0.0; LANES];
+    for a in 0..D {
+        for lane in 0..LANES {
+            total[lane] += (w[a][lane] - c[a]).abs();
+        }
+    }
+    // A tree, not a chain of LANES dependent additions.
+    const { assert!(LANES.is_power_of_two()) };
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for lane in 0..width {
+            total[lane] += total[lane + width];
+        }
+    }
+    total[0] <= bound
 }
 
 /// Covariance (divisor n−1), its entrywise standard errors, and the mean's standard errors.
@@ -1041,5 +1285,90 @@ fn step_once(
                 w[a] -= acc;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lanes' divergence handling (a lane frozen mid-block while the others go on, blocks
+    /// re-run with the per-step test, all lanes of a group diverged, a short last group, slices)
+    /// gives the general path's numbers.
+    #[test]
+    fn fast_path_divergence_matches_the_general_path() {
+        let k = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.1]));
+        let (mut mixed, mut all_gone) = (0, 0);
+        for (o, bound) in [
+            (Optimizer::Sgd { learning_rate: 1.2 }, 4.0),
+            (Optimizer::Sgd { learning_rate: 2.3 }, 1e8),
+            (
+                Optimizer::Momentum {
+                    learning_rate: 0.9,
+                    momentum: 0.5,
+                },
+                3.5,
+            ),
+            (
+                Optimizer::QuasiHyperbolic {
+                    learning_rate: 0.9,
+                    momentum: 0.5,
+                    nu: 0.7,
+                },
+                1.6,
+            ),
+            (
+                Optimizer::Nesterov {
+                    learning_rate: 0.9,
+                    momentum: 0.5,
+                },
+                2.5,
+            ),
+        ] {
+            for d in [1usize, 2] {
+                let k = k.view((0, 0), (d, d)).into_owned();
+                let c = DMatrix::from_diagonal(
+                    &DVector::from_vec(vec![1.0, 0.02]).rows(0, d).into_owned(),
+                );
+                let problem = Problem::new(Some(k), Noise::Gaussian { covariance: c }, o.clone())
+                    .expect("valid");
+                let spec = EnsembleSpec {
+                    particles: 37,
+                    seed: 5,
+                    burn_in: Some(10),
+                    divergence_bound: bound,
+                    ..EnsembleSpec::default()
+                };
+                let mut fast = Ensemble::new(&problem, &spec).expect("ensemble");
+                let mut general = fast.clone();
+                general.force_general_path();
+                for slice in [1u64, 70, 3, 200] {
+                    fast.advance(slice);
+                    general.advance(slice);
+                }
+                assert_eq!(fast.weights(), general.weights(), "{o:?} D={d}");
+                assert_eq!(fast.diverged_at, general.diverged_at, "{o:?} D={d}");
+                // Live particles' streams too (a diverged one may have drawn a block ahead).
+                for p in 0..37 {
+                    if fast.diverged_at[p].is_none() {
+                        assert_eq!(fast.streams[p], general.streams[p], "{o:?} D={d}");
+                    }
+                }
+                let diverged = fast.diverged_at.iter().filter(|t| t.is_some()).count();
+                mixed += usize::from(diverged > 0 && diverged < 37);
+                all_gone += usize::from(diverged == 37);
+                // (As text: with every particle diverged the moments are NaN.)
+                assert_eq!(
+                    format!("{:?}", fast.statistics()),
+                    format!("{:?}", general.statistics()),
+                    "{o:?} D={d}"
+                );
+            }
+        }
+        // The cases the test is for: some particles diverged beside survivors, and all.
+        assert!(
+            mixed >= 4 && all_gone >= 2,
+            "{mixed} mixed, {all_gone} all diverged"
+        );
     }
 }

@@ -168,12 +168,28 @@ impl Ziggurat {
     #[inline(always)]
     fn half_to_normal<R: Rng + ?Sized>(&self, bits: u32, rng: &mut R) -> f64 {
         let i = (bits & 0xff) as usize;
-        // The 24 high bits as the top of a mantissa in [2, 4), minus 3: u ∈ [−1, 1).
-        let u = f64::from_bits((u64::from(bits >> 8) << 28) | 0x4000_0000_0000_0000) - 3.0;
+        let u = half_position(bits);
         let x = u * self.edges[i];
         if x.abs() < self.edges[i + 1] {
             return x;
         }
+        self.half_slow_path(rng, bits)
+    }
+
+    /// The layer edges x_0 … x_256 (x_i is the half-width of layer i's rectangle).
+    #[inline(always)]
+    pub(crate) fn edges(&self) -> &[f64; LAYERS + 1] {
+        &self.edges
+    }
+
+    /// What [`Ziggurat::sample_pair`] does with a half `bits` whose point missed its layer's
+    /// rectangle: the wedge or tail test, and on rejection a fresh [`Ziggurat::sample`].
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn half_slow_path<R: Rng + ?Sized>(&self, rng: &mut R, bits: u32) -> f64 {
+        let i = (bits & 0xff) as usize;
+        let u = half_position(bits);
+        let x = u * self.edges[i];
         match self.slow_path(rng, i, x, u) {
             Some(value) => value,
             None => self.sample(rng),
@@ -195,8 +211,34 @@ impl Ziggurat {
             }
         }
         let f = self.heights[i + 1] + (self.heights[i] - self.heights[i + 1]) * open_unit(rng);
-        (f < portable_exp(-0.5 * x * x)).then_some(x)
+        below_exp(f, -0.5 * x * x).then_some(x)
     }
+}
+
+/// Whether f < [`portable_exp`]`(y)`, for y ≤ 0 and 0 ≤ f ≤ 1: exactly that comparison, mostly
+/// decided by the platform's `exp`, several times faster. Any libm's `exp` (like ours) is within
+/// a few ulps (~1e-15 relative) of e^y, far inside the 1e-9 margin, so whenever the platform's
+/// value decides the comparison ours decides it the same way; the rare f within the margin is
+/// compared with ours. The platform's value never reaches a result: the numbers stay the same
+/// on every target.
+#[inline]
+fn below_exp(f: f64, y: f64) -> bool {
+    let approx = y.exp();
+    let margin = approx * 1e-9;
+    if f < approx - margin {
+        true
+    } else if f > approx + margin {
+        false
+    } else {
+        f < portable_exp(y)
+    }
+}
+
+/// The position u ∈ [−1, 1) of a 32-bit half within its layer: the 24 high bits as the top of a
+/// mantissa in [2, 4), minus 3 (the low 8 bits pick the layer).
+#[inline(always)]
+pub(crate) fn half_position(bits: u32) -> f64 {
+    f64::from_bits((u64::from(bits >> 8) << 28) | 0x4000_0000_0000_0000) - 3.0
 }
 
 /// A particle's random stream: a Xoshiro256++ generator and the spare normal of the last pair.
@@ -253,11 +295,46 @@ impl NormalStream {
         }
     }
 
+    /// The generator's state words and the spare normal's bits (see [`NormalStream::from_parts`]).
+    pub(crate) fn to_parts(&self) -> ([u64; 4], Option<u64>) {
+        (generator_words(&self.rng), self.spare)
+    }
+
+    /// The stream with generator state `words` (as from [`NormalStream::to_parts`], never all
+    /// zero) and spare `spare`.
+    pub(crate) fn from_parts(words: [u64; 4], spare: Option<u64>) -> Self {
+        Self {
+            rng: generator_from_words(words),
+            spare,
+        }
+    }
+
     /// A uniform index in [0, n) (n ≥ 1).
     #[inline(always)]
     pub fn index_below(&mut self, n: u64) -> u64 {
         index_below(&mut self.rng, n)
     }
+}
+
+/// The Xoshiro256++ generator whose state words are `words` (never all zero).
+pub(crate) fn generator_from_words(words: [u64; 4]) -> rand_xoshiro::Xoshiro256PlusPlus {
+    let mut bytes = [0u8; 32];
+    for (chunk, word) in bytes.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+    <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::from_seed(bytes)
+}
+
+/// The state words of a Xoshiro256++ generator.
+pub(crate) fn generator_words(rng: &rand_xoshiro::Xoshiro256PlusPlus) -> [u64; 4] {
+    let bytes = rng.state();
+    let mut words = [0u64; 4];
+    for (word, chunk) in words.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(chunk);
+        *word = u64::from_le_bytes(le);
+    }
+    words
 }
 
 /// Uniform in (0, 1] from 53 random bits.
@@ -302,6 +379,26 @@ mod tests {
         }
         assert!((portable_ln(5e-320) - 5e-320_f64.ln()).abs() < 1e-12);
         assert_eq!(portable_ln(1.0), 0.0);
+    }
+
+    #[test]
+    fn below_exp_is_the_portable_comparison() {
+        // Near the margin, at it, and far from it, over the wedge's range of y.
+        for i in 0..=20_000 {
+            let y = -6.7 * i as f64 / 20_000.0;
+            let e = portable_exp(y);
+            for f in [
+                e,
+                e * (1.0 + 1e-16),
+                e * (1.0 - 1e-16),
+                e * (1.0 + 2e-9),
+                e * (1.0 - 2e-9),
+                e * 0.9,
+                (e * 1.1).min(1.0),
+            ] {
+                assert_eq!(below_exp(f, y), f < e, "f = {f}, y = {y}");
+            }
+        }
     }
 
     #[test]

@@ -73,6 +73,8 @@ struct State {
     url_dirty_since: Option<f64>,
     pending: Vec<Edit>,
     frame_requested: bool,
+    /// The pending animation frame's id (cancelled on unmount, before its closure is dropped).
+    frame_id: Option<i32>,
     frame_closure: Option<Closure<dyn FnMut(f64)>>,
     listeners: Vec<Listener>,
     observers: Vec<(JsValue, ObserverCallback)>,
@@ -131,6 +133,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             url_dirty_since: None,
             pending: Vec::new(),
             frame_requested: false,
+            frame_id: None,
             frame_closure: None,
             listeners: Vec::new(),
             observers: Vec::new(),
@@ -213,6 +216,19 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
         let theory_ms = state.theory_drawn_ms;
         root.set_attribute("data-mount-start-ms", &format!("{mount_started:.1}"))?;
         root.set_attribute("data-theory-drawn-ms", &format!("{theory_ms:.1}"))?;
+    }
+    // The notices go where the reader lands: into the figure the link opens (scrolled to).
+    {
+        let state = app.state.borrow();
+        if let (Some(index), Some(notices)) = (state.url_card, &state.notices) {
+            if notices.get_attribute("hidden").is_none() {
+                if let Some(card) = state.cards.get(index) {
+                    let figure = &card.elements.figure;
+                    let after_title = figure.first_element_child().and_then(|t| t.next_sibling());
+                    figure.insert_before(notices, after_title.as_ref())?;
+                }
+            }
+        }
     }
     app.install_listeners(&weak)?;
     app.update_links();
@@ -321,6 +337,10 @@ impl App {
     pub fn unmount(&self) {
         let mut state = self.state.borrow_mut();
         state.stopped = true;
+        if let Some(id) = state.frame_id.take() {
+            let _ = state.window.cancel_animation_frame(id);
+        }
+        state.frame_requested = false;
         state.listeners.clear();
         for (observer, _) in &state.observers {
             if let Some(observer) = observer.dyn_ref::<web_sys::ResizeObserver>() {
@@ -641,23 +661,24 @@ impl App {
                 }
             }));
         }
-        let requested = state
-            .frame_closure
-            .as_ref()
-            .map(|closure| {
-                state
-                    .window
-                    .request_animation_frame(closure.as_ref().unchecked_ref())
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        state.frame_requested = requested;
+        let id = state.frame_closure.as_ref().and_then(|closure| {
+            state
+                .window
+                .request_animation_frame(closure.as_ref().unchecked_ref())
+                .ok()
+        });
+        state.frame_requested = id.is_some();
+        state.frame_id = id;
     }
 
     /// One animation frame: edits, then simulation slices (the focused figure first, then the
     /// visible ones in page order), then the URL.
     fn frame(self: &Rc<Self>) {
-        self.state.borrow_mut().frame_requested = false;
+        {
+            let mut state = self.state.borrow_mut();
+            state.frame_requested = false;
+            state.frame_id = None;
+        }
         if self.state.borrow().stopped {
             return;
         }
@@ -721,9 +742,13 @@ impl App {
             .map(|card| card.config.to_text())
     }
 
-    /// Whether every card's simulation has finished (tests, the e2e check).
-    pub fn simulations_done(&self) -> bool {
-        self.state.borrow().cards.iter().all(Card::simulation_done)
+    /// Whether a card's simulation has finished and its last points are drawn (tests).
+    pub fn simulation_done(&self, index: usize) -> bool {
+        self.state
+            .borrow()
+            .cards
+            .get(index)
+            .is_some_and(Card::simulation_done)
     }
 
     /// A card's PNG export as a data URL (tests).

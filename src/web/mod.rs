@@ -53,16 +53,6 @@ pub fn start() {
     }
 }
 
-/// Whether every simulation of the page has finished (the end-to-end check polls it).
-#[wasm_bindgen]
-pub fn page_simulations_done() -> bool {
-    PAGE.with(|page| {
-        page.borrow()
-            .as_ref()
-            .is_some_and(|app| app.simulations_done())
-    })
-}
-
 /// The simulator benchmark in the browser engine (`scripts/bench-wasm.cjs`): runs the workload of
 /// `sim::workload` named `2a` or `3` with `particles` particles per learning rate for `steps` steps
 /// and returns `[particle-steps done, checksum]` (the checksum equals the native benchmark's: the
