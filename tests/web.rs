@@ -80,14 +80,19 @@ impl Drop for Mounted {
     }
 }
 
+/// The canvas's 2-D context.
+fn context(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .unwrap_or_else(|| panic!("no 2-D context"))
+}
+
 /// (pixels with alpha > 0, distinct colours) of a canvas.
 fn ink(canvas: &HtmlCanvasElement) -> (usize, usize) {
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .unwrap_or_else(|e| panic!("{e:?}"))
-        .unwrap_or_else(|| panic!("no 2-D context"))
-        .dyn_into()
-        .unwrap_or_else(|_| panic!("not a 2-D context"));
+    let context = context(canvas);
     let (w, h) = (canvas.width(), canvas.height());
     assert!(w > 100 && h > 100, "canvas too small: {w}×{h}");
     let pixels = context
@@ -109,12 +114,7 @@ fn ink(canvas: &HtmlCanvasElement) -> (usize, usize) {
 }
 
 fn fingerprint(canvas: &HtmlCanvasElement) -> u64 {
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .unwrap_or_else(|| panic!("no 2-D context"));
+    let context = context(canvas);
     let pixels = context
         .get_image_data(
             0.0,
@@ -393,12 +393,7 @@ async fn the_theme_can_be_set_in_the_url() {
     assert_eq!(html.get_attribute("data-theme").as_deref(), Some("dark"));
     // The canvas background is dark.
     let canvas = page.canvas("2a");
-    let context: CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .unwrap_or_else(|| panic!("no 2-D context"));
+    let context = context(&canvas);
     let corner = context
         .get_image_data(1.0, 1.0, 1.0, 1.0)
         .unwrap_or_else(|e| panic!("{e:?}"))
@@ -423,4 +418,43 @@ async fn a_link_without_a_figure_opens_the_exact_solver() {
     set_input(&input, "lr=2.5", "input");
     let solution = text_of(&page.select("#solver .solution"));
     assert!(solution.starts_with("diverges"), "{solution}");
+}
+
+#[wasm_bindgen_test]
+async fn hovering_reads_out_the_nearest_point() {
+    let page = Mounted::new("?fig=2a&seed=2");
+    yield_now().await;
+    let canvas = page.canvas("2a");
+    let frames = page.app.plot_frames(1);
+    assert_eq!(frames.len(), 1);
+    // The continuous-time curve at λ = 1: Var = λσ²/(2k) = 0.5.
+    let (px, py) = frames[0]
+        .pixel_of((1.0, 0.5))
+        .unwrap_or_else(|| panic!("not on the axes"));
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let rect = canvas.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_client_x((rect.left() + px / ratio).round() as i32);
+    init.set_client_y((rect.top() + py / ratio).round() as i32);
+    init.set_bubbles(true);
+    let event = web_sys::MouseEvent::new_with_mouse_event_init_dict("pointermove", &init)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    canvas
+        .dispatch_event(&event)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let readout = text_of(&page.select("#fig-2a .readout"));
+    assert!(readout.contains("continuous"), "{readout}");
+    // The nearest curve vertex is within a few pixels of λ = 1: its value is close to 0.5.
+    let value: f64 = readout
+        .split("Var[w] = ")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no value in {readout:?}"));
+    assert!((value - 0.5).abs() < 0.03, "{readout}");
+    let leave = web_sys::Event::new("pointerleave").unwrap_or_else(|e| panic!("{e:?}"));
+    canvas
+        .dispatch_event(&leave)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(text_of(&page.select("#fig-2a .readout")), "");
 }

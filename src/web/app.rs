@@ -733,6 +733,17 @@ impl App {
             .map(|card| card.elements.figure.clone())
     }
 
+    /// Where a card's panels were drawn (canvas device pixels) and which data they show (tests,
+    /// tools).
+    pub fn plot_frames(&self, index: usize) -> Vec<crate::figures::PlotFrame> {
+        self.state
+            .borrow()
+            .cards
+            .get(index)
+            .map(|card| card.frames().to_vec())
+            .unwrap_or_default()
+    }
+
     /// A card's configuration text (tests).
     pub fn card_config(&self, index: usize) -> Option<String> {
         self.state

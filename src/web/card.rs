@@ -764,6 +764,11 @@ impl Card {
         self.elements.message.set_text_content(Some(text));
     }
 
+    /// The panels' frames of the last draw.
+    pub fn frames(&self) -> &[PlotFrame] {
+        &self.frames
+    }
+
     /// The data drawn (theory, plus the simulation so far).
     pub fn data(&self) -> Option<&FigureData> {
         self.data.as_ref()
