@@ -284,6 +284,16 @@ impl App {
             })?;
             state.listeners.push(listener);
         }
+        // Printing: figures on white paper, whatever the screen's theme.
+        for (event, printing) in [("beforeprint", true), ("afterprint", false)] {
+            let app = weak.clone();
+            let listener = Listener::new(&state.window, event, move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.printing(printing);
+                }
+            })?;
+            state.listeners.push(listener);
+        }
         // Resizes: each canvas follows its box.
         let app = weak.clone();
         let resized = Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| {
@@ -362,6 +372,23 @@ impl App {
             return;
         }
         let dark = prefers_dark(&state.window);
+        state.dark = dark;
+        for card in &mut state.cards {
+            card.force_draw(dark);
+        }
+    }
+
+    /// Redraws every figure light for printing, and back afterwards.
+    fn printing(&self, printing: bool) {
+        let Ok(mut state) = self.state.try_borrow_mut() else {
+            return;
+        };
+        let dark = !printing
+            && match state.options.theme {
+                ThemeChoice::Dark => true,
+                ThemeChoice::Light => false,
+                ThemeChoice::Auto => prefers_dark(&state.window),
+            };
         state.dark = dark;
         for card in &mut state.cards {
             card.force_draw(dark);

@@ -626,7 +626,9 @@ impl Card {
         let columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
         let rows = panels.div_ceil(columns);
         let cell = css_width / columns as f64;
-        let row_height = (cell * 0.68).clamp(200.0, 400.0);
+        // Taller panels on a phone, where a panel is narrow and its legend takes more room.
+        let aspect = if cell < 500.0 { 0.85 } else { 0.68 };
+        let row_height = (cell * aspect).clamp(220.0, 400.0);
         let css_height = rows as f64 * row_height + 44.0;
         (css_width, css_height, columns)
     }
