@@ -65,7 +65,7 @@ impl FigurePlan for DecayPlan {
             .collect();
         let caption = format!(
             "Deterministic gradient descent (no noise) on L(w) = kw²/2 with k = {} from w₀ = {}, over \
-             {} steps: the continuous-time flow w₀e^{{−λkt}} against the discrete iterates \
+             {} steps: the continuous-time flow w₀·exp(−λkt) against the discrete iterates \
              (1 − λk)ᵗ w₀ (Eq. 2) for λ = {}. For λ < 1/k both decay monotonically and the \
              continuous approximation is good to O((λk)²) per step; for 1/k < λ < 2/k the iterates \
              overshoot the minimum and oscillate around it while converging, which no continuous \

@@ -125,7 +125,7 @@ impl FigurePlan for WhiteNoisePlan {
         let caption = format!(
             "Var[w] after T = {steps} steps of SGD (Eq. 6) on L = kw²/2 with k = {}, Gaussian \
              gradient noise of variance σ² = {}, from w₀ = {}. Lines: the discrete-time theory after \
-             T steps, λσ²/(k(2−λk))·[1 − (1−λk)^{{2T}}], its stationary limit λσ²/(k(2−λk)) \
+             T steps, λσ²/(k(2−λk))·[1 − (1−λk)^(2T)], its stationary limit λσ²/(k(2−λk)) \
              (Corollary 1), which diverges at λ = 2/k (shaded beyond), and the continuous-time \
              theory λσ²/(2k) (Mandt et al. 2017), which misses the divergence. Points: {} \
              independent particles per λ at the {} values λ_j = (2/k)·j/{} (j = 1..{}), variance \
