@@ -13,5 +13,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 bash scripts/setup.sh
-echo "serve: building, then serving on http://127.0.0.1:8080/ (try http://127.0.0.1:8080/?fig=2a&C=2)" >&2
+echo "serve: building, then serving on http://127.0.0.1:8080/ unless --port says otherwise (try /?fig=2a&C=2)" >&2
 exec trunk serve --release "$@"

@@ -452,9 +452,12 @@ async fn hovering_reads_out_the_nearest_point() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no value in {readout:?}"));
     assert!((value - 0.5).abs() < 0.03, "{readout}");
+    let dot = page.select("#fig-2a .hover-dot");
+    assert!(dot.get_attribute("hidden").is_none(), "the point is marked");
     let leave = web_sys::Event::new("pointerleave").unwrap_or_else(|e| panic!("{e:?}"));
     canvas
         .dispatch_event(&leave)
         .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(text_of(&page.select("#fig-2a .readout")), "");
+    assert!(dot.get_attribute("hidden").is_some(), "the mark is gone");
 }

@@ -47,6 +47,7 @@ pub struct Elements {
     /// The drawing.
     pub canvas: HtmlCanvasElement,
     readout: Element,
+    hover_dot: Element,
     progress: HtmlProgressElement,
     status: Element,
     caption: Element,
@@ -138,7 +139,12 @@ impl Card {
 
         let body = child(&figure, "div", "card-body", "")?;
         let plot = child(&body, "div", "plot", "")?;
-        let canvas: HtmlCanvasElement = cast(child(&plot, "canvas", "", "")?)?;
+        let canvas_box = child(&plot, "div", "canvas-box", "")?;
+        let canvas: HtmlCanvasElement = cast(child(&canvas_box, "canvas", "", "")?)?;
+        // Marks the point the read-out names (decoration: the read-out is the text).
+        let hover_dot = child(&canvas_box, "span", "hover-dot", "")?;
+        hover_dot.set_attribute("aria-hidden", "true")?;
+        hover_dot.set_attribute("hidden", "")?;
         canvas.set_attribute("role", "img")?;
         canvas.set_attribute("tabindex", "0")?;
         let readout = child(&plot, "p", "readout", "")?;
@@ -250,6 +256,7 @@ impl Card {
                 figure,
                 canvas,
                 readout,
+                hover_dot,
                 progress,
                 status,
                 caption,
@@ -687,8 +694,8 @@ impl Card {
 
     /// The hover read-out at a CSS-pixel position of the canvas (`None`: the pointer left).
     pub fn hover(&self, at: Option<(f64, f64)>) {
-        let text = at.and_then(|(x, y)| {
-            let ratio = device_pixel_ratio();
+        let ratio = device_pixel_ratio();
+        let readout = at.and_then(|(x, y)| {
             let data = self.data.as_ref()?;
             nearest(
                 data,
@@ -696,11 +703,21 @@ impl Card {
                 (x * ratio, y * ratio),
                 HOVER_RADIUS * ratio,
             )
-            .map(|readout| readout.text)
         });
-        self.elements
-            .readout
-            .set_text_content(Some(text.as_deref().unwrap_or("")));
+        let dot = &self.elements.hover_dot;
+        match &readout {
+            Some(readout) => {
+                let (x, y) = (readout.pixel.0 / ratio, readout.pixel.1 / ratio);
+                let _ = dot.set_attribute("style", &format!("left: {x:.1}px; top: {y:.1}px"));
+                let _ = dot.remove_attribute("hidden");
+            }
+            None => {
+                let _ = dot.set_attribute("hidden", "");
+            }
+        }
+        self.elements.readout.set_text_content(Some(
+            readout.as_ref().map_or("", |readout| readout.text.as_str()),
+        ));
     }
 
     /// Shows or hides the data table.
