@@ -2813,7 +2813,7 @@ fn split_pairs(text: &str) -> Vec<Result<(String, String), FieldError>> {
 /// Decodes `%XX` escapes and `+` (a space, except as an exponent sign as in `1e+3`). A `%` not
 /// followed by two hex digits is kept as it is. `Err` holds a lossy decoding when the bytes are
 /// not UTF-8.
-fn percent_decode(raw: &str) -> Result<String, String> {
+pub(crate) fn percent_decode(raw: &str) -> Result<String, String> {
     let bytes = raw.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -2901,7 +2901,7 @@ fn unknown_key(key: &str, raw: &str) -> FieldError {
 }
 
 /// A value short enough for a one-line message.
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     const LIMIT: usize = 80;
     const KEEP: usize = 60;
     let length = text.chars().count();

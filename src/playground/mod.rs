@@ -15,7 +15,9 @@
 pub mod controls;
 pub mod describe;
 
-use crate::config::{default_text, key_spec, Config, SimulationLimits, FIGURE_IDS};
+use crate::config::{
+    default_text, key_spec, percent_decode, shorten, Config, SimulationLimits, FIGURE_IDS,
+};
 use crate::error::{FieldError, FieldErrors};
 
 pub use controls::{controls, Control, Widget};
@@ -33,9 +35,6 @@ pub const BROWSER_LIMITS: SimulationLimits = SimulationLimits {
     max_particle_steps: 10_000_000_000,
     max_state_bytes: 256 << 20,
 };
-
-/// The longest value echoed back in a message (characters).
-const MAX_ECHO_CHARS: usize = 40;
 
 /// The colour theme the page uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -109,20 +108,21 @@ pub fn read_query(query: &str) -> PageRequest {
         if seen.contains(&key) {
             request.problems.push(FieldError::new(
                 key,
-                echo(value),
+                shorten(value),
                 "at most once (the first is used)",
             ));
             continue;
         }
         seen.push(key);
-        let value = decode(value);
+        // Malformed UTF-8 is kept as its lossy text (then reported as an invalid value).
+        let value = percent_decode(value).unwrap_or_else(|lossy| lossy);
         match key {
             "embed" => match value.as_str() {
                 "1" => request.options.embed = true,
                 "0" => request.options.embed = false,
                 _ => request
                     .problems
-                    .push(FieldError::new("embed", echo(&value), "0 or 1")),
+                    .push(FieldError::new("embed", shorten(&value), "0 or 1")),
             },
             "ctl" => {
                 let keys: Vec<String> = value
@@ -139,7 +139,7 @@ pub fn read_query(query: &str) -> PageRequest {
                     let names: Vec<&str> = unknown.iter().map(|key| key.as_str()).collect();
                     request.problems.push(FieldError::new(
                         "ctl",
-                        echo(&names.join(",")),
+                        shorten(&names.join(",")),
                         "configuration keys of the figure separated by , (e.g. ctl=lr,mu); the \
                          others are shown",
                     ));
@@ -158,7 +158,7 @@ pub fn read_query(query: &str) -> PageRequest {
                 "dark" => request.options.theme = ThemeChoice::Dark,
                 _ => request.problems.push(FieldError::new(
                     "theme",
-                    echo(&value),
+                    shorten(&value),
                     "one of auto, light, dark",
                 )),
             },
@@ -371,54 +371,13 @@ pub fn encode(value: &str) -> String {
     out
 }
 
-/// Percent-decodes a query value (`+` is a space); malformed escapes are kept literally.
-fn decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-                match hex {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 3;
-                    }
-                    None => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A value shortened for a message.
-fn echo(raw: &str) -> String {
-    if raw.chars().count() <= MAX_ECHO_CHARS {
-        raw.to_string()
-    } else {
-        let head: String = raw.chars().take(MAX_ECHO_CHARS).collect();
-        format!("{head}…")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn decode(value: &str) -> String {
+        percent_decode(value).unwrap_or_else(|lossy| lossy)
+    }
 
     #[test]
     fn decoding_keeps_malformed_escapes() {

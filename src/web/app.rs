@@ -10,7 +10,7 @@ use web_sys::{Document, Element, HtmlCanvasElement, Window};
 
 use super::card::{embed_controls, page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
-use crate::config::{Config, FIGURE_IDS};
+use crate::config::FIGURE_IDS;
 use crate::figures::{draw_wrapped, to_csv, to_svg};
 use crate::playground::{
     link_query, open, page_notice, paper_config, read_query, with_value, PageOptions, ThemeChoice,
@@ -927,13 +927,4 @@ fn svg_text(card: &Card, dark: bool) -> Result<String, JsValue> {
     let width = css_width.max(480.0).round() as u32;
     let height = css_height.max(320.0).round() as u32;
     to_svg(data, width, height, &style).map_err(|error| JsValue::from_str(&error.to_string()))
-}
-
-/// The config of the page's `fig`, for tests: the configuration a card shows.
-pub fn config_of(app: &App, index: usize) -> Option<Config> {
-    app.state
-        .borrow()
-        .cards
-        .get(index)
-        .map(|card| card.config.clone())
 }

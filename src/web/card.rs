@@ -19,7 +19,7 @@ use crate::experiments::data::FigureData;
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::{draw_wrapped, FigureStyle, PlotFrame};
 use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
-use crate::playground::describe::{describe, nearest, readable, table};
+use crate::playground::describe::{describe, nearest, table};
 use crate::playground::{controls, Control, Widget};
 
 /// Narrowest column a panel gets before the panels wrap (CSS pixels).
@@ -871,9 +871,4 @@ fn write_field(field: &Element, widget: &Widget, value: &str) {
             }
         }
     }
-}
-
-/// A number as the page shows it.
-pub fn shown(x: f64) -> String {
-    readable(x)
 }
