@@ -58,6 +58,14 @@ use crate::model::{
 use crate::sim::escape::{DoubleWell, EscapeDynamics};
 use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start, MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
+mod panels;
+
+pub use panels::{
+    rotated_hessian, BayesFigureConfig, EscapeEfficiencyFigureConfig, ExplorerFigureConfig,
+    PhaseDiagramFigureConfig, PhaseMethod, SecondOrderFigureConfig, EXPLORER_METHODS,
+    MAX_PANEL_DIMENSION,
+};
+
 /// The version of the configuration language this program reads and writes (key `v`).
 pub const VERSION: u64 = 1;
 
@@ -503,7 +511,8 @@ impl SimulationLimits {
 
 /// The figures of the paper a configuration can draw (values of `fig`), in the order of the paper.
 pub const FIGURE_IDS: &[&str] = &[
-    "1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b",
+    "1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b", "phase", "bayes", "escape",
+    "newton", "explorer",
 ];
 
 /// Most learning rates in `lrs` (one panel each).
@@ -777,6 +786,16 @@ pub enum FigureConfig {
     Fig6a(DoubleWellConfig),
     /// `fig=6b`.
     Fig6b(EscapeRateFigureConfig),
+    /// `fig=phase`: the stability phase diagram of SGDM or QHM.
+    Phase(PhaseDiagramFigureConfig),
+    /// `fig=bayes`: the Bayes-optimal learning rate (Sec. 6.1).
+    Bayes(BayesFigureConfig),
+    /// `fig=escape`: the escape efficiency (Sec. 6.2).
+    Escape(EscapeEfficiencyFigureConfig),
+    /// `fig=newton`: damped Newton and natural gradient (Sec. 6.5).
+    Newton(SecondOrderFigureConfig),
+    /// `fig=explorer`: Table 1 live.
+    Explorer(ExplorerFigureConfig),
 }
 
 impl FigureConfig {
@@ -794,6 +813,11 @@ impl FigureConfig {
             FigureConfig::Fig5d(_) => "5d",
             FigureConfig::Fig6a(_) => "6a",
             FigureConfig::Fig6b(_) => "6b",
+            FigureConfig::Phase(_) => "phase",
+            FigureConfig::Bayes(_) => "bayes",
+            FigureConfig::Escape(_) => "escape",
+            FigureConfig::Newton(_) => "newton",
+            FigureConfig::Explorer(_) => "explorer",
         }
     }
 
@@ -909,6 +933,11 @@ impl FigureConfig {
                 }
                 Ok(())
             }
+            FigureConfig::Phase(phase) => phase.validate(),
+            FigureConfig::Bayes(bayes) => bayes.validate(),
+            FigureConfig::Escape(escape) => escape.validate(),
+            FigureConfig::Newton(newton) => newton.validate(),
+            FigureConfig::Explorer(explorer) => explorer.validate(),
         }
     }
 
@@ -938,6 +967,7 @@ impl FigureConfig {
                 sweep(&figure.simulation, 1)
             }
             FigureConfig::Fig6b(figure) => sweep(&figure.simulation, 1),
+            _ => panels::panel_simulation_size(self).0,
         }
     }
 
@@ -956,6 +986,7 @@ impl FigureConfig {
                 figure.simulation.particles
             }
             FigureConfig::Fig6b(figure) => figure.simulation.particles,
+            _ => panels::panel_simulation_size(self).1,
         }
     }
 
@@ -1062,6 +1093,7 @@ impl FigureConfig {
                 }
                 sweep(&mut values, &figure.simulation);
             }
+            _ => panels::panel_key_values(self, &mut values),
         }
         values
     }
@@ -1897,6 +1929,23 @@ const FIGURE_DEFAULTS: &[(&str, &str, &str)] = &[
     ("5d", "points", "20"),
     ("6b", "steps", "1000000"),
     ("6b", "points", "8"),
+    ("phase", "opt", "sgdm"),
+    ("phase", "lr_k", "2.75"),
+    ("phase", "mu", "0.5"),
+    ("phase", "S", "10"),
+    ("bayes", "K", "1,0.1"),
+    ("escape", "K", "1,0.1"),
+    ("escape", "C", "1,0.1"),
+    ("escape", "lr", "1"),
+    ("escape", "steps", "100"),
+    ("escape", "points", "10"),
+    ("escape", "particles", "2000"),
+    ("newton", "K", "1,0.1"),
+    ("newton", "angle", "30"),
+    ("newton", "mu", "0"),
+    ("explorer", "K", "1,0.1"),
+    ("explorer", "angle", "30"),
+    ("explorer", "particles", "2000"),
 ];
 
 /// The per-figure default of `key` with `fig=figure`, if it has one.
@@ -1983,7 +2032,9 @@ impl KeySpec {
             },
             Kind::Integer { min, max } => InputKind::Integer { min, max },
             Kind::Flag => InputKind::Flag,
-            Kind::Matrix | Kind::Rows { .. } | Kind::List { .. } | Kind::Start => InputKind::Text,
+            Kind::Matrix | Kind::Rows { .. } | Kind::List { .. } | Kind::Start | Kind::Names(_) => {
+                InputKind::Text
+            }
         }
     }
 }
@@ -2021,12 +2072,12 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "fig",
-        meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3). Absent: no figure (solve and simulate read the landscape)",
+        meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3); beyond the paper's figures: phase = stability phase diagram of SGDM/QHM over (λk, μ), bayes = Bayes-optimal learning rate (Sec. 6.1), escape = escape efficiency (Sec. 6.2), newton = damped Newton and natural gradient (Sec. 6.5), explorer = Table 1 live for every method. Absent: no figure (solve and simulate read the landscape)",
         format: "name",
         default: "",
         double_well_default: None,
         default_meaning: "none",
-        allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b",
+        allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b, phase, bayes, escape, newton, explorer",
         used_when: "always (with fig, only the figure's keys are read)",
         kind: Kind::Choice(FIGURE_IDS),
     },
@@ -2053,9 +2104,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "name",
         default: "sgd",
         double_well_default: None,
-        default_meaning: "sgd",
+        default_meaning: "sgd; sgdm with fig=phase",
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd",
-        used_when: "always (only sgd with landscape=doublewell)",
+        used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm)",
         kind: Kind::Choice(OPTIMIZERS),
     },
     KeySpec {
@@ -2065,9 +2116,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "number",
         default: "0.5",
         double_well_default: Some("1"),
-        default_meaning: "0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6)",
+        default_meaning: "0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape)",
         allowed: "a finite number > 0",
-        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b",
+        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -2090,9 +2141,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "number",
         default: "1",
         double_well_default: None,
-        default_meaning: "2.75 with fig=5a, 5c; 1 with fig=5b, 5d",
+        default_meaning: "2.75 with fig=5a, 5c, phase; 1 with fig=5b, 5d",
         allowed: "a finite number in (0, 2(1+mu_max)) (SGDM diverges for λk ≥ 2(1+μ))",
-        used_when: "fig=5a, 5b, 5c, 5d",
+        used_when: "fig=5a, 5b, 5c, 5d; fig=phase (the marked configuration)",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -2101,9 +2152,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "number",
         default: "0.9",
         double_well_default: None,
-        default_meaning: "0.9",
+        default_meaning: "0.9; 0.5 with fig=phase; 0 with fig=newton",
         allowed: "a number in [0, 1)",
-        used_when: "opt is not sgd",
+        used_when: "opt is not sgd; fig=phase (the marked configuration), newton, explorer",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -2124,9 +2175,31 @@ pub const KEYS: &[KeySpec] = &[
         default: "0.99",
         double_well_default: None,
         default_meaning: "0.99",
-        allowed: "a number in [0, 1), above mu_min",
-        used_when: "fig=5a, 5b, 5c, 5d",
+        allowed: "a number in [0, 1), above mu_min (above 0 with fig=phase)",
+        used_when: "fig=5a, 5b, 5c, 5d; fig=phase (the top of the μ axis)",
         kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "lrk_max",
+        meaning: "the right end of the phase diagram's λk axis (the x-axis runs over (0, lrk_max])",
+        format: "number",
+        default: "4.5",
+        double_well_default: None,
+        default_meaning: "4.5",
+        allowed: "a finite number > 0",
+        used_when: "fig=phase",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "res",
+        meaning: "cells per axis of the phase diagram (res × res solves)",
+        format: "integer",
+        default: "200",
+        double_well_default: None,
+        default_meaning: "200",
+        allowed: "an integer in [10, 400]",
+        used_when: "fig=phase",
+        kind: Kind::Integer { min: 10, max: 400 },
     },
     KeySpec {
         key: "nu",
@@ -2136,7 +2209,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0.7",
         allowed: "a number in [0, 1]",
-        used_when: "opt=qhm",
+        used_when: "opt=qhm; fig=phase with opt=qhm, explorer",
         kind: Kind::Number(Range::UnitClosed),
     },
     KeySpec {
@@ -2148,7 +2221,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: "0.5 (0.5·I, the default λ)",
         allowed: "a symmetric positive definite matrix the size of K: one number s (s·I), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "opt=precond",
+        used_when: "opt=precond; fig=explorer",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -2160,8 +2233,8 @@ pub const KEYS: &[KeySpec] = &[
         default: "gauss",
         double_well_default: None,
         default_meaning: "gauss",
-        allowed: "one of gauss, batch, fisher",
-        used_when: "always",
+        allowed: "one of gauss, batch, fisher (gauss or batch with fig=phase)",
+        used_when: "always; fig=phase",
         kind: Kind::Choice(NOISES),
     },
     KeySpec {
@@ -2171,12 +2244,23 @@ pub const KEYS: &[KeySpec] = &[
         format: "matrix",
         default: "1",
         double_well_default: None,
-        default_meaning: "1 (D = 1); 1,0.1 with fig=3",
+        default_meaning: "1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer",
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=1b, \
+        used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
                     2a, 3, 5a, 5b",
         kind: Kind::Matrix,
+    },
+    KeySpec {
+        key: "angle",
+        meaning: "rotation of a 2-D Hessian K in degrees: K ← R K Rᵀ (eigenvalues plus a rotation)",
+        format: "number",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0 (K as written); 30 with fig=newton, explorer",
+        allowed: "a finite number; 0 unless K is 2×2",
+        used_when: "fig=bayes, escape, newton, explorer",
+        kind: Kind::Number(Range::Finite),
     },
     KeySpec {
         key: "C",
@@ -2185,11 +2269,22 @@ pub const KEYS: &[KeySpec] = &[
         format: "matrix",
         default: "1",
         double_well_default: None,
-        default_meaning: "1 (the identity)",
+        default_meaning: "1 (the identity); 1,0.1 with fig=escape",
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "noise=gauss; fig=2a, 3, 5a, 5b",
+        used_when: "noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer",
         kind: Kind::Matrix,
+    },
+    KeySpec {
+        key: "a",
+        meaning: "Hessian-proportional noise: the noise covariance is C + aK (Theorem 3; a = (N−S)/(NS) with C = 0 is the minibatch approximation of Eq. 34)",
+        format: "number",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0",
+        allowed: "a finite number ≥ 0",
+        used_when: "fig=explorer",
+        kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
         key: "S",
@@ -2198,9 +2293,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "integer",
         default: "100",
         double_well_default: Some("2"),
-        default_meaning: "100 (2 with landscape=doublewell or fig=6a, 6b, as in Fig. 6)",
+        default_meaning: "100 (2 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 10 with fig=phase)",
         allowed: "an integer in [1, 1000000] (at most N with noise=fisher or replace=0)",
-        used_when: "noise=batch or noise=fisher, or landscape=doublewell; fig=2b, 4, 5c, 5d, 6a, 6b",
+        used_when: "noise=batch or noise=fisher, or landscape=doublewell; fig=2b, 4, 5c, 5d, 6a, 6b, bayes, newton; fig=phase with noise=batch",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -2215,7 +2310,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 (with replacement)",
         allowed: "0 or 1",
-        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Flag,
     },
     KeySpec {
@@ -2226,7 +2321,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1000",
         allowed: "an integer in [1, 1000000]",
-        used_when: "noise=fisher, or noise=batch without X; fig=2b, 4, 5c, 5d without X",
+        used_when: "noise=fisher, or noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=bayes, newton; fig=phase with noise=batch without X",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -2240,7 +2335,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0",
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -2252,7 +2347,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 (D = 1); 1,0.1 with fig=4",
         allowed: "1 to 32 finite numbers > 0, separated by ,",
-        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Positive,
@@ -2266,7 +2361,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 for every input (D ones)",
         allowed: "D finite numbers (one per entry of x_var), separated by ,",
-        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Finite,
@@ -2280,7 +2375,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1",
         allowed: "a finite number ≥ 0",
-        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X",
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -2292,7 +2387,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: "generated (N, data_seed, x_var, w_star, label_var)",
         allowed: "N rows of D finite numbers, N ≤ 1000000, D ≤ 32 (rows separated by ;, entries by ,), \
                   given together with y",
-        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Rows {
             max_rows: MAX_DATASET_SIZE,
             max_columns: MAX_MINIBATCH_DIMENSION,
@@ -2306,7 +2401,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "generated with X",
         allowed: "N finite numbers (one per row of X), separated by ,; given together with X",
-        used_when: "noise=batch; fig=2b, 4, 5c, 5d",
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_DATASET_SIZE,
             range: Range::Finite,
@@ -2320,7 +2415,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "eq28",
         allowed: "one of eq28, half",
-        used_when: "fig=2b, 4, 5c, 5d",
+        used_when: "fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Choice(LOSS_CONVENTIONS),
     },
     KeySpec {
@@ -2419,9 +2514,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "integer",
         default: "40",
         double_well_default: None,
-        default_meaning: "40; 20 with fig=2b, 5c, 5d; 8 with fig=6b",
+        default_meaning: "40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape",
         allowed: "an integer in [1, 200]",
-        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b",
+        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape",
         kind: Kind::Integer {
             min: 1,
             max: MAX_FIGURE_POINTS as u64,
@@ -2434,9 +2529,9 @@ pub const KEYS: &[KeySpec] = &[
         format: "integer",
         default: "1000",
         double_well_default: None,
-        default_meaning: "1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4), 1000 (5a, 5b, 6b)",
+        default_meaning: "1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b)",
         allowed: "an integer in [1, 10000000]",
-        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLES as u64,
@@ -2451,9 +2546,9 @@ pub const KEYS: &[KeySpec] = &[
         default: "1000",
         double_well_default: None,
         default_meaning: "1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
-                          5d), 1000000 (6b)",
+                          5d), 1000000 (6b), 100 (escape)",
         allowed: "an integer in [1, 100000000000]",
-        used_when: "always without fig; every fig but 6a",
+        used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim)",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLE_STEPS,
@@ -2484,7 +2579,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0",
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -2524,6 +2619,28 @@ pub const KEYS: &[KeySpec] = &[
         allowed: "one of exact, ensemble",
         used_when: "opt=ngd",
         kind: Kind::Choice(FISHER_ESTIMATES),
+    },
+    KeySpec {
+        key: "methods",
+        meaning: "the methods the theory explorer compares, in table order",
+        format: "names",
+        default: "sgd,sgdm,qhm,nesterov,dnm,ngd,precond",
+        double_well_default: None,
+        default_meaning: "all: sgd,sgdm,qhm,nesterov,dnm,ngd,precond",
+        allowed: "one or more distinct names of sgd, sgdm, qhm, nesterov, dnm, ngd, precond, separated by ,",
+        used_when: "fig=explorer",
+        kind: Kind::Names(EXPLORER_METHODS),
+    },
+    KeySpec {
+        key: "sim",
+        meaning: "the method whose particle cloud the explorer simulates over the 2-D ellipses (none: theory only)",
+        format: "name",
+        default: "none",
+        double_well_default: None,
+        default_meaning: "none",
+        allowed: "none or one of the compared methods (2-D K only)",
+        used_when: "fig=explorer",
+        kind: Kind::Choice(panels::EXPLORER_SIMULATIONS),
     },
 ];
 
@@ -2574,6 +2691,8 @@ enum Kind {
     List { max_len: usize, range: Range },
     /// `zero`, `stationary` (ASCII case ignored), or a point: numbers separated by `,`.
     Start,
+    /// One or more distinct names of the list, separated by `,` (ASCII case ignored).
+    Names(&'static [&'static str]),
 }
 
 /// Allowed range of a number.
@@ -2610,6 +2729,7 @@ enum Value {
     Rows(DMatrix<f64>),
     List(Vec<f64>),
     Start(Start),
+    Names(Vec<&'static str>),
 }
 
 impl fmt::Display for Value {
@@ -2625,6 +2745,7 @@ impl fmt::Display for Value {
             Value::Start(Start::Zero) => f.write_str("zero"),
             Value::Start(Start::Stationary) => f.write_str("stationary"),
             Value::Start(Start::Point(point)) => f.write_str(&list_text(point.as_slice())),
+            Value::Names(names) => f.write_str(&names.join(",")),
         }
     }
 }
@@ -2967,7 +3088,27 @@ fn parse_value(spec: &KeySpec, raw: &str) -> Result<Value, FieldError> {
         Kind::Start => parse_list(raw, MAX_DIMENSION, Range::Finite)
             .map(|point| Value::Start(Start::Point(DVector::from_vec(point))))
             .map_err(|d| invalid(Some(d))),
+        Kind::Names(names) => parse_names(raw, names)
+            .map(Value::Names)
+            .map_err(|d| invalid(Some(d))),
     }
+}
+
+/// Distinct names of `names` separated by `,`, kept in the order of `names`.
+fn parse_names(raw: &str, names: &'static [&'static str]) -> Result<Vec<&'static str>, String> {
+    let mut chosen = Vec::new();
+    for part in raw.split(',') {
+        let part = part.trim();
+        let Some(name) = names.iter().copied().find(|n| n.eq_ignore_ascii_case(part)) else {
+            return Err(format!("{} is not one of them", shorten(part)));
+        };
+        if chosen.contains(&name) {
+            return Err(format!("{name} is named twice"));
+        }
+        chosen.push(name);
+    }
+    chosen.sort_by_key(|name| names.iter().position(|n| n == name));
+    Ok(chosen)
 }
 
 fn parse_number(text: &str) -> Option<f64> {
@@ -3314,6 +3455,9 @@ fn read_figure(
             barrier_curvature: reader.number("k_b"),
             barrier_height: reader.number("dL"),
         }),
+        "phase" | "bayes" | "escape" | "newton" | "explorer" => {
+            panels::read_panel(reader, id, problems)
+        }
         _ => FigureConfig::Fig6b(EscapeRateFigureConfig {
             well: DoubleWellConfig {
                 learning_rate: reader.number("lr"),
@@ -3707,6 +3851,7 @@ mod tests {
             Kind::Rows { .. } => matches!(value, Value::Rows(_)),
             Kind::List { .. } => matches!(value, Value::List(_)),
             Kind::Start => matches!(value, Value::Start(_)),
+            Kind::Names(_) => matches!(value, Value::Names(_)),
         }
     }
 

@@ -92,6 +92,8 @@ fn fig2a(n_points: usize) -> FigureData {
         label: DIVERGED.into(),
     }];
     FigureData {
+        table: None,
+        notes: Vec::new(),
         id: "2a".into(),
         title: "Fig. 2(a) — variance of w versus learning rate, white noise".into(),
         caption: "k = 1, σ² = 1, w₀ = 0, 10⁴ runs of 1000 steps".into(),
@@ -144,6 +146,8 @@ fn fig3(points_per_panel: usize) -> FigureData {
         })
         .collect();
     FigureData {
+        table: None,
+        notes: Vec::new(),
         id: "3".into(),
         title: "Fig. 3 — 2-D white noise: iterates and 3σ ellipses".into(),
         caption: String::new(),
@@ -227,6 +231,8 @@ fn fig6() -> FigureData {
             .collect(),
     }];
     FigureData {
+        table: None,
+        notes: Vec::new(),
         id: "6".into(),
         title: "Fig. 6 — escape from a sharp minimum".into(),
         caption: String::new(),
@@ -646,6 +652,8 @@ fn nothing_panics_at_any_size() {
 fn empty_figures_and_panels_draw_axes_only() {
     let style = FigureStyle::light();
     let none = FigureData {
+        table: None,
+        notes: Vec::new(),
         id: "x".into(),
         title: "nothing yet".into(),
         caption: String::new(),

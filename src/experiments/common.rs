@@ -74,6 +74,7 @@ pub(crate) fn panel(
         scatters: Vec::new(),
         markers: Vec::new(),
         shadings: Vec::new(),
+        heatmap: None,
     }
 }
 

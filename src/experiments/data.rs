@@ -124,6 +124,8 @@ pub struct Panel {
     pub markers: Vec<Marker>,
     /// Shaded x-intervals.
     pub shadings: Vec<Shading>,
+    /// A colour-coded grid under everything else (the phase diagram), if any.
+    pub heatmap: Option<Heatmap>,
 }
 
 impl Panel {
@@ -142,8 +144,81 @@ impl Panel {
             scatters: Vec::new(),
             markers: Vec::new(),
             shadings: Vec::new(),
+            heatmap: None,
         }
     }
+}
+
+/// A colour-coded grid of cells over a panel's plane (the phase diagram): `columns × rows` cells
+/// covering `x_range × y_range` (linear axes), each a value or missing (diverged).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heatmap {
+    /// The colour bar's label, e.g. `log₁₀ (L / L_continuous)`.
+    pub label: String,
+    /// What a missing cell means, e.g. `diverges`.
+    pub missing_label: String,
+    /// Cells per row.
+    pub columns: usize,
+    /// Rows of cells.
+    pub rows: usize,
+    /// The x extent of the grid: cell column i covers [x₀ + i·w, x₀ + (i+1)·w].
+    pub x_range: (f64, f64),
+    /// The y extent: cell row j (from the bottom) covers [y₀ + j·h, y₀ + (j+1)·h].
+    pub y_range: (f64, f64),
+    /// Row-major from the bottom row up, left to right: `values[j * columns + i]`; `None` where
+    /// the dynamics diverges. Every value is finite.
+    pub values: Vec<Option<f64>>,
+    /// The values mapped to the two ends of the colour scale (values beyond are clamped).
+    pub color_range: (f64, f64),
+}
+
+impl Heatmap {
+    /// The cell under (x, y), `None` outside the grid.
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        let fx = (x - x0) / (x1 - x0);
+        let fy = (y - y0) / (y1 - y0);
+        if !(0.0..=1.0).contains(&fx) || !(0.0..=1.0).contains(&fy) {
+            return None;
+        }
+        let column = ((fx * self.columns as f64) as usize).min(self.columns.saturating_sub(1));
+        let row = ((fy * self.rows as f64) as usize).min(self.rows.saturating_sub(1));
+        Some((column, row))
+    }
+
+    /// The centre of a cell.
+    pub fn cell_center(&self, column: usize, row: usize) -> (f64, f64) {
+        let (x0, x1) = self.x_range;
+        let (y0, y1) = self.y_range;
+        (
+            x0 + (column as f64 + 0.5) * (x1 - x0) / self.columns as f64,
+            y0 + (row as f64 + 0.5) * (y1 - y0) / self.rows as f64,
+        )
+    }
+
+    /// The value of a cell (`None`: missing or outside).
+    pub fn value(&self, column: usize, row: usize) -> Option<f64> {
+        if column >= self.columns || row >= self.rows {
+            return None;
+        }
+        self.values
+            .get(row * self.columns + column)
+            .copied()
+            .flatten()
+    }
+}
+
+/// A table of numbers shown beside a figure (the theory explorer): text cells, first column the
+/// row's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// What the table shows.
+    pub caption: String,
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Everything one figure shows.
@@ -157,4 +232,8 @@ pub struct FigureData {
     pub caption: String,
     /// The panels, drawn left to right (wrapping on narrow screens is the page's job).
     pub panels: Vec<Panel>,
+    /// A table of numbers shown with the figure (the theory explorer), if any.
+    pub table: Option<Table>,
+    /// Warnings and remarks to show above the caption (e.g. Mandt's λ lands where SGD diverges).
+    pub notes: Vec<String>,
 }

@@ -76,6 +76,8 @@ impl FigurePlan for DecayPlan {
             exact_list(&config.learning_rates)
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "1b".to_string(),
             title: "Fig. 1(b) — continuous versus discrete deterministic decay".to_string(),
             caption,

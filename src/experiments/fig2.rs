@@ -140,6 +140,8 @@ impl FigurePlan for WhiteNoisePlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "2a".to_string(),
             title: "Fig. 2(a) — variance of w versus learning rate, white noise".to_string(),
             caption,
@@ -440,6 +442,8 @@ impl FigurePlan for MinibatchPlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "2b".to_string(),
             title: "Fig. 2(b) — variance of w versus learning rate, minibatch noise".to_string(),
             caption,

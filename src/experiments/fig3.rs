@@ -269,6 +269,8 @@ impl FigurePlan for WhiteNoiseScatterPlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "3".to_string(),
             title: "Fig. 3 — 2-D white noise: stationary clouds and 3σ ellipses".to_string(),
             caption,

@@ -178,6 +178,8 @@ impl FigurePlan for MinibatchScatterPlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "4".to_string(),
             title: "Fig. 4 — 2-D minibatch noise: stationary clouds and 3σ ellipses".to_string(),
             caption,

@@ -173,6 +173,8 @@ impl FigurePlan for WhiteNoisePlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: self.id.to_string(),
             title: format!(
                 "Fig. 5({}) — variance of w versus momentum, white noise, λk = {}",
@@ -398,6 +400,8 @@ impl FigurePlan for MinibatchPlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: self.id.to_string(),
             title: format!(
                 "Fig. 5({}) — variance of w versus momentum, minibatch noise, λK = {}",

@@ -126,6 +126,8 @@ impl FigurePlan for DensityPlan {
             short(100.0 * inside(continuous))
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "6a".to_string(),
             title: "Fig. 6(a) — the Kramers problem: stationary densities in a sharp minimum"
                 .to_string(),
@@ -394,6 +396,8 @@ impl FigurePlan for EscapeRatePlan {
             simulation.seed
         );
         FigureData {
+            table: None,
+            notes: Vec::new(),
             id: "6b".to_string(),
             title: "Fig. 6(b) — escape rate from a sharp minimum versus loss scale".to_string(),
             caption,

@@ -32,7 +32,10 @@
 
 pub mod data;
 
+mod bayes;
 mod common;
+mod escape;
+mod explorer;
 mod fig1b;
 mod fig2;
 mod fig3;
@@ -40,6 +43,8 @@ mod fig4;
 mod fig5;
 mod fig6;
 mod minibatch;
+mod newton;
+mod phase;
 mod run;
 
 pub use fig6::{EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
@@ -119,6 +124,11 @@ impl Experiment {
             FigureConfig::Fig5d(config) => Box::new(fig5::MinibatchPlan::new(config, "5d")?),
             FigureConfig::Fig6a(config) => Box::new(fig6::DensityPlan::new(config)?),
             FigureConfig::Fig6b(config) => Box::new(fig6::EscapeRatePlan::new(config)?),
+            FigureConfig::Phase(config) => Box::new(phase::PhaseDiagramPlan::new(config)?),
+            FigureConfig::Bayes(config) => Box::new(bayes::BayesPlan::new(config)?),
+            FigureConfig::Escape(config) => Box::new(escape::EscapeEfficiencyPlan::new(config)?),
+            FigureConfig::Newton(config) => Box::new(newton::SecondOrderPlan::new(config)?),
+            FigureConfig::Explorer(config) => Box::new(explorer::ExplorerPlan::new(config)?),
         };
         Ok(Experiment {
             id: figure.id(),

@@ -265,6 +265,8 @@ mod tests {
             points: vec![],
         }];
         let data = FigureData {
+            table: None,
+            notes: Vec::new(),
             id: String::new(),
             title: String::new(),
             caption: String::new(),

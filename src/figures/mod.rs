@@ -124,6 +124,8 @@ fn ensure_fonts() -> Result<(), FigureError> {
 /// use sgd_playground::figures::{draw, FigureStyle};
 ///
 /// let data = FigureData {
+///     table: None,
+///     notes: Vec::new(),
 ///     id: "demo".into(),
 ///     title: "Var[w] versus λ".into(),
 ///     caption: String::new(),
@@ -144,6 +146,7 @@ fn ensure_fonts() -> Result<(), FigureError> {
 ///         scatters: vec![],
 ///         markers: vec![],
 ///         shadings: vec![],
+///         heatmap: None,
 ///     }],
 /// };
 /// let mut svg = String::new();
@@ -1230,6 +1233,8 @@ mod tests {
     #[test]
     fn a_tiny_area_gets_only_the_background() {
         let data = FigureData {
+            table: None,
+            notes: Vec::new(),
             id: String::new(),
             title: "title".into(),
             caption: String::new(),
