@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use sgd_playground::config::Config;
+use sgd_playground::config::{Config, FIGURE_IDS};
 use sgd_playground::experiments::{Experiment, EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
 use sgd_playground::sim::escape::{exact_mean_escape_steps, DoubleWell, EscapeDynamics};
 
@@ -20,9 +20,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn main() {
     let simulate = !std::env::args().any(|arg| arg == "--no-simulation");
-    for id in [
-        "1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b",
-    ] {
+    for id in FIGURE_IDS.iter().copied() {
         let Ok(config) = Config::parse(&format!("fig={id}")) else {
             println!("fig={id}: does not parse");
             continue;

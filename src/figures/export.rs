@@ -125,11 +125,15 @@ fn downsample(src: &[u8], (width, height): (u32, u32), factor: u32) -> Vec<u8> {
 /// they parse back exactly; text fields are quoted per RFC 4180 where needed. Lines end in `\n`.
 /// Markers and shadings are annotations, not data, and are not exported.
 pub fn to_csv(data: &FigureData) -> String {
-    let mut out = String::from("panel,series,role,x,y,stderr\n");
-    for row in data_rows(data) {
+    let rows = data_rows(data);
+    // A heatmap's cells carry a third number: the `value` column exists only then.
+    let with_values = rows.iter().any(|row| row.value.is_some());
+    let mut out = String::from("panel,series,role,x,y,stderr");
+    out.push_str(if with_values { ",value\n" } else { "\n" });
+    for row in rows {
         let se = row.stderr.map(|v| v.to_string()).unwrap_or_default();
         // Writing to a String cannot fail.
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{},{},{},{},{},{se}",
             csv_field(&row.panel),
@@ -138,6 +142,11 @@ pub fn to_csv(data: &FigureData) -> String {
             row.x,
             row.y
         );
+        if with_values {
+            let value = row.value.map(|v| v.to_string()).unwrap_or_default();
+            let _ = write!(out, ",{value}");
+        }
+        out.push('\n');
     }
     out
 }
@@ -157,6 +166,9 @@ pub struct DataRow {
     pub y: f64,
     /// Standard error (simulated points only).
     pub stderr: Option<f64>,
+    /// A heatmap cell's value at (x, y) (`None`: not a cell, or a diverged cell, whose series
+    /// says so).
+    pub value: Option<f64>,
 }
 
 /// Every data point of the figure, panel by panel: curves, then simulated points, then scatters.
@@ -172,6 +184,7 @@ pub fn data_rows(data: &FigureData) -> Vec<DataRow> {
                 x,
                 y,
                 stderr,
+                value: None,
             });
         };
         for c in &panel.curves {
@@ -187,6 +200,28 @@ pub fn data_rows(data: &FigureData) -> Vec<DataRow> {
         for s in &panel.scatters {
             for &(x, y) in &s.points {
                 row(&s.label, s.role, x, y, None);
+            }
+        }
+        if let Some(heatmap) = &panel.heatmap {
+            let missing = format!("{} ({})", heatmap.label, heatmap.missing_label);
+            for cell_row in 0..heatmap.rows {
+                for column in 0..heatmap.columns {
+                    let (x, y) = heatmap.cell_center(column, cell_row);
+                    let value = heatmap.value(column, cell_row);
+                    rows.push(DataRow {
+                        panel: name.clone(),
+                        series: if value.is_some() {
+                            heatmap.label.clone()
+                        } else {
+                            missing.clone()
+                        },
+                        role: Role::Reference,
+                        x,
+                        y,
+                        stderr: None,
+                        value,
+                    });
+                }
             }
         }
     }

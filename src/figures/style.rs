@@ -156,6 +156,12 @@ pub struct FigureStyle {
     pub show_title: bool,
     /// Draw the legend strip below the panels.
     pub show_legend: bool,
+    /// Draw a panel's heatmap cells (SVG, PNG). The page draws them itself as one image
+    /// ([`heatmap_rgba`] put into the recorded [`super::PlotFrame`]) and sets this to false.
+    pub heatmap_cells: bool,
+    /// Fill the area with the background first. The page clears its canvas to transparent
+    /// instead when it composites a heatmap image beneath the drawing.
+    pub fill_background: bool,
 }
 
 impl FigureStyle {
@@ -166,6 +172,8 @@ impl FigureStyle {
             scale: 1.0,
             show_title: true,
             show_legend: true,
+            heatmap_cells: true,
+            fill_background: true,
         }
     }
 
@@ -328,4 +336,58 @@ mod tests {
         );
         assert_eq!(FigureStyle::dark().with_scale(2.0).effective_scale(), 2.0);
     }
+}
+
+/// Stops of the viridis colour map (perceptually uniform, colour-blind safe, readable in grey),
+/// evenly spaced from 0 to 1.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// The colour of a heatmap value: viridis over `range` (clamped), or the theme's colour for a
+/// missing (diverged) cell: the shading colour blended into the background.
+pub fn heatmap_color(value: Option<f64>, range: (f64, f64), theme: &Theme) -> RGBColor {
+    let Some(value) = value else {
+        return missing_color(theme);
+    };
+    let span = range.1 - range.0;
+    // 64 levels: smooth to the eye, and runs of equal colour keep an SVG small.
+    let t = if span > 0.0 {
+        (((value - range.0) / span).clamp(0.0, 1.0) * 63.0).round() / 63.0
+    } else {
+        0.5
+    };
+    let position = t * (VIRIDIS.len() - 1) as f64;
+    let index = (position.floor() as usize).min(VIRIDIS.len() - 2);
+    let fraction = position - index as f64;
+    let (a, b) = (VIRIDIS[index], VIRIDIS[index + 1]);
+    let lerp = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * fraction).round() as u8;
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// The colour of a missing heatmap cell in this theme.
+pub fn missing_color(theme: &Theme) -> RGBColor {
+    let mix = |b: u8, s: u8| ((f64::from(b) * 0.6) + f64::from(s) * 0.4).round() as u8;
+    let (b, s) = (theme.background, theme.shading);
+    RGBColor(mix(b.0, s.0), mix(b.1, s.1), mix(b.2, s.2))
+}
+
+/// A heatmap as RGBA bytes, `columns × rows`, the top row (largest y) first: an `ImageData`.
+pub fn heatmap_rgba(heatmap: &crate::experiments::data::Heatmap, theme: &Theme) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(heatmap.columns * heatmap.rows * 4);
+    for row in (0..heatmap.rows).rev() {
+        for column in 0..heatmap.columns {
+            let c = heatmap_color(heatmap.value(column, row), heatmap.color_range, theme);
+            bytes.extend([c.0, c.1, c.2, 255]);
+        }
+    }
+    bytes
 }

@@ -89,6 +89,15 @@ const LABELS: &[(&str, &str)] = &[
     ("burnin", "burn-in steps"),
     ("seed", "seed"),
     ("start", "start w₀"),
+    ("opt", "optimizer"),
+    ("noise", "noise"),
+    ("lrk_max", "largest λk shown"),
+    ("res", "cells per axis"),
+    ("angle", "rotation of K (degrees)"),
+    ("a", "Hessian-proportional noise a (C + aK)"),
+    ("P", "preconditioner Λ"),
+    ("methods", "methods compared"),
+    ("sim", "simulate the cloud of"),
 ];
 
 /// Slider spans: (key, min, max, logarithmic). Keys not listed get a number or text field.
@@ -107,6 +116,9 @@ const SLIDERS: &[(&str, f64, f64, bool)] = &[
     ("k_b", 0.1, 10.0, true),
     ("dL", 0.01, 10.0, true),
     ("eq52_const", 0.01, 100.0, true),
+    ("lrk_max", 1.0, 12.0, false),
+    ("angle", -90.0, 90.0, false),
+    ("a", 0.0, 2.0, false),
 ];
 
 /// Figures whose `K` and `C` are one number (1-D): these get a slider.
@@ -135,7 +147,15 @@ pub fn controls(config: &Config) -> Vec<Control> {
         .filter_map(|(key, value)| {
             let spec = key_spec(key)?;
             let scalar = figure.is_some_and(|id| SCALAR_FIGURES.contains(&id));
-            let widget = widget(key, spec.input_kind(), scalar);
+            let mut widget = widget(key, spec.input_kind(), scalar);
+            // The phase diagram takes only the momentum methods and two noise models.
+            if figure == Some("phase") {
+                match key {
+                    "opt" => widget = Widget::Select(&["sgdm", "qhm"]),
+                    "noise" => widget = Widget::Select(&["gauss", "batch"]),
+                    _ => {}
+                }
+            }
             let mut label = LABELS
                 .iter()
                 .find(|(name, _)| *name == key)

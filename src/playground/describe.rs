@@ -117,6 +117,32 @@ fn describe_panel(panel: &Panel) -> String {
             ));
         }
     }
+    if let Some(heatmap) = &panel.heatmap {
+        let values: Vec<f64> = heatmap.values.iter().flatten().copied().collect();
+        let missing = heatmap.values.len() - values.len();
+        let (low, high) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        if !values.is_empty() {
+            text.push_str(&format!(
+                "; colour: {} from {} to {} over {}×{} cells",
+                heatmap.label.trim(),
+                readable(low),
+                readable(high),
+                heatmap.columns,
+                heatmap.rows
+            ));
+        }
+        if missing > 0 {
+            text.push_str(&format!(
+                "; {} of the cells: {}",
+                readable(100.0 * missing as f64 / heatmap.values.len().max(1) as f64) + "%",
+                heatmap.missing_label.trim()
+            ));
+        }
+    }
     for scatter in &panel.scatters {
         let n = scatter.points.len();
         if n > 0 {
@@ -161,28 +187,33 @@ fn interpolate(curve: &Curve, x: f64) -> Option<f64> {
 
 /// The data table: a header and at most [`MAX_TABLE_ROWS`] rows (as in the CSV export), and the
 /// total number of rows.
-pub fn table(data: &FigureData) -> (Vec<&'static str>, Vec<[String; 6]>, usize) {
+pub fn table(data: &FigureData) -> (Vec<&'static str>, Vec<Vec<String>>, usize) {
     let rows = data_rows(data);
     let total = rows.len();
+    let with_values = rows.iter().any(|row| row.value.is_some());
     let shown = rows
         .into_iter()
         .take(MAX_TABLE_ROWS)
         .map(|row: DataRow| {
-            [
+            let mut cells = vec![
                 row.panel,
                 row.series,
                 crate::figures::role_name(row.role).to_string(),
                 readable(row.x),
                 readable(row.y),
                 row.stderr.map(readable).unwrap_or_default(),
-            ]
+            ];
+            if with_values {
+                cells.push(row.value.map(readable).unwrap_or_default());
+            }
+            cells
         })
         .collect();
-    (
-        vec!["panel", "series", "role", "x", "y", "standard error"],
-        shown,
-        total,
-    )
+    let mut header = vec!["panel", "series", "role", "x", "y", "standard error"];
+    if with_values {
+        header.push("value");
+    }
+    (header, shown, total)
 }
 
 /// What the pointer is over: the nearest data point of the panel under it.
@@ -240,7 +271,7 @@ pub fn nearest(
             .iter()
             .map(move |&(x, y)| (scatter.label.as_str(), scatter.role, x, y, None))
     });
-    let (_, (series, role, x, y, stderr), pixel) = curves
+    let closest = curves
         .chain(simulated)
         .chain(samples)
         .filter_map(|candidate| {
@@ -248,7 +279,14 @@ pub fn nearest(
             let distance = (pixel.0 - pointer.0).hypot(pixel.1 - pointer.1);
             (distance <= max_distance).then_some((distance, candidate, pixel))
         })
-        .min_by(|a, b| a.0.total_cmp(&b.0))?;
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    let Some((_, (series, role, x, y, stderr), pixel)) = closest else {
+        // Away from every point, a heatmap reads out the cell under the pointer.
+        return panel
+            .heatmap
+            .as_ref()
+            .and_then(|heatmap| heatmap_readout(panel, heatmap, frame, pointer));
+    };
     let series = series.to_string();
     let value = match stderr {
         Some(se) => format!("{} ± {}", readable(y), readable(se)),
@@ -269,6 +307,40 @@ pub fn nearest(
         y,
         stderr,
         pixel,
+        text,
+    })
+}
+
+/// The read-out of the heatmap cell under `pointer`.
+fn heatmap_readout(
+    panel: &Panel,
+    heatmap: &crate::experiments::data::Heatmap,
+    frame: &PlotFrame,
+    pointer: (f64, f64),
+) -> Option<Readout> {
+    let (x, y) = frame.data_at(pointer);
+    let (column, row) = heatmap.cell_at(x, y)?;
+    let (cx, cy) = heatmap.cell_center(column, row);
+    let value = heatmap.value(column, row);
+    let shown = match value {
+        Some(v) => format!("{} = {}", heatmap.label.trim(), readable(v)),
+        None => heatmap.missing_label.trim().to_string(),
+    };
+    let text = format!(
+        "{} = {}, {} = {}: {shown}",
+        symbol(&panel.x_label),
+        readable(cx),
+        symbol(&panel.y_label),
+        readable(cy)
+    );
+    Some(Readout {
+        panel: frame.panel,
+        series: heatmap.label.clone(),
+        role: crate::experiments::data::Role::Reference,
+        x: cx,
+        y: value.unwrap_or(cy),
+        stderr: None,
+        pixel: frame.pixel_of((cx, cy))?,
         text,
     })
 }

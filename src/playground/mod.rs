@@ -348,6 +348,19 @@ pub fn with_value(config: &Config, key: &str, raw: &str) -> Result<Config, Field
     Ok(edited)
 }
 
+/// A figure's short name for the table of contents and its card before the theory is drawn:
+/// `Fig. 2a` for the paper's figures, a name for the panels beyond them.
+pub fn short_name(figure: &str) -> String {
+    match figure {
+        "phase" => "Phase diagram".to_string(),
+        "bayes" => "Bayes-optimal λ".to_string(),
+        "escape" => "Escape efficiency".to_string(),
+        "newton" => "Second-order methods".to_string(),
+        "explorer" => "Table 1 live".to_string(),
+        id => format!("Fig. {id}"),
+    }
+}
+
 /// The paper's configuration of a figure (every key at its default).
 pub fn paper_config(figure: &str) -> Option<Config> {
     FIGURE_IDS

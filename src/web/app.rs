@@ -177,7 +177,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             if let Some(toc) = document.get_element_by_id("toc") {
                 toc.set_text_content(None);
                 for id in FIGURE_IDS {
-                    let link = child(&toc, "a", "", &format!("Fig. {id}"))?;
+                    let link = child(&toc, "a", "", &crate::playground::short_name(id))?;
                     link.set_attribute("href", &format!("#fig-{id}"))?;
                 }
             }

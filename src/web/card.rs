@@ -15,7 +15,7 @@ use web_sys::{
 use super::app::{Action, App};
 use super::dom::{cast, child, element, Listener};
 use crate::config::Config;
-use crate::experiments::data::FigureData;
+use crate::experiments::data::{FigureData, Table};
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::{draw_wrapped, FigureStyle, PlotFrame};
 use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
@@ -54,6 +54,10 @@ pub struct Elements {
     title: Element,
     message: Element,
     data: Element,
+    /// Warnings and remarks of the figure ([`FigureData::notes`]).
+    notes: Element,
+    /// The figure's own table of numbers ([`FigureData::table`], the theory explorer).
+    numbers: Element,
     pause: Option<HtmlButtonElement>,
     data_toggle: Option<HtmlButtonElement>,
 }
@@ -81,6 +85,8 @@ pub struct Card {
     /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
     drawn_size: (u32, u32, bool),
     data_open: bool,
+    /// The notes and table last put in the page, to rebuild them only when they change.
+    shown_extras: Option<(Vec<String>, Option<Table>)>,
     /// The canvas's CSS width at the last [`Card::measure`].
     css_width: f64,
     /// The elements.
@@ -89,18 +95,22 @@ pub struct Card {
     listeners: Vec<Listener>,
 }
 
-/// Which template holds a figure's formula.
-fn formula_template(id: &str) -> &'static str {
-    match id {
+/// Which template holds a figure's formula (`None`: the panel's caption says it all).
+fn formula_template(id: &str) -> Option<&'static str> {
+    Some(match id {
         "1b" => "formula-1b",
         "2a" => "formula-2a",
         "2b" => "formula-2b",
         "3" => "formula-3",
         "4" => "formula-4",
+        "5a" | "5b" | "5c" | "5d" => "formula-5a",
         "6a" => "formula-6a",
         "6b" => "formula-6b",
-        _ => "formula-5a",
-    }
+        "phase" => "formula-phase",
+        "bayes" => "formula-bayes",
+        "escape" => "formula-escape",
+        _ => return None,
+    })
 }
 
 /// The controls an embed code shows by default: the figure's main knob.
@@ -111,6 +121,9 @@ pub fn embed_controls(id: &str) -> &'static str {
         "2b" => "S",
         "5a" | "5b" | "5c" | "5d" => "lr_k",
         "6a" => "r",
+        "phase" => "mu",
+        "escape" | "explorer" => "lr",
+        "newton" => "angle",
         _ => "S",
     }
 }
@@ -157,7 +170,9 @@ impl Card {
         status.set_attribute("role", "status")?;
 
         if embed.is_none() {
-            if let Some(template) = document.get_element_by_id(formula_template(id)) {
+            if let Some(template) =
+                formula_template(id).and_then(|name| document.get_element_by_id(name))
+            {
                 if let Ok(template) = template.dyn_into::<web_sys::HtmlTemplateElement>() {
                     let formula = child(&plot, "div", "formula", "")?;
                     formula.append_child(&template.content().clone_node_with_deep(true)?)?;
@@ -167,6 +182,11 @@ impl Card {
         let side = child(&body, "div", "side", "")?;
         let form = child(&side, "form", "controls", "")?;
         form.set_attribute("aria-label", "settings")?;
+        let notes = child(&plot, "div", "notes", "")?;
+        notes.set_attribute("role", "status")?;
+        notes.set_attribute("hidden", "")?;
+        let numbers = child(&plot, "div", "numbers", "")?;
+        numbers.set_attribute("hidden", "")?;
         let caption = child(&plot, "p", "caption", "")?;
         caption.set_id(&format!("caption-{id}"));
         figure.set_attribute("aria-describedby", &format!("caption-{id}"))?;
@@ -251,6 +271,7 @@ impl Card {
             drawn_work: 0,
             drawn_size: (0, 0, false),
             data_open: false,
+            shown_extras: None,
             css_width: 720.0,
             elements: Elements {
                 figure,
@@ -263,6 +284,8 @@ impl Card {
                 title: heading,
                 message,
                 data,
+                notes,
+                numbers,
                 pause,
                 data_toggle,
             },
@@ -271,7 +294,7 @@ impl Card {
         };
         card.elements
             .title
-            .set_text_content(Some(&format!("Fig. {id}")));
+            .set_text_content(Some(&crate::playground::short_name(id)));
         card.build_controls(app, &document, &form, embed)?;
         Ok(card)
     }
@@ -681,15 +704,75 @@ impl Card {
         let backend = CanvasBackend::with_canvas_object(canvas.clone())
             .ok_or_else(|| JsValue::from_str("no 2-D context"))?;
         let area = backend.into_drawing_area();
-        let style = page_style(dark).with_scale(ratio);
+        let has_heatmap = data.panels.iter().any(|panel| panel.heatmap.is_some());
+        let style = FigureStyle {
+            // A heatmap is one image composited beneath the drawing (below), not one rectangle
+            // per run of cells: the drawing leaves the canvas transparent where it has no ink.
+            heatmap_cells: !has_heatmap,
+            fill_background: !has_heatmap,
+            ..page_style(dark)
+        }
+        .with_scale(ratio);
+        if has_heatmap {
+            context_2d(canvas)?.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
+        }
         let result = draw_wrapped(data, &area, &style, columns, &mut self.frames);
         area.present()
             .map_err(|error| JsValue::from_str(&error.to_string()))?;
+        if has_heatmap {
+            composite_heatmaps(canvas, data, &self.frames, &style)?;
+        }
         canvas.set_attribute("aria-label", &describe(data))?;
         if self.data_open {
             self.fill_table()?;
         }
+        self.show_extras()?;
         result.map_err(|error| JsValue::from_str(&error.to_string()))
+    }
+
+    /// Puts the figure's notes and table in the page when they changed (text only: nothing of
+    /// a figure is ever parsed as HTML).
+    fn show_extras(&mut self) -> Result<(), JsValue> {
+        let (notes, table) = match &self.data {
+            Some(data) => (data.notes.clone(), data.table.clone()),
+            None => (Vec::new(), None),
+        };
+        if self.shown_extras.as_ref() == Some(&(notes.clone(), table.clone())) {
+            return Ok(());
+        }
+        let holder = &self.elements.notes;
+        holder.set_text_content(None);
+        for note in &notes {
+            child(holder, "p", "note", note)?;
+        }
+        set_hidden(holder, notes.is_empty())?;
+        let holder = &self.elements.numbers;
+        holder.set_text_content(None);
+        if let Some(table) = &table {
+            let element = child(holder, "table", "", "")?;
+            child(&element, "caption", "", &table.caption)?;
+            let head = child(&element, "thead", "", "")?;
+            let tr = child(&head, "tr", "", "")?;
+            for name in &table.header {
+                let th = child(&tr, "th", "", name)?;
+                th.set_attribute("scope", "col")?;
+            }
+            let body = child(&element, "tbody", "", "")?;
+            for row in &table.rows {
+                let tr = child(&body, "tr", "", "")?;
+                for (column, cell) in row.iter().enumerate() {
+                    if column == 0 {
+                        let th = child(&tr, "th", "", cell)?;
+                        th.set_attribute("scope", "row")?;
+                    } else {
+                        child(&tr, "td", "", cell)?;
+                    }
+                }
+            }
+        }
+        set_hidden(holder, table.is_none())?;
+        self.shown_extras = Some((notes, table));
+        Ok(())
     }
 
     /// The hover read-out at a CSS-pixel position of the canvas (`None`: the pointer left).
@@ -824,6 +907,98 @@ pub fn page_style(dark: bool) -> FigureStyle {
         show_title: false,
         ..style
     }
+}
+
+/// Shows or hides an element.
+fn set_hidden(element: &Element, hidden: bool) -> Result<(), JsValue> {
+    if hidden {
+        element.set_attribute("hidden", "")
+    } else {
+        element.remove_attribute("hidden")
+    }
+}
+
+/// The canvas's 2-D context.
+fn context_2d(canvas: &HtmlCanvasElement) -> Result<web_sys::CanvasRenderingContext2d, JsValue> {
+    canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2-D context"))?
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()
+        .map_err(|_| JsValue::from_str("not a 2-D context"))
+}
+
+/// Paints every panel's heatmap beneath what is drawn (`destination-over`): each heatmap is put
+/// once into an image of one pixel per cell ([`crate::figures::heatmap_rgba`]) and scaled into
+/// its plot frame; then the background fills what is still transparent.
+fn composite_heatmaps(
+    canvas: &HtmlCanvasElement,
+    data: &FigureData,
+    frames: &[PlotFrame],
+    style: &FigureStyle,
+) -> Result<(), JsValue> {
+    let context = context_2d(canvas)?;
+    let document = canvas
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    context.save();
+    context.set_global_composite_operation("destination-over")?;
+    context.set_image_smoothing_enabled(false);
+    for frame in frames {
+        let Some(heatmap) = data
+            .panels
+            .get(frame.panel)
+            .and_then(|panel| panel.heatmap.as_ref())
+        else {
+            continue;
+        };
+        let (columns, rows) = (heatmap.columns as u32, heatmap.rows as u32);
+        if columns == 0 || rows == 0 {
+            continue;
+        }
+        let bytes = crate::figures::heatmap_rgba(heatmap, &style.theme);
+        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&bytes),
+            columns,
+            rows,
+        )?;
+        let cells: HtmlCanvasElement = cast(document.create_element("canvas")?)?;
+        cells.set_width(columns);
+        cells.set_height(rows);
+        context_2d(&cells)?.put_image_data(&image, 0.0, 0.0)?;
+        let (x0, x1) = heatmap.x_range;
+        let (y0, y1) = heatmap.y_range;
+        let (Some((left, bottom)), Some((right, top))) =
+            (frame.pixel_of((x0, y0)), frame.pixel_of((x1, y1)))
+        else {
+            continue;
+        };
+        // Only the part inside the frame (a heatmap may extend beyond the shown range).
+        context.save();
+        context.begin_path();
+        context.rect(
+            frame.left,
+            frame.top,
+            frame.right - frame.left,
+            frame.bottom - frame.top,
+        );
+        context.clip();
+        context.draw_image_with_html_canvas_element_and_dw_and_dh(
+            &cells,
+            left,
+            top,
+            right - left,
+            bottom - top,
+        )?;
+        context.restore();
+    }
+    let background = style.theme.background;
+    context.set_fill_style_str(&format!(
+        "rgb({}, {}, {})",
+        background.0, background.1, background.2
+    ));
+    context.fill_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    context.restore();
+    Ok(())
 }
 
 /// `window.devicePixelRatio`, at least 1.
