@@ -20,7 +20,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn main() {
     let simulate = !std::env::args().any(|arg| arg == "--no-simulation");
-    for id in FIGURE_IDS.iter().copied() {
+    for &id in FIGURE_IDS {
         let Ok(config) = Config::parse(&format!("fig={id}")) else {
             println!("fig={id}: does not parse");
             continue;

@@ -2258,7 +2258,7 @@ pub const KEYS: &[KeySpec] = &[
         default: "0",
         double_well_default: None,
         default_meaning: "0 (K as written); 30 with fig=newton, explorer",
-        allowed: "a finite number; 0 unless K is 2×2",
+        allowed: "a finite number (ignored unless K is 2×2)",
         used_when: "fig=bayes, escape, newton, explorer",
         kind: Kind::Number(Range::Finite),
     },

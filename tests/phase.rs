@@ -151,7 +151,10 @@ fn the_minibatch_boundary_is_the_engines_critical_learning_rate_and_lies_below_t
             (x - expected).abs() <= 1e-9 * expected,
             "μ = {mu}: diagram {x}, engine {expected}"
         );
-        assert!(x < 2.0 * (1.0 + mu) * (1.0 - 1e-3), "μ = {mu}: {x} not below the paper's");
+        assert!(
+            x < 2.0 * (1.0 + mu) * (1.0 - 1e-3),
+            "μ = {mu}: {x} not below the paper's"
+        );
     }
     // The cells agree with the engine's minibatch Σ: stable and finite exactly below the boundary.
     let map = heatmap(&data);
@@ -193,7 +196,10 @@ fn the_marked_configuration_and_every_number_are_finite() {
         assert!(marked.label.starts_with("this configuration"), "{text}");
         for curve in &panel.curves {
             assert!(
-                curve.points.iter().all(|(x, y)| x.is_finite() && y.is_finite()),
+                curve
+                    .points
+                    .iter()
+                    .all(|(x, y)| x.is_finite() && y.is_finite()),
                 "{text}"
             );
         }

@@ -461,3 +461,65 @@ async fn hovering_reads_out_the_nearest_point() {
     assert_eq!(text_of(&page.select("#fig-2a .readout")), "");
     assert!(dot.get_attribute("hidden").is_some(), "the mark is gone");
 }
+
+/// Each panel beyond the paper's figures renders, responds to a control and round-trips its URL:
+/// the edited link, opened again, shows the same configuration.
+#[wasm_bindgen_test]
+async fn every_panel_responds_to_a_control_and_round_trips_its_url() {
+    for (id, key, value) in [
+        ("phase", "mu", "0.8"),
+        ("bayes", "S", "200"),
+        ("escape", "lr", "0.5"),
+        ("newton", "angle", "60"),
+        ("explorer", "lr", "0.3"),
+    ] {
+        let index = sgd_playground::config::FIGURE_IDS
+            .iter()
+            .position(|known| *known == id)
+            .unwrap_or_else(|| panic!("{id} is not a figure id"));
+        let page = Mounted::new(&format!("?fig={id}"));
+        yield_now().await;
+        let canvas = page.canvas(id);
+        let (opaque, colours) = ink(&canvas);
+        assert_eq!(
+            opaque,
+            (canvas.width() * canvas.height()) as usize,
+            "{id}: not filled"
+        );
+        assert!(colours > 20, "{id}: only {colours} colours");
+        let before = fingerprint(&canvas);
+        let field = page.select(&format!("#ctl-{id}-{key}"));
+        set_input(&field, value, "input");
+        page.app.flush();
+        let search = location_search();
+        assert!(search.contains(&format!("fig={id}")), "{id}: {search}");
+        assert!(search.contains(&format!("{key}={value}")), "{id}: {search}");
+        assert_ne!(fingerprint(&canvas), before, "{id}: not redrawn");
+        let edited = page.app.card_config(index).unwrap_or_default();
+        drop(page);
+        let reopened = Mounted::new(&search);
+        yield_now().await;
+        assert_eq!(
+            reopened.app.card_config(index).unwrap_or_default(),
+            edited,
+            "{id}: the link does not reopen the same configuration"
+        );
+    }
+}
+
+/// The explorer's table is real HTML table text (no markup from data), one row per method; the
+/// Bayes panel's warning appears when Mandt's λ lands where SGD diverges.
+#[wasm_bindgen_test]
+async fn the_explorer_table_and_the_bayes_warning_are_shown() {
+    let page = Mounted::new("?fig=explorer&methods=sgd,sgdm,ngd");
+    yield_now().await;
+    assert_eq!(page.count("#fig-explorer .numbers tbody tr"), 3);
+    let table = text_of(&page.select("#fig-explorer .numbers table"));
+    assert!(table.contains("opt=sgdm"), "{table}");
+    drop(page);
+    let page = Mounted::new("?fig=bayes&K=1,0.01&N=100&S=60");
+    yield_now().await;
+    let notes = page.select("#fig-bayes .notes");
+    assert!(notes.get_attribute("hidden").is_none());
+    assert!(text_of(&notes).contains("Mandt"), "{}", text_of(&notes));
+}

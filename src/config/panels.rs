@@ -209,24 +209,16 @@ impl ExplorerFigureConfig {
     }
 }
 
-/// K as written, rotated by `angle` degrees when it is 2-D: R K Rᵀ with R the rotation.
+/// K as written, rotated by `angle` degrees when it is 2×2: R K Rᵀ with R the rotation. The
+/// angle does not apply to a K of another size (1-D has nothing to rotate; a larger K is given
+/// in full), which is returned as written.
 ///
 /// # Errors
-/// A [`FieldError`] naming `angle` for a non-zero angle with a K that is not 2×2.
+/// None today; the `Result` keeps the signature of the other model builders.
 pub fn rotated_hessian(hessian: &MatrixSpec, angle: f64) -> Result<DMatrix<f64>, FieldError> {
     let matrix = hessian.to_matrix();
-    if angle == 0.0 {
+    if angle == 0.0 || matrix.nrows() != 2 {
         return Ok(matrix);
-    }
-    if matrix.nrows() != 2 {
-        return Err(FieldError::new(
-            "angle",
-            format_number(angle),
-            format!(
-                "0 unless K is 2×2 (the rotation of a 2-D K; this K is {0}×{0})",
-                matrix.nrows()
-            ),
-        ));
     }
     let (sin, cos) = angle.to_radians().sin_cos();
     let rotation = DMatrix::from_row_slice(2, 2, &[cos, -sin, sin, cos]);

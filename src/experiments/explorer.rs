@@ -1,26 +1,908 @@
-//! SCAFFOLD (replaced before landing): `fig=explorer`.
+//! `fig=explorer`: Table 1 live. For one K, one noise C + aK (Theorem 3) and one set of
+//! hyper-parameters, every chosen method's exact stationary Σ (the engine), the paper's closed form
+//! (Table 1, "this work", corrected per `ERRATA.md`), the continuous-time prediction (Table 1,
+//! "previous work", Eq. 4), the training loss ½Tr\[KΣ\] three ways, the stability margin, and the
+//! `sgd-playground solve` configuration that reproduces the row.
+//!
+//! Panels: for a 2-D K, the 3σ ellipses {wᵀΣ⁻¹w = 9} of every method's exact Σ in the plain
+//! coordinates (w₁, w₂), with the simulated cloud of one method if asked; for any D, the variance
+//! of each of K's modes (Σ in K's eigenbasis, diagonal) against the mode's curvature k_i.
 
-use super::data::FigureData;
-use super::run::{Outcome, Task, TaskLabel};
+use nalgebra::DMatrix;
+
+use super::common::{count, ellipse, exact, extents, inside, matrix2, short, task_seed};
+use super::data::{Curve, ErrorPoint, FigureData, Panel, PointSeries, Role, Scale, Scatter, Table};
+use super::fig3::{gaussian_fraction_inside, matrix_text, SIGMAS};
+use super::run::{Measure, Outcome, Task, TaskKind, TaskLabel};
 use super::FigurePlan;
-use crate::config::ExplorerFigureConfig;
-use crate::error::{FieldError, FieldErrors};
+use crate::closed_forms::{
+    continuous, discrete, relative_commutator, second_order, ClosedFormError, Commutation,
+};
+use crate::config::{rotated_hessian, ExplorerFigureConfig, MatrixSpec};
+use crate::error::FieldErrors;
+use crate::json::format_number;
+use crate::linalg::SymmetricEigen;
+use crate::model::Problem;
+use crate::sim::{EnsembleSpec, Start};
+use crate::solver::{self, Stability, Stationary};
 
-/// SCAFFOLD.
-pub(crate) struct ExplorerPlan;
+/// Relative commutator ‖KC − CK‖_F/(‖K‖_F‖C‖_F) above which a closed form that assumes
+/// [C, K] = 0 is flagged (commuting matrices built in floating point stay near 1e-16).
+pub(crate) const COMMUTATOR_FLAG: f64 = 1e-12;
+
+/// The paper's closed form for one method's Σ.
+struct ClosedSigma {
+    /// Σ, or why the formula cannot be evaluated.
+    sigma: Result<DMatrix<f64>, ClosedFormError>,
+    /// Where it comes from, e.g. `Cor. 1`.
+    source: &'static str,
+    /// The relative commutator of the matrices the formula needs to commute (`None`: the formula
+    /// holds for any C).
+    commutator: Option<f64>,
+}
+
+/// One method's row: the exact engine result and the paper's formulas beside it.
+struct MethodTheory {
+    /// The value of `methods` (`sgd`, `sgdm`, …).
+    name: &'static str,
+    /// The engine's model (also what a simulation runs).
+    problem: Problem,
+    /// The exact stationary state, or why there is none.
+    exact: Result<Stationary, String>,
+    /// The stability diagnostics (also of a diverging method).
+    stability: Stability,
+    /// Table 1, "this work" (`None`: not in the paper, e.g. Nesterov).
+    closed: Option<ClosedSigma>,
+    /// Table 1's approximation error (training loss), with its source.
+    closed_loss: Option<(Result<f64, ClosedFormError>, &'static str)>,
+    /// Continuous-time Σ (Eq. 4) with its source (`None`: no continuous-time result).
+    continuous: Option<(Result<DMatrix<f64>, ClosedFormError>, &'static str)>,
+    /// Continuous-time training loss λTr C/(4(1−μ)).
+    continuous_loss: Option<Result<f64, ClosedFormError>>,
+    /// The `sgd-playground solve` configuration of this row.
+    solve_config: String,
+}
+
+/// The prepared explorer.
+pub(crate) struct ExplorerPlan {
+    config: ExplorerFigureConfig,
+    /// K (rotated by `angle`).
+    hessian: DMatrix<f64>,
+    /// The noise C + aK.
+    covariance: DMatrix<f64>,
+    /// ‖KC − CK‖_F/(‖K‖_F‖C‖_F) of K and C + aK.
+    commutator: f64,
+    /// K's eigenvalues in increasing order and the matching eigenvectors (columns).
+    curvatures: Vec<f64>,
+    basis: DMatrix<f64>,
+    /// One entry per chosen method, in table order.
+    methods: Vec<MethodTheory>,
+}
+
+/// Display name of a method.
+fn display_name(name: &str) -> &'static str {
+    match name {
+        "sgd" => "SGD",
+        "sgdm" => "SGDM",
+        "qhm" => "QHM",
+        "nesterov" => "Nesterov",
+        "dnm" => "DNM",
+        "ngd" => "NGD",
+        _ => "preconditioned SGDM",
+    }
+}
+
+/// First-order methods are drawn as discrete theory, the second-order and preconditioned ones as
+/// exact theory (so that the legend's colours cycle within each group).
+fn method_role(name: &str) -> Role {
+    match name {
+        "dnm" | "ngd" | "precond" => Role::ExactTheory,
+        _ => Role::DiscreteTheory,
+    }
+}
+
+/// A matrix as configuration text that round-trips exactly: one number for 1×1, else rows
+/// separated by `;`, entries by `,`.
+fn config_matrix(m: &DMatrix<f64>) -> String {
+    if m.nrows() == 1 && m.ncols() == 1 {
+        return format_number(m[(0, 0)]);
+    }
+    (0..m.nrows())
+        .map(|i| {
+            (0..m.ncols())
+                .map(|j| format_number(m[(i, j)]))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// Σ in a table cell (4 significant digits): the number for D = 1, the matrix for D = 2, its
+/// eigenvalues (decreasing) for D > 2.
+pub(crate) fn sigma_text(sigma: &DMatrix<f64>) -> String {
+    match sigma.nrows() {
+        1 => short(sigma[(0, 0)]),
+        2 => {
+            let rows: Vec<String> = (0..2)
+                .map(|i| format!("[{}, {}]", short(sigma[(i, 0)]), short(sigma[(i, 1)])))
+                .collect();
+            format!("[{}]", rows.join(", "))
+        }
+        _ => {
+            let mut values: Vec<f64> = SymmetricEigen::new(sigma).values.iter().copied().collect();
+            values.sort_by(|a, b| b.total_cmp(a));
+            let text: Vec<String> = values.iter().map(|&v| short(v)).collect();
+            format!("eigenvalues {}", text.join(", "))
+        }
+    }
+}
+
+/// max_ij |A_ij − B_ij| / √(B_ii B_jj): the largest difference of an entry relative to the scale of
+/// its two variances in B (so a small variance's error is not hidden by a large one; 0 when A = B).
+pub(crate) fn max_relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+    let mut largest = 0.0_f64;
+    for i in 0..b.nrows() {
+        for j in 0..b.ncols() {
+            let difference = (a[(i, j)] - b[(i, j)]).abs();
+            if difference > 0.0 {
+                largest = largest.max(difference / (b[(i, i)] * b[(j, j)]).abs().sqrt());
+            }
+        }
+    }
+    largest
+}
+
+/// The symmetric square root of a symmetric positive definite matrix.
+fn symmetric_root(m: &DMatrix<f64>) -> DMatrix<f64> {
+    SymmetricEigen::new(m).map(|s| s.max(0.0).sqrt())
+}
+
+/// Corollary 3 with Corollary 2: for Λ, K and C that commute, preconditioned SGDM is SGDM with
+/// λ = 1 on K' = Λ^{1/2}KΛ^{1/2}, C' = Λ^{1/2}CΛ^{1/2} (`ERRATA.md`, augmented systems), i.e.
+/// Σ = [ΛK(2I − ΛK/(1+μ))]⁻¹Λ²C/(1−μ). Returns Σ (evaluated with [`Commutation::Ignore`]), the
+/// training loss (Eq. 27 on K', C': exact for any Λ and C) and the relative commutator of K', C'.
+fn preconditioned_closed_form(
+    hessian: &DMatrix<f64>,
+    covariance: &DMatrix<f64>,
+    preconditioner: &DMatrix<f64>,
+    momentum: f64,
+) -> (
+    Result<DMatrix<f64>, ClosedFormError>,
+    Result<f64, ClosedFormError>,
+    f64,
+) {
+    let root = symmetric_root(preconditioner);
+    let reduced_hessian = &root * hessian * &root;
+    let reduced_hessian = (&reduced_hessian + reduced_hessian.transpose()) * 0.5;
+    let reduced_noise = &root * covariance * &root;
+    let reduced_noise = (&reduced_noise + reduced_noise.transpose()) * 0.5;
+    let sigma = discrete::momentum_sigma(
+        &reduced_hessian,
+        &reduced_noise,
+        1.0,
+        momentum,
+        Commutation::Ignore,
+    )
+    .map(|reduced| &root * reduced * &root);
+    let loss = discrete::momentum_train_loss(&reduced_hessian, &reduced_noise, 1.0, momentum);
+    let commutator = relative_commutator(&reduced_hessian, &reduced_noise);
+    (sigma, loss, commutator)
+}
 
 impl ExplorerPlan {
-    /// SCAFFOLD.
-    pub(crate) fn new(_config: &ExplorerFigureConfig) -> Result<Self, FieldErrors> {
-        Err(FieldError::new("fig", "explorer", "not drawn yet").into())
+    /// Solves every chosen method exactly and evaluates the paper's formulas beside it.
+    ///
+    /// # Errors
+    /// Every problem the configuration's model finds (a `P` of the wrong size, …), each naming a
+    /// key.
+    pub(crate) fn new(config: &ExplorerFigureConfig) -> Result<Self, FieldErrors> {
+        let hessian = rotated_hessian(&config.hessian, config.angle)?;
+        let covariance = config.noise_covariance()?;
+        let commutator = relative_commutator(&hessian, &covariance);
+        let (mut curvatures, basis) = super::common::sorted_eigenbasis(&hessian);
+        curvatures.reverse();
+        let d = basis.ncols();
+        let basis = DMatrix::from_fn(d, d, |i, j| basis[(i, d - 1 - j)]);
+        let mut methods = Vec::new();
+        for &name in &config.methods {
+            let problem = config.problem(name)?;
+            methods.push(Self::method_theory(
+                config,
+                name,
+                problem,
+                &hessian,
+                &covariance,
+                commutator,
+            ));
+        }
+        Ok(Self {
+            config: config.clone(),
+            hessian,
+            covariance,
+            commutator,
+            curvatures,
+            basis,
+            methods,
+        })
+    }
+
+    fn method_theory(
+        config: &ExplorerFigureConfig,
+        name: &'static str,
+        problem: Problem,
+        hessian: &DMatrix<f64>,
+        covariance: &DMatrix<f64>,
+        commutator: f64,
+    ) -> MethodTheory {
+        let (lr, mu, nu) = (config.learning_rate, config.momentum, config.nu);
+        let (exact, stability) = match solver::stationary(&problem) {
+            Ok(stationary) => {
+                let stability = stationary.stability.clone();
+                (Ok(stationary), stability)
+            }
+            Err(divergence) => (Err(divergence.reason), divergence.stability),
+        };
+        let preconditioner = match problem.optimizer() {
+            crate::model::Optimizer::Preconditioned { preconditioner, .. } => {
+                Some(preconditioner.clone())
+            }
+            _ => None,
+        };
+        let commuting_only = |sigma, source| {
+            Some(ClosedSigma {
+                sigma,
+                source,
+                commutator: Some(commutator),
+            })
+        };
+        let any_noise = |sigma, source| {
+            Some(ClosedSigma {
+                sigma,
+                source,
+                commutator: None,
+            })
+        };
+        let ignore = Commutation::Ignore;
+        let ou =
+            |momentum: f64| continuous::ornstein_uhlenbeck_sigma(hessian, covariance, lr, momentum);
+        let (closed, closed_loss, continuous_sigma, continuous_momentum) = match name {
+            "sgd" => {
+                // Theorem 3 when the noise is σ²I + aK with a ≠ 0; Corollary 1 otherwise.
+                let closed = match (&config.covariance, config.hessian_noise) {
+                    (MatrixSpec::Scalar(white), a) if a != 0.0 => any_noise(
+                        discrete::mixed_noise_sigma(hessian, *white, a, lr),
+                        "Thm. 3",
+                    ),
+                    _ => commuting_only(
+                        discrete::sgd_sigma(hessian, covariance, lr, ignore),
+                        "Cor. 1",
+                    ),
+                };
+                (
+                    closed,
+                    Some((discrete::sgd_train_loss(hessian, covariance, lr), "Eq. 27")),
+                    Some((ou(0.0), "Eq. 4, Mandt et al.")),
+                    Some(0.0),
+                )
+            }
+            "sgdm" => (
+                commuting_only(
+                    discrete::momentum_sigma(hessian, covariance, lr, mu, ignore),
+                    "Cor. 2",
+                ),
+                Some((
+                    discrete::momentum_train_loss(hessian, covariance, lr, mu),
+                    "Eq. 27",
+                )),
+                Some((ou(mu), "Eq. 4 with λ/(1−μ), Mandt et al.")),
+                Some(mu),
+            ),
+            "qhm" => (
+                commuting_only(
+                    discrete::qhm_sigma(hessian, covariance, lr, mu, nu, ignore),
+                    "Eq. 57 corrected",
+                ),
+                Some((
+                    discrete::qhm_train_loss(hessian, covariance, lr, mu, nu),
+                    "Eq. 56 corrected",
+                )),
+                // ERRATA.md, Table 1 previous work QHM: λ/2·K⁻¹C, not λ/(2(1−μ))·K⁻¹C.
+                Some((ou(0.0), "λ/2·K⁻¹C corrected, Gitman et al.")),
+                Some(0.0),
+            ),
+            // Not in the paper; its small-λ limit is heavy ball's (checked by the tests).
+            "nesterov" => (
+                None,
+                None,
+                Some((ou(mu), "as SGDM; not in the paper")),
+                Some(mu),
+            ),
+            "dnm" => (
+                any_noise(
+                    second_order::damped_newton_sigma(hessian, covariance, lr, mu),
+                    "Eq. 58",
+                ),
+                Some((
+                    second_order::damped_newton_train_loss(hessian, covariance, lr, mu),
+                    "Eq. 60",
+                )),
+                None,
+                None,
+            ),
+            "ngd" => (
+                any_noise(
+                    second_order::natural_gradient_sigma(hessian, covariance, lr, mu),
+                    "Eq. 62",
+                ),
+                Some((
+                    second_order::natural_gradient_train_loss(hessian, covariance, lr, mu),
+                    "Eq. 64",
+                )),
+                None,
+                None,
+            ),
+            _ => match &preconditioner {
+                Some(p) => {
+                    let (sigma, loss, reduced_commutator) =
+                        preconditioned_closed_form(hessian, covariance, p, mu);
+                    (
+                        Some(ClosedSigma {
+                            sigma,
+                            source: "Cor. 3 with Cor. 2",
+                            commutator: Some(reduced_commutator),
+                        }),
+                        Some((loss, "Eq. 27 on Λ^½KΛ^½")),
+                        None,
+                        None,
+                    )
+                }
+                None => (None, None, None, None),
+            },
+        };
+        let continuous_loss =
+            continuous_momentum.map(|m| continuous::train_loss(covariance, lr, m));
+        let solve_config = Self::solve_config(name, config, hessian, covariance, &preconditioner);
+        MethodTheory {
+            name,
+            problem,
+            exact,
+            stability,
+            closed,
+            closed_loss,
+            continuous: continuous_sigma,
+            continuous_loss,
+            solve_config,
+        }
+    }
+
+    /// The `sgd-playground solve` configuration of a method: only the keys it uses, K and C + aK
+    /// resolved as full matrices.
+    fn solve_config(
+        name: &str,
+        config: &ExplorerFigureConfig,
+        hessian: &DMatrix<f64>,
+        covariance: &DMatrix<f64>,
+        preconditioner: &Option<DMatrix<f64>>,
+    ) -> String {
+        let mut pairs = vec![format!("opt={name}")];
+        if name != "precond" {
+            pairs.push(format!("lr={}", format_number(config.learning_rate)));
+        }
+        if name != "sgd" {
+            pairs.push(format!("mu={}", format_number(config.momentum)));
+        }
+        if name == "qhm" {
+            pairs.push(format!("nu={}", format_number(config.nu)));
+        }
+        if let Some(p) = preconditioner {
+            pairs.push(format!("P={}", config_matrix(p)));
+        }
+        pairs.push(format!("K={}", config_matrix(hessian)));
+        pairs.push(format!("C={}", config_matrix(covariance)));
+        pairs.join("&")
+    }
+
+    /// The stability margin in words, e.g. `λk* = 0.5 < 2(1+μ) = 3.8 (13.16% of the threshold)`.
+    fn stability_text(stability: &Stability, stable: bool) -> String {
+        let (lhs, rhs) = stability
+            .condition
+            .split_once(" < ")
+            .unwrap_or(("λk*", "threshold"));
+        let threshold = short(stability.threshold);
+        let bound = if rhs == threshold {
+            threshold
+        } else {
+            format!("{rhs} = {threshold}")
+        };
+        format!(
+            "{lhs} = {} {} {bound} ({}% of the threshold)",
+            short(stability.effective_curvature),
+            if stable { "<" } else { "≥" },
+            short(100.0 * stability.margin_ratio())
+        )
+    }
+
+    fn table(&self) -> Table {
+        let header = [
+            "method",
+            "exact Σ (engine)",
+            "Table 1 Σ (this work)",
+            "continuous-time Σ (previous work)",
+            "L = ½Tr[KΣ], exact",
+            "L, Table 1",
+            "L, continuous time",
+            "stability",
+            "solve config",
+        ]
+        .map(String::from)
+        .to_vec();
+        let rows = self.methods.iter().map(|m| self.row(m)).collect();
+        let d = self.hessian.nrows();
+        let shown = match d {
+            1 => "Σ",
+            2 => "Σ as [[Σ₁₁, Σ₁₂], [Σ₂₁, Σ₂₂]]",
+            _ => "Σ by its eigenvalues",
+        };
+        Table {
+            caption: format!(
+                "Table 1 live at λ = {}, μ = {}: {shown} (4 significant digits) from the exact \
+                 engine, the paper's closed form (corrected per ERRATA.md; \"max rel. diff.\" is \
+                 max_ij |Σ_formula − Σ_exact|_ij / √(Σ_ii Σ_jj), Σ the exact one) and the \
+                 continuous-time theory; the training loss ½Tr[KΣ] three ways; λk* (or max eig ΛK) against the method's \
+                 stability threshold; and the configuration `sgd-playground solve` takes to \
+                 reproduce the row.",
+                exact(self.config.learning_rate),
+                exact(self.config.momentum)
+            ),
+            header,
+            rows,
+        }
+    }
+
+    fn row(&self, method: &MethodTheory) -> Vec<String> {
+        let name = format!("{} ({})", display_name(method.name), method.name);
+        let stable = method.exact.is_ok();
+        let stability = Self::stability_text(&method.stability, stable);
+        let stationary = match &method.exact {
+            Ok(stationary) => stationary,
+            Err(reason) => {
+                let dash = "—".to_string();
+                return vec![
+                    name,
+                    reason.clone(),
+                    dash.clone(),
+                    dash.clone(),
+                    dash.clone(),
+                    dash.clone(),
+                    dash,
+                    stability,
+                    method.solve_config.clone(),
+                ];
+            }
+        };
+        let sigma = &stationary.sigma;
+        let closed = match &method.closed {
+            None => "— (not in the paper)".to_string(),
+            Some(closed) => match &closed.sigma {
+                Err(error) => format!("— ({}: {error})", closed.source),
+                Ok(formula) => {
+                    let difference = max_relative_difference(formula, sigma);
+                    match closed.commutator {
+                        Some(c) if c > COMMUTATOR_FLAG => format!(
+                            "{} ({}; assumes {} commute; off by {}%)",
+                            sigma_text(formula),
+                            closed.source,
+                            if method.name == "precond" {
+                                "Λ, K and C"
+                            } else {
+                                "C and K"
+                            },
+                            short(100.0 * difference)
+                        ),
+                        _ => format!(
+                            "{} ({}; max rel. diff. {})",
+                            sigma_text(formula),
+                            closed.source,
+                            short(difference)
+                        ),
+                    }
+                }
+            },
+        };
+        let continuous = match &method.continuous {
+            None => "— (none in the paper)".to_string(),
+            Some((Err(error), source)) => format!("— ({source}: {error})"),
+            Some((Ok(formula), source)) => format!(
+                "{} ({source}; max rel. diff. {})",
+                sigma_text(formula),
+                short(max_relative_difference(formula, sigma))
+            ),
+        };
+        let closed_loss = match &method.closed_loss {
+            None => "—".to_string(),
+            Some((Ok(loss), source)) => format!("{} ({source})", short(*loss)),
+            Some((Err(error), source)) => format!("— ({source}: {error})"),
+        };
+        let continuous_loss = match &method.continuous_loss {
+            None => "—".to_string(),
+            Some(Ok(loss)) => short(*loss),
+            Some(Err(error)) => format!("— ({error})"),
+        };
+        vec![
+            name,
+            sigma_text(sigma),
+            closed,
+            continuous,
+            short(stationary.train_loss),
+            closed_loss,
+            continuous_loss,
+            stability,
+            method.solve_config.clone(),
+        ]
+    }
+
+    /// Continuous-time SGD's Σ (Eq. 4, any C), if it exists.
+    fn continuous_sgd(&self) -> Option<DMatrix<f64>> {
+        continuous::ornstein_uhlenbeck_sigma(
+            &self.hessian,
+            &self.covariance,
+            self.config.learning_rate,
+            0.0,
+        )
+        .ok()
+    }
+
+    /// The method whose cloud is simulated, if it has a stationary state.
+    fn simulated(&self) -> Option<(&MethodTheory, &Stationary)> {
+        let name = self.config.simulated?;
+        let method = self.methods.iter().find(|m| m.name == name)?;
+        let stationary = method.exact.as_ref().ok()?;
+        Some((method, stationary))
+    }
+
+    /// The 3σ ellipses in (w₁, w₂) and the simulated cloud; the note on the fraction inside.
+    fn ellipse_panel(&self, outcomes: &[(TaskLabel, Outcome)]) -> (Panel, Option<String>) {
+        let mut panel = Panel::empty(
+            format!(
+                "3σ ellipses of the exact Σ (λ = {})",
+                exact(self.config.learning_rate)
+            )
+            .as_str(),
+            "w₁",
+            "w₂",
+        );
+        for method in &self.methods {
+            if let Ok(stationary) = &method.exact {
+                panel.curves.push(Curve {
+                    label: format!("{}, exact Σ", display_name(method.name)),
+                    role: method_role(method.name),
+                    points: ellipse(&matrix2(&stationary.sigma), SIGMAS),
+                });
+            }
+        }
+        if let Some(sigma) = self.continuous_sgd() {
+            panel.curves.push(Curve {
+                label: "continuous-time SGD (Eq. 4)".to_string(),
+                role: Role::ContinuousTheory,
+                points: ellipse(&matrix2(&sigma), SIGMAS),
+            });
+        }
+        let (mut x_extent, mut y_extent) = (0.0_f64, 0.0_f64);
+        for curve in &panel.curves {
+            let (x, y) = extents(&curve.points);
+            x_extent = x_extent.max(x);
+            y_extent = y_extent.max(y);
+        }
+        let mut note = None;
+        if let Some((method, stationary)) = self.simulated() {
+            let cloud = outcomes.iter().find_map(|(label, outcome)| match outcome {
+                Outcome::Positions {
+                    weights,
+                    dimension: 2,
+                    diverged,
+                } if label.panel == 0 => Some((
+                    weights
+                        .chunks_exact(2)
+                        .map(|w| (w[0], w[1]))
+                        .filter(|(x, y)| x.is_finite() && y.is_finite())
+                        .collect::<Vec<_>>(),
+                    *diverged,
+                )),
+                _ => None,
+            });
+            if let Some((points, diverged)) = cloud {
+                let sigma = matrix2(&stationary.sigma);
+                let inside_count = points
+                    .iter()
+                    .filter(|(x, y)| inside(&sigma, SIGMAS, *x, *y))
+                    .count();
+                let total = points.len().max(1) as f64;
+                let fraction = inside_count as f64 / total;
+                let gaussian = gaussian_fraction_inside();
+                let stderr = (gaussian * (1.0 - gaussian) / total).sqrt();
+                note = Some(format!(
+                    "Simulated {}: {inside_count} of {} particles ({}%) inside the exact 3σ \
+                     ellipse; a Gaussian holds {}% (binomial standard error {} points){}.",
+                    display_name(method.name),
+                    points.len(),
+                    short(100.0 * fraction),
+                    short(100.0 * gaussian),
+                    short(100.0 * stderr),
+                    if diverged > 0 {
+                        format!("; {diverged} particles diverged")
+                    } else {
+                        String::new()
+                    }
+                ));
+                let (x, y) = extents(&points);
+                x_extent = x_extent.max(x);
+                y_extent = y_extent.max(y);
+                panel.scatters.push(Scatter {
+                    label: format!(
+                        "simulated {} ({} particles, {} steps from the stationary state)",
+                        display_name(method.name),
+                        count(self.config.simulation.particles),
+                        self.config.simulation.steps
+                    ),
+                    role: Role::Simulation,
+                    points,
+                });
+            }
+        }
+        let pad = |extent: f64| if extent > 0.0 { 1.1 * extent } else { 1.0 };
+        panel.x_range = (-pad(x_extent), pad(x_extent));
+        panel.y_range = (-pad(y_extent), pad(y_extent));
+        (panel, note)
+    }
+
+    /// Per-mode variance: (k_i, (VᵀΣV)_ii) for every method, on log-log axes.
+    fn mode_panel(&self) -> Panel {
+        let mut panel = Panel::empty(
+            "per-mode variance: stiff versus flat directions",
+            "curvature k_i of K's mode i",
+            "variance along mode i, (VᵀΣV)_ii",
+        );
+        panel.x_scale = Scale::Log;
+        panel.y_scale = Scale::Log;
+        let modes = |sigma: &DMatrix<f64>| -> Vec<ErrorPoint> {
+            let rotated = self.basis.transpose() * sigma * &self.basis;
+            self.curvatures
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| ErrorPoint {
+                    x: k,
+                    y: rotated[(i, i)],
+                    stderr: 0.0,
+                })
+                .filter(|p| p.x.is_finite() && p.y.is_finite() && p.x > 0.0 && p.y > 0.0)
+                .collect()
+        };
+        // The same labels and roles as the ellipses: one legend entry, one colour per method.
+        // Modes are joined by a line (in increasing k); one mode is a marker.
+        let mut push = |label: String, role: Role, points: Vec<ErrorPoint>| {
+            if points.len() > 1 {
+                panel.curves.push(Curve {
+                    label,
+                    role,
+                    points: points.iter().map(|p| (p.x, p.y)).collect(),
+                });
+            } else {
+                panel.points.push(PointSeries {
+                    label,
+                    role,
+                    points,
+                });
+            }
+        };
+        for method in &self.methods {
+            if let Ok(stationary) = &method.exact {
+                push(
+                    format!("{}, exact Σ", display_name(method.name)),
+                    method_role(method.name),
+                    modes(&stationary.sigma),
+                );
+            }
+        }
+        if let Some(sigma) = self.continuous_sgd() {
+            push(
+                "continuous-time SGD (Eq. 4)".to_string(),
+                Role::ContinuousTheory,
+                modes(&sigma),
+            );
+        }
+        let low = self.curvatures.first().copied().unwrap_or(1.0);
+        let high = self.curvatures.last().copied().unwrap_or(1.0);
+        panel.x_range = (low / 1.5, high * 1.5);
+        super::common::fit_log_y(&mut panel);
+        panel
+    }
+
+    fn caption(&self, note: Option<&str>) -> String {
+        let config = &self.config;
+        let d = self.hessian.nrows();
+        let noise = if config.hessian_noise == 0.0 {
+            format!("C = {}", matrix_text(&self.covariance))
+        } else {
+            format!(
+                "C + aK = {} (a = {}, Theorem 3)",
+                matrix_text(&self.covariance),
+                exact(config.hessian_noise)
+            )
+        };
+        let rotation = if config.angle != 0.0 {
+            format!(
+                " ({} rotated by {}°)",
+                matrix_text(&config.hessian.to_matrix()),
+                exact(config.angle)
+            )
+        } else {
+            String::new()
+        };
+        let methods: Vec<&str> = self.methods.iter().map(|m| display_name(m.name)).collect();
+        let mut caption = format!(
+            "{d}-D quadratic L = wᵀKw/2 with K = {}{rotation} (eigenvalues {}) and Gaussian noise \
+             of covariance {noise}; λ = {}, μ = {}, ν = {} (QHM), Λ = {} (preconditioned SGDM). \
+             Methods: {}. ",
+            matrix_text(&self.hessian),
+            self.curvatures
+                .iter()
+                .rev()
+                .map(|&k| short(k))
+                .collect::<Vec<_>>()
+                .join(", "),
+            exact(config.learning_rate),
+            exact(config.momentum),
+            exact(config.nu),
+            config.preconditioner,
+            methods.join(", ")
+        );
+        if d == 2 {
+            caption.push_str(
+                "Left: the boundary {wᵀΣ⁻¹w = 9} (3σ, holding 98.9% of a 2-D Gaussian) of every \
+                 stationary method's exact Σ in the plain coordinates (w₁, w₂), with continuous-time \
+                 SGD's (Eq. 4, ΣK + KΣ = λC). ",
+            );
+            if let Some(name) = config.simulated {
+                caption.push_str(&format!(
+                    "Points: {} particles of {} started in the exact stationary state and run {} \
+                     steps (seed {}), their final positions. ",
+                    count(config.simulation.particles),
+                    display_name(name),
+                    config.simulation.steps,
+                    config.simulation.seed
+                ));
+                if let Some(note) = note {
+                    caption.push_str(note);
+                    caption.push(' ');
+                }
+            }
+            caption.push_str("Right: ");
+        }
+        caption.push_str(
+            "the variance of each of K's modes (the diagonal of Σ in K's eigenbasis) against its \
+             curvature k_i, log-log: how each method treats stiff and flat directions. Diverging \
+             methods have no Σ and are left out of the panels.",
+        );
+        caption
     }
 }
 
 impl FigurePlan for ExplorerPlan {
-    fn build(&self, _outcomes: &[(TaskLabel, Outcome)]) -> FigureData {
-        unreachable!()
+    fn build(&self, outcomes: &[(TaskLabel, Outcome)]) -> FigureData {
+        let mut notes = Vec::new();
+        if self.commutator > COMMUTATOR_FLAG {
+            notes.push(format!(
+                "C and K do not commute (relative commutator ‖KC − CK‖/(‖K‖‖C‖) = {}): Table 1's \
+                 closed forms for SGD, SGDM and QHM (and preconditioned SGDM) do not apply and are \
+                 shown flagged with how far off they are; Eq. 58 and 62 (DNM, NGD) and the \
+                 training losses hold for any C; the exact column is the engine's.",
+                short(self.commutator)
+            ));
+        }
+        for method in &self.methods {
+            if let Err(reason) = &method.exact {
+                notes.push(format!("{}: {reason}.", display_name(method.name)));
+            }
+        }
+        let mut panels = Vec::new();
+        let mut simulation_note = None;
+        if self.hessian.nrows() == 2 {
+            let (panel, note) = self.ellipse_panel(outcomes);
+            panels.push(panel);
+            simulation_note = note;
+        }
+        panels.push(self.mode_panel());
+        if let Some(note) = &simulation_note {
+            notes.push(note.clone());
+        }
+        FigureData {
+            id: "explorer".to_string(),
+            title: "Theory explorer — Table 1 live".to_string(),
+            caption: self.caption(simulation_note.as_deref()),
+            panels,
+            table: Some(self.table()),
+            notes,
+        }
     }
+
     fn tasks(&self) -> Vec<Task> {
-        Vec::new()
+        let Some((method, _)) = self.simulated() else {
+            return Vec::new();
+        };
+        if self.hessian.nrows() != 2 {
+            return Vec::new();
+        }
+        let simulation = &self.config.simulation;
+        vec![Task {
+            label: TaskLabel { panel: 0, x: 0.0 },
+            kind: TaskKind::Ensemble {
+                problem: Box::new(method.problem.clone()),
+                spec: EnsembleSpec {
+                    particles: simulation.particles,
+                    seed: task_seed(simulation.seed, 0),
+                    start: Start::Stationary,
+                    ..EnsembleSpec::default()
+                },
+                steps: simulation.steps,
+                measure: Measure::FinalPositions,
+                work_per_particle_step: if method.name == "sgd" { 2 } else { 4 },
+            },
+        }]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, FigureConfig};
+
+    fn plan(text: &str) -> ExplorerPlan {
+        let config = Config::parse(text).expect("config");
+        match config.figure {
+            Some(figure @ FigureConfig::Explorer(_)) => {
+                figure.validate().expect("valid");
+                match figure {
+                    FigureConfig::Explorer(explorer) => ExplorerPlan::new(&explorer).expect("plan"),
+                    _ => unreachable!(),
+                }
+            }
+            _ => panic!("not an explorer configuration"),
+        }
+    }
+
+    #[test]
+    fn solve_configs_reproduce_the_internal_sigma_bit_for_bit() {
+        for text in [
+            "fig=explorer",
+            "fig=explorer&K=2,0.3,0.05&angle=0&C=0.5,1,2&a=0.2&P=1,0.5,2&lr=0.3",
+        ] {
+            let plan = plan(text);
+            for method in &plan.methods {
+                let config = Config::parse(&method.solve_config).expect(&method.solve_config);
+                let problem = config.to_problem().expect("problem");
+                let solved = solver::stationary(&problem).expect("stationary");
+                let internal = method.exact.as_ref().expect("stationary");
+                assert!(
+                    max_relative_difference(&solved.sigma, &internal.sigma) <= 1e-12,
+                    "{}",
+                    method.solve_config
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn matrices_in_configuration_text_round_trip() {
+        let m = DMatrix::from_row_slice(2, 2, &[0.1 + 0.2, 1.0 / 3.0, 1.0 / 3.0, 2.0]);
+        assert_eq!(
+            config_matrix(&m),
+            "0.30000000000000004,0.3333333333333333;0.3333333333333333,2"
+        );
+        assert_eq!(config_matrix(&DMatrix::from_element(1, 1, 0.5)), "0.5");
+        assert_eq!(
+            sigma_text(&DMatrix::from_row_slice(2, 2, &[0.26, 0.01, 0.01, 2.6])),
+            "[[0.26, 0.01], [0.01, 2.6]]"
+        );
     }
 }

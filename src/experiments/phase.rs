@@ -358,7 +358,7 @@ impl FigurePlan for PhaseDiagramPlan {
         if x <= config.learning_rate_times_curvature_max && mu <= config.momentum_max {
             panel.points.push(PointSeries {
                 label,
-                role: Role::Simulation,
+                role: Role::DiscreteTheory,
                 points: vec![ErrorPoint {
                     x,
                     y: mu,

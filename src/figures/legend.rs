@@ -73,6 +73,37 @@ impl Entries {
                 add(Kind::Shading, None, &s.label);
             }
         }
+        // A second, third … series of a role takes a colour that no other series of the figure
+        // has while one is free (the extra colours first, then the colours of the roles the
+        // figure does not use), so that series of different roles never share one; the same
+        // role and label keeps one colour across kinds (a method's curve and its points).
+        let palette: Vec<_> = theme
+            .extra
+            .iter()
+            .chain(theme.roles.iter())
+            .copied()
+            .collect();
+        let mut used: Vec<_> = list
+            .iter()
+            .filter(|e| e.variant == 0 && e.role.is_some())
+            .map(|e| e.style.color)
+            .collect();
+        let mut assigned: Vec<(Role, String, plotters::style::RGBColor)> = Vec::new();
+        for e in list.iter_mut().filter(|e| e.variant > 0) {
+            let Some(role) = e.role else { continue };
+            if let Some((.., color)) = assigned
+                .iter()
+                .find(|(r, l, _)| *r == role && *l == e.label)
+            {
+                e.style.color = *color;
+                continue;
+            }
+            if let Some(color) = palette.iter().find(|c| !used.contains(c)) {
+                e.style.color = *color;
+                used.push(*color);
+            }
+            assigned.push((role, e.label.clone(), e.style.color));
+        }
         list.sort_by_key(|e| (e.role.map_or(usize::MAX, style::role_index), e.kind));
         Self(list)
     }

@@ -950,7 +950,14 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             self.path(&[(bar.x1, y), (bar.x1 + 0.25 * b, y)], frame)?;
             if let Some(l) = &t.label {
                 let at = (bar.x1 + 0.3 * b, y);
-                self.text(l, at, m.tick(), theme.text, (HPos::Left, VPos::Center), false)?;
+                self.text(
+                    l,
+                    at,
+                    m.tick(),
+                    theme.text,
+                    (HPos::Left, VPos::Center),
+                    false,
+                )?;
                 label_right = label_right.max(at.0 + self.text_w(l, m.tick())?);
             }
         }
@@ -963,7 +970,13 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         };
         self.fill_rect(sw, missing_color(theme), 1.0)?;
         self.path(
-            &[(sw.x0, sw.y0), (sw.x1, sw.y0), (sw.x1, sw.y1), (sw.x0, sw.y1), (sw.x0, sw.y0)],
+            &[
+                (sw.x0, sw.y0),
+                (sw.x1, sw.y0),
+                (sw.x1, sw.y1),
+                (sw.x0, sw.y1),
+                (sw.x0, sw.y0),
+            ],
             frame,
         )?;
         let size = 0.85 * m.tick();

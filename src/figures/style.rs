@@ -275,6 +275,61 @@ pub fn role_style(role: Role, theme: &Theme, variant: usize) -> SeriesStyle {
     }
 }
 
+/// Stops of the viridis colour map (perceptually uniform, colour-blind safe, readable in grey),
+/// evenly spaced from 0 to 1.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// The colour of a heatmap value: viridis over `range` (clamped), or the theme's colour for a
+/// missing (diverged) cell: the shading colour blended into the background.
+pub fn heatmap_color(value: Option<f64>, range: (f64, f64), theme: &Theme) -> RGBColor {
+    let Some(value) = value else {
+        return missing_color(theme);
+    };
+    let span = range.1 - range.0;
+    // 64 levels: smooth to the eye, and runs of equal colour keep an SVG small.
+    let t = if span > 0.0 {
+        (((value - range.0) / span).clamp(0.0, 1.0) * 63.0).round() / 63.0
+    } else {
+        0.5
+    };
+    let position = t * (VIRIDIS.len() - 1) as f64;
+    let index = (position.floor() as usize).min(VIRIDIS.len() - 2);
+    let fraction = position - index as f64;
+    let (a, b) = (VIRIDIS[index], VIRIDIS[index + 1]);
+    let lerp =
+        |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * fraction).round() as u8;
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// The colour of a missing heatmap cell in this theme.
+pub fn missing_color(theme: &Theme) -> RGBColor {
+    let mix = |b: u8, s: u8| ((f64::from(b) * 0.6) + f64::from(s) * 0.4).round() as u8;
+    let (b, s) = (theme.background, theme.shading);
+    RGBColor(mix(b.0, s.0), mix(b.1, s.1), mix(b.2, s.2))
+}
+
+/// A heatmap as RGBA bytes, `columns × rows`, the top row (largest y) first: an `ImageData`.
+pub fn heatmap_rgba(heatmap: &crate::experiments::data::Heatmap, theme: &Theme) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(heatmap.columns * heatmap.rows * 4);
+    for row in (0..heatmap.rows).rev() {
+        for column in 0..heatmap.columns {
+            let c = heatmap_color(heatmap.value(column, row), heatmap.color_range, theme);
+            bytes.extend([c.0, c.1, c.2, 255]);
+        }
+    }
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,58 +391,46 @@ mod tests {
         );
         assert_eq!(FigureStyle::dark().with_scale(2.0).effective_scale(), 2.0);
     }
-}
 
-/// Stops of the viridis colour map (perceptually uniform, colour-blind safe, readable in grey),
-/// evenly spaced from 0 to 1.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (68, 1, 84),
-    (71, 44, 122),
-    (59, 81, 139),
-    (44, 113, 142),
-    (33, 144, 141),
-    (39, 173, 129),
-    (92, 200, 99),
-    (170, 220, 50),
-    (253, 231, 37),
-];
-
-/// The colour of a heatmap value: viridis over `range` (clamped), or the theme's colour for a
-/// missing (diverged) cell: the shading colour blended into the background.
-pub fn heatmap_color(value: Option<f64>, range: (f64, f64), theme: &Theme) -> RGBColor {
-    let Some(value) = value else {
-        return missing_color(theme);
-    };
-    let span = range.1 - range.0;
-    // 64 levels: smooth to the eye, and runs of equal colour keep an SVG small.
-    let t = if span > 0.0 {
-        (((value - range.0) / span).clamp(0.0, 1.0) * 63.0).round() / 63.0
-    } else {
-        0.5
-    };
-    let position = t * (VIRIDIS.len() - 1) as f64;
-    let index = (position.floor() as usize).min(VIRIDIS.len() - 2);
-    let fraction = position - index as f64;
-    let (a, b) = (VIRIDIS[index], VIRIDIS[index + 1]);
-    let lerp = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * fraction).round() as u8;
-    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
-}
-
-/// The colour of a missing heatmap cell in this theme.
-pub fn missing_color(theme: &Theme) -> RGBColor {
-    let mix = |b: u8, s: u8| ((f64::from(b) * 0.6) + f64::from(s) * 0.4).round() as u8;
-    let (b, s) = (theme.background, theme.shading);
-    RGBColor(mix(b.0, s.0), mix(b.1, s.1), mix(b.2, s.2))
-}
-
-/// A heatmap as RGBA bytes, `columns × rows`, the top row (largest y) first: an `ImageData`.
-pub fn heatmap_rgba(heatmap: &crate::experiments::data::Heatmap, theme: &Theme) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(heatmap.columns * heatmap.rows * 4);
-    for row in (0..heatmap.rows).rev() {
-        for column in 0..heatmap.columns {
-            let c = heatmap_color(heatmap.value(column, row), heatmap.color_range, theme);
-            bytes.extend([c.0, c.1, c.2, 255]);
-        }
+    #[test]
+    fn heatmap_colours_span_viridis_clamp_and_mark_missing_cells() {
+        use crate::experiments::data::Heatmap;
+        let theme = Theme::light();
+        assert_eq!(
+            heatmap_color(Some(0.0), (0.0, 1.0), &theme),
+            RGBColor(68, 1, 84)
+        );
+        assert_eq!(
+            heatmap_color(Some(1.0), (0.0, 1.0), &theme),
+            RGBColor(253, 231, 37)
+        );
+        // Beyond the range: clamped to the ends.
+        assert_eq!(
+            heatmap_color(Some(-5.0), (0.0, 1.0), &theme),
+            RGBColor(68, 1, 84)
+        );
+        assert_eq!(
+            heatmap_color(Some(9.0), (0.0, 1.0), &theme),
+            RGBColor(253, 231, 37)
+        );
+        let missing = heatmap_color(None, (0.0, 1.0), &theme);
+        assert_eq!(missing, missing_color(&theme));
+        assert_ne!(missing, theme.background);
+        // RGBA, top row (largest y) first: the missing cell of the bottom row lands last.
+        let heatmap = Heatmap {
+            label: "v".into(),
+            missing_label: "diverges".into(),
+            columns: 2,
+            rows: 2,
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            values: vec![Some(0.0), None, Some(1.0), Some(1.0)],
+            color_range: (0.0, 1.0),
+        };
+        let bytes = heatmap_rgba(&heatmap, &theme);
+        assert_eq!(bytes.len(), 16);
+        assert_eq!(&bytes[0..4], &[253, 231, 37, 255]);
+        assert_eq!(&bytes[8..12], &[68, 1, 84, 255]);
+        assert_eq!(&bytes[12..16], &[missing.0, missing.1, missing.2, 255]);
     }
-    bytes
 }

@@ -996,7 +996,12 @@ fn composite_heatmaps(
         "rgb({}, {}, {})",
         background.0, background.1, background.2
     ));
-    context.fill_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    context.fill_rect(
+        0.0,
+        0.0,
+        f64::from(canvas.width()),
+        f64::from(canvas.height()),
+    );
     context.restore();
     Ok(())
 }
