@@ -508,7 +508,7 @@ usage: sgd-playground solve '<config>' [more config text ...]
        sgd-playground solve --config FILE
        sgd-playground simulate '<config>' [more config text ...]
        sgd-playground simulate --config FILE
-       sgd-playground render '<config with fig=…>' [--format svg|png|csv] [--out FILE]
+       sgd-playground render '<config with fig=…>' [--format svg|png|csv|table] [--out FILE]
        sgd-playground help
 ";
 
@@ -542,20 +542,23 @@ Run `sgd-playground help` for the configuration keys.
 ";
 
 const RENDER_HELP: &str = "\
-usage: sgd-playground render '<config with fig=…>' [--format svg|png|csv] [--out FILE]
+usage: sgd-playground render '<config with fig=…>' [--format svg|png|csv|table] [--out FILE]
                              [--width PIXELS] [--height PIXELS] [--theme light|dark] [--theory-only]
        sgd-playground render --config FILE [options]
 
-Draws one of the paper's figures (fig = 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b) with the same
-drawing code as the web page: the theory curves and, unless --theory-only, the simulated points
+Draws one of the paper's figures (fig = 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b) or of the
+panels beyond them (phase, bayes, escape, newton, explorer) with the same drawing code as the web
+page: the theory curves and, unless --theory-only, the simulated points
 with their standard errors (the whole simulation runs first; its size is set by the figure's keys).
 --format defaults to the extension of --out (else svg); without --out the SVG or CSV goes to stdout
-(a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr).
+(a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr; a heatmap
+adds value). --format table writes the table of fig=explorer (Table 1 live) as CSV.
 The default size is 1200 × 600 pixels.
 Examples:
   sgd-playground render 'fig=2a' --out fig2a.svg
   sgd-playground render 'fig=3&particles=2000' --format png --out fig3.png
   sgd-playground render 'fig=6b' --theory-only --format csv
+  sgd-playground render 'fig=explorer&C=1,0.2' --format table
 ";
 
 /// Output format of `render`.
@@ -564,6 +567,8 @@ enum RenderFormat {
     Svg,
     Png,
     Csv,
+    /// The figure's own table as CSV (`fig=explorer`).
+    Table,
 }
 
 /// `render`'s own options, split from the configuration arguments.
@@ -605,9 +610,11 @@ fn parse_render_options(args: &[String]) -> Result<(RenderOptions, Vec<String>),
                     "svg" => RenderFormat::Svg,
                     "png" => RenderFormat::Png,
                     "csv" => RenderFormat::Csv,
+                    "table" => RenderFormat::Table,
                     other => {
                         return Err(format!(
-                            "--format: invalid value '{other}'; allowed: svg, png or csv"
+                            "--format: invalid value '{other}'; allowed: svg, png, csv or table \
+                             (the table of fig=explorer, as CSV)"
                         ))
                     }
                 });
@@ -655,6 +662,16 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         Ok(experiment) => experiment,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
+    if options.format == Some(RenderFormat::Table) && experiment.theory().table.is_none() {
+        return usage_error(
+            stderr,
+            &format!(
+                "--format: invalid value 'table'; allowed: svg, png or csv with fig={} (only \
+                 fig=explorer has a table)",
+                experiment.id()
+            ),
+        );
+    }
     let data = if options.theory_only {
         experiment.theory()
     } else {
@@ -671,6 +688,12 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
     };
     let bytes: Vec<u8> = match options.format.unwrap_or(RenderFormat::Svg) {
         RenderFormat::Csv => crate::figures::to_csv(&data).into_bytes(),
+        RenderFormat::Table => data
+            .table
+            .as_ref()
+            .map(crate::figures::table_csv)
+            .unwrap_or_default()
+            .into_bytes(),
         RenderFormat::Svg => {
             match crate::figures::to_svg(&data, options.width, options.height, &style) {
                 Ok(svg) => svg.into_bytes(),

@@ -1937,7 +1937,7 @@ const FIGURE_DEFAULTS: &[(&str, &str, &str)] = &[
     ("escape", "K", "1,0.1"),
     ("escape", "C", "1,0.1"),
     ("escape", "lr", "1"),
-    ("escape", "steps", "100"),
+    ("escape", "steps", "30"),
     ("escape", "points", "10"),
     ("escape", "particles", "2000"),
     ("newton", "K", "1,0.1"),
@@ -2546,7 +2546,7 @@ pub const KEYS: &[KeySpec] = &[
         default: "1000",
         double_well_default: None,
         default_meaning: "1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
-                          5d), 1000000 (6b), 100 (escape)",
+                          5d), 1000000 (6b), 30 (escape)",
         allowed: "an integer in [1, 100000000000]",
         used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim)",
         kind: Kind::Integer {

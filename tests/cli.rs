@@ -923,6 +923,27 @@ fn render_writes_svg_png_and_csv_of_a_figure() {
     let outcome = run_with(&["render", "lr=1"]);
     assert_eq!(outcome.code, EXIT_USAGE);
     assert!(outcome.stderr.contains("fig"), "{}", outcome.stderr);
+    // The explorer's table as CSV: a header and one row per method, each with its solve config;
+    // a figure without a table refuses the format before simulating anything.
+    let outcome = run_with(&[
+        "render",
+        "fig=explorer&methods=sgd,ngd",
+        "--format",
+        "table",
+    ]);
+    assert_eq!(outcome.code, EXIT_OK, "{}", outcome.stderr);
+    let lines: Vec<&str> = outcome.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", outcome.stdout);
+    assert!(lines[0].starts_with("method,exact Σ"), "{}", lines[0]);
+    assert!(lines[1].contains("opt=sgd&"), "{}", lines[1]);
+    assert!(lines[2].contains("opt=ngd&"), "{}", lines[2]);
+    let outcome = run_with(&["render", "fig=2a", "--format", "table"]);
+    assert_eq!(outcome.code, EXIT_USAGE);
+    assert!(
+        outcome.stderr.contains("only fig=explorer has a table"),
+        "{}",
+        outcome.stderr
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -227,10 +227,10 @@ fn escape_theory_is_the_engine_transient_and_eq_72_73() {
     assert!(figure.notes.is_empty(), "{:?}", figure.notes);
     let (k, c, lr) = (diag(&[1.0, 0.1]), diag(&[1.0, 0.1]), 1.0);
     let panel = &figure.panels[0];
-    assert_eq!(panel.x_range, (0.0, 100.0));
+    assert_eq!(panel.x_range, (0.0, 30.0));
     let discrete = find(panel, "E_d(t)");
     let continuous = find(panel, "E_c(t)");
-    assert_eq!(discrete.points.len(), 101);
+    assert_eq!(discrete.points.len(), 31);
     let problem = Problem::new(
         Some(k.clone()),
         Noise::Gaussian {

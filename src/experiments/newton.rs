@@ -319,7 +319,7 @@ impl FigurePlan for SecondOrderPlan {
         let caption = format!(
             "Stationary covariances of three methods on L = wᵀKw/2 with K = {}{}, λ = {}, μ = {}: 3σ ellipses wᵀΣ⁻¹w = 9 in the plain coordinates (w₁, w₂), \
              every Σ solved exactly by the engine. DNM preconditions with Λ = λK⁻¹, NGD with \
-             Λ = λ(KΣK)⁻¹ where Σ is its own stationary covariance (self-consistent). The dashed \
+             Λ = λ(KΣK)⁻¹ where Σ is its own stationary covariance (self-consistent). The thin grey \
              ellipse is K⁻¹, the posterior's shape, scaled to NGD's trace. (a) White noise C = {}: \
              {}. (b) Minibatch noise with N = {n}, S = {s}: NGD with its Fisher noise \
              C = (N−S)/(NS)·KΣK (Eq. 63) has Σ ∝ K⁻¹ exactly; DNM and SGD get the \

@@ -151,6 +151,18 @@ pub fn to_csv(data: &FigureData) -> String {
     out
 }
 
+/// A figure's own table ([`crate::experiments::data::Table`], the theory explorer) as RFC 4180
+/// CSV: the header row, then one row per table row.
+pub fn table_csv(table: &crate::experiments::data::Table) -> String {
+    let mut out = String::new();
+    for row in std::iter::once(&table.header).chain(&table.rows) {
+        let cells: Vec<String> = row.iter().map(|cell| csv_field(cell)).collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
 /// One data point of a figure, as [`to_csv`] writes it and the page's data table shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataRow {

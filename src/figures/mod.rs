@@ -17,7 +17,7 @@ mod style;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use export::to_png;
-pub use export::{data_rows, to_csv, to_svg, DataRow};
+pub use export::{data_rows, table_csv, to_csv, to_svg, DataRow};
 pub use style::{
     heatmap_color, heatmap_rgba, missing_color, okabe_ito, role_name, role_style, FigureStyle,
     MarkerShape, SeriesStyle, Theme,

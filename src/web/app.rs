@@ -41,6 +41,8 @@ pub enum Action {
     Svg,
     /// Download the data as CSV.
     Csv,
+    /// Download the figure's own table (the theory explorer) as CSV.
+    TableCsv,
     /// Download the configuration text.
     ConfigText,
     /// Copy the link of this figure.
@@ -561,6 +563,15 @@ impl App {
                 let csv = card.data().map(to_csv).unwrap_or_default();
                 download_text(&document, &csv, "text/csv", &format!("{file}.csv"))?;
                 card.say("CSV saved.");
+            }
+            Action::TableCsv => {
+                let csv = card
+                    .data()
+                    .and_then(|data| data.table.as_ref())
+                    .map(crate::figures::table_csv)
+                    .unwrap_or_default();
+                download_text(&document, &csv, "text/csv", &format!("{file}-table.csv"))?;
+                card.say("Table CSV saved.");
             }
             Action::ConfigText => {
                 let text = card.config.to_text();

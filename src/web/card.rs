@@ -227,6 +227,9 @@ impl Card {
             button("PNG", Action::Png)?;
             button("SVG", Action::Svg)?;
             button("CSV", Action::Csv)?;
+            if id == "explorer" {
+                button("Table CSV", Action::TableCsv)?;
+            }
             button("Config", Action::ConfigText)?;
             button("Copy link", Action::CopyLink)?;
             button("Copy embed code", Action::CopyEmbed)?;
