@@ -251,6 +251,66 @@ fn wrapped_panels_keep_their_indices_and_rows() {
     assert!(frames[4].top > frames[2].bottom, "row 3 below row 2");
 }
 
+#[test]
+fn a_wrapped_figure_keeps_every_series_in_its_legend_and_its_colours() {
+    // fig=newton: panel (a) and (b) have different series; wrapped one per row, the legend (on
+    // the last row) must still list panel (a)'s, with the colours of the unwrapped figure.
+    let data = Experiment::new(&Config::parse("fig=newton").unwrap())
+        .unwrap()
+        .theory();
+    let only_in_first: Vec<String> = data.panels[0]
+        .curves
+        .iter()
+        .filter(|c| data.panels[1].curves.iter().all(|d| d.label != c.label))
+        .map(|c| c.label.clone())
+        .collect();
+    assert!(!only_in_first.is_empty());
+    let draw = |columns: usize, size: (u32, u32)| {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+            draw_wrapped(
+                &data,
+                &root,
+                &FigureStyle::default(),
+                columns,
+                &mut Vec::new(),
+            )
+            .unwrap();
+            root.present().unwrap();
+        }
+        svg
+    };
+    let wrapped = draw(1, (600, 1400));
+    let whole = draw(2, (1400, 700));
+    for label in &only_in_first {
+        // Legend text may be shortened to fit; its start is always there.
+        let start: String = label.chars().take(12).collect();
+        let escaped = start
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            wrapped.contains(&escaped),
+            "{label} missing from the wrapped legend"
+        );
+    }
+    let colours = |svg: &str| {
+        let mut found: Vec<String> = svg
+            .match_indices("stroke=\"#")
+            .map(|(i, _)| svg[i + 8..i + 15].to_string())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    assert_eq!(
+        colours(&wrapped),
+        colours(&whole),
+        "the same series colours"
+    );
+}
+
 /// The link percent-decoded (keys are reported decoded).
 fn decoded(link: &str) -> String {
     let bytes = link.as_bytes();

@@ -182,6 +182,18 @@ pub fn draw_recording<DB: DrawingBackend>(
     style: &FigureStyle,
     frames: &mut Vec<PlotFrame>,
 ) -> Result<(), FigureError> {
+    draw_part(data, data, area, style, frames)
+}
+
+/// [`draw_recording`] of `data`, with the series styles and the legend of `whole` (a row of a
+/// wrapped figure keeps the colours of the whole figure, and its legend lists every series).
+fn draw_part<DB: DrawingBackend>(
+    data: &FigureData,
+    whole: &FigureData,
+    area: &DrawingArea<DB, Shift>,
+    style: &FigureStyle,
+    frames: &mut Vec<PlotFrame>,
+) -> Result<(), FigureError> {
     ensure_fonts()?;
     let theme = &style.theme;
     if style.fill_background {
@@ -194,7 +206,7 @@ pub fn draw_recording<DB: DrawingBackend>(
         return Ok(());
     }
     let p = Painter { area, m, theme };
-    let entries = Entries::collect(data, theme);
+    let entries = Entries::collect(whole, theme);
 
     let mut top = 0.6 * m.pad;
     if style.show_title && !data.title.trim().is_empty() {
@@ -299,7 +311,7 @@ pub fn draw_wrapped<DB: DrawingBackend>(
         };
         let strip = strip.margin(0, 0, inset, inset);
         let mut row_frames = Vec::new();
-        let result = draw_recording(&part, &strip, &row_style, &mut row_frames);
+        let result = draw_part(&part, data, &strip, &row_style, &mut row_frames);
         let offset = strip_height * row as f64;
         frames.extend(row_frames.into_iter().map(|frame| PlotFrame {
             panel: frame.panel + first,
@@ -1149,6 +1161,12 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                 let px: Vec<(f64, f64)> = run.iter().map(|&(x, y)| (ax.px(x), ay.px(y))).collect();
                 sample_line(&px, 0.25 * m.base, ink);
                 if draw {
+                    if panel.heatmap.is_some() {
+                        // Over a heatmap a curve gets a solid halo of the background colour, so
+                        // that it stands out from cells of any colour.
+                        let width = (st.width * m.line).max(1.0) + 0.25 * m.base;
+                        self.path(&px, self.stroke(theme.background, 0.85, width))?;
+                    }
                     self.styled_line(&px, &st)?;
                 }
             }
