@@ -234,6 +234,39 @@ fn hover_finds_the_nearest_drawn_point() {
 }
 
 #[test]
+fn hovering_a_heatmap_reads_out_the_cell_under_the_pointer() {
+    let data = Experiment::new(&Config::parse("fig=phase&res=50").unwrap())
+        .unwrap()
+        .theory();
+    let mut svg = String::new();
+    let mut frames: Vec<PlotFrame> = Vec::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 500)).into_drawing_area();
+        draw_wrapped(&data, &root, &FigureStyle::default(), 1, &mut frames).unwrap();
+        root.present().unwrap();
+    }
+    let frame = frames[0];
+    // A stable cell far from every curve and point: λk = 0.5, μ = 0.8.
+    let pixel = frame.pixel_of((0.5, 0.8)).unwrap();
+    let readout = nearest(&data, &frames, pixel, 10.0).unwrap();
+    let expected = 2.0 * 1.8 / (2.0 * 1.8 - readout.x); // Corollary 2 at the cell centre
+    assert!((readout.x - 0.5).abs() < 4.5 / 50.0, "{readout:?}");
+    assert!(
+        (10f64.powf(readout.y) - expected).abs() < 0.05 * expected,
+        "{readout:?}"
+    );
+    assert!(
+        readout.text.contains("log₁₀(L / L_c) = "),
+        "{}",
+        readout.text
+    );
+    // A diverged cell says so.
+    let pixel = frame.pixel_of((4.3, 0.1)).unwrap();
+    let readout = nearest(&data, &frames, pixel, 10.0).unwrap();
+    assert!(readout.text.ends_with("diverges"), "{}", readout.text);
+}
+
+#[test]
 fn wrapped_panels_keep_their_indices_and_rows() {
     let data = Experiment::new(&Config::parse("fig=3").unwrap())
         .unwrap()

@@ -3,8 +3,8 @@
 
 use std::rc::Weak;
 
+use super::measure::MeasuredCanvas;
 use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -704,7 +704,7 @@ impl Card {
             )?;
             return Ok(());
         };
-        let backend = CanvasBackend::with_canvas_object(canvas.clone())
+        let backend = MeasuredCanvas::new(canvas.clone())
             .ok_or_else(|| JsValue::from_str("no 2-D context"))?;
         let area = backend.into_drawing_area();
         let has_heatmap = data.panels.iter().any(|panel| panel.heatmap.is_some());
