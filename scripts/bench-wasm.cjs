@@ -30,7 +30,7 @@ for (const [name, id] of [["Fig. 2(a)", "2a"], ["Fig. 3", "3"]]) {
 // exact escape-rate curve, so it is timed on a fresh experiment each time), and the simulation of
 // Fig. 2(a) at paper quality (standard errors ≤ 3%: √(2/P) ≤ 0.03 needs P ≥ 2223 particles).
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const fig of ["1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b"]) {
+for (const fig of ["1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b", "phase", "phase&opt=qhm&noise=batch&S=10", "bayes", "escape", "newton", "explorer"]) {
   const times = [];
   for (let run = 0; run < (fig === "6b" ? 5 : 21); run++) {
     const start = performance.now();
