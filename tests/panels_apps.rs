@@ -298,7 +298,7 @@ fn escape_simulation_agrees_with_eq_41_within_standard_errors() {
     // P(|z| > 4) ≈ 6e-5 per point, 6e-4 for all 10 — and the seeds are fixed, so the test is
     // deterministic. A bias of 4 standard errors (≈ 4·√2/√400 = 28% of E for a χ²₁-like L)
     // would fail it.
-    let experiment = experiment("fig=escape&particles=400");
+    let experiment = experiment("fig=escape&particles=400&steps=100");
     let mut run = experiment.simulation();
     assert_eq!(run.ensembles(), 10);
     let mut guard = 0;

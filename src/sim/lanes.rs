@@ -4,9 +4,11 @@
 //!
 //! - [`StreamLanes`] holds `N` Xoshiro256++ states as a struct of arrays and fills blocks of
 //!   normals, lane = particle, each lane exactly as [`NormalStream::fill`] would: the same words,
-//!   the same paired 32-bit halves, the same spare. The ziggurat's rectangle test (≈ 99% of
-//!   halves) runs on all lanes at once; a half that misses takes the scalar wedge/tail path on its
-//!   own lane's generator, in the order the scalar sampler would.
+//!   the same paired 32-bit halves, the same spare. It runs the block lane by lane (natively) or
+//!   two lanes at a time in `simd128` registers (wasm32, [`super::pair`]), the generator state in
+//!   registers throughout. The ziggurat's rectangle test (≈ 99% of halves) is inline; a half that
+//!   misses takes the scalar wedge/tail path on its own lane's generator, in the order the scalar
+//!   sampler would.
 //! - [`jump`] is Xoshiro256++'s 2¹²⁸ jump as a table-driven GF(2) matrix product: the same state
 //!   as `Xoshiro256PlusPlus::jump`, several times faster (an ensemble jumps once per particle).
 
@@ -16,7 +18,13 @@ use std::sync::OnceLock;
 use rand::TryRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::normal::{generator_from_words, generator_words, half_position, NormalStream, Ziggurat};
+use super::normal::{centred_half, generator_from_words, generator_words, NormalStream, Ziggurat};
+use super::pair::{F64x2, U64x2};
+
+/// Whether [`StreamLanes::fill`] takes the lanes in pairs (vector registers of two `u64`: wasm32
+/// with simd128, whose V8 code for them beats the scalar one) or one by one (x86-64, where LLVM
+/// turns the paired code into a worse mix of scalar and vector instructions, and elsewhere).
+const PAIRED_LANES: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
 
 /// `N` particles' streams, struct of arrays: `state[k][lane]` is word k of lane's generator.
 #[derive(Clone, Debug)]
@@ -75,7 +83,18 @@ impl<const N: usize> StreamLanes<N> {
 
     /// Fills `out` (`out[j][lane]`): each lane's next `out.len()` normals, exactly those of
     /// [`NormalStream::fill`] on that lane's stream.
+    ///
+    /// Kept out of line: inlined into the ensemble's loop, V8 compiled the paired lanes about 20%
+    /// slower (wasm32).
+    #[inline(never)]
     pub(crate) fn fill(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+        self.fill_with::<PAIRED_LANES>(zig, out);
+    }
+
+    /// [`StreamLanes::fill`] with lanes in pairs ([`StreamLanes::fill_pairs_paired`]) or one by
+    /// one ([`StreamLanes::fill_pairs_single`]): the same numbers either way.
+    #[inline(always)]
+    fn fill_with<const PAIRED: bool>(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
         let with_spare = self.spare[0].is_some();
         if self.spare.iter().any(|s| s.is_some() != with_spare) {
             // Lanes out of step (never the case in an ensemble, whose particles all draw the same
@@ -105,10 +124,10 @@ impl<const N: usize> StreamLanes<N> {
         }
         let even = rest.len() & !1;
         let (pairs, last) = rest.split_at_mut(even);
-        self.fill_pairs(zig, pairs);
+        self.fill_pairs::<PAIRED>(zig, pairs);
         if let [last] = last {
             let mut pair = [[0.0; N]; 2];
-            self.fill_pairs(zig, &mut pair);
+            self.fill_pairs::<PAIRED>(zig, &mut pair);
             *last = pair[0];
             for lane in 0..N {
                 self.spare[lane] = Some(pair[1][lane].to_bits());
@@ -118,53 +137,108 @@ impl<const N: usize> StreamLanes<N> {
 
     /// Fills `out` (an even number of rows) with [`Ziggurat::sample_pair`] draws, two rows per
     /// generator word.
-    ///
-    /// The loops over lanes are written for LLVM's loop vectoriser (the state stays in memory,
-    /// `state[k][lane]`; with 16 lanes the loops are kept as loops and vectorised, whereas fully
-    /// unrolled small ones are left scalar).
     #[inline(always)]
-    fn fill_pairs(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+    fn fill_pairs<const PAIRED: bool>(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+        if PAIRED {
+            self.fill_pairs_paired(zig, out);
+        } else {
+            self.fill_pairs_single(zig, out);
+        }
+    }
+
+    /// [`StreamLanes::fill_pairs`] one lane at a time, through the whole block: the lane's state
+    /// stays in registers (scalar 64-bit rotations, which SSE2 lacks), and LLVM does the two
+    /// halves' conversions and tests with scalar or two-wide SSE2 instructions. The rectangle
+    /// test (≈ 99% of halves) is inline; a half that misses takes the scalar wedge/tail path on
+    /// the lane's generator, in the order the scalar sampler would.
+    #[inline(always)]
+    fn fill_pairs_single(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
         let edges = zig.edges();
-        for rows in out.chunks_exact_mut(2) {
-            let [first, second] = rows else {
-                continue;
-            };
-            // Blackman & Vigna's xoshiro256++ `next`, on every lane.
-            let mut word = [0u64; N];
-            let [s0, s1, s2, s3] = &mut self.state;
-            for k in 0..N {
-                word[k] = s0[k]
-                    .wrapping_add(s3[k])
-                    .rotate_left(23)
-                    .wrapping_add(s0[k]);
-                let t = s1[k] << 17;
-                s2[k] ^= s0[k];
-                s3[k] ^= s1[k];
-                s1[k] ^= s2[k];
-                s0[k] ^= s3[k];
-                s2[k] ^= t;
-                s3[k] = s3[k].rotate_left(45);
-            }
-            // The rectangle test of each half (Ziggurat::sample_pair's fast path).
-            // Lanes whose pair missed a rectangle, as bits of a register (not a bool array:
-            // byte stores reloaded as a vector stall store forwarding).
-            let mut missed = 0u64;
-            for k in 0..N {
-                let low = word[k] as u32;
-                let high = (word[k] >> 32) as u32;
+        let scaled = zig.scaled_edges();
+        for lane in 0..N {
+            let mut rng = LaneRng(self.words(lane));
+            for rows in out.chunks_exact_mut(2) {
+                let [first, second] = rows else {
+                    continue;
+                };
+                let word = rng.step();
+                let (low, high) = (word as u32, (word >> 32) as u32);
                 let (i, j) = ((low & 0xff) as usize, (high & 0xff) as usize);
-                first[k] = half_position(low) * edges[i];
-                second[k] = half_position(high) * edges[j];
+                // = half_position(low) * edges[i], and the same for the high half.
+                let x = f64::from(centred_half(low)) * scaled[i];
+                let y = f64::from(centred_half(high)) * scaled[j];
+                first[lane] = x;
+                second[lane] = y;
                 // (Never NaN: ≥ is "not <".)
-                let miss = (first[k].abs() >= edges[i + 1]) | (second[k].abs() >= edges[j + 1]);
-                missed |= u64::from(miss) << k;
+                if (x.abs() >= edges[i + 1]) | (y.abs() >= edges[j + 1]) {
+                    (first[lane], second[lane]) = slow_halves(zig, &mut rng, word, x, y);
+                }
             }
-            while missed != 0 {
-                let k = missed.trailing_zeros() as usize;
-                missed &= missed - 1;
-                let mut rng = LaneRng(self.words(k));
-                (first[k], second[k]) = slow_halves(zig, &mut rng, word[k], first[k], second[k]);
-                self.set_words(k, rng.0);
+            self.set_words(lane, rng.0);
+        }
+    }
+
+    /// [`StreamLanes::fill_pairs`] two lanes at a time in vector registers ([`U64x2`]) through
+    /// the whole block: the generator and the rectangle test run on both lanes at once (simd128
+    /// has no gathers, so the tables are read lane by lane); a half that misses takes the scalar
+    /// wedge/tail path on its own lane's generator, in the order the scalar sampler would.
+    #[inline(always)]
+    fn fill_pairs_paired(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+        const { assert!(N.is_multiple_of(2), "lanes go in pairs") };
+        let edges = zig.edges();
+        let scaled = zig.scaled_edges();
+        for q in 0..N / 2 {
+            let (a, b) = (2 * q, 2 * q + 1);
+            let [mut s0, mut s1, mut s2, mut s3] =
+                [0, 1, 2, 3].map(|k| U64x2::new(self.state[k][a], self.state[k][b]));
+            for rows in out.chunks_exact_mut(2) {
+                let [first, second] = rows else {
+                    continue;
+                };
+                // Blackman & Vigna's xoshiro256++ `next`, on both lanes.
+                let sum = s0.add(s3);
+                let word = sum.shl::<23>().or(sum.shr::<41>()).add(s0);
+                let t = s1.shl::<17>();
+                s2 = s2.xor(s0);
+                s3 = s3.xor(s1);
+                s1 = s1.xor(s2);
+                s0 = s0.xor(s3);
+                s2 = s2.xor(t);
+                s3 = s3.shl::<45>().or(s3.shr::<19>());
+                // The rectangle test of each half (Ziggurat::sample_pair's fast path), with
+                // `centred_half · x_i·2⁻²³ = half_position · x_i`.
+                let [word_a, word_b] = word.lanes();
+                let (i_a, j_a) = (word_a as u8 as usize, (word_a >> 32) as u8 as usize);
+                let (i_b, j_b) = (word_b as u8 as usize, (word_b >> 32) as u8 as usize);
+                let (low, high) = word.centred_halves();
+                let x_low = low.mul(F64x2::new(scaled[i_a], scaled[i_b]));
+                let x_high = high.mul(F64x2::new(scaled[j_a], scaled[j_b]));
+                // (Never NaN: ≥ is "not <".)
+                let missed = x_low
+                    .abs()
+                    .ge_mask(F64x2::new(edges[i_a + 1], edges[i_b + 1]))
+                    | x_high
+                        .abs()
+                        .ge_mask(F64x2::new(edges[j_a + 1], edges[j_b + 1]));
+                [first[a], first[b]] = x_low.lanes();
+                [second[a], second[b]] = x_high.lanes();
+                if missed != 0 {
+                    let mut words = [s0, s1, s2, s3].map(U64x2::lanes);
+                    for (l, lane, word) in [(0, a, word_a), (1, b, word_b)] {
+                        if missed & (1 << l) != 0 {
+                            let mut rng = LaneRng(words.map(|w| w[l]));
+                            (first[lane], second[lane]) =
+                                slow_halves(zig, &mut rng, word, first[lane], second[lane]);
+                            for k in 0..4 {
+                                words[k][l] = rng.0[k];
+                            }
+                        }
+                    }
+                    [s0, s1, s2, s3] = words.map(|[x, y]| U64x2::new(x, y));
+                }
+            }
+            for (k, s) in [s0, s1, s2, s3].into_iter().enumerate() {
+                [self.state[k][a], self.state[k][b]] = s.lanes();
             }
         }
     }
@@ -202,6 +276,23 @@ fn slow_halves(
 /// `Xoshiro256PlusPlus` with that state (tested), without converting to and from it.
 struct LaneRng([u64; 4]);
 
+impl LaneRng {
+    /// Blackman & Vigna's xoshiro256++ `next`.
+    #[inline(always)]
+    fn step(&mut self) -> u64 {
+        let s = &mut self.0;
+        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        result
+    }
+}
+
 impl TryRng for LaneRng {
     type Error = Infallible;
 
@@ -212,16 +303,7 @@ impl TryRng for LaneRng {
 
     #[inline]
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        let s = &mut self.0;
-        let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
-        let t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = s[3].rotate_left(45);
-        Ok(result)
+        Ok(self.step())
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
@@ -333,8 +415,15 @@ mod tests {
         let mut scalar = streams(4, 7);
         let mut lanes = StreamLanes::<4>::load(&scalar).expect("streams");
         let mut out = vec![[0.0; 4]; 3001];
+        let mut calls = 0u32;
         let mut check = |lanes: &mut StreamLanes<4>, scalar: &mut [NormalStream], len: usize| {
-            lanes.fill(&zig, &mut out[..len]);
+            // Alternately paired and single (the same numbers either way).
+            calls += 1;
+            if calls.is_multiple_of(2) {
+                lanes.fill_with::<true>(&zig, &mut out[..len]);
+            } else {
+                lanes.fill_with::<false>(&zig, &mut out[..len]);
+            }
             for lane in 0..4 {
                 for row in &out[..len] {
                     assert_eq!(
@@ -358,8 +447,12 @@ mod tests {
         let mut scalar = streams(3, 8);
         let mut lanes = StreamLanes::<8>::load(&scalar).expect("streams");
         let mut out = vec![[0.0; 8]; 1001];
-        for len in [1001, 64, 3] {
-            lanes.fill(&zig, &mut out[..len]);
+        for len in [1001, 64, 3, 1001] {
+            if len == 1001 {
+                lanes.fill_with::<true>(&zig, &mut out[..len]);
+            } else {
+                lanes.fill_with::<false>(&zig, &mut out[..len]);
+            }
             for lane in 0..3 {
                 for row in &out[..len] {
                     assert_eq!(row[lane].to_bits(), scalar[lane].normal(&zig).to_bits());

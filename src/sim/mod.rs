@@ -18,6 +18,7 @@
 pub mod escape;
 mod lanes;
 pub mod normal;
+mod pair;
 pub mod workload;
 
 use nalgebra::{DMatrix, DVector};

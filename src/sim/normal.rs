@@ -106,6 +106,8 @@ pub fn portable_ln(x: f64) -> f64 {
 pub struct Ziggurat {
     edges: [f64; LAYERS + 1],
     heights: [f64; LAYERS + 1],
+    /// x_i · 2⁻²³ (exact: a power-of-two scaling of normal numbers), see [`centred_half`].
+    scaled_edges: [f64; LAYERS],
 }
 
 impl Default for Ziggurat {
@@ -130,7 +132,15 @@ impl Ziggurat {
         for i in 0..=LAYERS {
             heights[i] = pdf(edges[i]);
         }
-        Self { edges, heights }
+        let mut scaled_edges = [0.0; LAYERS];
+        for i in 0..LAYERS {
+            scaled_edges[i] = edges[i] * HALF_POSITION_STEP;
+        }
+        Self {
+            edges,
+            heights,
+            scaled_edges,
+        }
     }
 
     /// One standard normal draw.
@@ -180,6 +190,13 @@ impl Ziggurat {
     #[inline(always)]
     pub(crate) fn edges(&self) -> &[f64; LAYERS + 1] {
         &self.edges
+    }
+
+    /// x_i · 2⁻²³ for the layers i = 0 … 255: `centred_half(bits) as f64 * scaled_edges()[i]`
+    /// is `half_position(bits) * edges()[i]`, bit for bit (see [`centred_half`]).
+    #[inline(always)]
+    pub(crate) fn scaled_edges(&self) -> &[f64; LAYERS] {
+        &self.scaled_edges
     }
 
     /// What [`Ziggurat::sample_pair`] does with a half `bits` whose point missed its layer's
@@ -239,6 +256,23 @@ fn below_exp(f: f64, y: f64) -> bool {
 #[inline(always)]
 pub(crate) fn half_position(bits: u32) -> f64 {
     f64::from_bits((u64::from(bits >> 8) << 28) | 0x4000_0000_0000_0000) - 3.0
+}
+
+/// The spacing 2⁻²³ of [`half_position`]'s values.
+const HALF_POSITION_STEP: f64 = 1.0 / (1u64 << 23) as f64;
+
+/// [`half_position`]`(bits)` / 2⁻²³, an integer in [−2²³, 2²³): the 24 high bits minus 2²³ (as
+/// a signed shift of the bits with the top one flipped).
+///
+/// Why `centred_half(bits) as f64 * x_i·2⁻²³` is `half_position(bits) * x_i` exactly:
+/// `half_position` is (2 + p·2⁻²³) − 3 for the 24 high bits p, and that subtraction is exact, so
+/// it is u = (p − 2²³)·2⁻²³; the integer converts exactly, and x_i·2⁻²³ is exact (a power of two
+/// times a normal number). Both products are then the same real number u·x_i, rounded once.
+/// The integer form converts two halves at once with one instruction (SSE2's `cvtdq2pd`,
+/// simd128's `f64x2.convert_low_i32x4_s`) where the bit pattern needs four or five.
+#[inline(always)]
+pub(crate) fn centred_half(bits: u32) -> i32 {
+    ((bits ^ 0x8000_0000) as i32) >> 8
 }
 
 /// A particle's random stream: a Xoshiro256++ generator and the spare normal of the last pair.
@@ -424,6 +458,33 @@ mod tests {
         assert!((s4 / nf - 3.0).abs() < 5.0 * (96.0 / nf).sqrt());
         let p = 0.002_699_796;
         assert!((tail / nf - p).abs() < 5.0 * (p / nf).sqrt());
+    }
+
+    #[test]
+    fn centred_halves_give_the_half_positions() {
+        let zig = Ziggurat::new();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let edge_bits = [
+            0u32,
+            0xff,
+            0x7fff_ff00,
+            0x8000_0000,
+            0x8000_00ff,
+            0xffff_ff00,
+            u32::MAX,
+        ];
+        let random = (0..1_000_000).map(|_| rng.next_u32());
+        for bits in edge_bits.into_iter().chain(random) {
+            let i = (bits & 0xff) as usize;
+            assert_eq!(
+                (f64::from(centred_half(bits)) * zig.scaled_edges()[i]).to_bits(),
+                (half_position(bits) * zig.edges()[i]).to_bits(),
+                "{bits:#x}"
+            );
+        }
+        assert_eq!(centred_half(0x8000_0000), 0);
+        assert_eq!(centred_half(0), -(1 << 23));
+        assert_eq!(centred_half(u32::MAX), (1 << 23) - 1);
     }
 
     #[test]
