@@ -197,9 +197,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             }
         }
         let built = now();
-        for card in &mut state.cards {
-            card.measure();
-        }
+        measure_cards(&mut state.cards);
         let measured = now();
         for card in &mut state.cards {
             card.restart(dark);
@@ -402,9 +400,7 @@ impl App {
             return;
         };
         let dark = state.dark;
-        for card in &mut state.cards {
-            card.measure();
-        }
+        measure_cards(&mut state.cards);
         for card in &mut state.cards {
             card.draw_if_resized(dark);
         }
@@ -832,6 +828,20 @@ impl App {
     /// Milliseconds from navigation to every theory curve drawn.
     pub fn theory_drawn_ms(&self) -> f64 {
         self.state.borrow().theory_drawn_ms
+    }
+}
+
+/// Measures the canvases' width. Every card has the same column layout, so the first card's
+/// width is every card's: one layout read, and the cards below the fold (`content-visibility:
+/// auto` in the style sheet) need not be laid out to be drawn.
+fn measure_cards(cards: &mut [Card]) {
+    let Some((first, rest)) = cards.split_first_mut() else {
+        return;
+    };
+    first.measure();
+    let width = first.css_width();
+    for card in rest {
+        card.set_css_width(width);
     }
 }
 

@@ -647,6 +647,17 @@ impl Card {
     /// draws them, so that drawing one never forces a layout before measuring the next).
     pub fn measure(&mut self) {
         let width = f64::from(self.elements.canvas.client_width());
+        self.set_css_width(width);
+    }
+
+    /// The canvas's CSS width of the last measure.
+    pub fn css_width(&self) -> f64 {
+        self.css_width
+    }
+
+    /// Sets the canvas's CSS width (measured on a card of the same layout); 720 px when the card
+    /// is not laid out (0).
+    pub fn set_css_width(&mut self, width: f64) {
         self.css_width = if width > 0.0 { width } else { 720.0 };
     }
 
