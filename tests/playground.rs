@@ -434,3 +434,20 @@ proptest! {
         let _ = open(&request.config_text);
     }
 }
+
+#[test]
+fn a_long_legend_on_a_narrow_page_gets_room() {
+    use sgd_playground::playground::legend_height_estimate;
+    let escape = Experiment::new(&Config::parse("fig=escape").unwrap())
+        .unwrap()
+        .theory();
+    let phone = legend_height_estimate(&escape, 358.0);
+    let desktop = legend_height_estimate(&escape, 900.0);
+    // Nine long entries: one row each on a phone, fewer rows on a desktop.
+    assert!(phone >= 9.0 * 17.0, "{phone}");
+    assert!(desktop < phone, "{desktop} vs {phone}");
+    let fig2a = Experiment::new(&Config::parse("fig=2a").unwrap())
+        .unwrap()
+        .theory();
+    assert!(legend_height_estimate(&fig2a, 900.0) <= 2.0 * 17.0);
+}

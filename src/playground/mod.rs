@@ -348,6 +348,41 @@ pub fn with_value(config: &Config, key: &str, raw: &str) -> Result<Config, Field
     Ok(edited)
 }
 
+/// The CSS height (px) a figure's legend strip needs at a canvas width: its distinct entries
+/// packed into rows, about 6.2 px per character plus a 44 px sample, 17 px per row (the drawing's
+/// legend font at a phone or laptop width). The page adds it to the panels' height so that a
+/// long legend on a phone does not squash the plots.
+pub fn legend_height_estimate(data: &crate::experiments::data::FigureData, css_width: f64) -> f64 {
+    let mut labels: Vec<&str> = Vec::new();
+    for panel in &data.panels {
+        let names = panel
+            .curves
+            .iter()
+            .map(|c| c.label.as_str())
+            .chain(panel.points.iter().map(|p| p.label.as_str()))
+            .chain(panel.scatters.iter().map(|s| s.label.as_str()))
+            .chain(panel.shadings.iter().map(|s| s.label.as_str()));
+        for name in names {
+            if !name.trim().is_empty() && !labels.contains(&name) {
+                labels.push(name);
+            }
+        }
+    }
+    let available = (css_width - 20.0).max(100.0);
+    let mut rows = 0usize;
+    let mut used = f64::INFINITY;
+    for label in labels {
+        let width = (44.0 + 6.2 * label.chars().count() as f64).min(available);
+        if used + width > available {
+            rows += 1;
+            used = width;
+        } else {
+            used += width + 12.0;
+        }
+    }
+    17.0 * rows as f64
+}
+
 /// A figure's short name for the table of contents and its card before the theory is drawn:
 /// `Fig. 2a` for the paper's figures, a name for the panels beyond them.
 pub fn short_name(figure: &str) -> String {

@@ -673,7 +673,11 @@ impl Card {
         // Taller panels on a phone, where a panel is narrow and its legend takes more room.
         let aspect = if cell < 500.0 { 0.85 } else { 0.68 };
         let row_height = (cell * aspect).clamp(220.0, 400.0);
-        let css_height = rows as f64 * row_height + 44.0;
+        // The legend's own rows beyond the two the base allowance holds.
+        let legend = self.data.as_ref().map_or(0.0, |data| {
+            (crate::playground::legend_height_estimate(data, css_width) - 34.0).max(0.0)
+        });
+        let css_height = rows as f64 * row_height + 44.0 + legend;
         (css_width, css_height, columns)
     }
 
