@@ -223,18 +223,7 @@ impl EscapeEfficiencyPlan {
             points,
         });
         if stable {
-            let top = panel
-                .curves
-                .iter()
-                .flat_map(|curve| curve.points.iter().map(|&(_, y)| y))
-                .chain(
-                    panel
-                        .points
-                        .iter()
-                        .flat_map(|series| series.points.iter().map(|p| p.y + p.stderr)),
-                )
-                .filter(|y| y.is_finite())
-                .fold(0.0_f64, f64::max);
+            let top = highest_value(&panel, 0.0);
             panel.y_range = (0.0, if top > 0.0 { 1.1 * top } else { 1.0 });
         } else {
             fit_log_y(&mut panel);
@@ -344,21 +333,28 @@ impl EscapeEfficiencyPlan {
                 }
             }
         }
-        let top = panel
-            .curves
-            .iter()
-            .flat_map(|curve| curve.points.iter().map(|&(_, y)| y))
-            .chain(
-                panel
-                    .points
-                    .iter()
-                    .flat_map(|s| s.points.iter().map(|p| p.y)),
-            )
-            .filter(|y| y.is_finite())
-            .fold(1.0_f64, f64::max);
+        // (Its points have no error: their top is the value.)
+        let top = highest_value(&panel, 1.0);
         panel.y_range = (0.0, 1.1 * top);
         panel
     }
+}
+
+/// The largest finite value a panel shows (curves, and points with their error bar), at least
+/// `floor`.
+fn highest_value(panel: &Panel, floor: f64) -> f64 {
+    panel
+        .curves
+        .iter()
+        .flat_map(|curve| curve.points.iter().map(|&(_, y)| y))
+        .chain(
+            panel
+                .points
+                .iter()
+                .flat_map(|series| series.points.iter().map(|p| p.y + p.stderr)),
+        )
+        .filter(|y| y.is_finite())
+        .fold(floor, f64::max)
 }
 
 /// a/b when both exist and b > 0.
