@@ -61,9 +61,9 @@ use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start, MAX_PARTICLES, MAX_
 mod panels;
 
 pub use panels::{
-    rotated_hessian, BayesFigureConfig, EscapeEfficiencyFigureConfig, ExplorerFigureConfig,
-    PhaseDiagramFigureConfig, PhaseMethod, SecondOrderFigureConfig, EXPLORER_METHODS,
-    MAX_PANEL_DIMENSION,
+    hessian_and_covariance, rotated_hessian, BayesFigureConfig, EscapeEfficiencyFigureConfig,
+    ExplorerFigureConfig, PhaseDiagramFigureConfig, PhaseMethod, SecondOrderFigureConfig,
+    EXPLORER_METHODS, MAX_PANEL_DIMENSION,
 };
 
 /// The version of the configuration language this program reads and writes (key `v`).

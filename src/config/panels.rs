@@ -226,6 +226,21 @@ pub fn rotated_hessian(hessian: &MatrixSpec, angle: f64) -> Result<DMatrix<f64>,
     Ok((&rotated + rotated.transpose()) * 0.5)
 }
 
+/// K (rotated by `angle` when it is 2×2) and `covariance` resolved to K's size: the matrices of
+/// the panels with a Gaussian noise C (`fig=escape`, `fig=newton`).
+///
+/// # Errors
+/// A [`FieldError`] naming `C` when its size is not K's.
+pub fn hessian_and_covariance(
+    hessian: &MatrixSpec,
+    angle: f64,
+    covariance: &MatrixSpec,
+) -> Result<(DMatrix<f64>, DMatrix<f64>), FieldError> {
+    let hessian = rotated_hessian(hessian, angle)?;
+    let covariance = resolve(covariance, "C", hessian.nrows())?;
+    Ok((hessian, covariance))
+}
+
 /// Checks K (SPD, at most `max_dimension`, exactly `dimension` when given) by building an SGD
 /// model with it and noise `covariance` (`None`: K itself).
 fn check_model(
@@ -235,7 +250,13 @@ fn check_model(
     dimension: Option<usize>,
     figure: &str,
 ) -> Result<Problem, FieldErrors> {
-    let matrix = rotated_hessian(hessian, angle)?;
+    let (matrix, noise) = match covariance {
+        Some(spec) => hessian_and_covariance(hessian, angle, spec)?,
+        None => {
+            let matrix = rotated_hessian(hessian, angle)?;
+            (matrix.clone(), matrix)
+        }
+    };
     let size = matrix.nrows();
     let wrong_size = match dimension {
         Some(d) => size != d,
@@ -248,10 +269,6 @@ fn check_model(
         };
         return Err(FieldError::new("K", shorten(&hessian.to_string()), allowed).into());
     }
-    let noise = match covariance {
-        Some(spec) => resolve(spec, "C", size)?,
-        None => matrix.clone(),
-    };
     Problem::new(
         Some(matrix),
         Noise::Gaussian { covariance: noise },

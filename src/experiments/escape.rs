@@ -16,8 +16,8 @@ use super::fig3::matrix_text;
 use super::run::{Measure, Outcome, Task, TaskKind, TaskLabel};
 use super::FigurePlan;
 use crate::closed_forms::escape;
-use crate::config::{rotated_hessian, EscapeEfficiencyFigureConfig};
-use crate::error::{FieldError, FieldErrors};
+use crate::config::{hessian_and_covariance, EscapeEfficiencyFigureConfig};
+use crate::error::FieldErrors;
 use crate::linalg::SymmetricEigen;
 use crate::model::{Noise, Optimizer, Problem};
 use crate::sim::EnsembleSpec;
@@ -46,17 +46,8 @@ impl EscapeEfficiencyPlan {
     /// A [`FieldError`] naming `K`, `angle`, `C` or `lr` (the configuration is validated before,
     /// so only inconsistent inputs reach this).
     pub(crate) fn new(config: &EscapeEfficiencyFigureConfig) -> Result<Self, FieldErrors> {
-        let hessian = rotated_hessian(&config.hessian, config.angle)?;
-        let d = hessian.nrows();
-        let covariance = config.covariance.resolve(d).ok_or_else(|| {
-            FieldError::new(
-                "C",
-                config.covariance.to_string(),
-                format!(
-                    "one number s (s·I), {d} diagonal entries or a {d}×{d} matrix (the size of K)"
-                ),
-            )
-        })?;
+        let (hessian, covariance) =
+            hessian_and_covariance(&config.hessian, config.angle, &config.covariance)?;
         let problem = Problem::new(
             Some(hessian.clone()),
             Noise::Gaussian {

@@ -15,7 +15,7 @@ use super::data::{Curve, FigureData, Panel, Role, Scale};
 use super::fig3::{matrix_text, SIGMAS};
 use super::run::{Outcome, Task, TaskLabel};
 use super::FigurePlan;
-use crate::config::{rotated_hessian, SecondOrderFigureConfig};
+use crate::config::{hessian_and_covariance, SecondOrderFigureConfig};
 use crate::error::{FieldError, FieldErrors};
 use crate::linalg::SymmetricEigen;
 use crate::model::{Noise, Optimizer, Problem};
@@ -71,7 +71,8 @@ impl SecondOrderPlan {
     /// A [`FieldError`] naming `K`, `angle` or `C` (the configuration is validated before, so
     /// only inconsistent inputs reach this).
     pub(crate) fn new(config: &SecondOrderFigureConfig) -> Result<Self, FieldErrors> {
-        let hessian = rotated_hessian(&config.hessian, config.angle)?;
+        let (hessian, covariance) =
+            hessian_and_covariance(&config.hessian, config.angle, &config.covariance)?;
         if hessian.nrows() != 2 {
             return Err(FieldError::new(
                 "K",
@@ -80,23 +81,6 @@ impl SecondOrderPlan {
             )
             .into());
         }
-        let covariance = config.covariance.resolve(2).ok_or_else(|| {
-            FieldError::new(
-                "C",
-                config.covariance.to_string(),
-                "one number s (s·I), 2 diagonal entries or a 2×2 matrix (the size of K)",
-            )
-        })?;
-        // Reports a bad K or C by its key.
-        Problem::new(
-            Some(hessian.clone()),
-            Noise::Gaussian {
-                covariance: covariance.clone(),
-            },
-            Optimizer::Sgd {
-                learning_rate: config.learning_rate,
-            },
-        )?;
         let (lr, mu) = (config.learning_rate, config.momentum);
         let (n, s) = (config.dataset_size as f64, config.batch_size as f64);
         let hessian_noise = &hessian * ((n - s) / (n * s));
