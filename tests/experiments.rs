@@ -4,6 +4,8 @@
 //! and errors that name key, value and what is allowed.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::experiment;
 use sgd_playground::closed_forms::one_dimensional;
 use sgd_playground::config::{Config, FIGURE_IDS};
 use sgd_playground::experiments::data::{Curve, FigureData, Panel, Role, Scale};
@@ -14,17 +16,6 @@ use sgd_playground::solver::{self, minibatch::critical_learning_rate};
 
 /// Tolerance of the statistical comparisons, in standard errors.
 const SIGMAS: f64 = 4.0;
-
-fn experiment(text: &str) -> Experiment {
-    let config = match Config::parse(text) {
-        Ok(config) => config,
-        Err(errors) => panic!("'{text}' should parse, got:\n{errors}"),
-    };
-    match Experiment::new(&config) {
-        Ok(experiment) => experiment,
-        Err(errors) => panic!("'{text}' should build, got:\n{errors}"),
-    }
-}
 
 /// Runs the whole simulation in slices of `budget` units, checking every partial figure.
 fn run_to_end(experiment: &Experiment, budget: u64) -> (SimulationRun, FigureData) {

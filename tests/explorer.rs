@@ -2,10 +2,11 @@
 //! closed forms equal to the engine where they apply and flagged where they do not, the λ → 0
 //! limit, divergence, dimensions 1 to 6, and the simulated cloud against the 3σ ellipse.
 
+mod common;
+use common::experiment;
 use nalgebra::DMatrix;
 use sgd_playground::config::Config;
 use sgd_playground::experiments::data::{FigureData, Panel, Table};
-use sgd_playground::experiments::Experiment;
 use sgd_playground::figures::{self, FigureStyle};
 use sgd_playground::solver;
 
@@ -17,11 +18,6 @@ const LOSS_EXACT: usize = 4;
 const LOSS_CLOSED: usize = 5;
 const STABILITY: usize = 7;
 const SOLVE: usize = 8;
-
-fn experiment(text: &str) -> Experiment {
-    let config = Config::parse(text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
-    Experiment::new(&config).unwrap_or_else(|e| panic!("{text}: {e:?}"))
-}
 
 fn table(figure: &FigureData) -> &Table {
     figure.table.as_ref().expect("the explorer has a table")

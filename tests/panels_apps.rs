@@ -4,6 +4,8 @@
 //! and errors that name the key.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::experiment;
 use nalgebra::DMatrix;
 use sgd_playground::closed_forms::{bayes, escape, second_order, ClosedFormError};
 use sgd_playground::config::Config;
@@ -14,17 +16,6 @@ use sgd_playground::solver::{self, InitialState};
 
 /// Tolerance of the statistical comparisons, in standard errors.
 const SIGMAS: f64 = 4.0;
-
-fn experiment(text: &str) -> Experiment {
-    let config = match Config::parse(text) {
-        Ok(config) => config,
-        Err(errors) => panic!("'{text}' should parse, got:\n{errors}"),
-    };
-    match Experiment::new(&config) {
-        Ok(experiment) => experiment,
-        Err(errors) => panic!("'{text}' should build, got:\n{errors}"),
-    }
-}
 
 /// The keys named by the errors of `text` (from parsing or from building the experiment).
 fn error_keys(text: &str) -> Vec<String> {

@@ -4,16 +4,15 @@
 //! `solver::stationary` (white noise: a Lyapunov solve in K's eigenbasis; minibatch: the exact
 //! D(D+1)/2 system) and its bisection for the minibatch critical learning rate.
 
+mod common;
 use nalgebra::DMatrix;
 use sgd_playground::config::{Config, FigureConfig};
 use sgd_playground::experiments::data::{FigureData, Heatmap, Role};
-use sgd_playground::experiments::Experiment;
 use sgd_playground::model::{Noise, Optimizer, Problem};
 use sgd_playground::solver;
 
 fn theory(text: &str) -> FigureData {
-    let config = Config::parse(text).expect("valid configuration");
-    Experiment::new(&config).expect("builds").theory()
+    common::experiment(text).theory()
 }
 
 fn heatmap(data: &FigureData) -> &Heatmap {

@@ -1,4 +1,5 @@
-//! Shared helpers for the integration tests: seeded random SPD matrices with a controlled spectrum.
+//! Shared helpers for the integration tests: seeded random SPD matrices with a controlled
+//! spectrum, and a figure's experiment from its configuration text.
 #![allow(dead_code)]
 
 use nalgebra::{DMatrix, DVector};
@@ -53,4 +54,17 @@ pub fn max_abs(m: &DMatrix<f64>) -> f64 {
 /// max |a − b| / max |b|.
 pub fn relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
     max_abs(&(a - b)) / max_abs(b)
+}
+
+/// The experiment of a configuration text that must parse and build (the test fails, naming
+/// every problem, otherwise).
+pub fn experiment(text: &str) -> sgd_playground::experiments::Experiment {
+    let config = match sgd_playground::config::Config::parse(text) {
+        Ok(config) => config,
+        Err(errors) => panic!("'{text}' should parse, got:\n{errors}"),
+    };
+    match sgd_playground::experiments::Experiment::new(&config) {
+        Ok(experiment) => experiment,
+        Err(errors) => panic!("'{text}' should build, got:\n{errors}"),
+    }
 }
