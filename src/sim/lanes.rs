@@ -18,13 +18,38 @@ use std::sync::OnceLock;
 use rand::TryRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::avx2;
 use super::normal::{centred_half, generator_from_words, generator_words, NormalStream, Ziggurat};
 use super::pair::{F64x2, U64x2};
 
-/// Whether [`StreamLanes::fill`] takes the lanes in pairs (vector registers of two `u64`: wasm32
-/// with simd128, whose V8 code for them beats the scalar one) or one by one (x86-64, where LLVM
-/// turns the paired code into a worse mix of scalar and vector instructions, and elsewhere).
-const PAIRED_LANES: bool = cfg!(all(target_arch = "wasm32", target_feature = "simd128"));
+/// How [`StreamLanes::fill`] walks the lanes through a block. Every kernel gives the same
+/// numbers, bit for bit (tested); they differ only in speed, which depends on the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// One lane at a time through the whole block, its generator in scalar registers: the best
+    /// on x86-64 without AVX2 (SSE2 has no 64-bit rotations, and LLVM turns the other kernels
+    /// into a worse mix of scalar and vector instructions) and on other targets.
+    Single,
+    /// Two lanes at a time in `simd128` registers ([`U64x2`]): wasm32, whose V8 code for them
+    /// beats the scalar one.
+    Paired,
+    /// All lanes at once, word by word: loops over the lanes written for LLVM's loop
+    /// vectoriser, compiled for AVX2 when the CPU has it (four lanes per 256-bit register).
+    Across,
+}
+
+impl Kernel {
+    /// The fastest kernel for this target and, on x86-64, this CPU.
+    fn for_this_machine() -> Self {
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+            Kernel::Paired
+        } else if avx2::available() {
+            Kernel::Across
+        } else {
+            Kernel::Single
+        }
+    }
+}
 
 /// `N` particles' streams, struct of arrays: `state[k][lane]` is word k of lane's generator.
 #[derive(Clone, Debug)]
@@ -88,13 +113,12 @@ impl<const N: usize> StreamLanes<N> {
     /// slower (wasm32).
     #[inline(never)]
     pub(crate) fn fill(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
-        self.fill_with::<PAIRED_LANES>(zig, out);
+        self.fill_with(Kernel::for_this_machine(), zig, out);
     }
 
-    /// [`StreamLanes::fill`] with lanes in pairs ([`StreamLanes::fill_pairs_paired`]) or one by
-    /// one ([`StreamLanes::fill_pairs_single`]): the same numbers either way.
+    /// [`StreamLanes::fill`] with the given kernel: the same numbers with every kernel.
     #[inline(always)]
-    fn fill_with<const PAIRED: bool>(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+    fn fill_with(&mut self, kernel: Kernel, zig: &Ziggurat, out: &mut [[f64; N]]) {
         let with_spare = self.spare[0].is_some();
         if self.spare.iter().any(|s| s.is_some() != with_spare) {
             // Lanes out of step (never the case in an ensemble, whose particles all draw the same
@@ -124,10 +148,10 @@ impl<const N: usize> StreamLanes<N> {
         }
         let even = rest.len() & !1;
         let (pairs, last) = rest.split_at_mut(even);
-        self.fill_pairs::<PAIRED>(zig, pairs);
+        self.fill_pairs(kernel, zig, pairs);
         if let [last] = last {
             let mut pair = [[0.0; N]; 2];
-            self.fill_pairs::<PAIRED>(zig, &mut pair);
+            self.fill_pairs(kernel, zig, &mut pair);
             *last = pair[0];
             for lane in 0..N {
                 self.spare[lane] = Some(pair[1][lane].to_bits());
@@ -138,11 +162,67 @@ impl<const N: usize> StreamLanes<N> {
     /// Fills `out` (an even number of rows) with [`Ziggurat::sample_pair`] draws, two rows per
     /// generator word.
     #[inline(always)]
-    fn fill_pairs<const PAIRED: bool>(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
-        if PAIRED {
-            self.fill_pairs_paired(zig, out);
-        } else {
-            self.fill_pairs_single(zig, out);
+    fn fill_pairs(&mut self, kernel: Kernel, zig: &Ziggurat, out: &mut [[f64; N]]) {
+        match kernel {
+            Kernel::Single => self.fill_pairs_single(zig, out),
+            Kernel::Paired => self.fill_pairs_paired(zig, out),
+            Kernel::Across => {
+                if !avx2::fill_pairs_across(self, zig, out) {
+                    self.fill_pairs_across(zig, out);
+                }
+            }
+        }
+    }
+
+    /// [`StreamLanes::fill_pairs`] all lanes at once, word by word. The loops over the lanes
+    /// are written for LLVM's loop vectoriser: the state stays in memory (`state[k][lane]`), and
+    /// with 16 lanes the loops are kept as loops and vectorised, whereas fully unrolled small
+    /// ones are left scalar. Lanes whose pair missed a rectangle are collected as bits of a
+    /// register (not a bool array: byte stores reloaded as a vector stall store forwarding) and
+    /// then take the scalar wedge/tail path one by one, in the order the scalar sampler would.
+    #[inline(always)]
+    pub(super) fn fill_pairs_across(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {
+        let edges = zig.edges();
+        let scaled = zig.scaled_edges();
+        for rows in out.chunks_exact_mut(2) {
+            let [first, second] = rows else {
+                continue;
+            };
+            // Blackman & Vigna's xoshiro256++ `next`, on every lane.
+            let mut word = [0u64; N];
+            let [s0, s1, s2, s3] = &mut self.state;
+            for k in 0..N {
+                word[k] = s0[k]
+                    .wrapping_add(s3[k])
+                    .rotate_left(23)
+                    .wrapping_add(s0[k]);
+                let t = s1[k] << 17;
+                s2[k] ^= s0[k];
+                s3[k] ^= s1[k];
+                s1[k] ^= s2[k];
+                s0[k] ^= s3[k];
+                s2[k] ^= t;
+                s3[k] = s3[k].rotate_left(45);
+            }
+            // The rectangle test of each half (Ziggurat::sample_pair's fast path), with
+            // `centred_half · x_i·2⁻²³ = half_position · x_i`.
+            let mut missed = 0u64;
+            for k in 0..N {
+                let (low, high) = (word[k] as u32, (word[k] >> 32) as u32);
+                let (i, j) = ((low & 0xff) as usize, (high & 0xff) as usize);
+                first[k] = f64::from(centred_half(low)) * scaled[i];
+                second[k] = f64::from(centred_half(high)) * scaled[j];
+                // (Never NaN: ≥ is "not <".)
+                let miss = (first[k].abs() >= edges[i + 1]) | (second[k].abs() >= edges[j + 1]);
+                missed |= u64::from(miss) << k;
+            }
+            while missed != 0 {
+                let k = missed.trailing_zeros() as usize;
+                missed &= missed - 1;
+                let mut rng = LaneRng(self.words(k));
+                (first[k], second[k]) = slow_halves(zig, &mut rng, word[k], first[k], second[k]);
+                self.set_words(k, rng.0);
+            }
         }
     }
 
@@ -407,6 +487,37 @@ mod tests {
             .collect()
     }
 
+    const KERNELS: [Kernel; 3] = [Kernel::Single, Kernel::Paired, Kernel::Across];
+
+    #[test]
+    fn across_kernel_is_the_same_with_and_without_avx2() {
+        // `Kernel::Across` runs the AVX2 build where the CPU has it; here its portable build
+        // against the single-lane kernel, block after block, slow paths included.
+        let zig = Ziggurat::new();
+        let scalar = streams(16, 11);
+        let mut portable = StreamLanes::<16>::load(&scalar).expect("streams");
+        let mut single = portable.clone();
+        let mut dispatched = portable.clone();
+        let (mut a, mut b, mut c) = (
+            vec![[0.0; 16]; 512],
+            vec![[0.0; 16]; 512],
+            vec![[0.0; 16]; 512],
+        );
+        for _ in 0..20 {
+            portable.fill_pairs_across(&zig, &mut a);
+            single.fill_pairs_single(&zig, &mut b);
+            dispatched.fill_pairs(Kernel::Across, &zig, &mut c);
+            for ((x, y), z) in a.iter().zip(&b).zip(&c) {
+                for lane in 0..16 {
+                    assert_eq!(x[lane].to_bits(), y[lane].to_bits());
+                    assert_eq!(z[lane].to_bits(), y[lane].to_bits());
+                }
+            }
+        }
+        assert_eq!(portable.state, single.state);
+        assert_eq!(dispatched.state, single.state);
+    }
+
     #[test]
     fn lanes_draw_each_streams_own_normals() {
         // Many blocks of odd and even lengths (the spare carried across), long enough that slow
@@ -417,13 +528,13 @@ mod tests {
         let mut out = vec![[0.0; 4]; 3001];
         let mut calls = 0u32;
         let mut check = |lanes: &mut StreamLanes<4>, scalar: &mut [NormalStream], len: usize| {
-            // Alternately paired and single (the same numbers either way).
+            // Each kernel in turn (the same numbers with every one).
             calls += 1;
-            if calls.is_multiple_of(2) {
-                lanes.fill_with::<true>(&zig, &mut out[..len]);
-            } else {
-                lanes.fill_with::<false>(&zig, &mut out[..len]);
-            }
+            lanes.fill_with(
+                KERNELS[calls as usize % KERNELS.len()],
+                &zig,
+                &mut out[..len],
+            );
             for lane in 0..4 {
                 for row in &out[..len] {
                     assert_eq!(
@@ -447,12 +558,8 @@ mod tests {
         let mut scalar = streams(3, 8);
         let mut lanes = StreamLanes::<8>::load(&scalar).expect("streams");
         let mut out = vec![[0.0; 8]; 1001];
-        for len in [1001, 64, 3, 1001] {
-            if len == 1001 {
-                lanes.fill_with::<true>(&zig, &mut out[..len]);
-            } else {
-                lanes.fill_with::<false>(&zig, &mut out[..len]);
-            }
+        for (n, len) in [1001, 64, 3, 1001, 5, 12].into_iter().enumerate() {
+            lanes.fill_with(KERNELS[n % KERNELS.len()], &zig, &mut out[..len]);
             for lane in 0..3 {
                 for row in &out[..len] {
                     assert_eq!(row[lane].to_bits(), scalar[lane].normal(&zig).to_bits());

@@ -15,6 +15,7 @@
 //!   errors estimated from the ensemble itself (no Gaussian assumption), and optionally
 //!   time-averaged moments after a burn-in with per-particle standard errors.
 
+mod avx2;
 pub mod escape;
 mod lanes;
 pub mod normal;
@@ -881,8 +882,27 @@ impl<const D: usize> DiagonalLanes<D> {
     ///
     /// Kept out of line: inlined into the large caller, LLVM's SLP vectoriser gave up on it
     /// natively (scalar code, state in memory); alone it is vectorised on x86-64 and wasm32.
+    ///
+    /// Compiled for AVX2 as well, and that build taken when the CPU has it ([`avx2`]).
     #[inline(never)]
     fn run_unchecked(
+        &mut self,
+        rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
+        c: &[f64; D],
+        bound: f64,
+        burn_in: Option<u64>,
+        first_step: u64,
+        noise: &[[f64; LANES]],
+    ) -> bool {
+        if let Some(done) = avx2::run_unchecked(self, rule, c, bound, burn_in, first_step, noise) {
+            return done;
+        }
+        self.run_unchecked_portable(rule, c, bound, burn_in, first_step, noise)
+    }
+
+    /// [`DiagonalLanes::run_unchecked`]'s body, for the target's baseline and for AVX2.
+    #[inline(always)]
+    fn run_unchecked_portable(
         &mut self,
         rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
         c: &[f64; D],
