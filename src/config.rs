@@ -527,10 +527,10 @@ pub const MAX_FIGURE_POINTS: usize = 200;
 /// The loss convention of the regression figures (key `loss`): Eq. 28 as printed, or with a ½.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum LossConvention {
-    /// `loss=eq28`: L(w) = (1/N)Σ(wᵀx_i − y_i)² as printed (no ½): K = (2/N)Σx_ix_iᵀ ≈ 2E[xxᵀ].
+    /// `loss=eq28`: L(w) = (1/N)Σ(wᵀx_i − y_i)² as printed (no ½): K = (2/N)Σx_ix_iᵀ ≈ 2E\[xxᵀ\].
     #[default]
     Eq28,
-    /// `loss=half`: L(w) = (1/2N)Σ(wᵀx_i − y_i)²: K = (1/N)Σx_ix_iᵀ ≈ E[xxᵀ] (the Hessian
+    /// `loss=half`: L(w) = (1/2N)Σ(wᵀx_i − y_i)²: K = (1/N)Σx_ix_iᵀ ≈ E\[xxᵀ\] (the Hessian
     /// diag(1, 0.1) that Sec. 5.2 states for Fig. 4). SGD with λ on this loss is SGD with λ/2 on
     /// Eq. 28's.
     Half,
@@ -663,7 +663,7 @@ pub struct DecayFigureConfig {
     pub steps: u64,
 }
 
-/// `fig=2a`: Var[w] after T steps versus λ, 1-D SGD with white noise (Sec. 5.1).
+/// `fig=2a`: Var\[w\] after T steps versus λ, 1-D SGD with white noise (Sec. 5.1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LearningRateSweepFigureConfig {
     /// Curvature k (`K`, one number).
@@ -676,7 +676,7 @@ pub struct LearningRateSweepFigureConfig {
     pub simulation: SweepSimulation,
 }
 
-/// `fig=2b`: Var[w] versus λ for 1-D minibatch regression (Sec. 5.2).
+/// `fig=2b`: Var\[w\] versus λ for 1-D minibatch regression (Sec. 5.2).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MinibatchSweepFigureConfig {
     /// The regression task.
@@ -711,7 +711,7 @@ pub struct MinibatchScatterFigureConfig {
     pub simulation: SimulationConfig,
 }
 
-/// `fig=5a`, `fig=5b`: Var[w] versus μ for 1-D SGDM with white noise (Sec. 5.3).
+/// `fig=5a`, `fig=5b`: Var\[w\] versus μ for 1-D SGDM with white noise (Sec. 5.3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MomentumSweepFigureConfig {
     /// Curvature k (`K`, one number).
@@ -728,7 +728,7 @@ pub struct MomentumSweepFigureConfig {
     pub simulation: SweepSimulation,
 }
 
-/// `fig=5c`, `fig=5d`: Var[w] versus μ for 1-D minibatch regression with SGDM.
+/// `fig=5c`, `fig=5d`: Var\[w\] versus μ for 1-D minibatch regression with SGDM.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MinibatchMomentumSweepFigureConfig {
     /// The regression task (one input).

@@ -346,7 +346,7 @@ impl Minibatch {
 
     /// Gradient-noise covariance at a given first and second moment of u = w − ŵ
     /// (`ERRATA.md`): C = f·[(1/N)Σ_i (H_i M H_i + H_i m b_iᵀ + b_i mᵀH_i + b_i b_iᵀ) − K M K],
-    /// with H_i = 2x_ix_iᵀ, b_i = 2x_i r_i, M = E[uuᵀ], m = E[u], f = [`Self::covariance_factor`].
+    /// with H_i = 2x_ix_iᵀ, b_i = 2x_i r_i, M = E\[uuᵀ\], m = E\[u\], f = [`Self::covariance_factor`].
     pub fn noise_covariance(
         &self,
         second_moment: &DMatrix<f64>,

@@ -9,7 +9,7 @@
 //!   to the figure's default size with the limit in the message.
 //! - **Links** ([`link_query`]): `v=1`, then only the values that differ from the defaults (the
 //!   canonical [`Config::to_text`]), then the page keys in use.
-//! - **Forms** ([`controls`]): one control per key the figure reads.
+//! - **Forms** ([`controls`](mod@controls)): one control per key the figure reads.
 //! - **Text** ([`describe`]): the text alternative, the data table and the hover read-out.
 
 pub mod controls;

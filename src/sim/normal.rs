@@ -108,6 +108,9 @@ pub struct Ziggurat {
     heights: [f64; LAYERS + 1],
     /// x_i · 2⁻²³ (exact: a power-of-two scaling of normal numbers), see [`centred_half`].
     scaled_edges: [f64; LAYERS],
+    /// The slope (f(x_i) − f(x_{i+1}))/(x_i − x_{i+1}) of layer i's wedge chord, see
+    /// [`Ziggurat::wedge_bounds`] (0 for the base layer, which has no wedge).
+    chord_slopes: [f64; LAYERS],
 }
 
 impl Default for Ziggurat {
@@ -136,10 +139,15 @@ impl Ziggurat {
         for i in 0..LAYERS {
             scaled_edges[i] = edges[i] * HALF_POSITION_STEP;
         }
+        let mut chord_slopes = [0.0; LAYERS];
+        for i in 1..LAYERS {
+            chord_slopes[i] = (heights[i] - heights[i + 1]) / (edges[i] - edges[i + 1]);
+        }
         Self {
             edges,
             heights,
             scaled_edges,
+            chord_slopes,
         }
     }
 
@@ -251,7 +259,7 @@ impl Ziggurat {
     fn wedge_bounds(&self, i: usize, t: f64) -> (f64, f64) {
         let (near, far) = (self.edges[i + 1], self.edges[i]);
         let (f_near, f_far) = (self.heights[i + 1], self.heights[i]);
-        let chord = f_near + (f_far - f_near) * ((t - near) / (far - near));
+        let chord = f_near + self.chord_slopes[i] * (t - near);
         // f'(t) = −t f(t).
         let tangent_near = f_near * (1.0 - near * (t - near));
         let tangent_far = f_far * (1.0 + far * (far - t));

@@ -11,7 +11,7 @@
 //!   preconditioned engine, which also checks the self-consistency;
 //! - the exact minibatch theory solves the linear generalized Lyapunov equation ([`minibatch`]).
 //!
-//! [`reference`] holds independent general solvers (Kronecker and Smith doubling on the full
+//! [`reference`](mod@reference) holds independent general solvers (Kronecker and Smith doubling on the full
 //! augmented system) used by the tests as ground truth.
 
 pub mod minibatch;
@@ -56,7 +56,7 @@ pub struct Stationary {
     pub sigma: DMatrix<f64>,
     /// Covariance of the whole state: w for SGD (D×D), (w, m) for momentum methods (2D×2D, w first).
     pub state_covariance: DMatrix<f64>,
-    /// Expected training loss above the minimum, ½Tr[KΣ] (Eq. 25).
+    /// Expected training loss above the minimum, ½Tr\[KΣ\] (Eq. 25).
     pub train_loss: f64,
     /// The stability diagnostics.
     pub stability: Stability,

@@ -224,7 +224,7 @@ fn solve_small(a: &mut [[f64; 4]; 4], b: &mut [f64; 4], m: usize) -> Option<[f64
 }
 
 /// Per-pair gains of every block entry, as s×s matrices of D×D arrays: `gains[r][c][(i, j)]` is
-/// X_ij[r][c]. `None` if some pair system is singular.
+/// X_ij\[r\]\[c\]. `None` if some pair system is singular.
 pub fn all_pair_gains(
     dynamics: &ModeDynamics,
     eigenvalues: &[f64],
