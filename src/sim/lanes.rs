@@ -4,9 +4,10 @@
 //!
 //! - [`StreamLanes`] holds `N` Xoshiro256++ states as a struct of arrays and fills blocks of
 //!   normals, lane = particle, each lane exactly as [`NormalStream::fill`] would: the same words,
-//!   the same paired 32-bit halves, the same spare. It runs the block lane by lane (natively) or
-//!   two lanes at a time in `simd128` registers (wasm32, [`super::pair`]), the generator state in
-//!   registers throughout. The ziggurat's rectangle test (≈ 99% of halves) is inline; a half that
+//!   the same paired 32-bit halves, the same spare. Its [`Kernel`] runs the block lane by lane
+//!   (natively without AVX2), two lanes at a time in `simd128` registers (wasm32,
+//!   [`super::pair`]), or all lanes at once compiled for AVX2 ([`super::avx2`], x86-64 CPUs that
+//!   have it). The ziggurat's rectangle test (≈ 98.5% of halves) is inline; a half that
 //!   misses takes the scalar wedge/tail path on its own lane's generator, in the order the scalar
 //!   sampler would.
 //! - [`jump`] is Xoshiro256++'s 2¹²⁸ jump as a table-driven GF(2) matrix product: the same state
@@ -229,7 +230,7 @@ impl<const N: usize> StreamLanes<N> {
     /// [`StreamLanes::fill_pairs`] one lane at a time, through the whole block: the lane's state
     /// stays in registers (scalar 64-bit rotations, which SSE2 lacks), and LLVM does the two
     /// halves' conversions and tests with scalar or two-wide SSE2 instructions. The rectangle
-    /// test (≈ 99% of halves) is inline; a half that misses takes the scalar wedge/tail path on
+    /// test (≈ 98.5% of halves) is inline; a half that misses takes the scalar wedge/tail path on
     /// the lane's generator, in the order the scalar sampler would.
     #[inline(always)]
     fn fill_pairs_single(&mut self, zig: &Ziggurat, out: &mut [[f64; N]]) {

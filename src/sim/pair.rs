@@ -2,8 +2,8 @@
 //! wasm32 when the build enables it (`.cargo/config.toml` does), plain pairs elsewhere (natively
 //! the lanes go one by one; the plain pairs let the paired code be tested there). Every operation
 //! is exact integer arithmetic or a single IEEE 754 operation per lane, so both give the same
-//! bits. (No SSE2 backend: `core::arch::x86_64` intrinsics need `unsafe` or `#[target_feature]`
-//! callers, and the crate forbids `unsafe`; wasm32's are safe functions.)
+//! bits. (Natively the fastest kernels are the single-lane one, or with AVX2 the all-lanes one
+//! of [`super::avx2`]; wasm32's intrinsics used here are safe functions.)
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 pub(crate) use plain::{F64x2, U64x2};
