@@ -18,16 +18,41 @@ use super::lanes::StreamLanes;
 use super::normal::Ziggurat;
 use super::{DiagonalLanes, LANES};
 
-/// Whether this CPU has AVX2.
+/// Whether this CPU has AVX2 (and, in unit tests, [`portable_only`] is not in force).
 #[cfg(target_arch = "x86_64")]
 pub(super) fn available() -> bool {
+    #[cfg(test)]
+    if PORTABLE_ONLY.with(std::cell::Cell::get) {
+        return false;
+    }
     std::arch::is_x86_feature_detected!("avx2")
+}
+
+#[cfg(test)]
+thread_local! {
+    static PORTABLE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on this thread as on a CPU without AVX2, so that unit tests check the portable
+/// builds on any machine.
+#[cfg(test)]
+pub(super) fn portable_only<T>(f: impl FnOnce() -> T) -> T {
+    PORTABLE_ONLY.with(|flag| flag.set(true));
+    let value = f();
+    PORTABLE_ONLY.with(|flag| flag.set(false));
+    value
 }
 
 /// Whether this CPU has AVX2: never, off x86-64.
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) fn available() -> bool {
     false
+}
+
+/// Runs `f`: off x86-64 everything is portable.
+#[cfg(all(test, not(target_arch = "x86_64")))]
+pub(super) fn portable_only<T>(f: impl FnOnce() -> T) -> T {
+    f()
 }
 
 /// Runs [`StreamLanes::fill_pairs_across`] compiled for AVX2 and returns true if this CPU has

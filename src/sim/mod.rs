@@ -1315,7 +1315,7 @@ mod tests {
 
     /// The lanes' divergence handling (a lane frozen mid-block while the others go on, blocks
     /// re-run with the per-step test, all lanes of a group diverged, a short last group, slices)
-    /// gives the general path's numbers.
+    /// gives the general path's numbers, with and without the AVX2 builds.
     #[test]
     fn fast_path_divergence_matches_the_general_path() {
         let k = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.1]));
@@ -1363,10 +1363,20 @@ mod tests {
                 let mut fast = Ensemble::new(&problem, &spec).expect("ensemble");
                 let mut general = fast.clone();
                 general.force_general_path();
+                // The fast path without AVX2 as well (the same as `fast` on a CPU without it).
+                let mut portable = fast.clone();
                 for slice in [1u64, 70, 3, 200] {
                     fast.advance(slice);
                     general.advance(slice);
+                    avx2::portable_only(|| portable.advance(slice));
                 }
+                assert_eq!(portable.weights(), general.weights(), "{o:?} D={d}");
+                assert_eq!(portable.diverged_at, general.diverged_at, "{o:?} D={d}");
+                assert_eq!(
+                    format!("{:?}", portable.statistics()),
+                    format!("{:?}", general.statistics()),
+                    "{o:?} D={d}"
+                );
                 assert_eq!(fast.weights(), general.weights(), "{o:?} D={d}");
                 assert_eq!(fast.diverged_at, general.diverged_at, "{o:?} D={d}");
                 // Live particles' streams too (a diverged one may have drawn a block ahead).
