@@ -28,8 +28,8 @@ cargo bench -q --bench solver 2>/dev/null
 
 echo "# simulator: native, wasm (Node) and numpy, Fig. 2(a) and Fig. 3 workloads" >&2
 cargo bench -q --bench simulate -- "$particles" 2>/dev/null
-cargo build -q --release --lib --target wasm32-unknown-unknown
+cargo build -q --profile wasm-release --lib --target wasm32-unknown-unknown
 wasm-bindgen --target nodejs --out-dir target/bench-wasm \
-  target/wasm32-unknown-unknown/release/sgd_playground.wasm
+  target/wasm32-unknown-unknown/wasm-release/sgd_playground.wasm
 node scripts/bench-wasm.cjs "$particles"
 .bench-venv/bin/python "$reference" mc --scale "$scale"

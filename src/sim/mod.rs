@@ -914,22 +914,33 @@ impl<const D: usize> DiagonalLanes<D> {
         let (mut w, mut m) = (self.w, self.m);
         let (mut first, mut second) = (self.first, self.second);
         let mut total = [0.0; LANES];
-        for (s, noise) in noise.chunks_exact(D).enumerate() {
-            let t = first_step + s as u64;
+        // Step t = first_step + s is tracked when t > burn_in: the block's rows split into
+        // untracked ones, then tracked ones, each run by a loop without a branch.
+        let steps = noise.len() / D;
+        let tracked_from = burn_in.map_or(steps, |b| {
+            let from = b.saturating_add(1).saturating_sub(first_step);
+            from.min(steps as u64) as usize
+        });
+        let (untracked, tracked) = noise.split_at(tracked_from * D);
+        let mut step = |w: &mut [[f64; LANES]; D], noise: &[[f64; LANES]]| {
             for a in 0..D {
                 for lane in 0..LANES {
                     (w[a][lane], m[a][lane]) = rule(a, w[a][lane], m[a][lane], noise[a][lane]);
                     total[lane] += (w[a][lane] - c[a]).abs();
                 }
             }
-            if burn_in.is_some_and(|b| t > b) {
-                for a in 0..D {
-                    for lane in 0..LANES {
-                        let da = w[a][lane] - c[a];
-                        first[a][lane] += da;
-                        for b in 0..D {
-                            second[a][b][lane] += da * (w[b][lane] - c[b]);
-                        }
+        };
+        for noise in untracked.chunks_exact(D) {
+            step(&mut w, noise);
+        }
+        for noise in tracked.chunks_exact(D) {
+            step(&mut w, noise);
+            for a in 0..D {
+                for lane in 0..LANES {
+                    let da = w[a][lane] - c[a];
+                    first[a][lane] += da;
+                    for b in 0..D {
+                        second[a][b][lane] += da * (w[b][lane] - c[b]);
                     }
                 }
             }

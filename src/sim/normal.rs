@@ -264,12 +264,32 @@ impl Ziggurat {
         let tangent_near = f_near * (1.0 - near * (t - near));
         let tangent_far = f_far * (1.0 + far * (far - t));
         if near >= 1.0 {
-            (tangent_near.max(tangent_far), chord)
+            (larger(tangent_near, tangent_far), chord)
         } else if far <= 1.0 {
-            (chord, tangent_near.min(tangent_far))
+            (chord, smaller(tangent_near, tangent_far))
         } else {
             (f64::NEG_INFINITY, f64::INFINITY)
         }
+    }
+}
+
+/// The larger of two finite numbers (`f64::max` is a call of `fmax` in wasm32, for its NaN rule).
+#[inline(always)]
+fn larger(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The smaller of two finite numbers (see [`larger`]).
+#[inline(always)]
+fn smaller(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
     }
 }
 
