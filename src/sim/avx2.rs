@@ -16,7 +16,7 @@
 
 use super::lanes::StreamLanes;
 use super::normal::Ziggurat;
-use super::{DiagonalLanes, LANES};
+use super::{Block, DiagonalLanes};
 
 /// Whether this CPU has AVX2 (and, in unit tests, [`portable_only`] is not in force).
 #[cfg(target_arch = "x86_64")]
@@ -28,14 +28,14 @@ pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("avx2")
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 thread_local! {
     static PORTABLE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` on this thread as on a CPU without AVX2, so that unit tests check the portable
 /// builds on any machine.
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 pub(super) fn portable_only<T>(f: impl FnOnce() -> T) -> T {
     PORTABLE_ONLY.with(|flag| flag.set(true));
     let value = f();
@@ -82,27 +82,23 @@ pub(super) fn fill_pairs_across<const N: usize>(
 pub(super) fn run_unchecked<const D: usize>(
     lanes: &mut DiagonalLanes<D>,
     rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
-    c: &[f64; D],
-    bound: f64,
-    burn_in: Option<u64>,
-    first_step: u64,
-    noise: &[[f64; LANES]],
+    block: Block<'_, D>,
 ) -> Option<bool> {
     #[cfg(target_arch = "x86_64")]
     if available() {
         // SAFETY: the CPU has AVX2 (checked just above), the call's only requirement.
         #[allow(unsafe_code)]
-        let done = unsafe { x86::run_unchecked(lanes, rule, c, bound, burn_in, first_step, noise) };
+        let done = unsafe { x86::run_unchecked(lanes, rule, block) };
         return Some(done);
     }
-    let _ = (lanes, rule, c, bound, burn_in, first_step, noise);
+    let _ = (lanes, rule, block);
     None
 }
 
 /// The AVX2 builds: each the portable body, inlined into a function compiled with AVX2.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{DiagonalLanes, StreamLanes, Ziggurat, LANES};
+    use super::{Block, DiagonalLanes, StreamLanes, Ziggurat};
 
     #[target_feature(enable = "avx2")]
     pub(super) fn fill_pairs_across<const N: usize>(
@@ -117,12 +113,8 @@ mod x86 {
     pub(super) fn run_unchecked<const D: usize>(
         lanes: &mut DiagonalLanes<D>,
         rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
     ) -> bool {
-        lanes.run_unchecked_portable(rule, c, bound, burn_in, first_step, noise)
+        lanes.run_unchecked_portable(rule, block)
     }
 }

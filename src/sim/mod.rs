@@ -631,24 +631,21 @@ impl Ensemble {
             // for good and its stream never used again.
             let mut block_start = 0u64;
             while block_start < steps {
-                let block = (steps - block_start).min(NOISE_BLOCK_STEPS as u64) as usize;
-                streams.fill(&self.zig, &mut noise[..block * D]);
+                let block_steps = (steps - block_start).min(NOISE_BLOCK_STEPS as u64) as usize;
+                streams.fill(&self.zig, &mut noise[..block_steps * D]);
                 let first_step = self.steps + block_start + 1;
-                let all_diverged = lanes.run(
-                    rule,
-                    &h,
-                    &l,
-                    &c,
-                    self.bound,
-                    self.burn_in,
+                let block = Block {
+                    centre: &c,
+                    bound: self.bound,
+                    burn_in: self.burn_in,
                     first_step,
-                    &noise[..block * D],
-                    &mut diverged_at,
-                );
+                    noise: &noise[..block_steps * D],
+                };
+                let all_diverged = lanes.run(rule, &h, &l, block, &mut diverged_at);
                 if all_diverged {
                     break;
                 }
-                block_start += block as u64;
+                block_start += block_steps as u64;
             }
             for (lane, &p) in group.iter().enumerate() {
                 self.diverged_at[p] = diverged_at[lane];
@@ -753,6 +750,19 @@ impl Ensemble {
     }
 }
 
+/// One block of steps of the diagonal fast path: the steps first_step, first_step + 1, … whose
+/// normals are `noise` (D per step, `noise[step·D + a][lane]`).
+#[derive(Clone, Copy, Debug)]
+struct Block<'a, const D: usize> {
+    /// The minimum c (divergence is |w − c| beyond `bound`; the running sums are of w − c).
+    centre: &'a [f64; D],
+    bound: f64,
+    /// Steps after this one are summed into the time averages.
+    burn_in: Option<u64>,
+    first_step: u64,
+    noise: &'a [[f64; LANES]],
+}
+
 /// [`LANES`] particles of the diagonal fast path, struct of arrays (`w[a][lane]`).
 #[derive(Clone, Debug)]
 struct DiagonalLanes<const D: usize> {
@@ -781,18 +791,13 @@ impl<const D: usize> DiagonalLanes<D> {
     /// Runs the steps first_step, first_step + 1, … whose normals are `noise` (D per step,
     /// `noise[step·D + a][lane]`), with the arithmetic of `step_once` on a diagonal oracle.
     /// Records divergence steps in `diverged_at`; returns whether every lane has diverged.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn run(
         &mut self,
         rule: DiagonalRule,
         h: &[f64; D],
         l: &[f64; D],
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
         diverged_at: &mut [Option<u64>; LANES],
     ) -> bool {
         // One loop per rule, so that the rule's arithmetic sits in the vectorised loop body.
@@ -802,11 +807,7 @@ impl<const D: usize> DiagonalLanes<D> {
             // Eq. 6: w_t = w_{t−1} − λ g_t.
             DiagonalRule::Sgd { lr } => self.run_rule(
                 |a, w, m, xi| (w - lr * gradient(a, w, xi), m),
-                c,
-                bound,
-                burn_in,
-                first_step,
-                noise,
+                block,
                 diverged_at,
             ),
             // Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
@@ -815,11 +816,7 @@ impl<const D: usize> DiagonalLanes<D> {
                     let m = mu * m + gradient(a, w, xi);
                     (w - lr * m, m)
                 },
-                c,
-                bound,
-                burn_in,
-                first_step,
-                noise,
+                block,
                 diverged_at,
             ),
             // The gradient at the look-ahead w − λμm.
@@ -828,11 +825,7 @@ impl<const D: usize> DiagonalLanes<D> {
                     let m = mu * m + gradient(a, w - lr * mu * m, xi);
                     (w - lr * m, m)
                 },
-                c,
-                bound,
-                burn_in,
-                first_step,
-                noise,
+                block,
                 diverged_at,
             ),
             // Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
@@ -842,35 +835,24 @@ impl<const D: usize> DiagonalLanes<D> {
                     let m = mu * m + (1.0 - mu) * g;
                     (w - lr * ((1.0 - nu) * g + nu * m), m)
                 },
-                c,
-                bound,
-                burn_in,
-                first_step,
-                noise,
+                block,
                 diverged_at,
             ),
         }
     }
 
     /// [`DiagonalLanes::run`] for one rule.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn run_rule(
         &mut self,
         rule: impl Fn(usize, f64, f64, f64) -> (f64, f64),
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
         diverged_at: &mut [Option<u64>; LANES],
     ) -> bool {
-        if self.alive.iter().all(|&a| a)
-            && self.run_unchecked(&rule, c, bound, burn_in, first_step, noise)
-        {
+        if self.alive.iter().all(|&a| a) && self.run_unchecked(&rule, block) {
             return false;
         }
-        self.run_checked(&rule, c, bound, burn_in, first_step, noise, diverged_at)
+        self.run_checked(&rule, block, diverged_at)
     }
 
     /// Runs the block optimistically, assuming that no particle diverges in it: without the
@@ -888,16 +870,12 @@ impl<const D: usize> DiagonalLanes<D> {
     fn run_unchecked(
         &mut self,
         rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
     ) -> bool {
-        if let Some(done) = avx2::run_unchecked(self, rule, c, bound, burn_in, first_step, noise) {
+        if let Some(done) = avx2::run_unchecked(self, rule, block) {
             return done;
         }
-        self.run_unchecked_portable(rule, c, bound, burn_in, first_step, noise)
+        self.run_unchecked_portable(rule, block)
     }
 
     /// [`DiagonalLanes::run_unchecked`]'s body, for the target's baseline and for AVX2.
@@ -905,12 +883,15 @@ impl<const D: usize> DiagonalLanes<D> {
     fn run_unchecked_portable(
         &mut self,
         rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
     ) -> bool {
+        let Block {
+            centre: c,
+            bound,
+            burn_in,
+            first_step,
+            noise,
+        } = block;
         let (mut w, mut m) = (self.w, self.m);
         let (mut first, mut second) = (self.first, self.second);
         let mut total = [0.0; LANES];
@@ -955,18 +936,20 @@ impl<const D: usize> DiagonalLanes<D> {
 
     /// Runs the block with the general path's per-step divergence test: a lane that crosses is
     /// frozen at that step. Returns whether every lane has diverged.
-    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn run_checked(
         &mut self,
         rule: &impl Fn(usize, f64, f64, f64) -> (f64, f64),
-        c: &[f64; D],
-        bound: f64,
-        burn_in: Option<u64>,
-        first_step: u64,
-        noise: &[[f64; LANES]],
+        block: Block<'_, D>,
         diverged_at: &mut [Option<u64>; LANES],
     ) -> bool {
+        let Block {
+            centre: c,
+            bound,
+            burn_in,
+            first_step,
+            noise,
+        } = block;
         let (mut w, mut m) = (self.w, self.m);
         let (mut first, mut second) = (self.first, self.second);
         let mut alive = self.alive;
