@@ -49,6 +49,7 @@ use std::fmt;
 
 use nalgebra::{DMatrix, DVector};
 
+use crate::conventions::{Conventions, MomentumForm, NesterovForm, WeightDecayMode};
 use crate::error::{FieldError, FieldErrors};
 use crate::json::format_number;
 use crate::model::{
@@ -401,6 +402,9 @@ pub struct EnsembleConfig {
 pub struct QuadraticConfig {
     /// The optimizer (`opt`, `lr`, `mu`, `nu`, `P`, `fisher`).
     pub optimizer: OptimizerConfig,
+    /// The frameworks' conventions (`wd`, `wd_mode`, `dampening`, `momentum_form`,
+    /// `nesterov_form`); [`Conventions::PAPER`] when none is given.
+    pub conventions: Conventions,
     /// The Hessian and noise (`noise`, `K`, `C`, `S`, `N`, data keys).
     pub noise: NoiseConfig,
     /// How a simulation starts and what it counts as diverged (`start`, `burnin`, `bound`).
@@ -1700,7 +1704,7 @@ impl QuadraticConfig {
         });
         match (noise, optimizer) {
             (Some(noise), Some(optimizer)) if problems.is_empty() => {
-                Problem::new(hessian, noise, optimizer)
+                Problem::new(hessian, noise, optimizer)?.with_conventions(self.conventions)
             }
             _ => Err(FieldErrors(problems)),
         }
@@ -1752,6 +1756,28 @@ impl QuadraticConfig {
                 values.push(("P", Value::Matrix(preconditioner.clone())));
                 values.push(("mu", Value::Number(*momentum)));
             }
+        }
+        let conventions = &self.conventions;
+        let name = self.optimizer.name();
+        if matches!(name, "sgd" | "sgdm" | "qhm" | "nesterov") {
+            values.push(("wd", Value::Number(conventions.weight_decay)));
+            values.push((
+                "wd_mode",
+                Value::Choice(conventions.weight_decay_mode.name()),
+            ));
+        }
+        if name == "sgdm" {
+            values.push(("dampening", Value::Number(conventions.dampening)));
+            values.push((
+                "momentum_form",
+                Value::Choice(conventions.momentum_form.name()),
+            ));
+        }
+        if name == "nesterov" {
+            values.push((
+                "nesterov_form",
+                Value::Choice(conventions.nesterov_form.name()),
+            ));
         }
         values.push(("noise", Value::Choice(self.noise.name())));
         match &self.noise {
@@ -2211,6 +2237,68 @@ pub const KEYS: &[KeySpec] = &[
         allowed: "a number in [0, 1]",
         used_when: "opt=qhm; fig=phase with opt=qhm, explorer",
         kind: Kind::Number(Range::UnitClosed),
+    },
+    KeySpec {
+        key: "wd",
+        meaning: "weight decay wd: PyTorch's SGD(weight_decay=…), optax's add_decayed_weights; the \
+                  loss reported is the un-regularised L (with the bias the decay adds when the \
+                  minimum is not at 0)",
+        format: "number",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0 (none)",
+        allowed: "a finite number ≥ 0",
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic)",
+        kind: Kind::Number(Range::NonNegative),
+    },
+    KeySpec {
+        key: "wd_mode",
+        meaning: "where the weight decay enters: coupled = added to the gradient, so it passes \
+                  through the momentum (PyTorch SGD, optax add_decayed_weights before the \
+                  optimizer); decoupled = θ ← θ − λ·wd·θ outside the momentum (SGDW, Keras 3)",
+        format: "name",
+        default: "coupled",
+        double_well_default: None,
+        default_meaning: "coupled",
+        allowed: "one of coupled, decoupled",
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic)",
+        kind: Kind::Choice(WeightDecayMode::NAMES),
+    },
+    KeySpec {
+        key: "dampening",
+        meaning: "PyTorch's dampening τ of SGDM: m ← μm + (1 − τ)g (the dynamics of λ(1 − τ))",
+        format: "number",
+        default: "0",
+        double_well_default: None,
+        default_meaning: "0 (none)",
+        allowed: "a number in [0, 1); 0 with momentum_form=ema",
+        used_when: "opt=sgdm (landscape=quadratic)",
+        kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "momentum_form",
+        meaning: "how SGDM accumulates its momentum: heavyball = m ← μm + (1 − τ)g (Eq. 10, \
+                  PyTorch); ema = m ← μm + (1 − μ)g (optax.ema; QHM with ν = 1)",
+        format: "name",
+        default: "heavyball",
+        double_well_default: None,
+        default_meaning: "heavyball",
+        allowed: "one of heavyball, ema",
+        used_when: "opt=sgdm (landscape=quadratic)",
+        kind: Kind::Choice(MomentumForm::NAMES),
+    },
+    KeySpec {
+        key: "nesterov_form",
+        meaning: "which Nesterov iterate is reported and simulated: params = the parameters θ \
+                  PyTorch, optax and Keras store (m ← μm + g(θ); θ ← θ − λ(g + μm)); lookahead = \
+                  Sutskever's look-ahead w = θ + λμm (m ← μm + ∇L(w − λμm) + η; w ← w − λm)",
+        format: "name",
+        default: "params",
+        double_well_default: None,
+        default_meaning: "params",
+        allowed: "one of params, lookahead",
+        used_when: "opt=nesterov (landscape=quadratic)",
+        kind: Kind::Choice(NesterovForm::NAMES),
     },
     KeySpec {
         key: "P",
@@ -3290,6 +3378,7 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
         })
     } else {
         let optimizer = read_optimizer(&mut reader);
+        let conventions = read_conventions(&mut reader, optimizer.name());
         let noise = read_noise(&mut reader, &mut problems);
         let burn_in = match reader.given("burnin") {
             Some(Value::Integer(burn_in)) => Some(burn_in),
@@ -3315,6 +3404,7 @@ fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<FieldError>
         };
         LandscapeConfig::Quadratic(QuadraticConfig {
             optimizer,
+            conventions,
             noise,
             ensemble,
         })
@@ -3628,6 +3718,28 @@ fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
             learning_rate: reader.number("lr"),
         },
     }
+}
+
+/// The frameworks' conventions of a scalar-λ `opt` (`wd` and `wd_mode` for sgd, sgdm, qhm and
+/// nesterov; `dampening` and `momentum_form` for sgdm; `nesterov_form` for nesterov). Keys that do
+/// not apply are not read, so giving them is reported as unused.
+fn read_conventions(reader: &mut Reader, optimizer: &str) -> Conventions {
+    let mut conventions = Conventions::PAPER;
+    if matches!(optimizer, "sgd" | "sgdm" | "qhm" | "nesterov") {
+        conventions.weight_decay = reader.number("wd");
+        conventions.weight_decay_mode =
+            WeightDecayMode::from_name(reader.choice("wd_mode")).unwrap_or_default();
+    }
+    if optimizer == "sgdm" {
+        conventions.dampening = reader.number("dampening");
+        conventions.momentum_form =
+            MomentumForm::from_name(reader.choice("momentum_form")).unwrap_or_default();
+    }
+    if optimizer == "nesterov" {
+        conventions.nesterov_form =
+            NesterovForm::from_name(reader.choice("nesterov_form")).unwrap_or_default();
+    }
+    conventions
 }
 
 /// The keys of `noise` (quadratic landscape); reports `X` or `y` given alone.

@@ -45,6 +45,7 @@
 pub mod cli;
 pub mod closed_forms;
 pub mod config;
+pub mod conventions;
 pub mod error;
 pub mod experiments;
 pub mod figures;

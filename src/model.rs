@@ -10,6 +10,9 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+pub use crate::conventions::{
+    Conventions, MomentumForm, NesterovForm, ScalarRule, WeightDecayMode,
+};
 use crate::error::{describe_matrix, FieldError, FieldErrors};
 use crate::linalg::SymmetricEigen;
 
@@ -45,8 +48,11 @@ pub enum Optimizer {
         /// Interpolation ν ∈ [0, 1] (ν = 0: SGD, ν = 1: normalised momentum).
         nu: f64,
     },
-    /// Nesterov momentum (**our addition**, not in the paper): the gradient is taken at the
-    /// look-ahead point, m_t = μ m_{t−1} + ∇L(w_{t−1} − λμ m_{t−1}) + η_{t−1}; w_t = w_{t−1} − λ m_t.
+    /// Nesterov momentum (**our addition**, not in the paper), as PyTorch, optax and Keras run it
+    /// and store the parameters θ (the default, [`NesterovForm::Parameters`]):
+    /// m_t = μ m_{t−1} + g(θ_{t−1}); θ_t = θ_{t−1} − λ(g + μ m_t). Sutskever's look-ahead variable
+    /// w = θ + λμm ([`NesterovForm::LookAhead`]) obeys m_t = μ m_{t−1} + ∇L(w_{t−1} − λμ m_{t−1}) + η;
+    /// w_t = w_{t−1} − λ m_t: the same spectrum, another iterate and covariance.
     Nesterov {
         /// Learning rate λ.
         learning_rate: f64,
@@ -412,6 +418,7 @@ pub struct Problem {
     hessian: DMatrix<f64>,
     noise: Noise,
     optimizer: Optimizer,
+    conventions: Conventions,
     hessian_eigen: SymmetricEigen,
 }
 
@@ -562,8 +569,37 @@ impl Problem {
             hessian,
             noise,
             optimizer,
+            conventions: Conventions::PAPER,
             hessian_eigen,
         })
+    }
+
+    /// The same problem under the frameworks' `conventions` (weight decay, dampening, EMA
+    /// momentum, Nesterov's reported iterate), validated against the optimizer.
+    ///
+    /// # Errors
+    /// A [`FieldError`] per convention whose value is out of range or that does not apply to the
+    /// optimizer (`wd` with `precond`, `dnm`, `ngd`; `dampening` other than with `sgdm`; ...).
+    pub fn with_conventions(mut self, conventions: Conventions) -> Result<Self, FieldErrors> {
+        let mut errors = Vec::new();
+        conventions.validate(&self.optimizer, &mut errors);
+        if !errors.is_empty() {
+            return Err(FieldErrors(errors));
+        }
+        self.conventions = conventions;
+        Ok(self)
+    }
+
+    /// The frameworks' conventions this problem runs under ([`Conventions::PAPER`] unless set by
+    /// [`Problem::with_conventions`]).
+    pub fn conventions(&self) -> &Conventions {
+        &self.conventions
+    }
+
+    /// The one-step rule of a scalar-λ optimizer under the conventions; `None` for the
+    /// preconditioned family and Nesterov's look-ahead form.
+    pub fn scalar_rule(&self) -> Option<ScalarRule> {
+        ScalarRule::new(&self.optimizer, &self.conventions)
     }
 
     /// Hessian K (D×D, SPD).
@@ -590,14 +626,49 @@ impl Problem {
     pub fn dimension(&self) -> usize {
         self.hessian.nrows()
     }
-    /// Where the stationary distribution is centred: ŵ for minibatch regression, else 0.
+    /// Where the stationary distribution is centred: 0 for the quadratic L = wᵀKw/2; for minibatch
+    /// regression the least-squares ŵ, moved by weight decay to θ̄ = (K + r·I)⁻¹Kŵ with the ridge
+    /// r = wd_c + wd_d/κ of [`ScalarRule::stationary_ridge`] (the mean step vanishes there).
     pub fn stationary_mean(&self) -> DVector<f64> {
         match &self.noise {
-            Noise::Minibatch(batch) => batch.data.least_squares().clone(),
+            Noise::Minibatch(batch) => {
+                let least_squares = batch.data.least_squares();
+                let ridge = self
+                    .scalar_rule()
+                    .map_or(0.0, |rule| rule.stationary_ridge());
+                if ridge == 0.0 {
+                    return least_squares.clone();
+                }
+                // In K's eigenbasis: θ̄_i = k_i/(k_i + r)·ŵ_i.
+                let eigen = &self.hessian_eigen;
+                let mut projected = eigen.vectors.transpose() * least_squares;
+                for (value, k) in projected.iter_mut().zip(eigen.values.iter()) {
+                    *value *= k / (k + ridge);
+                }
+                &eigen.vectors * projected
+            }
             _ => DVector::zeros(self.dimension()),
         }
     }
-    /// A copy with another optimizer (same K and noise), validated again.
+
+    /// The expected training loss above the minimum of the *un-regularised* loss L, for a state
+    /// with covariance Σ centred at [`Problem::stationary_mean`]:
+    /// ½Tr\[KΣ\] + ½(θ̄ − ŵ)ᵀK(θ̄ − ŵ) (Eq. 25 plus the bias weight decay adds).
+    pub fn loss_above_minimum(&self, sigma: &DMatrix<f64>) -> f64 {
+        let spread = 0.5 * (&self.hessian * sigma).trace();
+        match &self.noise {
+            Noise::Minibatch(batch) => {
+                let bias = self.stationary_mean() - batch.data.least_squares();
+                if bias.iter().all(|v| *v == 0.0) {
+                    spread
+                } else {
+                    spread + 0.5 * bias.dot(&(&self.hessian * &bias))
+                }
+            }
+            _ => spread,
+        }
+    }
+    /// A copy with another optimizer (same K, noise and conventions), validated again.
     ///
     /// # Errors
     /// As [`Problem::new`] for the new optimizer.
@@ -606,7 +677,7 @@ impl Problem {
             Noise::Minibatch(_) => None,
             _ => Some(self.hessian.clone()),
         };
-        Problem::new(hessian, self.noise.clone(), optimizer)
+        Problem::new(hessian, self.noise.clone(), optimizer)?.with_conventions(self.conventions)
     }
 }
 

@@ -28,7 +28,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
-use crate::model::{Noise, Optimizer, Problem};
+use crate::model::{MomentumForm, Noise, Optimizer, Problem};
 use crate::solver;
 use lanes::StreamLanes;
 use normal::{NormalStream, Ziggurat};
@@ -161,6 +161,95 @@ enum DiagonalRule {
     Momentum { lr: f64, mu: f64 },
     QuasiHyperbolic { lr: f64, mu: f64, nu: f64 },
     Nesterov { lr: f64, mu: f64 },
+    Framework(FrameworkStep),
+}
+
+/// A step as the frameworks document it (PyTorch's `torch.optim.SGD` algorithm, optax's
+/// `add_decayed_weights`/`trace`/`ema`, Keras 3's decoupled `weight_decay`), written out
+/// literally rather than from the engine's algebra:
+/// g ← ∇L(θ) + η + wd_c·θ; the momentum's update and direction d; θ ← θ − λd − λ·wd_d·θ.
+#[derive(Clone, Copy, Debug)]
+struct FrameworkStep {
+    lr: f64,
+    momentum: FrameworkMomentum,
+    coupled_decay: f64,
+    decoupled_decay: f64,
+}
+
+/// The momentum of a [`FrameworkStep`] (m ← …; d = …).
+#[derive(Clone, Copy, Debug)]
+enum FrameworkMomentum {
+    /// SGD: d = g.
+    None,
+    /// PyTorch: m ← μm + (1 − τ)g; d = m.
+    HeavyBall { mu: f64, dampening: f64 },
+    /// optax.ema: m ← βm + (1 − β)g; d = m.
+    Ema { beta: f64 },
+    /// PyTorch/optax/Keras Nesterov: m ← μm + g; d = g + μm.
+    Nesterov { mu: f64 },
+    /// QHM, Eq. 53: m ← μm + (1 − μ)g; d = (1 − ν)g + νm.
+    QuasiHyperbolic { mu: f64, nu: f64 },
+}
+
+impl FrameworkStep {
+    fn of(problem: &Problem) -> Option<Self> {
+        let conventions = problem.conventions();
+        let optimizer = problem.optimizer();
+        if conventions.is_paper_rule(optimizer) {
+            return None;
+        }
+        let (coupled_decay, decoupled_decay) = conventions.decays();
+        let momentum = match *optimizer {
+            Optimizer::Sgd { .. } => FrameworkMomentum::None,
+            Optimizer::Momentum { momentum, .. } => match conventions.momentum_form {
+                MomentumForm::Ema => FrameworkMomentum::Ema { beta: momentum },
+                MomentumForm::HeavyBall => FrameworkMomentum::HeavyBall {
+                    mu: momentum,
+                    dampening: conventions.dampening,
+                },
+            },
+            Optimizer::QuasiHyperbolic { momentum, nu, .. } => {
+                FrameworkMomentum::QuasiHyperbolic { mu: momentum, nu }
+            }
+            Optimizer::Nesterov { momentum, .. } => FrameworkMomentum::Nesterov { mu: momentum },
+            _ => return None,
+        };
+        Some(Self {
+            lr: optimizer.learning_rate()?,
+            momentum,
+            coupled_decay,
+            decoupled_decay,
+        })
+    }
+
+    /// One coordinate's step: the new (θ_a, m_a) from θ_a, m_a and the noisy gradient ∇L + η.
+    #[inline(always)]
+    fn apply(&self, theta: f64, m: f64, noisy_gradient: f64) -> (f64, f64) {
+        let g = noisy_gradient + self.coupled_decay * theta;
+        let (m, direction) = match self.momentum {
+            FrameworkMomentum::None => (m, g),
+            FrameworkMomentum::HeavyBall { mu, dampening } => {
+                let m = mu * m + (1.0 - dampening) * g;
+                (m, m)
+            }
+            FrameworkMomentum::Ema { beta } => {
+                let m = beta * m + (1.0 - beta) * g;
+                (m, m)
+            }
+            FrameworkMomentum::Nesterov { mu } => {
+                let m = mu * m + g;
+                (m, g + mu * m)
+            }
+            FrameworkMomentum::QuasiHyperbolic { mu, nu } => {
+                let m = mu * m + (1.0 - mu) * g;
+                (m, (1.0 - nu) * g + nu * m)
+            }
+        };
+        (
+            theta - self.lr * direction - self.lr * self.decoupled_decay * theta,
+            m,
+        )
+    }
 }
 
 /// The update rule, with the constants it needs.
@@ -178,10 +267,13 @@ enum Update {
         mu: f64,
         nu: f64,
     },
+    /// Sutskever's look-ahead form.
     Nesterov {
         lr: f64,
         mu: f64,
     },
+    /// The frameworks' rules (θ-form Nesterov, weight decay, dampening, EMA momentum).
+    Framework(FrameworkStep),
     /// w ← w − Λ m (row-major D×D Λ).
     Preconditioned {
         lambda: Vec<f64>,
@@ -252,6 +344,11 @@ impl Ensemble {
         let mut coupled_ngd = None;
         let mut exact_ngd: Option<solver::Stationary> = None;
         let update = match problem.optimizer() {
+            _ if FrameworkStep::of(problem).is_some() => {
+                Update::Framework(FrameworkStep::of(problem).ok_or_else(|| {
+                    FieldError::new("opt", problem.optimizer().name(), "a scalar-λ optimizer")
+                })?)
+            }
             Optimizer::Sgd { learning_rate } => Update::Sgd { lr: *learning_rate },
             Optimizer::Momentum {
                 learning_rate,
@@ -337,7 +434,14 @@ impl Ensemble {
             }
         };
         let centre: Vec<f64> = problem.stationary_mean().iter().copied().collect();
-        let has_momentum = !matches!(update, Update::Sgd { .. });
+        let has_momentum = !matches!(
+            update,
+            Update::Sgd { .. }
+                | Update::Framework(FrameworkStep {
+                    momentum: FrameworkMomentum::None,
+                    ..
+                })
+        );
         let mut weights = vec![0.0; p * d];
         let mut momenta = if has_momentum {
             vec![0.0; p * d]
@@ -581,6 +685,7 @@ impl Ensemble {
             Update::Momentum { lr, mu } => DiagonalRule::Momentum { lr, mu },
             Update::QuasiHyperbolic { lr, mu, nu } => DiagonalRule::QuasiHyperbolic { lr, mu, nu },
             Update::Nesterov { lr, mu } => DiagonalRule::Nesterov { lr, mu },
+            Update::Framework(step) => DiagonalRule::Framework(step),
             Update::Preconditioned { .. } => return false,
         };
         let mut h = [0.0; D];
@@ -825,6 +930,12 @@ impl<const D: usize> DiagonalLanes<D> {
                     let m = mu * m + gradient(a, w - lr * mu * m, xi);
                     (w - lr * m, m)
                 },
+                block,
+                diverged_at,
+            ),
+            // The frameworks' documented step.
+            DiagonalRule::Framework(step) => self.run_rule(
+                |a, w, m, xi| step.apply(w, m, gradient(a, w, xi)),
                 block,
                 diverged_at,
             ),
@@ -1283,6 +1394,20 @@ fn step_once(
             for a in 0..d {
                 m[a] = mu * m[a] + g[a];
                 w[a] -= lr * m[a];
+            }
+        }
+        // The frameworks' documented step, coordinate by coordinate.
+        Update::Framework(step) => {
+            gradient(oracle, zig, rng, w, s);
+            let g = &s.gradient;
+            if m.is_empty() {
+                for a in 0..d {
+                    w[a] = step.apply(w[a], 0.0, g[a]).0;
+                }
+            } else {
+                for a in 0..d {
+                    (w[a], m[a]) = step.apply(w[a], m[a], g[a]);
+                }
             }
         }
         // Corollary 3: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − Λ m_t.

@@ -36,7 +36,9 @@ struct EigenData {
 }
 
 impl EigenData {
-    fn new(batch: &Minibatch, eigen: &SymmetricEigen) -> Self {
+    /// `mean_offset`: the stationary E[w] − ŵ when weight decay moves the mean (its terms
+    /// f[(1/N)Σ(H_i m + b_i)(H_i m + b_i)ᵀ − K m mᵀ K] join the constant part); `None` for 0.
+    fn new(batch: &Minibatch, eigen: &SymmetricEigen, mean_offset: Option<&DVector<f64>>) -> Self {
         let data = &batch.data;
         let n = data.len();
         let d = data.dimension();
@@ -60,7 +62,12 @@ impl EigenData {
             let r = data.residuals()[i];
             weighted.row_mut(i).scale_mut(r * r);
         }
-        let constant = symmetrize(&(x.transpose() * weighted * (4.0 * factor / n as f64)));
+        let constant = match mean_offset {
+            Some(offset) => eigen.to_eigenbasis(
+                &batch.noise_covariance(&(offset * offset.transpose()), Some(offset)),
+            ),
+            None => symmetrize(&(x.transpose() * weighted * (4.0 * factor / n as f64))),
+        };
         Self {
             fourth,
             constant,
@@ -161,20 +168,37 @@ fn with_learning_rate(optimizer: &Optimizer, lr: f64) -> Optimizer {
 /// second moment), by bisection to 1e-12 relative on the exact stability test.
 pub fn critical_learning_rate(problem: &Problem, batch: &Minibatch) -> Option<f64> {
     let optimizer = problem.optimizer();
+    let conventions = problem.conventions();
     let eigen = problem.hessian_eigen();
-    let data = EigenData::new(batch, eigen);
+    let data = EigenData::new(batch, eigen, None);
     let factor = batch.covariance_factor();
-    let base = ModeDynamics::of(optimizer)?;
+    let base = ModeDynamics::new(optimizer, conventions)?;
     let det = scalar_stability(optimizer, &base, eigen);
     let lr = optimizer.learning_rate()?;
-    let mut hi = det.threshold * lr / det.effective_curvature; // the deterministic bound
-    let mut lo = 0.0;
     let stable = |l: f64| {
-        ModeDynamics::of(&with_learning_rate(optimizer, l))
+        ModeDynamics::new(&with_learning_rate(optimizer, l), conventions)
             .is_some_and(|dynamics| second_moment_stable(&dynamics, eigen, &data, factor))
     };
+    // The deterministic bound at this λ; with decoupled weight decay the bound itself depends on
+    // λ, so widen the bracket until its top is unstable (at most 2⁶⁰ times).
+    let mut hi = det.threshold * lr / det.effective_curvature;
+    if !(hi.is_finite() && hi > 0.0) {
+        return None;
+    }
+    let mut lo = 0.0;
     if stable(hi * (1.0 - 1e-12)) {
-        return Some(hi);
+        if conventions.decays().1 == 0.0 {
+            return Some(hi);
+        }
+        let mut widened = 0;
+        while stable(hi) {
+            lo = hi;
+            hi *= 2.0;
+            widened += 1;
+            if widened > 60 {
+                return None;
+            }
+        }
     }
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -195,7 +219,7 @@ pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Station
     let optimizer = problem.optimizer();
     let eigen = problem.hessian_eigen();
     let d = problem.dimension();
-    let Some(dynamics) = ModeDynamics::of(optimizer) else {
+    let Some(dynamics) = ModeDynamics::new(optimizer, problem.conventions()) else {
         return Err(Divergence {
             stability: Stability {
                 effective_curvature: f64::NAN,
@@ -208,7 +232,10 @@ pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Station
     };
     let deterministic = scalar_stability(optimizer, &dynamics, eigen);
     check(&deterministic)?;
-    let data = EigenData::new(batch, eigen);
+    let mean = problem.stationary_mean();
+    let offset = &mean - batch.data.least_squares();
+    let shifted = offset.iter().any(|v| *v != 0.0);
+    let data = EigenData::new(batch, eigen, shifted.then_some(&offset));
     let factor = batch.covariance_factor();
     let lr = optimizer.learning_rate().unwrap_or(1.0);
     let k_max = eigen.values.max();
@@ -254,9 +281,9 @@ pub(super) fn stationary(problem: &Problem, batch: &Minibatch) -> Result<Station
     // Total noise covariance in the eigenbasis at the solution, then every state block.
     let c_tilde = noise_in_eigenbasis(&data, &sigma_tilde, &eigen.values, factor);
     let (sigma, state) = assemble_state(dynamics.size, eigen, &gains, &c_tilde);
-    let train_loss = 0.5 * (problem.hessian() * &sigma).trace();
+    let train_loss = problem.loss_above_minimum(&sigma);
     Ok(Stationary {
-        mean: problem.stationary_mean(),
+        mean,
         sigma,
         state_covariance: state,
         train_loss,
@@ -316,28 +343,45 @@ pub(super) fn transient(
             train_loss: f64::NAN,
         };
     };
+    // Moments of z = (u, m) with u = w − ŵ (what the noise depends on); the start is
+    // `offset` away from the stationary mean, which weight decay moves off ŵ.
+    let minimum = batch.data.least_squares();
     let mut mean = DVector::zeros(s * d);
+    let mut start = problem.stationary_mean() - minimum;
     if let Some(offset) = &initial.offset {
-        mean.rows_mut(0, d).copy_from(offset);
+        start += offset;
     }
+    mean.rows_mut(0, d).copy_from(&start);
     let mut second = match &initial.state_covariance {
         Some(p) if p.nrows() == s * d => p.clone(),
         _ => DMatrix::zeros(s * d, s * d),
     } + &mean * mean.transpose();
     let a = &system.transition;
     let b = &system.input;
+    let drive = system.drive(problem, minimum);
+    let driven = drive.iter().any(|v| *v != 0.0);
     for _ in 0..steps {
         let m_w = mean.rows(0, d).into_owned();
         let noise = batch.noise_covariance(&second.view((0, 0), (d, d)).into_owned(), Some(&m_w));
-        second = symmetrize(&(a * &second * a.transpose() + b * noise * b.transpose()));
-        mean = a * mean;
+        let mut next = a * &second * a.transpose() + b * noise * b.transpose();
+        if driven {
+            // E[(Az + e)(Az + e)ᵀ] = A M Aᵀ + (A m)eᵀ + e(A m)ᵀ + eeᵀ.
+            let moved = a * &mean;
+            next += &moved * drive.transpose()
+                + &drive * moved.transpose()
+                + &drive * drive.transpose();
+            mean = moved + &drive;
+        } else {
+            mean = a * mean;
+        }
+        second = symmetrize(&next);
     }
     let state = symmetrize(&(&second - &mean * mean.transpose()));
     let sigma = state.view((0, 0), (d, d)).into_owned();
     let train_loss = 0.5 * (problem.hessian() * second.view((0, 0), (d, d))).trace();
     Transient {
         steps,
-        mean: problem.stationary_mean() + mean.rows(0, d),
+        mean: minimum + mean.rows(0, d),
         sigma,
         state_covariance: state,
         train_loss,

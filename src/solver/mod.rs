@@ -146,13 +146,14 @@ pub fn stationary(problem: &Problem) -> Result<Stationary, Divergence> {
             natural_gradient(problem, *learning_rate, mu, noise)
         }
         (optimizer, Noise::Gaussian { covariance }) => {
-            let dynamics = ModeDynamics::of(optimizer).ok_or_else(|| unsupported(problem))?;
+            let dynamics = ModeDynamics::new(optimizer, problem.conventions())
+                .ok_or_else(|| unsupported(problem))?;
             let eigen = problem.hessian_eigen();
             let stability = scalar_stability(optimizer, &dynamics, eigen);
             check(&stability)?;
             let (sigma, state) = scalar_stationary(&dynamics, eigen, covariance)
                 .ok_or_else(|| marginal(&stability))?;
-            let train_loss = 0.5 * (problem.hessian() * &sigma).trace();
+            let train_loss = problem.loss_above_minimum(&sigma);
             Ok(Stationary {
                 mean: problem.stationary_mean(),
                 sigma,
@@ -247,7 +248,9 @@ pub(crate) fn fmt_num(x: f64) -> String {
 /// The stability threshold of a scalar-λ optimizer in the paper's terms, with the exact spectral
 /// radius of A. Necessary and sufficient (Jury's criterion on each 2×2 block):
 /// SGD λk* < 2; SGDM λk* < 2(1+μ); QHM λk* < 2(1+μ)/(1+μ−2μν) (`ERRATA.md`);
-/// Nesterov λk* < 2(1+μ)/(1+2μ) (our derivation: det a = μ(1−λk), tr a = (1+μ)(1−λk)).
+/// Nesterov λk* < 2(1+μ)/(1+2μ) (our derivation: det a = μ(1−λk), tr a = (1+μ)(1−λk); the
+/// same for both forms). The frameworks' rules bound λ(k* + wd) by
+/// [`ScalarRule::curvature_threshold`](crate::model::ScalarRule::curvature_threshold).
 pub fn scalar_stability(
     optimizer: &Optimizer,
     dynamics: &ModeDynamics,
@@ -257,6 +260,22 @@ pub fn scalar_stability(
     let k_min = eigen.values.min();
     let lr = optimizer.learning_rate().unwrap_or(1.0);
     let mu = optimizer.momentum();
+    // The spectral radius of a(k) is not monotone in k: check both ends and every eigenvalue.
+    let spectral_radius = eigen
+        .values
+        .iter()
+        .chain([k_max, k_min].iter())
+        .map(|&k| dynamics.spectral_radius(k))
+        .fold(0.0, f64::max);
+    if let Some(rule) = dynamics.rule() {
+        let (threshold, condition) = rule_condition(optimizer, rule);
+        return Stability {
+            effective_curvature: lr * (k_max + rule.coupled_decay),
+            threshold,
+            condition,
+            spectral_radius,
+        };
+    }
     let (threshold, condition) = match optimizer {
         Optimizer::Sgd { .. } => (2.0, "λk* < 2".to_string()),
         Optimizer::QuasiHyperbolic { nu, .. } => (
@@ -269,19 +288,39 @@ pub fn scalar_stability(
         ),
         _ => (2.0 * (1.0 + mu), "λk* < 2(1+μ)".to_string()),
     };
-    // The spectral radius of a(k) is not monotone in k: check both ends and every eigenvalue.
-    let spectral_radius = eigen
-        .values
-        .iter()
-        .chain([k_max, k_min].iter())
-        .map(|&k| dynamics.spectral_radius(k))
-        .fold(0.0, f64::max);
     Stability {
         effective_curvature: lr * k_max,
         threshold,
         condition,
         spectral_radius,
     }
+}
+
+/// The threshold of a framework rule and its condition in words: the paper's bound of the
+/// equivalent rule where there is one (dampening τ scales λ by 1 − τ, EMA momentum is QHM with
+/// ν = 1, coupled weight decay shifts k* to k* + wd), and the numeric bound with decoupled decay.
+fn rule_condition(optimizer: &Optimizer, rule: &crate::model::ScalarRule) -> (f64, String) {
+    let threshold = rule.curvature_threshold();
+    let lhs = if rule.coupled_decay > 0.0 {
+        "λ(k*+wd)"
+    } else {
+        "λk*"
+    };
+    if rule.decoupled_decay > 0.0 {
+        return (
+            threshold,
+            format!("{lhs} < the decoupled-decay bound (wd_mode=decoupled)"),
+        );
+    }
+    let rhs = match optimizer {
+        Optimizer::Sgd { .. } => "2".to_string(),
+        Optimizer::QuasiHyperbolic { .. } => "2(1+μ)/(1+μ−2μν)".to_string(),
+        Optimizer::Nesterov { .. } => "2(1+μ)/(1+2μ)".to_string(),
+        _ if rule.gradient_gain == 1.0 => "2(1+μ)".to_string(),
+        _ if rule.gradient_gain == 1.0 - rule.momentum => "2(1+μ)/(1−μ)".to_string(),
+        _ => "2(1+μ)/(1−τ)".to_string(),
+    };
+    (threshold, format!("{lhs} < {rhs}"))
 }
 
 /// Σ and the full state covariance for a scalar-λ optimizer with constant noise C, mode by mode.
@@ -487,8 +526,11 @@ pub fn transient(
     let mu = problem.optimizer().momentum();
     match (problem.optimizer(), problem.noise()) {
         (_, Noise::Minibatch(batch)) => Ok(minibatch::transient(problem, batch, steps, initial)),
-        (optimizer, Noise::Gaussian { covariance }) if ModeDynamics::of(optimizer).is_some() => {
-            let dynamics = ModeDynamics::of(optimizer).ok_or_else(|| unsupported(problem))?;
+        (optimizer, Noise::Gaussian { covariance })
+            if ModeDynamics::new(optimizer, problem.conventions()).is_some() =>
+        {
+            let dynamics = ModeDynamics::new(optimizer, problem.conventions())
+                .ok_or_else(|| unsupported(problem))?;
             let eigen = problem.hessian_eigen();
             Ok(scalar_transient(
                 &dynamics,

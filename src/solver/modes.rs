@@ -15,7 +15,7 @@
 
 use nalgebra::DMatrix;
 
-use crate::model::Optimizer;
+use crate::model::{Conventions, Optimizer, ScalarRule};
 
 /// Largest per-mode state size (w and m).
 pub const MAX_BLOCK: usize = 2;
@@ -33,15 +33,41 @@ pub struct ModeDynamics {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum ModeKind {
-    Sgd { lr: f64 },
-    Momentum { lr: f64, mu: f64 },
-    QuasiHyperbolic { lr: f64, mu: f64, nu: f64 },
-    Nesterov { lr: f64, mu: f64 },
+    Sgd {
+        lr: f64,
+    },
+    Momentum {
+        lr: f64,
+        mu: f64,
+    },
+    QuasiHyperbolic {
+        lr: f64,
+        mu: f64,
+        nu: f64,
+    },
+    Nesterov {
+        lr: f64,
+        mu: f64,
+    },
+    /// The frameworks' rules ([`ScalarRule`]): θ-form Nesterov, weight decay, dampening, EMA.
+    Rule(ScalarRule),
 }
 
 impl ModeDynamics {
-    /// The per-mode dynamics of a scalar-λ optimizer; `None` for preconditioned methods.
+    /// The per-mode dynamics of a scalar-λ optimizer under the paper's conventions (Nesterov
+    /// reported as the frameworks' parameters θ); `None` for preconditioned methods.
     pub fn of(optimizer: &Optimizer) -> Option<Self> {
+        Self::new(optimizer, &Conventions::PAPER)
+    }
+
+    /// The per-mode dynamics of a scalar-λ optimizer under `conventions`; `None` for
+    /// preconditioned methods. The paper's own rules (and Nesterov's look-ahead form) keep their
+    /// printed blocks; every other rule goes through [`ScalarRule`].
+    pub fn new(optimizer: &Optimizer, conventions: &Conventions) -> Option<Self> {
+        if !conventions.is_paper_rule(optimizer) {
+            return ScalarRule::new(optimizer, conventions)
+                .map(|rule| Self::from_kind(ModeKind::Rule(rule)));
+        }
         let kind = match *optimizer {
             Optimizer::Sgd { learning_rate } => ModeKind::Sgd { lr: learning_rate },
             Optimizer::Momentum {
@@ -78,10 +104,10 @@ impl ModeDynamics {
     }
 
     fn from_kind(kind: ModeKind) -> Self {
-        let size = if matches!(kind, ModeKind::Sgd { .. }) {
-            1
-        } else {
-            2
+        let size = match kind {
+            ModeKind::Sgd { .. } => 1,
+            ModeKind::Rule(rule) if !rule.has_momentum => 1,
+            _ => 2,
         };
         Self { size, kind }
     }
@@ -102,6 +128,28 @@ impl ModeDynamics {
                 [lr * k, lr * mu * (1.0 - lr * k)],
                 [-k, 1.0 - mu + mu * lr * k],
             ],
+            // g = (k + wd_c)θ + η; m' = μm + cg; θ' = θ − λ(αg + βm') − λwd_dθ, so with
+            // s = α + βc: A = [[1 − λwd_d − λs(k+wd_c), −λβμ], [c(k+wd_c), μ]].
+            ModeKind::Rule(rule) => {
+                let lr = rule.learning_rate;
+                let k_g = k + rule.coupled_decay;
+                let decay = lr * rule.decoupled_decay;
+                [
+                    [
+                        decay + lr * rule.step_gain() * k_g,
+                        lr * rule.through * rule.momentum,
+                    ],
+                    [-rule.gradient_gain * k_g, 1.0 - rule.momentum],
+                ]
+            }
+        }
+    }
+
+    /// The framework rule behind these dynamics; `None` for the paper's own rules.
+    pub fn rule(&self) -> Option<&ScalarRule> {
+        match &self.kind {
+            ModeKind::Rule(rule) => Some(rule),
+            _ => None,
         }
     }
 
@@ -123,6 +171,7 @@ impl ModeDynamics {
             ModeKind::Sgd { lr } => [-lr, 0.0],
             ModeKind::Momentum { lr, .. } | ModeKind::Nesterov { lr, .. } => [-lr, 1.0],
             ModeKind::QuasiHyperbolic { lr, mu, nu } => [-lr * (1.0 - mu * nu), 1.0 - mu],
+            ModeKind::Rule(rule) => [-rule.learning_rate * rule.step_gain(), rule.gradient_gain],
         }
     }
 

@@ -4,8 +4,10 @@
 
 use nalgebra::DMatrix;
 
+use nalgebra::DVector;
+
 use crate::linalg::symmetrize;
-use crate::model::{Optimizer, Problem};
+use crate::model::{MomentumForm, NesterovForm, Optimizer, Problem};
 
 /// The augmented system z_{t+1} = A z_t + B η_t of an optimizer (`ERRATA.md`, first table), with
 /// the preconditioner Λ given explicitly for `precond`, `dnm` and `ngd`.
@@ -21,6 +23,9 @@ impl AugmentedSystem {
     /// Builds A and B for `problem`'s optimizer; `preconditioner` is required for the
     /// preconditioned family (for DNM it defaults to λK⁻¹).
     pub fn new(problem: &Problem, preconditioner: Option<&DMatrix<f64>>) -> Option<Self> {
+        if !problem.conventions().is_paper_rule(problem.optimizer()) {
+            return Self::framework(problem);
+        }
         let k = problem.hessian();
         let d = k.nrows();
         let eye = DMatrix::<f64>::identity(d, d);
@@ -111,6 +116,92 @@ impl AugmentedSystem {
                 )
             }
         })
+    }
+
+    /// A and B of a framework rule (`conventions`), composed step by step from the update as the
+    /// frameworks document it, each intermediate a linear map of (z, η) with z = (θ, m):
+    /// p = θ (θ − λμm for the look-ahead form); g = (K + wd_c I)p + η; m' = μm + (1−τ)g (heavy
+    /// ball; 1 − μ for EMA and QHM; 1 for Nesterov); d = m' (heavy ball, EMA, look-ahead), g + μm'
+    /// (Nesterov), (1−ν)g + νm' (QHM), g (SGD); θ' = θ − λd − λwd_d θ.
+    fn framework(problem: &Problem) -> Option<Self> {
+        let k = problem.hessian();
+        let d = k.nrows();
+        let conventions = problem.conventions();
+        let (wd_c, wd_d) = conventions.decays();
+        let optimizer = problem.optimizer();
+        let lr = optimizer.learning_rate()?;
+        let mu = optimizer.momentum();
+        let has_momentum = !matches!(optimizer, Optimizer::Sgd { .. });
+        let s = if has_momentum { 2 } else { 1 };
+        let width = s * d + d; // columns: θ, m (if any), η
+        let eye = DMatrix::<f64>::identity(d, d);
+        let select = |offset: usize| {
+            let mut m = DMatrix::zeros(d, width);
+            m.view_mut((0, offset), (d, d)).copy_from(&eye);
+            m
+        };
+        let theta = select(0);
+        let momentum = if has_momentum {
+            select(d)
+        } else {
+            DMatrix::zeros(d, width)
+        };
+        let noise = select(s * d);
+        let point = match (optimizer, conventions.nesterov_form) {
+            (Optimizer::Nesterov { .. }, NesterovForm::LookAhead) => &theta - &momentum * (lr * mu),
+            _ => theta.clone(),
+        };
+        let gradient = (k + &eye * wd_c) * point + noise;
+        let forms = (conventions.momentum_form, conventions.nesterov_form);
+        let (new_momentum, direction) = match (optimizer, forms) {
+            (Optimizer::Sgd { .. }, _) => (DMatrix::zeros(d, width), gradient.clone()),
+            (Optimizer::Momentum { .. }, (MomentumForm::HeavyBall, _)) => {
+                let m = &momentum * mu + &gradient * (1.0 - conventions.dampening);
+                (m.clone(), m)
+            }
+            (Optimizer::Momentum { .. }, (MomentumForm::Ema, _)) => {
+                let m = &momentum * mu + &gradient * (1.0 - mu);
+                (m.clone(), m)
+            }
+            (Optimizer::QuasiHyperbolic { nu, .. }, _) => {
+                let m = &momentum * mu + &gradient * (1.0 - mu);
+                let step = &gradient * (1.0 - nu) + &m * *nu;
+                (m, step)
+            }
+            (Optimizer::Nesterov { .. }, (_, NesterovForm::Parameters)) => {
+                let m = &momentum * mu + &gradient;
+                let step = &gradient + &m * mu;
+                (m, step)
+            }
+            (Optimizer::Nesterov { .. }, (_, NesterovForm::LookAhead)) => {
+                let m = &momentum * mu + &gradient;
+                (m.clone(), m)
+            }
+            _ => return None,
+        };
+        let new_theta = &theta - direction * lr - &theta * (lr * wd_d);
+        let mut map = DMatrix::zeros(s * d, width);
+        map.view_mut((0, 0), (d, width)).copy_from(&new_theta);
+        if has_momentum {
+            map.view_mut((d, 0), (d, width)).copy_from(&new_momentum);
+        }
+        Some(Self {
+            transition: map.columns(0, s * d).into_owned(),
+            input: map.columns(s * d, d).into_owned(),
+        })
+    }
+
+    /// The constant drive e of the affine dynamics z' = Az + e + Bη in the coordinates
+    /// u = θ − ŵ, when weight decay pulls towards 0 rather than the minimum ŵ of a regression:
+    /// e = B·(wd_c ŵ) + (−λ·wd_d ŵ, 0). Zero without weight decay or for ŵ = 0.
+    pub fn drive(&self, problem: &Problem, minimum: &DVector<f64>) -> DVector<f64> {
+        let (wd_c, wd_d) = problem.conventions().decays();
+        let lr = problem.optimizer().learning_rate().unwrap_or(0.0);
+        let mut drive = &self.input * (minimum * wd_c);
+        let d = minimum.len();
+        let mut rows = drive.rows_mut(0, d);
+        rows -= minimum * (lr * wd_d);
+        drive
     }
 
     /// Q = B C Bᵀ.
