@@ -15,6 +15,7 @@ use crate::closed_forms::kramers::{self, KramersProblem};
 use crate::config::{
     Config, DoubleWellConfig, LandscapeConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES, VERSION,
 };
+use crate::conventions::framework_code;
 use crate::error::FieldErrors;
 use crate::json::Json;
 use crate::sim::escape::{exact_mean_escape_steps, EscapeEnsemble};
@@ -127,9 +128,14 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         Ok(problem) => problem,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
+    let code = framework_code(problem.optimizer(), problem.conventions());
+    let framework = Json::object([
+        ("pytorch", Json::from(code.pytorch.as_str())),
+        ("optax", Json::from(code.optax.as_str())),
+    ]);
     let output = match solver::stationary(&problem) {
-        Ok(stationary) => stationary_json(&config, &stationary),
-        Err(divergence) => divergence_json(&config, &divergence),
+        Ok(stationary) => stationary_json(&config, &stationary, framework),
+        Err(divergence) => divergence_json(&config, &divergence, framework),
     };
     write_out(stdout, stderr, &format!("{output}\n"))
 }
@@ -408,8 +414,9 @@ fn read_file(path: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read configuration file '{path}': {e}"))
 }
 
-fn stationary_json(config: &Config, stationary: &Stationary) -> Json {
+fn stationary_json(config: &Config, stationary: &Stationary, framework: Json) -> Json {
     let mut members = header(config, false);
+    members.push(("framework", framework));
     members.extend([
         ("sigma", Json::matrix(&stationary.sigma)),
         ("mean", Json::vector(&stationary.mean)),
@@ -431,8 +438,9 @@ fn stationary_json(config: &Config, stationary: &Stationary) -> Json {
     Json::object(members)
 }
 
-fn divergence_json(config: &Config, divergence: &Divergence) -> Json {
+fn divergence_json(config: &Config, divergence: &Divergence, framework: Json) -> Json {
     let mut members = header(config, true);
+    members.push(("framework", framework));
     members.extend([
         ("reason", Json::from(divergence.reason.as_str())),
         ("sigma", Json::Null),

@@ -1830,6 +1830,35 @@ impl QuadraticConfig {
     }
 }
 
+/// The convention keys [`read_conventions`] reads for `optimizer` (`"*"`: all five).
+fn push_convention_values(
+    values: &mut Vec<(&'static str, Value)>,
+    conventions: &Conventions,
+    optimizer: &str,
+) {
+    let every = optimizer == "*";
+    if every || matches!(optimizer, "sgd" | "sgdm" | "qhm" | "nesterov") {
+        values.push(("wd", Value::Number(conventions.weight_decay)));
+        values.push((
+            "wd_mode",
+            Value::Choice(conventions.weight_decay_mode.name()),
+        ));
+    }
+    if every || optimizer == "sgdm" {
+        values.push(("dampening", Value::Number(conventions.dampening)));
+        values.push((
+            "momentum_form",
+            Value::Choice(conventions.momentum_form.name()),
+        ));
+    }
+    if every || optimizer == "nesterov" {
+        values.push((
+            "nesterov_form",
+            Value::Choice(conventions.nesterov_form.name()),
+        ));
+    }
+}
+
 /// [`Config::check_simulation_size`] for a figure: the planned work of all its ensembles, and the
 /// state of one ensemble (they run one after the other).
 fn check_figure_size(figure: &FigureConfig, limits: &SimulationLimits) -> Result<(), FieldError> {
@@ -2248,7 +2277,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0 (none)",
         allowed: "a finite number ≥ 0",
-        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic)",
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -2261,7 +2290,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "coupled",
         allowed: "one of coupled, decoupled",
-        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic)",
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(WeightDecayMode::NAMES),
     },
     KeySpec {
@@ -2272,7 +2301,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0 (none)",
         allowed: "a number in [0, 1); 0 with momentum_form=ema",
-        used_when: "opt=sgdm (landscape=quadratic)",
+        used_when: "opt=sgdm (landscape=quadratic); fig=explorer",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -2284,7 +2313,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "heavyball",
         allowed: "one of heavyball, ema",
-        used_when: "opt=sgdm (landscape=quadratic)",
+        used_when: "opt=sgdm (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(MomentumForm::NAMES),
     },
     KeySpec {
@@ -2297,7 +2326,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "params",
         allowed: "one of params, lookahead",
-        used_when: "opt=nesterov (landscape=quadratic)",
+        used_when: "opt=nesterov (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(NesterovForm::NAMES),
     },
     KeySpec {
@@ -3722,20 +3751,22 @@ fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
 
 /// The frameworks' conventions of a scalar-λ `opt` (`wd` and `wd_mode` for sgd, sgdm, qhm and
 /// nesterov; `dampening` and `momentum_form` for sgdm; `nesterov_form` for nesterov). Keys that do
-/// not apply are not read, so giving them is reported as unused.
+/// not apply are not read, so giving them is reported as unused. `"*"` reads all five (a panel
+/// comparing methods, which applies each to the methods it fits).
 fn read_conventions(reader: &mut Reader, optimizer: &str) -> Conventions {
     let mut conventions = Conventions::PAPER;
-    if matches!(optimizer, "sgd" | "sgdm" | "qhm" | "nesterov") {
+    let every = optimizer == "*";
+    if every || matches!(optimizer, "sgd" | "sgdm" | "qhm" | "nesterov") {
         conventions.weight_decay = reader.number("wd");
         conventions.weight_decay_mode =
             WeightDecayMode::from_name(reader.choice("wd_mode")).unwrap_or_default();
     }
-    if optimizer == "sgdm" {
+    if every || optimizer == "sgdm" {
         conventions.dampening = reader.number("dampening");
         conventions.momentum_form =
             MomentumForm::from_name(reader.choice("momentum_form")).unwrap_or_default();
     }
-    if optimizer == "nesterov" {
+    if every || optimizer == "nesterov" {
         conventions.nesterov_form =
             NesterovForm::from_name(reader.choice("nesterov_form")).unwrap_or_default();
     }

@@ -290,6 +290,39 @@ impl Conventions {
             )
     }
 
+    /// The conventions that apply to `optimizer`: weight decay to the scalar-λ optimizers,
+    /// dampening and the momentum form to SGDM, the Nesterov form to Nesterov (a panel that
+    /// compares several methods under one set of keys gives each method its share).
+    pub fn for_optimizer(&self, optimizer: &Optimizer) -> Conventions {
+        let scalar = matches!(
+            optimizer,
+            Optimizer::Sgd { .. }
+                | Optimizer::Momentum { .. }
+                | Optimizer::QuasiHyperbolic { .. }
+                | Optimizer::Nesterov { .. }
+        );
+        let momentum = matches!(optimizer, Optimizer::Momentum { .. });
+        Conventions {
+            weight_decay: if scalar { self.weight_decay } else { 0.0 },
+            weight_decay_mode: if scalar {
+                self.weight_decay_mode
+            } else {
+                WeightDecayMode::Coupled
+            },
+            dampening: if momentum { self.dampening } else { 0.0 },
+            momentum_form: if momentum {
+                self.momentum_form
+            } else {
+                MomentumForm::HeavyBall
+            },
+            nesterov_form: if matches!(optimizer, Optimizer::Nesterov { .. }) {
+                self.nesterov_form
+            } else {
+                NesterovForm::Parameters
+            },
+        }
+    }
+
     /// Checks the values and that each convention applies to `optimizer`.
     pub(crate) fn validate(&self, optimizer: &Optimizer, errors: &mut Vec<FieldError>) {
         let name = optimizer.name();

@@ -234,6 +234,18 @@ fn every_key_is_read_and_written() {
             "sim=sgd&methods=ngd,sgd&fig=explorer&a=0.2&angle=10",
             "v=1&fig=explorer&angle=10&a=0.2&methods=sgd,ngd&sim=sgd",
         ),
+        (
+            "dampening=0.1&wd=5e-4&opt=sgdm&wd_mode=decoupled",
+            "v=1&opt=sgdm&wd=0.0005&wd_mode=decoupled&dampening=0.1",
+        ),
+        (
+            "nesterov_form=lookahead&opt=nesterov",
+            "v=1&opt=nesterov&nesterov_form=lookahead",
+        ),
+        (
+            "fig=explorer&momentum_form=ema&wd=0.1",
+            "v=1&fig=explorer&wd=0.1&momentum_form=ema",
+        ),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for (text, canonical) in cases {
@@ -685,6 +697,7 @@ fn batch_without_replacement(dataset_size: usize) -> Config {
     Config {
         landscape: LandscapeConfig::Quadratic(QuadraticConfig {
             optimizer: OptimizerConfig::Sgd { learning_rate: 0.5 },
+            conventions: sgd_playground::model::Conventions::PAPER,
             noise: NoiseConfig::Minibatch {
                 data: DataConfig::Generated(GeneratedData {
                     dataset_size,
@@ -1552,6 +1565,7 @@ fn config() -> impl Strategy<Value = Config> {
             (
                 LandscapeConfig::Quadratic(QuadraticConfig {
                     optimizer,
+                    conventions: sgd_playground::model::Conventions::PAPER,
                     noise,
                     ensemble: EnsembleConfig {
                         start,

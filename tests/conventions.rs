@@ -171,7 +171,8 @@ fn at_fraction(
 ) -> Problem {
     let ratio = |lr: f64| {
         let problem = gaussian(k.clone(), c.clone(), with_lr(&optimizer, lr), conv);
-        let dynamics = ModeDynamics::new(problem.optimizer(), problem.conventions()).unwrap();
+        let dynamics = ModeDynamics::new(problem.optimizer(), problem.conventions())
+            .expect("valid in this test");
         solver::scalar_stability(problem.optimizer(), &dynamics, problem.hessian_eigen())
             .margin_ratio()
     };
@@ -210,11 +211,12 @@ fn engine_matches_the_reference_solve_of_the_composed_update() {
     for (k, c) in &cases {
         for fraction in [0.3, 0.9] {
             for (name, problem) in all_rules(k, c, fraction) {
-                let exact = solver::stationary(&problem).unwrap();
-                let system = reference::AugmentedSystem::new(&problem, None).unwrap();
+                let exact = solver::stationary(&problem).expect("valid in this test");
+                let system =
+                    reference::AugmentedSystem::new(&problem, None).expect("valid in this test");
                 let truth =
                     reference::lyapunov_kronecker(&system.transition, &system.noise_input(c))
-                        .unwrap();
+                        .expect("valid in this test");
                 let diff = relative(&exact.state_covariance, &truth);
                 assert!(
                     diff < 1e-10,
@@ -245,7 +247,7 @@ fn nesterov_parameters_are_the_lookahead_state_transformed() {
                 optimizer.clone(),
                 Conventions::PAPER,
             ))
-            .unwrap();
+            .expect("valid in this test");
             let lookahead = solver::stationary(&gaussian(
                 k.clone(),
                 c.clone(),
@@ -255,7 +257,7 @@ fn nesterov_parameters_are_the_lookahead_state_transformed() {
                     ..Conventions::PAPER
                 },
             ))
-            .unwrap();
+            .expect("valid in this test");
             let d = k.nrows();
             let mut t = DMatrix::zeros(d, 2 * d);
             t.view_mut((0, 0), (d, d)).fill_with_identity();
@@ -281,7 +283,7 @@ fn nesterov_parameters_are_the_lookahead_state_transformed() {
         optimizer.clone(),
         Conventions::PAPER,
     ))
-    .unwrap()
+    .expect("valid in this test")
     .sigma[(0, 0)];
     let w = solver::stationary(&gaussian(
         k,
@@ -292,7 +294,7 @@ fn nesterov_parameters_are_the_lookahead_state_transformed() {
             ..Conventions::PAPER
         },
     ))
-    .unwrap()
+    .expect("valid in this test")
     .sigma[(0, 0)];
     assert!((w - 1.895).abs() < 1e-3, "look-ahead Σ = {w}");
     assert!((theta - 11.38).abs() < 0.05, "θ Σ = {theta}");
@@ -315,7 +317,7 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
             ..Conventions::PAPER
         },
     ))
-    .unwrap();
+    .expect("valid in this test");
     let qhm = solver::stationary(&gaussian(
         k.clone(),
         c.clone(),
@@ -326,7 +328,7 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
         },
         Conventions::PAPER,
     ))
-    .unwrap();
+    .expect("valid in this test");
     let heavy = solver::stationary(&gaussian(
         k.clone(),
         c.clone(),
@@ -336,7 +338,7 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
         },
         Conventions::PAPER,
     ))
-    .unwrap();
+    .expect("valid in this test");
     assert!(relative(&ema.sigma, &qhm.sigma) < 1e-12);
     assert!(relative(&ema.sigma, &heavy.sigma) < 1e-12);
     assert!((ema.stability.threshold - 2.0 * (1.0 + beta) / (1.0 - beta)).abs() < 1e-12);
@@ -351,7 +353,7 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
         },
         conventions(0.0, WeightDecayMode::Coupled, tau),
     ))
-    .unwrap();
+    .expect("valid in this test");
     let scaled = solver::stationary(&gaussian(
         k.clone(),
         c.clone(),
@@ -361,7 +363,7 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
         },
         Conventions::PAPER,
     ))
-    .unwrap();
+    .expect("valid in this test");
     assert!(relative(&damped.sigma, &scaled.sigma) < 1e-12);
     assert_eq!(damped.stability.condition, "λk* < 2(1+μ)/(1−τ)");
 
@@ -390,8 +392,8 @@ fn ema_dampening_and_coupled_decay_are_the_identities_they_claim() {
         );
         let ridge_k = &k + DMatrix::identity(2, 2) * wd;
         let ridge = gaussian(ridge_k, c.clone(), optimizer.clone(), Conventions::PAPER);
-        let a = solver::stationary(&decayed).unwrap();
-        let b = solver::stationary(&ridge).unwrap();
+        let a = solver::stationary(&decayed).expect("valid in this test");
+        let b = solver::stationary(&ridge).expect("valid in this test");
         assert!(relative(&a.sigma, &b.sigma) < 1e-12, "{}", optimizer.name());
         // The loss is the un-regularised ½Tr[KΣ], not ½Tr[(K + wd)Σ].
         let loss = 0.5 * (&k * &a.sigma).trace();
@@ -409,10 +411,14 @@ fn thresholds_are_where_the_spectral_radius_reaches_one() {
     let (k, c) = one_d();
     for fraction in [0.5] {
         for (name, problem) in all_rules(&k, &c, fraction) {
-            let dynamics = ModeDynamics::new(problem.optimizer(), problem.conventions()).unwrap();
+            let dynamics = ModeDynamics::new(problem.optimizer(), problem.conventions())
+                .expect("valid in this test");
             let stability =
                 solver::scalar_stability(problem.optimizer(), &dynamics, problem.hessian_eigen());
-            let lr = problem.optimizer().learning_rate().unwrap();
+            let lr = problem
+                .optimizer()
+                .learning_rate()
+                .expect("valid in this test");
             let wd_c = problem.conventions().decays().0;
             let k_edge = stability.threshold / lr - wd_c;
             let below = dynamics.spectral_radius(k_edge * (1.0 - 1e-6));
@@ -449,7 +455,7 @@ fn small_learning_rate_gives_the_continuous_time_result_with_weight_decay() {
             optimizer,
             conventions(wd, WeightDecayMode::Coupled, 0.0),
         ))
-        .unwrap()
+        .expect("valid in this test")
         .sigma[(0, 0)];
         let continuous = scale * lr / (2.0 * (1.0 + wd));
         assert!(
@@ -715,8 +721,11 @@ fn framework_update_rules_measure_the_engines_covariance() {
     for (dimension, (k, c)) in [one_d(), two_d()].into_iter().enumerate() {
         for (index, (name, optimizer, conv, build)) in cases.iter().enumerate() {
             let problem = at_fraction(&k, &c, optimizer.clone(), *conv, fraction);
-            let lr = problem.optimizer().learning_rate().unwrap();
-            let exact = solver::stationary(&problem).unwrap();
+            let lr = problem
+                .optimizer()
+                .learning_rate()
+                .expect("valid in this test");
+            let exact = solver::stationary(&problem).expect("valid in this test");
             let (measured, stderr) = simulate(
                 build(lr),
                 &k,
@@ -736,7 +745,11 @@ fn framework_update_rules_measure_the_engines_covariance() {
                         stderr[(a, b)],
                         exact.sigma[(a, b)]
                     ));
-                    assert!(z.abs() < 4.5, "{}", report.last().unwrap());
+                    assert!(
+                        z.abs() < 4.5,
+                        "{}",
+                        report.last().expect("valid in this test")
+                    );
                 }
             }
         }
@@ -757,17 +770,17 @@ fn weight_decay_on_regression_moves_the_mean_and_adds_the_bias_to_the_loss() {
         "opt=sgdm&lr=0.2&mu=0.5&wd=0.3&noise=batch&x_var=1,0.5&w_star=1,-2&S=8&N=200",
         "opt=nesterov&lr=0.15&mu=0.6&wd=0.4&wd_mode=decoupled&noise=batch&x_var=1,0.5&w_star=1,-2&S=8&N=200",
     ] {
-        let problem = Config::parse(text).unwrap().to_problem().unwrap();
-        let exact = solver::stationary(&problem).unwrap();
+        let problem = Config::parse(text).expect("valid in this test").to_problem().expect("valid in this test");
+        let exact = solver::stationary(&problem).expect("valid in this test");
         let sgd_playground::model::Noise::Minibatch(batch) = problem.noise() else {
             unreachable!()
         };
         let minimum = batch.data.least_squares().clone();
         // Fixed point of z = Az + e in u = θ − ŵ coordinates.
-        let system = reference::AugmentedSystem::new(&problem, None).unwrap();
+        let system = reference::AugmentedSystem::new(&problem, None).expect("valid in this test");
         let drive = system.drive(&problem, &minimum);
         let n = system.transition.nrows();
-        let fixed = (DMatrix::identity(n, n) - &system.transition).lu().solve(&drive).unwrap();
+        let fixed = (DMatrix::identity(n, n) - &system.transition).lu().solve(&drive).expect("valid in this test");
         let expected_mean = &minimum + fixed.rows(0, 2);
         let mean_error = (&exact.mean - &expected_mean).amax() / expected_mean.amax();
         assert!(mean_error < 1e-10, "{text}: mean {} vs {}", exact.mean, expected_mean);
@@ -778,7 +791,7 @@ fn weight_decay_on_regression_moves_the_mean_and_adds_the_bias_to_the_loss() {
             + 0.5 * bias.dot(&(problem.hessian() * &bias));
         assert!((exact.train_loss - loss).abs() < 1e-12 * loss);
         // The finite-time recursion, from the stationary mean, converges to the same Σ.
-        let long = solver::transient(&problem, 4000, &Default::default()).unwrap();
+        let long = solver::transient(&problem, 4000, &Default::default()).expect("valid in this test");
         assert!(relative(&long.sigma, &exact.sigma) < 1e-8, "{text}: transient {} vs {}", long.sigma, exact.sigma);
         assert!((&long.mean - &exact.mean).amax() < 1e-8);
         // The simulator.
@@ -792,9 +805,9 @@ fn weight_decay_on_regression_moves_the_mean_and_adds_the_bias_to_the_loss() {
                 ..EnsembleSpec::default()
             },
         )
-        .unwrap();
+        .expect("valid in this test");
         ensemble.advance(3000);
-        let averaged = ensemble.statistics().time_averaged.unwrap();
+        let averaged = ensemble.statistics().time_averaged.expect("valid in this test");
         for a in 0..2 {
             for b in a..2 {
                 let z = (averaged.covariance[(a, b)] - exact.sigma[(a, b)])
@@ -820,9 +833,9 @@ fn conventions_that_do_not_apply_are_named() {
             },
             optimizer,
         )
-        .unwrap()
+        .expect("valid in this test")
         .with_conventions(conv)
-        .unwrap_err()
+        .expect_err("should be rejected")
         .0
     };
     let nesterov = Optimizer::Nesterov {
@@ -867,4 +880,57 @@ fn conventions_that_do_not_apply_are_named() {
         errors[0].to_string(),
         "wd: invalid value '-1'; allowed: a finite number ≥ 0"
     );
+}
+
+#[test]
+fn convention_keys_round_trip_and_are_checked_like_the_others() {
+    use sgd_playground::config::Config;
+    for text in [
+        "v=1&opt=sgdm&wd=0.0005&dampening=0.1",
+        "v=1&opt=sgdm&momentum_form=ema&wd=0.01&wd_mode=decoupled",
+        "v=1&opt=nesterov&nesterov_form=lookahead",
+        "v=1&opt=nesterov&wd=0.1",
+        "v=1&opt=qhm&wd=0.2&wd_mode=decoupled",
+        "v=1&wd=0.3",
+    ] {
+        let config = Config::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        // Canonical text: the keys in table order, so compare as sets of pairs.
+        let mut written: Vec<&str> = Vec::new();
+        let canonical = config.to_text();
+        written.extend(canonical.split('&'));
+        let mut given: Vec<&str> = text.split('&').collect();
+        written.sort_unstable();
+        given.sort_unstable();
+        assert_eq!(written, given, "{text} → {canonical}");
+        assert_eq!(
+            Config::parse(&canonical).expect("valid in this test"),
+            config
+        );
+        config
+            .to_problem()
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+    // Keys that do not apply to the optimizer are named, with where they are used.
+    for (text, field) in [
+        ("opt=sgd&dampening=0.1", "dampening"),
+        ("opt=qhm&momentum_form=ema", "momentum_form"),
+        ("opt=sgdm&nesterov_form=lookahead", "nesterov_form"),
+        ("opt=dnm&wd=0.1", "wd"),
+        ("opt=sgdm&wd=-1", "wd"),
+        ("opt=sgdm&wd_mode=sideways", "wd_mode"),
+        ("opt=sgdm&dampening=1", "dampening"),
+        ("opt=sgdm&momentum_form=ema&dampening=0.5", "dampening"),
+        ("opt=nesterov&nesterov_form=lookahead&wd=0.1", "wd"),
+    ] {
+        let problems = match Config::parse(text) {
+            Err(errors) => errors.0,
+            Ok(config) => config.to_problem().expect_err("should be rejected").0,
+        };
+        assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+        assert_eq!(problems[0].field, field, "{text}: {}", problems[0]);
+    }
+    // The page's lenient reading keeps every valid key and resets the bad one.
+    let (config, problems) = Config::parse_lenient("opt=sgdm&mu=0.5&wd=0.1&dampening=2");
+    assert_eq!(problems.len(), 1);
+    assert_eq!(config.to_text(), "v=1&opt=sgdm&mu=0.5&wd=0.1");
 }

@@ -113,8 +113,23 @@ fn modes(hessian: &DMatrix<f64>, sigma: &DMatrix<f64>) -> Vec<(f64, f64)> {
 #[test]
 fn every_row_is_reproduced_by_its_solve_config() {
     // Defaults: K = diag(1, 0.1) rotated by 30°, C = I, λ = 0.5, μ = 0.9, ν = 0.7, Λ = 0.5·I, plus
-    // a Hessian part of the noise and a full preconditioner to exercise every key.
-    let figure = experiment("fig=explorer&a=0.3&P=0.6,0.1;0.1,0.3").theory();
+    // a Hessian part of the noise and a full preconditioner to exercise every key; then the
+    // frameworks' conventions (each applied to the rows it fits, and written into their solve
+    // configs).
+    for conventions in [
+        "",
+        "&wd=0.2&dampening=0.3",
+        "&wd=0.1&wd_mode=decoupled&momentum_form=ema",
+        "&nesterov_form=lookahead",
+    ] {
+        every_row_is_reproduced(&format!(
+            "fig=explorer&a=0.3&P=0.6,0.1;0.1,0.3{conventions}"
+        ));
+    }
+}
+
+fn every_row_is_reproduced(text: &str) {
+    let figure = experiment(text).theory();
     check_finite_and_renders(&figure);
     let table = table(&figure);
     assert_eq!(table.rows.len(), 7);
@@ -174,8 +189,26 @@ fn every_row_is_reproduced_by_its_solve_config() {
 #[test]
 fn closed_forms_equal_the_engine_when_everything_commutes() {
     // Diagonal K, C = I, diagonal Λ: every Table 1 formula applies (QHM's with the corrected
-    // h(K) of ERRATA.md), Nesterov has none.
-    let figure = experiment("fig=explorer&K=1,0.1&angle=0&C=1&a=0&P=0.5,2").theory();
+    // h(K) of ERRATA.md), Nesterov has none. Coupled weight decay (K + wd·I in the dynamics),
+    // dampening (λ(1 − τ)) and EMA momentum (λ(1 − μ)) keep them exact.
+    for conventions in ["", "&wd=0.2&dampening=0.3", "&wd=0.05&momentum_form=ema"] {
+        closed_forms_equal_the_engine(&format!(
+            "fig=explorer&K=1,0.1&angle=0&C=1&a=0&P=0.5,2{conventions}"
+        ));
+    }
+    // Decoupled weight decay has no closed form: the rows say so instead of a wrong number.
+    let figure =
+        experiment("fig=explorer&K=1,0.1&angle=0&C=1&a=0&wd=0.2&wd_mode=decoupled").theory();
+    for name in ["sgd", "sgdm", "qhm", "nesterov"] {
+        assert!(
+            row(table_of(&figure), name)[CLOSED].starts_with('—'),
+            "{name}"
+        );
+    }
+}
+
+fn closed_forms_equal_the_engine(text: &str) {
+    let figure = experiment(text).theory();
     check_finite_and_renders(&figure);
     assert!(figure.notes.is_empty(), "{:?}", figure.notes);
     let table = table(&figure);
@@ -192,6 +225,10 @@ fn closed_forms_equal_the_engine_when_everything_commutes() {
         );
     }
     assert!(row(table, "nesterov")[CLOSED].starts_with('—'));
+}
+
+#[test]
+fn theorem_three_applies_to_a_rotated_k() {
     // Theorem 3: C = σ²I + aK commutes with any K, rotated or not.
     let figure = experiment("fig=explorer&C=0.5&a=0.3&methods=sgd").theory();
     let sgd = row(table_of(&figure), "sgd");

@@ -8,7 +8,7 @@ mod common;
 use nalgebra::DMatrix;
 use sgd_playground::config::{Config, FigureConfig};
 use sgd_playground::experiments::data::{FigureData, Heatmap, Role};
-use sgd_playground::model::{Noise, Optimizer, Problem};
+use sgd_playground::model::{Conventions, Noise, Optimizer, Problem};
 use sgd_playground::solver;
 
 fn theory(text: &str) -> FigureData {
@@ -33,7 +33,8 @@ fn optimizer(qhm_nu: Option<f64>, learning_rate: f64, momentum: f64) -> Optimize
     }
 }
 
-fn white_problem(qhm_nu: Option<f64>, x: f64, mu: f64) -> Result<Problem, String> {
+/// k = σ² = 1, λ = x, with coupled weight decay `wd` (PyTorch's weight_decay).
+fn white_problem(qhm_nu: Option<f64>, x: f64, mu: f64, wd: f64) -> Result<Problem, String> {
     Problem::new(
         Some(DMatrix::from_element(1, 1, 1.0)),
         Noise::Gaussian {
@@ -41,6 +42,12 @@ fn white_problem(qhm_nu: Option<f64>, x: f64, mu: f64) -> Result<Problem, String
         },
         optimizer(qhm_nu, x, mu),
     )
+    .and_then(|problem| {
+        problem.with_conventions(Conventions {
+            weight_decay: wd,
+            ..Conventions::PAPER
+        })
+    })
     .map_err(|e| format!("{e:?}"))
 }
 
@@ -50,10 +57,12 @@ fn white_problem(qhm_nu: Option<f64>, x: f64, mu: f64) -> Result<Problem, String
 /// rounding, and far below any visible distance.
 #[test]
 fn the_boundary_is_the_engines_divergence_along_a_dense_line() {
-    for (text, nu) in [
-        ("fig=phase&lrk_max=8", None),
-        ("fig=phase&opt=qhm&nu=0.7&lrk_max=8", Some(0.7)),
-        ("fig=phase&opt=qhm&nu=0.2&lrk_max=8", Some(0.2)),
+    for (text, nu, wd) in [
+        ("fig=phase&lrk_max=8", None, 0.0),
+        ("fig=phase&opt=qhm&nu=0.7&lrk_max=8", Some(0.7), 0.0),
+        ("fig=phase&opt=qhm&nu=0.2&lrk_max=8", Some(0.2), 0.0),
+        ("fig=phase&lrk_max=8&wd=0.3", None, 0.3),
+        ("fig=phase&opt=qhm&nu=0.7&lrk_max=8&wd=1.5", Some(0.7), 1.5),
     ] {
         let data = theory(text);
         let boundary = data.panels[0]
@@ -63,8 +72,8 @@ fn the_boundary_is_the_engines_divergence_along_a_dense_line() {
             .expect("the boundary");
         assert!(boundary.points.len() > 300, "{text}: dense");
         for &(x, mu) in &boundary.points {
-            let below = white_problem(nu, x * (1.0 - 1e-9), mu).expect("valid");
-            let above = white_problem(nu, x * (1.0 + 1e-9), mu).expect("valid");
+            let below = white_problem(nu, x * (1.0 - 1e-9), mu, wd).expect("valid");
+            let above = white_problem(nu, x * (1.0 + 1e-9), mu, wd).expect("valid");
             assert!(
                 solver::stationary(&below).is_ok(),
                 "{text}: λk = {x}, μ = {mu} should be stable just below the boundary"
@@ -82,9 +91,10 @@ fn the_boundary_is_the_engines_divergence_along_a_dense_line() {
 /// relative (two independent solves of a ≤ 4×4 system, away from the edge where Σ ≤ 10²·Σ_c).
 #[test]
 fn every_cell_is_the_engines_ratio() {
-    for (text, nu) in [
-        ("fig=phase&res=60", None),
-        ("fig=phase&opt=qhm&nu=0.7&res=60&lrk_max=7", Some(0.7)),
+    for (text, nu, wd) in [
+        ("fig=phase&res=60", None, 0.0),
+        ("fig=phase&opt=qhm&nu=0.7&res=60&lrk_max=7", Some(0.7), 0.0),
+        ("fig=phase&res=60&wd=0.4", None, 0.4),
     ] {
         let data = theory(text);
         let map = heatmap(&data);
@@ -92,12 +102,13 @@ fn every_cell_is_the_engines_ratio() {
         for row in 0..map.rows {
             for column in 0..map.columns {
                 let (x, mu) = map.cell_center(column, row);
-                let engine = solver::stationary(&white_problem(nu, x, mu).expect("valid"));
+                let engine = solver::stationary(&white_problem(nu, x, mu, wd).expect("valid"));
                 match (map.value(column, row), engine) {
                     (Some(log_ratio), Ok(stationary)) => {
+                        // The continuous-time Σ of the same decayed dynamics (k + wd).
                         let continuous = match nu {
-                            None => x / (2.0 * (1.0 - mu)),
-                            Some(_) => x / 2.0,
+                            None => x / (2.0 * (1.0 + wd) * (1.0 - mu)),
+                            Some(_) => x / (2.0 * (1.0 + wd)),
                         };
                         let expected = stationary.sigma[(0, 0)] / continuous;
                         let ratio = 10f64.powf(log_ratio);

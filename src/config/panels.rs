@@ -9,7 +9,7 @@ use super::{
     format_number, read_regression, read_sweep, resolve, shorten, FieldError, FieldErrors,
     MatrixSpec, Reader, RegressionFigureConfig, SimulationConfig, SweepSimulation, Value,
 };
-use crate::model::{Noise, Optimizer, Problem};
+use crate::model::{Conventions, Noise, Optimizer, Problem};
 
 /// Largest dimension of the explorer and the Bayes panel (a table per method stays readable).
 pub const MAX_PANEL_DIMENSION: usize = 6;
@@ -78,6 +78,9 @@ pub struct PhaseDiagramFigureConfig {
     pub momentum_max: f64,
     /// Cells per axis (`res`).
     pub resolution: usize,
+    /// Coupled weight decay in units of k (`wd`, white noise only): the dynamics sees
+    /// λ(k + wd), the loss stays ½kΣ.
+    pub weight_decay: f64,
 }
 
 /// `fig=bayes`: Sec. 6.1, the KL divergence between SGD's stationary distribution (Σ of the
@@ -150,6 +153,9 @@ pub struct ExplorerFigureConfig {
     pub nu: f64,
     /// Preconditioner Λ of `precond` (`P`).
     pub preconditioner: MatrixSpec,
+    /// The frameworks' conventions (`wd`, `wd_mode`, `dampening`, `momentum_form`,
+    /// `nesterov_form`), each applied to the methods it fits ([`Conventions::for_optimizer`]).
+    pub conventions: Conventions,
     /// The methods compared (`methods`), a subset of [`EXPLORER_METHODS`] in table order.
     pub methods: Vec<&'static str>,
     /// The method whose cloud is simulated (`sim`); `None` for `sim=none`.
@@ -159,6 +165,28 @@ pub struct ExplorerFigureConfig {
 }
 
 impl ExplorerFigureConfig {
+    /// The optimizer of a scalar-λ method (`sgd`, `sgdm`, `qhm`, `nesterov`); `None` otherwise.
+    fn scalar_optimizer(&self, method: &str) -> Option<Optimizer> {
+        let (learning_rate, momentum) = (self.learning_rate, self.momentum);
+        Some(match method {
+            "sgd" => Optimizer::Sgd { learning_rate },
+            "sgdm" => Optimizer::Momentum {
+                learning_rate,
+                momentum,
+            },
+            "qhm" => Optimizer::QuasiHyperbolic {
+                learning_rate,
+                momentum,
+                nu: self.nu,
+            },
+            "nesterov" => Optimizer::Nesterov {
+                learning_rate,
+                momentum,
+            },
+            _ => return None,
+        })
+    }
+
     /// The noise covariance C + aK (K rotated by `angle`).
     ///
     /// # Errors
@@ -178,20 +206,9 @@ impl ExplorerFigureConfig {
         let covariance = self.noise_covariance()?;
         let (lr, mu) = (self.learning_rate, self.momentum);
         let optimizer = match method {
-            "sgd" => Optimizer::Sgd { learning_rate: lr },
-            "sgdm" => Optimizer::Momentum {
-                learning_rate: lr,
-                momentum: mu,
-            },
-            "qhm" => Optimizer::QuasiHyperbolic {
-                learning_rate: lr,
-                momentum: mu,
-                nu: self.nu,
-            },
-            "nesterov" => Optimizer::Nesterov {
-                learning_rate: lr,
-                momentum: mu,
-            },
+            "sgd" | "sgdm" | "qhm" | "nesterov" => self
+                .scalar_optimizer(method)
+                .unwrap_or(Optimizer::Sgd { learning_rate: lr }),
             "dnm" => Optimizer::DampedNewton {
                 learning_rate: lr,
                 momentum: mu,
@@ -205,7 +222,9 @@ impl ExplorerFigureConfig {
                 momentum: mu,
             },
         };
-        Problem::new(Some(hessian), Noise::Gaussian { covariance }, optimizer)
+        let conventions = self.conventions.for_optimizer(&optimizer);
+        Problem::new(Some(hessian), Noise::Gaussian { covariance }, optimizer)?
+            .with_conventions(conventions)
     }
 }
 
@@ -377,6 +396,20 @@ impl ExplorerFigureConfig {
                 .into());
             }
         }
+        // The conventions, as each compared method takes them (the first problem only: the same
+        // key would be named once per method).
+        for method in &self.methods {
+            let Some(optimizer) = self.scalar_optimizer(method) else {
+                continue;
+            };
+            let mut errors = Vec::new();
+            self.conventions
+                .for_optimizer(&optimizer)
+                .validate(&optimizer, &mut errors);
+            if let Some(first) = errors.into_iter().next() {
+                return Err(first.into());
+            }
+        }
         Ok(())
     }
 }
@@ -408,9 +441,13 @@ pub(super) fn read_panel(
                     PhaseMethod::Momentum
                 }
             };
+            let mut weight_decay = 0.0;
             let regression = match reader.choice("noise") {
                 "batch" => Some(read_regression(reader, problems)),
-                "gauss" => None,
+                "gauss" => {
+                    weight_decay = reader.number("wd");
+                    None
+                }
                 _ => {
                     if let Some(entry) = reader.entries.get("noise") {
                         problems.push(FieldError::new(
@@ -430,6 +467,7 @@ pub(super) fn read_panel(
                 learning_rate_times_curvature_max: reader.number("lrk_max"),
                 momentum_max: reader.number("mu_max"),
                 resolution: reader.count("res"),
+                weight_decay,
             })
         }
         "bayes" => FigureConfig::Bayes(BayesFigureConfig {
@@ -472,6 +510,7 @@ pub(super) fn read_panel(
                 momentum: reader.number("mu"),
                 nu: reader.number("nu"),
                 preconditioner: reader.matrix("P"),
+                conventions: super::read_conventions(reader, "*"),
                 methods,
                 simulated,
                 simulation: SimulationConfig {
@@ -501,7 +540,10 @@ pub(super) fn panel_key_values(
                     values.push(("noise", Value::Choice("batch")));
                     super::push_regression_values(values, regression);
                 }
-                None => values.push(("noise", Value::Choice("gauss"))),
+                None => {
+                    values.push(("noise", Value::Choice("gauss")));
+                    values.push(("wd", Value::Number(phase.weight_decay)));
+                }
             }
             values.extend([
                 ("lr_k", Value::Number(phase.learning_rate_times_curvature)),
@@ -554,6 +596,9 @@ pub(super) fn panel_key_values(
                 ("mu", Value::Number(explorer.momentum)),
                 ("nu", Value::Number(explorer.nu)),
                 ("P", Value::Matrix(explorer.preconditioner.clone())),
+            ]);
+            super::push_convention_values(values, &explorer.conventions, "*");
+            values.extend([
                 ("methods", Value::Names(explorer.methods.clone())),
                 ("sim", Value::Choice(explorer.simulated.unwrap_or("none"))),
                 (

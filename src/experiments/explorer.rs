@@ -22,7 +22,7 @@ use crate::config::{rotated_hessian, ExplorerFigureConfig, MatrixSpec};
 use crate::error::FieldErrors;
 use crate::json::format_number;
 use crate::linalg::SymmetricEigen;
-use crate::model::Problem;
+use crate::model::{Conventions, Problem};
 use crate::sim::{EnsembleSpec, Start};
 use crate::solver::{self, Stability, Stationary};
 
@@ -61,6 +61,37 @@ struct MethodTheory {
     continuous_loss: Option<Result<f64, ClosedFormError>>,
     /// The `sgd-playground solve` configuration of this row.
     solve_config: String,
+}
+
+/// The convention keys of a method's `solve` configuration that differ from the paper's rules.
+fn convention_pairs(conventions: &Conventions) -> Vec<String> {
+    let paper = Conventions::PAPER;
+    let mut pairs = Vec::new();
+    if conventions.weight_decay != paper.weight_decay {
+        pairs.push(format!("wd={}", format_number(conventions.weight_decay)));
+    }
+    if conventions.weight_decay_mode != paper.weight_decay_mode {
+        pairs.push(format!("wd_mode={}", conventions.weight_decay_mode.name()));
+    }
+    if conventions.dampening != paper.dampening {
+        pairs.push(format!(
+            "dampening={}",
+            format_number(conventions.dampening)
+        ));
+    }
+    if conventions.momentum_form != paper.momentum_form {
+        pairs.push(format!(
+            "momentum_form={}",
+            conventions.momentum_form.name()
+        ));
+    }
+    if conventions.nesterov_form != paper.nesterov_form {
+        pairs.push(format!(
+            "nesterov_form={}",
+            conventions.nesterov_form.name()
+        ));
+    }
+    pairs
 }
 
 /// The prepared explorer.
@@ -264,9 +295,65 @@ impl ExplorerPlan {
             })
         };
         let ignore = Commutation::Ignore;
-        let ou =
-            |momentum: f64| continuous::ornstein_uhlenbeck_sigma(hessian, covariance, lr, momentum);
+        // The frameworks' conventions map onto the paper's formulas where an identity exists:
+        // coupled weight decay is the Hessian K + wd·I in the dynamics (the loss stays ½Tr[KΣ]),
+        // dampening τ is λ(1 − τ), EMA momentum is λ(1 − μ). Decoupled decay has no closed form.
+        let rule = problem.scalar_rule();
+        let paper_rule = problem.conventions().is_paper_rule(problem.optimizer());
+        let decoupled = rule.is_some_and(|rule| rule.decoupled_decay > 0.0);
+        let (dynamics_hessian, lr) = match rule {
+            Some(rule) if !paper_rule => {
+                let eye = DMatrix::<f64>::identity(hessian.nrows(), hessian.ncols());
+                let scaled = if name == "sgdm" {
+                    lr * rule.gradient_gain
+                } else {
+                    lr
+                };
+                (hessian + eye * rule.coupled_decay, scaled)
+            }
+            _ => (hessian.clone(), lr),
+        };
+        let decayed = !paper_rule && problem.conventions().weight_decay > 0.0;
+        let dynamics_hessian = &dynamics_hessian;
+        let ou = |momentum: f64| {
+            continuous::ornstein_uhlenbeck_sigma(dynamics_hessian, covariance, lr, momentum)
+        };
+        // The loss of a closed-form Σ under weight decay: ½Tr[KΣ] of the un-regularised K.
+        let loss_of = |sigma: &Result<DMatrix<f64>, ClosedFormError>| {
+            sigma.clone().map(|sigma| 0.5 * (hessian * sigma).trace())
+        };
         let (closed, closed_loss, continuous_sigma, continuous_momentum) = match name {
+            "sgd" | "sgdm" | "qhm" | "nesterov" if decoupled => (None, None, None, None),
+            "sgd" if decayed => {
+                let sigma = discrete::sgd_sigma(dynamics_hessian, covariance, lr, ignore);
+                let loss = loss_of(&sigma);
+                (
+                    commuting_only(sigma, "Cor. 1 on K + wd·I"),
+                    Some((loss, "½Tr[KΣ], Σ of Cor. 1 on K + wd·I")),
+                    Some((ou(0.0), "Eq. 4 on K + wd·I")),
+                    Some(0.0),
+                )
+            }
+            "sgdm" if !paper_rule => {
+                let sigma = discrete::momentum_sigma(dynamics_hessian, covariance, lr, mu, ignore);
+                let loss = loss_of(&sigma);
+                (
+                    commuting_only(sigma, "Cor. 2 on K + wd·I at λ·(gradient weight)"),
+                    Some((loss, "½Tr[KΣ], Σ of Cor. 2")),
+                    Some((ou(mu), "Eq. 4 with λ/(1−μ) on K + wd·I")),
+                    Some(mu),
+                )
+            }
+            "qhm" if decayed => {
+                let sigma = discrete::qhm_sigma(dynamics_hessian, covariance, lr, mu, nu, ignore);
+                let loss = loss_of(&sigma);
+                (
+                    commuting_only(sigma, "Eq. 57 corrected, on K + wd·I"),
+                    Some((loss, "½Tr[KΣ], Σ of Eq. 57")),
+                    Some((ou(0.0), "λ/2·(K + wd·I)⁻¹C")),
+                    Some(0.0),
+                )
+            }
             "sgd" => {
                 // Theorem 3 when the noise is σ²I + aK with a ≠ 0; Corollary 1 otherwise.
                 let closed = match (&config.covariance, config.hessian_noise) {
@@ -360,9 +447,19 @@ impl ExplorerPlan {
                 None => (None, None, None, None),
             },
         };
-        let continuous_loss =
-            continuous_momentum.map(|m| continuous::train_loss(covariance, lr, m));
-        let solve_config = Self::solve_config(name, config, hessian, covariance, &preconditioner);
+        let continuous_loss = if paper_rule || rule.is_none() {
+            continuous_momentum.map(|m| continuous::train_loss(covariance, lr, m))
+        } else {
+            continuous_sigma.as_ref().map(|(sigma, _)| loss_of(sigma))
+        };
+        let solve_config = Self::solve_config(
+            name,
+            problem.conventions(),
+            config,
+            hessian,
+            covariance,
+            &preconditioner,
+        );
         MethodTheory {
             name,
             problem,
@@ -380,6 +477,7 @@ impl ExplorerPlan {
     /// resolved as full matrices.
     fn solve_config(
         name: &str,
+        conventions: &Conventions,
         config: &ExplorerFigureConfig,
         hessian: &DMatrix<f64>,
         covariance: &DMatrix<f64>,
@@ -398,6 +496,7 @@ impl ExplorerPlan {
         if let Some(p) = preconditioner {
             pairs.push(format!("P={}", config_matrix(p)));
         }
+        pairs.extend(convention_pairs(conventions));
         pairs.push(format!("K={}", config_matrix(hessian)));
         pairs.push(format!("C={}", config_matrix(covariance)));
         pairs.join("&")

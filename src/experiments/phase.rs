@@ -24,6 +24,7 @@ use super::FigurePlan;
 use crate::closed_forms::discrete::{momentum_threshold, qhm_threshold};
 use crate::config::{LossConvention, PhaseDiagramFigureConfig, PhaseMethod};
 use crate::error::{FieldError, FieldErrors};
+use crate::model::Conventions;
 use crate::solver::modes::ModeDynamics;
 
 /// Most |log₁₀(L/L_c)| the colour scale spans: beyond 100×, the colour saturates.
@@ -42,13 +43,22 @@ struct Mode {
     curvature: f64,
     /// The state-dependent part a of the minibatch noise (0: white noise).
     state_noise: f64,
+    /// Coupled weight decay (white noise): the dynamics sees λ(k + wd), the loss ½kΣ.
+    weight_decay: f64,
 }
 
 impl Mode {
     /// The gain G = Σ per unit of noise at x = λk and μ, `None` where the mean dynamics diverges.
     fn gain(&self, x: f64, momentum: f64) -> Option<f64> {
         let learning_rate = x / self.curvature;
-        let dynamics = ModeDynamics::of(&self.method.optimizer(learning_rate, momentum))?;
+        let conventions = Conventions {
+            weight_decay: self.weight_decay,
+            ..Conventions::PAPER
+        };
+        let dynamics = ModeDynamics::new(
+            &self.method.optimizer(learning_rate, momentum),
+            &conventions,
+        )?;
         // The edge itself is divergent (Σ ∝ 1/(threshold − λk) has no correct digit there).
         if dynamics.spectral_radius(self.curvature) >= 1.0 - 8.0 * f64::EPSILON {
             return None;
@@ -64,12 +74,14 @@ impl Mode {
         (amplification > 0.0).then(|| gain / amplification)
     }
 
-    /// The continuous-time Σ per unit of noise: λ/(2k(1−μ)) for SGDM, λ/(2k) for QHM.
+    /// The continuous-time Σ per unit of noise: λ/(2k(1−μ)) for SGDM, λ/(2k) for QHM (k + wd
+    /// for k with weight decay).
     fn continuous_sigma(&self, x: f64, momentum: f64) -> f64 {
         let learning_rate = x / self.curvature;
+        let curvature = self.curvature + self.weight_decay;
         match self.method {
-            PhaseMethod::Momentum => learning_rate / (2.0 * self.curvature * (1.0 - momentum)),
-            PhaseMethod::QuasiHyperbolic { .. } => learning_rate / (2.0 * self.curvature),
+            PhaseMethod::Momentum => learning_rate / (2.0 * curvature * (1.0 - momentum)),
+            PhaseMethod::QuasiHyperbolic { .. } => learning_rate / (2.0 * curvature),
         }
     }
 
@@ -80,11 +92,17 @@ impl Mode {
         log.is_finite().then_some(log)
     }
 
-    /// The paper's divergence boundary in λk at μ (the mean dynamics).
+    /// The paper's divergence boundary in λk at μ (the mean dynamics): the bound on λ(k + wd),
+    /// divided by 1 + wd/k.
     fn paper_threshold(&self, momentum: f64) -> f64 {
-        match self.method {
+        let bound = match self.method {
             PhaseMethod::Momentum => momentum_threshold(momentum),
             PhaseMethod::QuasiHyperbolic { nu } => qhm_threshold(momentum, nu),
+        };
+        if self.weight_decay == 0.0 {
+            bound
+        } else {
+            bound / (1.0 + self.weight_decay / self.curvature)
         }
     }
 
@@ -139,6 +157,7 @@ impl PhaseDiagramPlan {
                     method: config.method.clone(),
                     curvature: 1.0,
                     state_noise: 0.0,
+                    weight_decay: config.weight_decay,
                 },
                 None,
             ),
@@ -164,6 +183,7 @@ impl PhaseDiagramPlan {
                         method: config.method.clone(),
                         curvature,
                         state_noise: state_noise.max(0.0),
+                        weight_decay: 0.0,
                     },
                     Some(MinibatchSummary {
                         curvature: curvature * regression.loss.gradient_scale(),
@@ -240,6 +260,14 @@ impl PhaseDiagramPlan {
             config.resolution
         );
         match &self.minibatch {
+            None if config.weight_decay > 0.0 => text.push_str(&format!(
+                "White noise with coupled weight decay wd = {}·k (PyTorch's weight_decay): the \
+                 dynamics sees λ(k + wd) while the loss stays ½kΣ, so the whole diagram is the \
+                 undecayed one squeezed by 1 + wd/k = {} along λk, and the boundary sits at \
+                 λk = threshold/(1 + wd/k); the continuous-time theory (on k + wd) never diverges. ",
+                exact(config.weight_decay),
+                short(1.0 + config.weight_decay),
+            )),
             None => text.push_str(
                 "White noise: the ratio depends on λk and μ only (for SGDM, Corollary 2 gives \
                  L/L_c = 2(1+μ)/(2(1+μ) − λk)); the continuous-time theory never diverges. ",
