@@ -934,3 +934,48 @@ fn convention_keys_round_trip_and_are_checked_like_the_others() {
     assert_eq!(problems.len(), 1);
     assert_eq!(config.to_text(), "v=1&opt=sgdm&mu=0.5&wd=0.1");
 }
+
+#[test]
+fn the_simulator_runs_every_framework_rule_as_the_engine_solves_it() {
+    // The project's own ensembles (the diagonal fast path for diagonal K and C, the general path
+    // otherwise) against the engine at 0.85 of each threshold, every Σ entry within 4.5 standard
+    // errors (from 400 independent particles; see the framework test for the 4.5), and the fast
+    // path bit for bit equal to the general path.
+    use sgd_playground::sim::{Ensemble, EnsembleSpec, Start};
+    let diagonal = (
+        DMatrix::from_row_slice(2, 2, &[1.5, 0.0, 0.0, 0.4]),
+        DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 0.5]),
+    );
+    for (k, c) in [two_d(), diagonal] {
+        for (name, problem) in all_rules(&k, &c, 0.85) {
+            let exact = solver::stationary(&problem).expect("stable at 0.85 of the threshold");
+            let spec = EnsembleSpec {
+                particles: 400,
+                seed: 11,
+                start: Start::Stationary,
+                burn_in: Some(0),
+                ..EnsembleSpec::default()
+            };
+            let mut ensemble = Ensemble::new(&problem, &spec).expect("ensemble");
+            ensemble.advance(2000);
+            let averaged = ensemble.statistics().time_averaged.expect("time averages");
+            for a in 0..2 {
+                for b in a..2 {
+                    let z = (averaged.covariance[(a, b)] - exact.sigma[(a, b)])
+                        / averaged.covariance_stderr[(a, b)];
+                    assert!(
+                        z.abs() < 4.5,
+                        "{name}: Σ[{a}{b}] simulated {} ± {}, engine {} (z = {z:.2})",
+                        averaged.covariance[(a, b)],
+                        averaged.covariance_stderr[(a, b)],
+                        exact.sigma[(a, b)]
+                    );
+                }
+            }
+            let mut general = Ensemble::new(&problem, &spec).expect("ensemble");
+            general.force_general_path();
+            general.advance(2000);
+            assert_eq!(general.weights(), ensemble.weights(), "{name}: fast path ≠ general path");
+        }
+    }
+}
