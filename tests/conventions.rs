@@ -975,7 +975,60 @@ fn the_simulator_runs_every_framework_rule_as_the_engine_solves_it() {
             let mut general = Ensemble::new(&problem, &spec).expect("ensemble");
             general.force_general_path();
             general.advance(2000);
-            assert_eq!(general.weights(), ensemble.weights(), "{name}: fast path ≠ general path");
+            assert_eq!(
+                general.weights(),
+                ensemble.weights(),
+                "{name}: fast path ≠ general path"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_page_offers_the_conventions_where_they_apply() {
+    use sgd_playground::config::Config;
+    use sgd_playground::playground::{controls, Widget};
+    let keys = |text: &str| -> Vec<&'static str> {
+        controls(&Config::parse(text).expect("valid"))
+            .iter()
+            .map(|control| control.key)
+            .collect()
+    };
+    let conventions = [
+        "wd",
+        "wd_mode",
+        "dampening",
+        "momentum_form",
+        "nesterov_form",
+    ];
+    let has = |text: &str, expected: &[&str]| {
+        let found = keys(text);
+        for key in conventions {
+            assert_eq!(
+                found.contains(&key),
+                expected.contains(&key),
+                "{text}: control {key} (controls: {found:?})"
+            );
+        }
+    };
+    has("fig=explorer", &conventions);
+    has("opt=sgdm", &["wd", "wd_mode", "dampening", "momentum_form"]);
+    has("opt=nesterov", &["wd", "wd_mode", "nesterov_form"]);
+    has("opt=qhm", &["wd", "wd_mode"]);
+    has("opt=ngd", &[]);
+    has("fig=phase", &["wd"]);
+    has("fig=phase&noise=batch", &[]);
+    // Each has a label with its symbol, not the bare key, and the right widget.
+    for control in controls(&Config::parse("fig=explorer").expect("valid")) {
+        match control.key {
+            "wd" | "dampening" => {
+                assert!(control.label.contains(' '), "{}", control.label);
+                assert!(matches!(control.widget, Widget::Slider { .. }));
+            }
+            "wd_mode" | "momentum_form" | "nesterov_form" => {
+                assert!(matches!(control.widget, Widget::Select(_)));
+            }
+            _ => {}
         }
     }
 }
