@@ -34,14 +34,15 @@ function walk(folder, prefix) {
 }
 const files = walk(dir, "").filter((file) => file !== "sw.js");
 
-const hash = crypto.createHash("sha256");
+const template = fs.readFileSync(path.join(__dirname, "..", "www", "sw.js"), "utf8");
+// The worker's own code counts too: a change to it gets a fresh cache.
+const hash = crypto.createHash("sha256").update(template);
 for (const file of files) {
   hash.update(file + "\0");
   hash.update(fs.readFileSync(path.join(dir, file)));
 }
 const version = hash.digest("hex").slice(0, 16);
 
-const template = fs.readFileSync(path.join(__dirname, "..", "www", "sw.js"), "utf8");
 const placeholder = 'const BUILD = { version: "unbuilt", files: [] };';
 if (!template.includes(placeholder)) {
   console.error("service-worker: www/sw.js lacks the line " + placeholder);

@@ -106,8 +106,13 @@
   // https, or localhost), registered once the page has loaded so it never delays the engine.
   if ("serviceWorker" in navigator && window.isSecureContext && location.protocol !== "file:") {
     addEventListener("load", function () {
-      navigator.serviceWorker.register("sw.js").catch(function () {
-        // Refused (private window, blocked storage): the page works online as before.
+      var controlled = navigator.serviceWorker.controller !== null;
+      navigator.serviceWorker.register("sw.js").then(function (registration) {
+        // Already installed: ask whether a new deployment is there (one revalidated request for
+        // sw.js; browsers alone may wait up to a day). A new sw.js installs the new build.
+        if (controlled) return registration.update();
+      }).catch(function () {
+        // Refused (private window, blocked storage) or offline: the page works as it is.
       });
     });
   }

@@ -6,8 +6,8 @@
 //   anything else on the host is never touched. It answers only for its own files: navigations
 //   to the page (the folder, or index.html, with any query) and the build's files; every other
 //   request goes to the network untouched.
-// - The page: network first (so a new deployment shows at once), the cached copy when offline or
-//   when the network has not answered within NETWORK_WAIT_MS.
+// - The page: network first, revalidated (so a new deployment shows at once), the cached copy
+//   when offline or when the network has not answered within NETWORK_WAIT_MS.
 // - The hashed .js/.wasm/.css: from the cache of this build, else the network.
 // - A new deployment has another version, hence another sw.js: the browser installs it, it caches
 //   the new files (checking that the page it fetched names exactly them), then deletes the
@@ -63,15 +63,19 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   const bare = url.origin + url.pathname;
   if (request.mode === "navigate" && (bare === SCOPE || bare === PAGE)) {
-    event.respondWith(page(request));
+    event.respondWith(page());
   } else if (FILES.has(bare) && bare !== PAGE) {
     event.respondWith(file(request, bare));
   }
 });
 
-async function page(request) {
+async function page() {
   const cached = await caches.open(CACHE).then((cache) => cache.match(PAGE));
-  const network = fetch(request);
+  // Revalidated, never the HTTP cache's copy (GitHub Pages lets browsers keep pages 10 minutes):
+  // a new deployment shows at the next visit; unchanged, the server answers 304.
+  // index.html whatever the link's query or path (the folder or index.html): one file in the
+  // HTTP cache, so an unchanged page costs one 304.
+  const network = fetch(PAGE, { cache: "no-cache", credentials: "same-origin" });
   if (!cached) return network;
   const late = new Promise((resolve) => setTimeout(() => resolve(cached), NETWORK_WAIT_MS));
   return Promise.race([network.catch(() => cached), late]);
