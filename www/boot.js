@@ -39,6 +39,11 @@
     hint.textContent = advice;
     box.appendChild(hint);
     line.replaceWith(box);
+    // An embedded figure (embed=1, which the engine would have applied): the message alone, not
+    // the page's introduction, in the host's frame.
+    try {
+      if (new URLSearchParams(location.search).get("embed") === "1") document.documentElement.classList.add("embed");
+    } catch (e) { /* an old browser: the message shows below the introduction */ }
   }
 
   var HOST_ADVICE = "What to try: check the connection and reload the page. If you host this page: " +
@@ -80,7 +85,7 @@
       engineFailed(target.src ? "the script " + target.src + " did not load"
         : "the engine's JavaScript file did not load");
     } else if (event instanceof ErrorEvent) {
-      engineFailed(event.message || "an error while starting");
+      engineFailed((event.message || "an error while starting").replace(/^Uncaught /, ""));
     }
   }, true);
   addEventListener("unhandledrejection", function (event) {

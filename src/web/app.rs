@@ -903,7 +903,10 @@ fn say_later(weak: &Weak<App>, index: usize, copied: bool, what: &str, text: &st
 /// `origin` would be `null`).
 fn page_base(window: &Window) -> String {
     let href = window.location().href().unwrap_or_default();
-    href.split(['?', '#']).next().unwrap_or_default().to_string()
+    href.split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Points the page's `<link rel="canonical">` at `href` (created in `<head>` if missing).

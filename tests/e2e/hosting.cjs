@@ -209,21 +209,25 @@ async function run({ browser, dist, root, golden, check, drawnFigures, figureCou
   // 2. The engine cannot load: a message, not "Loading…" forever. (No service worker here: each
   // case must reach the host.)
   if (sections.includes(2)) {
+    const noWasm = (name) => (name.endsWith(".wasm") ? { status: 404 } : null);
     const cases = [
-      ["its .wasm missing", (name) => (name.endsWith(".wasm") ? { status: 404 } : null), null, /could not be loaded/],
-      ["its .wasm corrupt", (name) => (name.endsWith(".wasm") ? { body: Buffer.from("not a WebAssembly module at all") } : null), null, /could not be loaded/],
-      ["its .js missing", (name) => (name.endsWith(".js") && name !== "sw.js" ? { status: 404 } : null), null, /could not be loaded/],
-      ["no WebAssembly", () => null, () => { delete window.WebAssembly; }, /cannot run WebAssembly/],
+      ["its .wasm missing", "?fig=2a", noWasm, null, /could not be loaded.*404/],
+      ["its .wasm corrupt", "?fig=2a", (name) => (name.endsWith(".wasm") ? { body: Buffer.from("not a WebAssembly module at all") } : null), null, /could not be loaded/],
+      ["its .js missing", "?fig=2a", (name) => (name.endsWith(".js") && name !== "sw.js" ? { status: 404 } : null), null, /could not be loaded/],
+      ["no WebAssembly", "?fig=2a", () => null, () => { delete window.WebAssembly; }, /cannot run WebAssembly/],
+      ["embedded, its .wasm missing", "?fig=2a&embed=1&ctl=C", noWasm, null, /could not be loaded/],
     ];
-    for (const [what, fault, init, expected] of cases) {
+    for (const [what, query, fault, init, expected] of cases) {
       const context = await browser.newContext({ serviceWorkers: "block" });
       if (init) await context.addInitScript(init);
       subSite.fault = fault;
-      const { page } = await open(context, subSite.url + "?fig=2a", { wait: false });
+      const { page } = await open(context, subSite.url + query, { wait: false });
       const shown = await page.waitForSelector(".load-failed", { timeout: 20000 }).then((el) => el.textContent()).catch(() => "");
       check(expected.test(shown) && /What to try/.test(shown), `engine failure (${what}): shown ${JSON.stringify(shown)}`);
       const loading = await page.$("#app > .loading");
       check(loading === null, `engine failure (${what}): "Loading…" still shown`);
+      const intro = await page.$eval(".page-intro", (el) => getComputedStyle(el).display);
+      check((intro === "none") === query.includes("embed=1"), `engine failure (${what}): the introduction's display is ${intro}`);
       await context.close();
     }
     subSite.fault = () => null;
