@@ -33,7 +33,8 @@ if [ -n "$site_url" ]; then
     *[[:space:]\"\'\<\>\|\&\\]*) echo "site.sh: SITE_URL must not contain spaces, quotes, <, >, |, & or \\" >&2; exit 2 ;;
   esac
 fi
-if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ] && ! grep -qs 'sgd-playground' "$out/index.html"; then
+# An earlier build (this script's or Trunk's): its index.html starts the app (www/'s does not).
+if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ] && ! grep -qs 'TrunkApplicationStarted' "$out/index.html"; then
   echo "site.sh: $out exists and is not an earlier build of this site; choose another folder" >&2
   exit 1
 fi
