@@ -38,7 +38,7 @@
     var hint = document.createElement("p");
     hint.textContent = advice;
     box.appendChild(hint);
-    line.replaceWith(box);
+    line.parentNode.replaceChild(box, line); // (not replaceWith: old browsers get the message too)
     // An embedded figure (embed=1, which the engine would have applied): the message alone, not
     // the page's introduction, in the host's frame.
     try {
