@@ -7,7 +7,8 @@
 //   embed code" and the embed's "open in playground" link point into the same folder, and
 //   `…/index.html?…` and `/folder` (no slash) work;
 // - the engine failing to load (its .wasm missing or corrupt, its .js missing, no WebAssembly,
-//   file://): a message saying what failed instead of "Loading…";
+//   file://): a message saying what failed instead of "Loading…"; without service workers the
+//   page works as before;
 // - offline: visited once, the host down and the browser offline, golden links still open
 //   (drawn from the service worker's cache); a rebuild (other hashed names) served afterwards is
 //   picked up, its files replace the old ones in the cache, and it works offline in turn;
@@ -231,6 +232,13 @@ async function run({ browser, dist, root, golden, check, drawnFigures, figureCou
       await context.close();
     }
     subSite.fault = () => null;
+    // Without service workers (blocked, as in some private windows): the page works as before.
+    {
+      const context = await browser.newContext({ serviceWorkers: "block" });
+      const { page, errors, failed } = await open(context, subSite.url + "?fig=2a&C=2&seed=7");
+      check(await allDrawn(page, figureCount) && errors.length === 0 && failed.length === 0, `without a service worker: ${JSON.stringify([errors, failed])}`);
+      await context.close();
+    }
     // Opened as a file: the message says to serve the folder.
     const context = await browser.newContext({ serviceWorkers: "block" });
     const page = await context.newPage();
