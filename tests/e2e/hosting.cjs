@@ -102,12 +102,14 @@ function rebuiltCopy(dist, root) {
   return { dir: copy, renames };
 }
 
+/// The checks, numbered as below (`sections`: which of them run; all unless a caller narrows it
+/// while working on one). `check(ok, what)` records each; `drawnFigures(page)` is run.cjs's.
 async function run({ browser, dist, root, golden, check, drawnFigures, figureCount, sections = [1, 2, 3] }) {
   const measures = {};
   const wasmName = fs.readdirSync(dist).find((f) => f.endsWith(".wasm"));
 
-  // Opens `url` in `context`, waits until the engine drew the theory (or `timeout`); returns the
-  // page, its console errors and failed requests.
+  // Opens `url` in `context`, waits until the engine drew the theory (unless `wait` is false);
+  // returns the page, its console errors and failed requests.
   async function open(context, url, { wait = true } = {}) {
     const page = await context.newPage();
     const errors = [];
