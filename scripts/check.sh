@@ -6,7 +6,8 @@
 # Installs whatever is missing first (scripts/setup.sh --browser: the wasm32 target,
 # wasm-bindgen-cli, wasm-pack, trunk from crates.io; Debian's chromium and chromium-driver), then:
 # formatting, clippy (native, and the wasm32 library and browser tests), the native tests (doc tests
-# included), the release page build, its end-to-end check in headless Chromium (Playwright), and
+# included), the release site (scripts/site.sh dist), its end-to-end check in headless Chromium
+# (Playwright), and
 # last the browser tests (wasm-pack, release build). The last test
 # line printed is the browser tests' pass count. Idempotent; downloads only from package registries.
 set -euo pipefail
@@ -47,9 +48,12 @@ step "cargo clippy --tests --target wasm32-unknown-unknown -- -D warnings" \
 # Plain `cargo test`: unit, integration and doc tests. (`--all-targets` would also *run* the
 # benchmarks, which only print timings; clippy above already compiles them.)
 step "cargo test (native: unit, integration, doc tests)" cargo test
-step "trunk build --release" trunk build --release
-# The served page end to end in headless Chromium: golden links, responsiveness, embedding.
-step "end-to-end check of the release page (node tests/e2e/run.cjs)" node tests/e2e/run.cjs
+# The site as a lecturer builds it (`trunk build --release`, the service worker, the preview
+# image), into dist/.
+step "scripts/site.sh dist (the release site)" bash scripts/site.sh dist
+# The site end to end in headless Chromium: golden links, responsiveness, embedding, hosted in a
+# sub-folder and at the root, load failures, offline.
+step "end-to-end check of the release site (node tests/e2e/run.cjs)" node tests/e2e/run.cjs
 
 # Only the browser test target: in wasm, doc tests would print a last "0 passed" line.
 wasm_log="$(mktemp)"

@@ -634,15 +634,19 @@ impl App {
         )
     }
 
-    /// Updates the "open in playground" link of an embedded figure.
+    /// Updates the links the page writes from its configuration: the canonical link (the
+    /// full-page link of the figure the URL shows) and, embedded, the "open in playground" link.
     fn update_links(&self) {
         let state = self.state.borrow();
-        if !state.options.embed {
-            return;
-        }
-        let href = self.link_for(&state, 0, false);
-        if let Some(card) = state.cards.first() {
-            card.set_open_link(&href);
+        let href = match state.url_card {
+            Some(index) => self.link_for(&state, index, false),
+            None => page_base(&state.window),
+        };
+        set_canonical(&state.document, &href);
+        if state.options.embed {
+            if let Some(card) = state.cards.first() {
+                card.set_open_link(&href);
+            }
         }
     }
 
@@ -678,6 +682,11 @@ impl App {
         let url = format!("?{query}{}", hash(&state.window));
         if let Ok(history) = state.window.history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+        // Embedded, the canonical link is the full page's (update_links).
+        if !state.options.embed {
+            let canonical = format!("{}?{query}", page_base(&state.window));
+            set_canonical(&state.document, &canonical);
         }
     }
 
@@ -889,12 +898,37 @@ fn say_later(weak: &Weak<App>, index: usize, copied: bool, what: &str, text: &st
     }
 }
 
-/// The page's address without query and fragment.
+/// The page's real address without query and fragment, its folder included (the site works at
+/// any path prefix: `https://host/teaching/sgd/`, `…/index.html`, even `file:///…`, where
+/// `origin` would be `null`).
 fn page_base(window: &Window) -> String {
-    let location = window.location();
-    let origin = location.origin().unwrap_or_default();
-    let path = location.pathname().unwrap_or_default();
-    format!("{origin}{path}")
+    let href = window.location().href().unwrap_or_default();
+    href.split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Points the page's `<link rel="canonical">` at `href` (created in `<head>` if missing).
+fn set_canonical(document: &Document, href: &str) {
+    let existing = document
+        .query_selector("link[rel=\"canonical\"]")
+        .ok()
+        .flatten();
+    let link = match existing {
+        Some(link) => link,
+        None => {
+            let Ok(link) = document.create_element("link") else {
+                return;
+            };
+            let _ = link.set_attribute("rel", "canonical");
+            if let Ok(Some(head)) = document.query_selector("head") {
+                let _ = head.append_child(&link);
+            }
+            link
+        }
+    };
+    let _ = link.set_attribute("href", href);
 }
 
 fn hash(window: &Window) -> String {

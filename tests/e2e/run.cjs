@@ -1,4 +1,4 @@
-// End-to-end check of the release-built page (dist/, from `trunk build --release`) in headless
+// End-to-end check of the release-built site (dist/, from `scripts/site.sh dist`) in headless
 // Chromium through Playwright (playwright-core from npm, the system's /usr/bin/chromium):
 //   node tests/e2e/run.cjs
 // - every golden link (tests/fixtures/golden_urls.txt) opens without console errors, draws every
@@ -7,17 +7,22 @@
 // - timings: navigation → all theory drawn (median of 3 loads), slider edit → redrawn (median),
 //   and the release .wasm size, gzipped: printed with their targets, not asserted;
 // - a static lecture page on another origin embeds two figures with the "Copy embed code"
-//   output: both show one figure, only their listed controls, and size themselves by postMessage.
+//   output: both show one figure, only their listed controls, and size themselves by postMessage;
+// - all of the above with the site served from a sub-folder two levels deep, as a lecturer hosts
+//   it; then tests/e2e/hosting.cjs: the root, the links the page writes, the engine failing to
+//   load, offline after a first visit, a new deployment picked up, what visits transfer.
 // Prints one JSON line per measurement, then "e2e: N checks passed"; exits 1 on any failure.
 "use strict";
 const fs = require("fs");
 const http = require("http");
 const path = require("path");
 const zlib = require("zlib");
+const hosting = require("./hosting.cjs");
 
 const root = path.join(__dirname, "..", "..");
 const { chromium } = require(path.join(root, ".tools", "node_modules", "playwright-core"));
-const dist = path.join(root, "dist");
+// The built site: dist/ (scripts/check.sh writes it with scripts/site.sh), or E2E_SITE.
+const dist = process.env.E2E_SITE ? path.resolve(process.env.E2E_SITE) : path.join(root, "dist");
 // The paper's 11 figures and the 5 panels beyond them (config::FIGURE_IDS).
 const FIGURE_COUNT = 16;
 
@@ -35,25 +40,12 @@ function report(met, what) {
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 function serve(handler) {
   return new Promise((resolve) => {
     const server = http.createServer(handler);
     server.listen(0, "127.0.0.1", () => resolve(server));
   });
 }
-function staticFiles(dir) {
-  return (req, res) => {
-    const url = new URL(req.url, "http://x");
-    const file = path.join(dir, url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname));
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-      res.writeHead(404); res.end("not found"); return;
-    }
-    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
-  };
-}
-
 async function drawnFigures(page) {
   return page.evaluate(() => [...document.querySelectorAll("figure.card canvas")].map((canvas) => {
     const ctx = canvas.getContext("2d");
@@ -68,15 +60,16 @@ async function drawnFigures(page) {
 }
 
 (async () => {
-  if (!fs.existsSync(path.join(dist, "index.html"))) throw new Error("no dist/: run `trunk build --release` first");
+  if (!fs.existsSync(path.join(dist, "index.html"))) throw new Error(`no site in ${dist}: run \`scripts/site.sh dist\` first`);
   const wasm = fs.readdirSync(dist).find((f) => f.endsWith(".wasm"));
   const wasmBytes = fs.readFileSync(path.join(dist, wasm));
   const gzipped = zlib.gzipSync(wasmBytes, { level: 9 }).length;
   console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 400 * 1024 }));
   report(gzipped < 400 * 1024, `release .wasm: ${gzipped} bytes gzipped (target < 400 KB)`);
 
-  const app = await serve(staticFiles(dist));
-  const base = `http://127.0.0.1:${app.address().port}/`;
+  // The site where a lecturer would put it: a sub-folder two levels deep of a static server.
+  const app = await hosting.siteServer(dist, hosting.SUB_FOLDER);
+  const base = app.url;
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -120,6 +113,8 @@ async function drawnFigures(page) {
     }
     const shown = await page.$$eval("#notices li", (items) => items.length);
     check(shown === Number(notices), `${query}: ${shown} notices shown, ${notices} expected`);
+    const canonical = await page.evaluate(() => document.querySelector('link[rel="canonical"]')?.href || "");
+    check(canonical.startsWith(base + "?") || canonical === base, `${query}: canonical link ${canonical}`);
     await page.close();
   }
   console.log(JSON.stringify({ measure: "golden_links", links: golden.length }));
@@ -224,8 +219,10 @@ async function drawnFigures(page) {
     hostServer.close();
   }
 
+  await hosting.run({ browser, dist, root, golden, check, drawnFigures, figureCount: FIGURE_COUNT });
+
   await browser.close();
-  app.close();
+  app.server.close();
   for (const t of targets) console.log("target " + t);
   if (failures.length) {
     for (const f of failures) console.error("FAILED: " + f);
