@@ -190,10 +190,19 @@ fn the_text_alternative_carries_the_key_numbers() {
     assert!(text.contains(" ± "), "{text}");
     assert!(text.contains("(Cor. 1) 4"), "{text}");
     assert!(text.contains("0.8"), "{text}");
-    let (header, rows, total) = table(&data);
+    let (header, rows, total) = table(&data, Some(MAX_TABLE_ROWS));
     assert_eq!(header.len(), 6);
     assert_eq!(rows.len(), total.min(MAX_TABLE_ROWS));
     assert!(total > MAX_TABLE_ROWS, "{total}");
+    // The 4 simulated points (with their standard errors) come first, then the theory.
+    for row in &rows[..4] {
+        assert_eq!(row[2], "simulation", "{row:?}");
+        assert!(!row[5].is_empty(), "{row:?}");
+    }
+    assert!(rows[4..].iter().all(|row| row[5].is_empty()));
+    // Without a limit, every row.
+    let (_, all, _) = table(&data, None);
+    assert_eq!(all.len(), total);
     let csv = sgd_playground::figures::to_csv(&data);
     assert_eq!(
         csv.lines().filter(|l| l.contains(",simulation,")).count(),

@@ -381,6 +381,48 @@ async fn a_simulation_runs_to_the_end_in_slices() {
     assert_eq!(simulated, 5, "{csv}");
     let status = text_of(&page.select("#fig-2a .status-text"));
     assert!(status.starts_with("simulation done"), "{status}");
+    // "Show data": the simulated points (with their standard errors) are the first rows, and
+    // "Show all" lists every row.
+    click_button(&page, "#fig-2a", "Show data");
+    let rows = page
+        .root
+        .query_selector_all("#fig-2a .data tbody tr")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(rows.length() as usize, 500);
+    for i in 0..5 {
+        let row = text_of(
+            &rows
+                .item(i)
+                .and_then(|n| n.dyn_into::<Element>().ok())
+                .unwrap_or_else(|| panic!("row {i}")),
+        );
+        assert!(row.contains("simulation"), "row {i}: {row}");
+    }
+    click_button(&page, "#fig-2a", "Show all");
+    let total = page.count("#fig-2a .data tbody tr");
+    assert!(total > 500, "{total}");
+    assert_eq!(total as usize + 1, csv.lines().count());
+}
+
+/// Clicks the button of `scope` whose text starts with `label`.
+fn click_button(page: &Mounted, scope: &str, label: &str) {
+    let buttons = page
+        .root
+        .query_selector_all(&format!("{scope} button"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    for i in 0..buttons.length() {
+        let Some(button) = buttons
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        if text_of(&button).starts_with(label) {
+            button.click();
+            return;
+        }
+    }
+    panic!("no button {label} in {scope}");
 }
 
 #[wasm_bindgen_test]
@@ -414,10 +456,47 @@ async fn a_link_without_a_figure_opens_the_exact_solver() {
     let solution = text_of(&page.select("#solver .solution"));
     // Var[w] = λσ²/(k(2 − λk)) = 1.5/(0.5) = 3 at λ = 1.5, k = σ² = 1.
     assert!(solution.contains("stationary Var[w] = 3"), "{solution}");
+    // What `solve` returns, readably: the loss, the stability margin, the spectral radius.
+    for part in [
+        "training loss L = ½Tr[KΣ] = ",
+        "% of the threshold; margin ",
+        "spectral radius of the dynamics: ",
+    ] {
+        assert!(solution.contains(part), "{part:?} in {solution}");
+    }
+    // The same form as the figures': editing λ there solves again and updates the text field.
+    let field = page.select("#ctl-solver-lr");
+    set_input(&field, "0.5", "input");
+    page.app.flush();
+    let solution = text_of(&page.select("#solver .solution"));
+    // Var[w] = 0.5/(1·1.5) = 1/3.
+    assert!(
+        solution.contains("stationary Var[w] = 0.3333"),
+        "{solution}"
+    );
+    let typed: HtmlInputElement = page
+        .select("#solver-config")
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("not an input"));
+    assert!(typed.value().contains("lr=0.5"), "{}", typed.value());
+    assert!(
+        location_search().contains("lr=0.5"),
+        "{}",
+        location_search()
+    );
+    // Choosing SGDM adds its momentum control.
+    assert_eq!(page.count("#ctl-solver-mu"), 0);
+    set_input(
+        &page.select("#solver-config"),
+        "opt=sgdm&mu=0.5&lr=1",
+        "input",
+    );
+    assert_eq!(page.count("#ctl-solver-mu"), 1);
     let input = page.select("#solver-config");
     set_input(&input, "lr=2.5", "input");
     let solution = text_of(&page.select("#solver .solution"));
     assert!(solution.starts_with("diverges"), "{solution}");
+    assert_eq!(solution.matches("diverges").count(), 1, "{solution}");
 }
 
 #[wasm_bindgen_test]
@@ -516,6 +595,22 @@ async fn the_explorer_table_and_the_bayes_warning_are_shown() {
     assert_eq!(page.count("#fig-explorer .numbers tbody tr"), 3);
     let table = text_of(&page.select("#fig-explorer .numbers table"));
     assert!(table.contains("opt=sgdm"), "{table}");
+    drop(page);
+    // A K typed as a full matrix is used as written (no rotation by the default angle): the
+    // rows' solve configs carry it unchanged.
+    let page = Mounted::new("?fig=explorer&K=2,0.5;0.5,1&C=1,0;0,2&methods=sgd");
+    yield_now().await;
+    let table = text_of(&page.select("#fig-explorer .numbers table"));
+    assert!(table.contains("K=2,0.5;0.5,1&C=1,0;0,2"), "{table}");
+    let caption = text_of(&page.select("#fig-explorer .caption"));
+    assert!(!caption.contains("rotated"), "{caption}");
+    drop(page);
+    // D > 2: Σ by its eigenvalues, every entry one click away.
+    let page = Mounted::new("?fig=explorer&K=3,1,0.3&methods=sgd,sgdm");
+    yield_now().await;
+    assert_eq!(page.count("#fig-explorer .numbers details pre"), 6);
+    let full = text_of(&page.select("#fig-explorer .numbers details pre"));
+    assert_eq!(full.lines().count(), 3, "{full}");
     drop(page);
     let page = Mounted::new("?fig=bayes&K=1,0.01&N=100&S=60");
     yield_now().await;

@@ -14,6 +14,7 @@
 
 pub mod controls;
 pub mod describe;
+pub mod solution;
 
 use crate::config::{
     default_text, key_spec, percent_decode, shorten, Config, SimulationLimits, FIGURE_IDS,

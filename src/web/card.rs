@@ -7,20 +7,16 @@ use super::measure::MeasuredCanvas;
 use plotters::prelude::IntoDrawingArea;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlProgressElement,
-    HtmlSelectElement,
-};
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlProgressElement};
 
 use super::app::{Action, App};
-use super::dom::{cast, child, element, Listener};
+use super::dom::{cast, child, Listener};
+use super::form::Form;
 use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::{draw_wrapped, FigureStyle, PlotFrame};
-use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
-use crate::playground::describe::{describe, nearest, table};
-use crate::playground::{controls, Control, Widget};
+use crate::playground::describe::{describe, nearest, table, MAX_TABLE_ROWS};
 
 /// Narrowest column a panel gets before the panels wrap (CSS pixels).
 const MIN_PANEL_WIDTH: f64 = 260.0;
@@ -28,17 +24,6 @@ const MIN_PANEL_WIDTH: f64 = 260.0;
 const REDRAW_INTERVAL_MS: f64 = 250.0;
 /// How far from a point the hover read-out still picks it (CSS pixels).
 const HOVER_RADIUS: f64 = 28.0;
-
-/// The inputs of one control.
-struct Input {
-    control: Control,
-    /// The range input of a slider.
-    slider: Option<HtmlInputElement>,
-    /// The typed field (input or select).
-    field: Element,
-    /// Where this control's error is shown.
-    error: Element,
-}
 
 /// The elements of a card the app updates.
 pub struct Elements {
@@ -60,6 +45,8 @@ pub struct Elements {
     numbers: Element,
     pause: Option<HtmlButtonElement>,
     data_toggle: Option<HtmlButtonElement>,
+    /// "Show all N rows" of a data table cut at [`MAX_TABLE_ROWS`].
+    data_all: Option<HtmlButtonElement>,
 }
 
 /// A figure on the page.
@@ -85,14 +72,16 @@ pub struct Card {
     /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
     drawn_size: (u32, u32, bool),
     data_open: bool,
+    /// The data table shows every row (not only the first [`MAX_TABLE_ROWS`]).
+    data_all: bool,
     /// The notes and table last put in the page, to rebuild them only when they change.
     shown_extras: Option<(Vec<String>, Option<Table>)>,
     /// The canvas's CSS width at the last [`Card::measure`].
     css_width: f64,
     /// The elements.
     pub elements: Elements,
-    inputs: Vec<Input>,
-    listeners: Vec<Listener>,
+    form: Form,
+    _listeners: Vec<Listener>,
 }
 
 /// Which template holds a figure's formula (`None`: the panel's caption says it all).
@@ -202,6 +191,7 @@ impl Card {
         let mut listeners = Vec::new();
         let mut pause = None;
         let mut data_toggle = None;
+        let mut data_all = None;
         if embed.is_some() {
             let link = child(&actions, "a", "open-link", "Open in the playground ↗")?;
             link.set_attribute("target", "_blank")?;
@@ -224,6 +214,9 @@ impl Card {
             button("Rerun same seed", Action::Rerun)?;
             button("New seed", Action::NewSeed)?;
             data_toggle = Some(button("Show data", Action::ToggleData)?);
+            let all = button("Show all rows", Action::ShowAllData)?;
+            all.set_attribute("hidden", "")?;
+            data_all = Some(all);
             button("PNG", Action::Png)?;
             button("SVG", Action::Svg)?;
             button("CSV", Action::Csv)?;
@@ -274,6 +267,7 @@ impl Card {
             drawn_work: 0,
             drawn_size: (0, 0, false),
             data_open: false,
+            data_all: false,
             shown_extras: None,
             css_width: 720.0,
             elements: Elements {
@@ -291,180 +285,32 @@ impl Card {
                 numbers,
                 pause,
                 data_toggle,
+                data_all,
             },
-            inputs: Vec::new(),
-            listeners,
+            form: Form::empty(),
+            _listeners: listeners,
         };
         card.elements
             .title
             .set_text_content(Some(&crate::playground::short_name(id)));
-        card.build_controls(app, &document, &form, embed)?;
+        card.form = Form::build(app, &document, &form, &card.config, index, id, embed)?;
         Ok(card)
-    }
-
-    /// One control per key (only those listed in embed mode).
-    fn build_controls(
-        &mut self,
-        app: &Weak<App>,
-        document: &Document,
-        form: &Element,
-        embed: Option<&[String]>,
-    ) -> Result<(), JsValue> {
-        let index = self.index;
-        for control in controls(&self.config) {
-            if let Some(shown) = embed {
-                if !shown.iter().any(|key| key == control.key) {
-                    continue;
-                }
-            }
-            let key = control.key;
-            let field_id = format!("ctl-{}-{key}", self.id);
-            let hint_id = format!("{field_id}-hint");
-            let error_id = format!("{field_id}-error");
-            let row = child(form, "div", "control", "")?;
-            row.set_attribute("data-key", key)?;
-            let label = child(&row, "label", "", &control.label)?;
-            label.set_attribute("for", &field_id)?;
-            label.set_attribute("title", control.meaning)?;
-            let inputs = child(&row, "div", "inputs", "")?;
-            let mut slider = None;
-            let field: Element = match &control.widget {
-                Widget::Slider { min, max, log } => {
-                    let range: HtmlInputElement = cast(child(&inputs, "input", "slider", "")?)?;
-                    range.set_type("range");
-                    range.set_min("0");
-                    range.set_max(&SLIDER_STEPS.to_string());
-                    range.set_step("1");
-                    range.set_attribute("aria-label", &format!("{} (slider)", control.label))?;
-                    range.set_attribute("aria-describedby", &hint_id)?;
-                    let (min, max, log) = (*min, *max, *log);
-                    let app_ref = app.clone();
-                    let range_ref = range.clone();
-                    self.listeners
-                        .push(Listener::new(&range, "input", move |_| {
-                            let position = range_ref.value().parse::<u32>().unwrap_or(0);
-                            let value = slider_value(position, min, max, log);
-                            if let Some(app) = app_ref.upgrade() {
-                                app.slid(index, key, crate::json::format_number(value));
-                            }
-                        })?);
-                    slider = Some(range);
-                    let number = element(document, "input", "number", "")?;
-                    number.set_attribute("type", "text")?;
-                    number.set_attribute("inputmode", "decimal")?;
-                    number
-                }
-                Widget::Integer { min, max } => {
-                    let number = element(document, "input", "number", "")?;
-                    number.set_attribute("type", "number")?;
-                    number.set_attribute("min", &min.to_string())?;
-                    number.set_attribute("max", &max.to_string())?;
-                    number.set_attribute("step", "1")?;
-                    number
-                }
-                Widget::Select(names) => {
-                    let select = element(document, "select", "", "")?;
-                    for name in *names {
-                        let option = child(&select, "option", "", name)?;
-                        option.set_attribute("value", name)?;
-                    }
-                    select
-                }
-                Widget::Checkbox => {
-                    let checkbox = element(document, "input", "", "")?;
-                    checkbox.set_attribute("type", "checkbox")?;
-                    checkbox
-                }
-                Widget::Text => {
-                    let text = element(document, "input", "text", "")?;
-                    text.set_attribute("type", "text")?;
-                    text
-                }
-            };
-            field.set_id(&field_id);
-            field.set_attribute("name", key)?;
-            field.set_attribute("autocomplete", "off")?;
-            field.set_attribute("spellcheck", "false")?;
-            field.set_attribute("aria-describedby", &format!("{hint_id} {error_id}"))?;
-            inputs.append_child(&field)?;
-            let event = match control.widget {
-                Widget::Select(_) | Widget::Checkbox => "change",
-                _ => "input",
-            };
-            let app_ref = app.clone();
-            let field_ref = field.clone();
-            let widget = control.widget.clone();
-            self.listeners.push(Listener::new(&field, event, move |_| {
-                let raw = read_field(&field_ref, &widget);
-                if let Some(app) = app_ref.upgrade() {
-                    app.edit(index, key, raw);
-                }
-            })?);
-            let mut hint_text = format!("allowed: {}", control.allowed);
-            if let Some(default) = &control.default {
-                hint_text.push_str(&format!("; paper: {default}"));
-            }
-            let hint = child(&row, "p", "hint", &hint_text)?;
-            hint.set_id(&hint_id);
-            let error = child(&row, "p", "field-error", "")?;
-            error.set_id(&error_id);
-            error.set_attribute("hidden", "")?;
-            self.inputs.push(Input {
-                control,
-                slider,
-                field,
-                error,
-            });
-        }
-        self.show_values(None);
-        Ok(())
     }
 
     /// Writes the configuration's values into the form (except into the field of `editing`,
     /// which holds what the user is typing) and clears the errors.
     pub fn show_values(&mut self, editing: Option<&str>) {
-        let current = controls(&self.config);
-        for input in &mut self.inputs {
-            let Some(control) = current.iter().find(|c| c.key == input.control.key) else {
-                continue;
-            };
-            input.control.value = control.value.clone();
-            let _ = input.error.set_attribute("hidden", "");
-            input.error.set_text_content(None);
-            let _ = input.field.remove_attribute("aria-invalid");
-            if let (Some(slider), Widget::Slider { min, max, log }) =
-                (&input.slider, &input.control.widget)
-            {
-                if let Ok(value) = control.value.parse::<f64>() {
-                    slider.set_value(&slider_position(value, *min, *max, *log).to_string());
-                }
-            }
-            if editing == Some(input.control.key) {
-                continue;
-            }
-            write_field(&input.field, &input.control.widget, &control.value);
-        }
+        self.form.show_values(&self.config, editing);
     }
 
     /// Shows an edit's errors at its control (the figure keeps its last valid configuration).
     pub fn show_field_errors(&self, key: &str, messages: &[String]) {
-        for input in &self.inputs {
-            if input.control.key != key {
-                continue;
-            }
-            input.error.set_text_content(Some(&messages.join("; ")));
-            let _ = input.error.remove_attribute("hidden");
-            let _ = input.field.set_attribute("aria-invalid", "true");
-        }
+        self.form.show_field_errors(key, messages);
     }
 
     /// Sets a slider's typed field (the slider itself moved).
     pub fn show_slider_value(&self, key: &str, value: &str) {
-        for input in &self.inputs {
-            if input.control.key == key {
-                write_field(&input.field, &input.control.widget, value);
-            }
-        }
+        self.form.show_slider_value(key, value);
     }
 
     /// Replaces the configuration: new experiment, theory drawn at once, new simulation queued.
@@ -776,14 +622,29 @@ impl Card {
                 th.set_attribute("scope", "col")?;
             }
             let body = child(&element, "tbody", "", "")?;
-            for row in &table.rows {
+            for (index, row) in table.rows.iter().enumerate() {
                 let tr = child(&body, "tr", "", "")?;
                 for (column, cell) in row.iter().enumerate() {
                     if column == 0 {
                         let th = child(&tr, "th", "", cell)?;
                         th.set_attribute("scope", "row")?;
-                    } else {
-                        child(&tr, "td", "", cell)?;
+                        continue;
+                    }
+                    let detail = table
+                        .details
+                        .iter()
+                        .find(|d| d.row == index && d.column == column);
+                    match detail {
+                        // The full matrix behind its eigenvalues, one click away.
+                        Some(detail) => {
+                            let td = child(&tr, "td", "", "")?;
+                            let details = child(&td, "details", "", "")?;
+                            child(&details, "summary", "", cell)?;
+                            child(&details, "pre", "", &detail.text)?;
+                        }
+                        None => {
+                            child(&tr, "td", "", cell)?;
+                        }
                     }
                 }
             }
@@ -841,6 +702,19 @@ impl Card {
         } else {
             self.elements.data.set_attribute("hidden", "")?;
             self.elements.data.set_text_content(None);
+            self.data_all = false;
+            if let Some(button) = &self.elements.data_all {
+                button.set_attribute("hidden", "")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows every row of the open data table.
+    pub fn show_all_data(&mut self) -> Result<(), JsValue> {
+        self.data_all = true;
+        if self.data_open {
+            self.fill_table()?;
         }
         Ok(())
     }
@@ -851,16 +725,26 @@ impl Card {
         let Some(data) = &self.data else {
             return Ok(());
         };
-        let (header, rows, total) = table(data);
+        let limit = (!self.data_all).then_some(MAX_TABLE_ROWS);
+        let (header, rows, total) = table(data, limit);
+        let cut = rows.len() < total;
+        if let Some(button) = &self.elements.data_all {
+            button.set_text_content(Some(&format!("Show all {total} rows")));
+            set_hidden(button, !cut)?;
+        }
         let table = child(holder, "table", "", "")?;
-        let caption = if rows.len() < total {
+        let caption = if cut {
             format!(
-                "Data of {} (first {} of {total} rows; the CSV export has all)",
+                "Data of {}: simulated points first, then theory (first {} of {total} rows; \
+                 \"Show all {total} rows\" or the CSV export has all)",
                 self.id,
                 rows.len()
             )
         } else {
-            format!("Data of {} ({total} rows)", self.id)
+            format!(
+                "Data of {}: simulated points first, then theory ({total} rows)",
+                self.id
+            )
         };
         child(&table, "caption", "", &caption)?;
         let head = child(&table, "thead", "", "")?;
@@ -1030,43 +914,4 @@ pub fn device_pixel_ratio() -> f64 {
         .map(|window| window.device_pixel_ratio())
         .filter(|ratio| ratio.is_finite() && *ratio > 0.0)
         .map_or(1.0, |ratio| ratio.max(1.0))
-}
-
-fn read_field(field: &Element, widget: &Widget) -> String {
-    match widget {
-        Widget::Select(_) => field
-            .dyn_ref::<HtmlSelectElement>()
-            .map(HtmlSelectElement::value)
-            .unwrap_or_default(),
-        Widget::Checkbox => {
-            let checked = field
-                .dyn_ref::<HtmlInputElement>()
-                .is_some_and(HtmlInputElement::checked);
-            (if checked { "1" } else { "0" }).to_string()
-        }
-        _ => field
-            .dyn_ref::<HtmlInputElement>()
-            .map(HtmlInputElement::value)
-            .unwrap_or_default(),
-    }
-}
-
-fn write_field(field: &Element, widget: &Widget, value: &str) {
-    match widget {
-        Widget::Select(_) => {
-            if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
-                select.set_value(value);
-            }
-        }
-        Widget::Checkbox => {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                input.set_checked(value == "1");
-            }
-        }
-        _ => {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                input.set_value(value);
-            }
-        }
-    }
 }
