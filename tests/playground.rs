@@ -460,3 +460,31 @@ fn a_long_legend_on_a_narrow_page_gets_room() {
         .theory();
     assert!(legend_height_estimate(&fig2a, 900.0) <= 2.0 * 17.0);
 }
+
+#[test]
+fn an_embed_control_the_figure_does_not_have_is_reported() {
+    let config = Config::parse("fig=5a").unwrap();
+    let shown = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
+    assert_eq!(
+        sgd_playground::playground::unknown_control_notice(
+            &config,
+            Some(&shown(&["lr_k", "mu_min"]))
+        ),
+        None
+    );
+    assert_eq!(
+        sgd_playground::playground::unknown_control_notice(&config, None),
+        None
+    );
+    let notice = sgd_playground::playground::unknown_control_notice(
+        &config,
+        Some(&shown(&["lr_k", "momentum", "<b>"])),
+    )
+    .expect("a notice");
+    assert!(
+        notice.starts_with("ctl: 'momentum', '<b>' are not a control of fig=5a"),
+        "{notice}"
+    );
+    assert!(notice.contains("its controls are "), "{notice}");
+    assert!(notice.contains("mu_min"), "{notice}");
+}

@@ -466,21 +466,21 @@ async fn a_link_without_a_figure_opens_the_exact_solver() {
     }
     // The same form as the figures': editing λ there solves again and updates the text field.
     let field = page.select("#ctl-solver-lr");
-    set_input(&field, "0.5", "input");
+    set_input(&field, "0.8", "input");
     page.app.flush();
     let solution = text_of(&page.select("#solver .solution"));
-    // Var[w] = 0.5/(1·1.5) = 1/3.
+    // Var[w] = 0.8/(1·1.2) = 2/3.
     assert!(
-        solution.contains("stationary Var[w] = 0.3333"),
+        solution.contains("stationary Var[w] = 0.6667"),
         "{solution}"
     );
     let typed: HtmlInputElement = page
         .select("#solver-config")
         .dyn_into()
         .unwrap_or_else(|_| panic!("not an input"));
-    assert!(typed.value().contains("lr=0.5"), "{}", typed.value());
+    assert!(typed.value().contains("lr=0.8"), "{}", typed.value());
     assert!(
-        location_search().contains("lr=0.5"),
+        location_search().contains("lr=0.8"),
         "{}",
         location_search()
     );
@@ -617,4 +617,111 @@ async fn the_explorer_table_and_the_bayes_warning_are_shown() {
     let notes = page.select("#fig-bayes .notes");
     assert!(notes.get_attribute("hidden").is_none());
     assert!(text_of(&notes).contains("Mandt"), "{}", text_of(&notes));
+}
+
+/// A figure without a simulation shows no progress bar and no simulation buttons; one with a
+/// simulation shows them.
+#[wasm_bindgen_test]
+async fn theory_only_figures_show_no_simulation_controls() {
+    let page = Mounted::new("?fig=1b");
+    yield_now().await;
+    for (figure, theory_only) in [("1b", true), ("6a", true), ("phase", true), ("2a", false)] {
+        let status = page.select(&format!("#fig-{figure} .sim-status"));
+        assert_eq!(
+            status.get_attribute("hidden").is_some(),
+            theory_only,
+            "{figure}"
+        );
+        let buttons = page
+            .root
+            .query_selector_all(&format!("#fig-{figure} .actions button"))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for i in 0..buttons.length() {
+            let Some(button) = buttons.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                continue;
+            };
+            let text = text_of(&button);
+            if ["Pause", "Rerun same seed", "New seed"].contains(&text.as_str()) {
+                assert_eq!(
+                    button.get_attribute("hidden").is_some(),
+                    theory_only,
+                    "{figure}: {text}"
+                );
+            }
+        }
+    }
+}
+
+/// A tap (a touch pointer) reads out the nearest point, and the read-out stays when the finger
+/// lifts (a touch has no hover to leave).
+#[wasm_bindgen_test]
+async fn a_tap_reads_out_the_nearest_point() {
+    let page = Mounted::new("?fig=2a&seed=2");
+    yield_now().await;
+    let canvas = page.canvas("2a");
+    let frames = page.app.plot_frames(1);
+    let (px, py) = frames[0]
+        .pixel_of((1.0, 0.5))
+        .unwrap_or_else(|| panic!("not on the axes"));
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let rect = canvas.get_bounding_client_rect();
+    let make = js_sys::Function::new_with_args(
+        "type, x, y",
+        "return new PointerEvent(type, { pointerType: 'touch', clientX: x, clientY: y, bubbles: true });",
+    );
+    let touch = |kind: &str| -> web_sys::Event {
+        make.call3(
+            &wasm_bindgen::JsValue::NULL,
+            &kind.into(),
+            &(rect.left() + px / ratio).round().into(),
+            &(rect.top() + py / ratio).round().into(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("not an event"))
+    };
+    canvas
+        .dispatch_event(&touch("pointerdown"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let readout = text_of(&page.select("#fig-2a .readout"));
+    assert!(readout.contains("continuous"), "{readout:?}");
+    canvas
+        .dispatch_event(&touch("pointerleave"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(text_of(&page.select("#fig-2a .readout")), readout);
+}
+
+/// "Copy embed code" opens the embed options: the controls to show (the main knob ticked), the
+/// theme and the height; the code follows the choice. A `ctl=` key the figure lacks is reported.
+#[wasm_bindgen_test]
+async fn the_embed_code_shows_the_controls_ticked() {
+    let page = Mounted::new("?fig=5a");
+    yield_now().await;
+    click_button(&page, "#fig-5a .actions", "Copy embed code");
+    let options = page.select("#fig-5a .embed-options");
+    assert!(options.get_attribute("hidden").is_none());
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("ctl=lr_k\""), "{code}");
+    let momentum = page.select("#fig-5a .embed-options input[value=\"mu_min\"]");
+    let momentum: HtmlInputElement = momentum.dyn_into().unwrap_or_else(|_| panic!("checkbox"));
+    momentum.set_checked(true);
+    let change = web_sys::Event::new("change").unwrap_or_else(|e| panic!("{e:?}"));
+    momentum
+        .dispatch_event(&change)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("ctl=lr_k,mu_min"), "{code}");
+    let height = page.select("#fig-5a .embed-options input[type=\"number\"]");
+    set_input(&height, "700", "input");
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("height=\"700\""), "{code}");
+    drop(page);
+    let page = Mounted::new("?fig=5a&embed=1&ctl=lr_k,momentum");
+    yield_now().await;
+    let alert = text_of(&page.select("[role=alert]"));
+    assert!(
+        alert.contains("ctl: 'momentum' is not a control of fig=5a"),
+        "{alert}"
+    );
+    assert_eq!(page.count(".control"), 1);
 }

@@ -50,8 +50,12 @@ pub enum Action {
     ConfigText,
     /// Copy the link of this figure.
     CopyLink,
-    /// Copy an iframe embedding this figure.
+    /// Copy an iframe embedding this figure, and open the embed options.
     CopyEmbed,
+    /// The embed options changed: show the new code.
+    EmbedChanged,
+    /// Copy the embed code shown in the options.
+    CopyEmbedAgain,
 }
 
 /// A ResizeObserver's or IntersectionObserver's callback, kept alive with it.
@@ -110,6 +114,17 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
     let mut notices: Vec<String> = request.problems.iter().map(page_notice).collect();
     notices.extend(opened.notices.iter().cloned());
     let options = request.options;
+    if options.embed {
+        // An embed's `ctl=` key the figure has no control for is said, not silently dropped.
+        let figure_config = match &opened.config.figure {
+            Some(_) => opened.config.clone(),
+            None => paper_config("2a").unwrap_or_default(),
+        };
+        notices.extend(crate::playground::unknown_control_notice(
+            &figure_config,
+            options.controls.as_deref(),
+        ));
+    }
     let dark = match options.theme {
         ThemeChoice::Dark => true,
         ThemeChoice::Light => false,
@@ -667,8 +682,18 @@ impl App {
                     say_later(&weak, index, copied, "Link copied", &shown);
                 });
             }
-            Action::CopyEmbed => {
+            Action::EmbedChanged => {
                 let embed = self.embed_code(&state, index);
+                if let Some(card) = state.cards.get(index) {
+                    card.show_embed_code(&embed);
+                }
+            }
+            Action::CopyEmbed | Action::CopyEmbedAgain => {
+                card.open_embed_options(&Rc::downgrade(self))?;
+                let embed = self.embed_code(&state, index);
+                if let Some(card) = state.cards.get(index) {
+                    card.show_embed_code(&embed);
+                }
                 let weak = Rc::downgrade(self);
                 let shown = embed.clone();
                 copy_text(&embed, move |copied| {
@@ -699,16 +724,29 @@ impl App {
         format!("{base}?{}", link_query(&card.config, &options))
     }
 
+    /// The iframe of a card with the controls, theme and height chosen in its embed options.
     fn embed_code(&self, state: &State, index: usize) -> String {
-        let src = self.link_for(state, index, true);
-        let title = state
-            .cards
-            .get(index)
-            .and_then(|card| card.data().map(|data| data.title.clone()))
+        let Some(card) = state.cards.get(index) else {
+            return String::new();
+        };
+        let (controls, theme, height) = card.embed_choice();
+        let options = PageOptions {
+            embed: true,
+            controls: Some(controls),
+            theme,
+        };
+        let src = format!(
+            "{}?{}",
+            page_base(&state.window),
+            link_query(&card.config, &options)
+        );
+        let title = card
+            .data()
+            .map(|data| data.title.clone())
             .unwrap_or_default();
         format!(
-            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"520\" style=\"border:0\" \
-             loading=\"lazy\"></iframe>\n{}",
+            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{height}\" \
+             style=\"border:0\" loading=\"lazy\"></iframe>\n{}",
             html_attribute(&src),
             html_attribute(&title),
             HOST_SNIPPET

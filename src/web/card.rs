@@ -7,7 +7,10 @@ use super::measure::MeasuredCanvas;
 use plotters::prelude::IntoDrawingArea;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlProgressElement};
+use web_sys::{
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlProgressElement,
+    HtmlSelectElement,
+};
 
 use super::app::{Action, App};
 use super::dom::{cast, child, Listener};
@@ -20,6 +23,8 @@ use crate::playground::describe::{describe, nearest, table, MAX_TABLE_ROWS};
 
 /// Narrowest column a panel gets before the panels wrap (CSS pixels).
 const MIN_PANEL_WIDTH: f64 = 260.0;
+/// Narrowest column of a phone's two-column layout (CSS pixels).
+const MIN_PHONE_PANEL_WIDTH: f64 = 160.0;
 /// Least time between two redraws of a running simulation (ms).
 const REDRAW_INTERVAL_MS: f64 = 250.0;
 /// How far from a point the hover read-out still picks it (CSS pixels).
@@ -47,6 +52,12 @@ pub struct Elements {
     data_toggle: Option<HtmlButtonElement>,
     /// "Show all N rows" of a data table cut at [`MAX_TABLE_ROWS`].
     data_all: Option<HtmlButtonElement>,
+    /// The progress bar and status line of the simulation.
+    sim_status: Element,
+    /// Where the embed options go (filled on the first "Copy embed code").
+    embed_holder: Element,
+    /// The buttons that only apply to a figure with a simulation (hidden otherwise).
+    simulation_buttons: Vec<HtmlButtonElement>,
 }
 
 /// A figure on the page.
@@ -81,8 +92,22 @@ pub struct Card {
     /// The elements.
     pub elements: Elements,
     form: Form,
+    /// The embed options (which controls, theme, height), once opened.
+    embed_options: Option<EmbedOptions>,
     _listeners: Vec<Listener>,
 }
+
+/// What an embed code shows: the controls ticked, the theme and the frame's height.
+struct EmbedOptions {
+    boxes: Vec<(&'static str, HtmlInputElement)>,
+    theme: HtmlSelectElement,
+    height: HtmlInputElement,
+    code: Element,
+    _listeners: Vec<Listener>,
+}
+
+/// Height of an embed's frame before the figure reports its own (CSS pixels).
+pub const EMBED_HEIGHT: u32 = 520;
 
 /// Which template holds a figure's formula (`None`: the panel's caption says it all).
 fn formula_template(id: &str) -> Option<&'static str> {
@@ -185,6 +210,8 @@ impl Card {
         let actions = child(&figure, "div", "actions", "")?;
         let message = child(&figure, "p", "action-message", "")?;
         message.set_attribute("role", "status")?;
+        let embed_holder = child(&figure, "div", "embed-options", "")?;
+        embed_holder.set_attribute("hidden", "")?;
         let data = child(&figure, "div", "data", "")?;
         data.set_attribute("hidden", "")?;
 
@@ -192,6 +219,7 @@ impl Card {
         let mut pause = None;
         let mut data_toggle = None;
         let mut data_all = None;
+        let mut simulation_buttons = Vec::new();
         if embed.is_some() {
             let link = child(&actions, "a", "open-link", "Open in the playground ↗")?;
             link.set_attribute("target", "_blank")?;
@@ -210,9 +238,11 @@ impl Card {
                 Ok(button)
             };
             button("Reset to paper", Action::Reset)?;
-            pause = Some(button("Pause", Action::TogglePause)?);
-            button("Rerun same seed", Action::Rerun)?;
-            button("New seed", Action::NewSeed)?;
+            let pause_button = button("Pause", Action::TogglePause)?;
+            simulation_buttons.push(pause_button.clone());
+            pause = Some(pause_button);
+            simulation_buttons.push(button("Rerun same seed", Action::Rerun)?);
+            simulation_buttons.push(button("New seed", Action::NewSeed)?);
             data_toggle = Some(button("Show data", Action::ToggleData)?);
             let all = button("Show all rows", Action::ShowAllData)?;
             all.set_attribute("hidden", "")?;
@@ -245,8 +275,31 @@ impl Card {
                     );
                 }
             })?);
+            // A tap (touch or pen) reads out the point under the finger; it stays until the next
+            // tap, since a finger has no hover to leave.
+            let tapped = app.clone();
+            listeners.push(Listener::new(&canvas, "pointerdown", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::PointerEvent>() else {
+                    return;
+                };
+                if event.pointer_type() == "mouse" {
+                    return;
+                }
+                if let Some(app) = tapped.upgrade() {
+                    app.hover(
+                        index,
+                        Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
+                    );
+                }
+            })?);
             let left = app.clone();
-            listeners.push(Listener::new(&canvas, "pointerleave", move |_| {
+            listeners.push(Listener::new(&canvas, "pointerleave", move |event| {
+                let touch = event
+                    .dyn_ref::<web_sys::PointerEvent>()
+                    .is_some_and(|event| event.pointer_type() != "mouse");
+                if touch {
+                    return;
+                }
                 if let Some(app) = left.upgrade() {
                     app.hover(index, None);
                 }
@@ -286,8 +339,12 @@ impl Card {
                 pause,
                 data_toggle,
                 data_all,
+                sim_status: sim,
+                embed_holder,
+                simulation_buttons,
             },
             form: Form::empty(),
+            embed_options: None,
             _listeners: listeners,
         };
         card.elements
@@ -468,6 +525,13 @@ impl Card {
         };
         self.elements.progress.set_value(progress);
         self.elements.status.set_text_content(Some(&text));
+        // A figure without a simulation shows neither its progress nor the buttons that would
+        // restart one.
+        let theory_only = self.run.is_none();
+        let _ = set_hidden(&self.elements.sim_status, theory_only);
+        for button in &self.elements.simulation_buttons {
+            let _ = set_hidden(button, theory_only);
+        }
         if let Some(pause) = &self.elements.pause {
             pause.set_text_content(Some(if self.paused { "Resume" } else { "Pause" }));
             pause.set_disabled(self.run.as_ref().is_none_or(|run| run.is_done()));
@@ -513,7 +577,12 @@ impl Card {
             .data
             .as_ref()
             .map_or(1, |data| data.panels.len().max(1));
-        let columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
+        let mut columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
+        // Three or more panels on a phone: two narrower columns rather than one tall stack
+        // (Fig. 3's four panels were 1,400 px tall one under another).
+        if panels >= 3 && columns == 1 && css_width / 2.0 >= MIN_PHONE_PANEL_WIDTH {
+            columns = 2;
+        }
         let rows = panels.div_ceil(columns);
         let cell = css_width / columns as f64;
         // Taller panels on a phone, where a panel is narrow and its legend takes more room.
@@ -552,6 +621,18 @@ impl Card {
         canvas
             .style()
             .set_property("height", &format!("{css_height}px"))?;
+        // On a phone the plot stays in view while the controls under it move (CSS), when it
+        // takes at most half the screen.
+        if let (Some(holder), Some(window)) = (canvas.parent_element(), web_sys::window()) {
+            let screen = window
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let _ = holder
+                .class_list()
+                .toggle_with_force("sticky", css_height <= 0.5 * screen);
+        }
         if canvas.width() != width || canvas.height() != height {
             canvas.set_width(width);
             canvas.set_height(height);
@@ -781,6 +862,115 @@ impl Card {
     /// The canvas's CSS size (for exports at the same aspect).
     pub fn css_size(&self) -> (f64, f64, usize) {
         self.layout()
+    }
+
+    /// Shows the embed options under the actions, built on first use: one checkbox per control
+    /// (the figure's main knob ticked), the theme and the frame's height. A change asks the app
+    /// for a new code ([`Action::EmbedChanged`]).
+    pub fn open_embed_options(&mut self, app: &Weak<App>) -> Result<(), JsValue> {
+        let holder = &self.elements.embed_holder;
+        holder.remove_attribute("hidden")?;
+        if self.embed_options.is_some() {
+            return Ok(());
+        }
+        let index = self.index;
+        let mut listeners = Vec::new();
+        let changed = |element: &Element, event: &'static str| -> Result<Listener, JsValue> {
+            let app = app.clone();
+            Listener::new(element, event, move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.action(index, Action::EmbedChanged);
+                }
+            })
+        };
+        let set = child(holder, "fieldset", "", "")?;
+        child(&set, "legend", "", "Controls the embedded figure shows")?;
+        let defaults: Vec<&str> = embed_controls(self.id).split(',').collect();
+        let mut boxes = Vec::new();
+        for control in crate::playground::controls(&self.config) {
+            let label = child(&set, "label", "embed-choice", "")?;
+            let input: HtmlInputElement = cast(child(&label, "input", "", "")?)?;
+            input.set_type("checkbox");
+            input.set_value(control.key);
+            input.set_checked(defaults.contains(&control.key));
+            child(&label, "span", "", &control.label)?;
+            listeners.push(changed(&input, "change")?);
+            boxes.push((control.key, input));
+        }
+        let row = child(holder, "div", "embed-look", "")?;
+        let theme_label = child(&row, "label", "", "Theme ")?;
+        let theme: HtmlSelectElement = cast(child(&theme_label, "select", "", "")?)?;
+        for (value, text) in [
+            ("auto", "follow the reader's system"),
+            ("light", "light"),
+            ("dark", "dark"),
+        ] {
+            let option = child(&theme, "option", "", text)?;
+            option.set_attribute("value", value)?;
+        }
+        listeners.push(changed(&theme, "change")?);
+        let height_label = child(&row, "label", "", " Height before it sizes itself (px) ")?;
+        let height: HtmlInputElement = cast(child(&height_label, "input", "", "")?)?;
+        height.set_type("number");
+        height.set_min("200");
+        height.set_max("2000");
+        height.set_value(&EMBED_HEIGHT.to_string());
+        listeners.push(changed(&height, "input")?);
+        let code = child(holder, "pre", "embed-code", "")?;
+        let again: HtmlButtonElement = cast(child(holder, "button", "", "Copy this code")?)?;
+        again.set_type("button");
+        {
+            let app = app.clone();
+            listeners.push(Listener::new(&again, "click", move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.action(index, Action::CopyEmbedAgain);
+                }
+            })?);
+        }
+        self.embed_options = Some(EmbedOptions {
+            boxes,
+            theme,
+            height,
+            code,
+            _listeners: listeners,
+        });
+        Ok(())
+    }
+
+    /// The embed's controls (the main knob until the options are opened), theme and height.
+    pub fn embed_choice(&self) -> (Vec<String>, crate::playground::ThemeChoice, u32) {
+        use crate::playground::ThemeChoice;
+        let Some(options) = &self.embed_options else {
+            let controls = embed_controls(self.id)
+                .split(',')
+                .map(String::from)
+                .collect();
+            return (controls, ThemeChoice::Auto, EMBED_HEIGHT);
+        };
+        let controls = options
+            .boxes
+            .iter()
+            .filter(|(_, input)| input.checked())
+            .map(|(key, _)| (*key).to_string())
+            .collect();
+        let theme = match options.theme.value().as_str() {
+            "light" => ThemeChoice::Light,
+            "dark" => ThemeChoice::Dark,
+            _ => ThemeChoice::Auto,
+        };
+        let height = options
+            .height
+            .value()
+            .parse::<u32>()
+            .map_or(EMBED_HEIGHT, |h| h.clamp(200, 2000));
+        (controls, theme, height)
+    }
+
+    /// Shows the current embed code in the options.
+    pub fn show_embed_code(&self, code: &str) {
+        if let Some(options) = &self.embed_options {
+            options.code.set_text_content(Some(code));
+        }
     }
 
     /// Sets the "open in playground" link of an embedded card.

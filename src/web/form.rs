@@ -6,12 +6,14 @@ use std::rc::Weak;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
 use super::app::App;
 use super::dom::{cast, child, element, Listener};
 use crate::config::Config;
-use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
+use crate::playground::controls::{
+    needs_fine_steps, nudge, slider_position, slider_value, SLIDER_STEPS,
+};
 use crate::playground::{controls, Control, Widget};
 
 /// The inputs of one control.
@@ -132,6 +134,37 @@ impl Form {
             field.set_attribute("spellcheck", "false")?;
             field.set_attribute("aria-describedby", &format!("{hint_id} {error_id}"))?;
             inputs.append_child(&field)?;
+            if let (true, Widget::Slider { min, max, .. }) =
+                (needs_fine_steps(&control.widget), &control.widget)
+            {
+                // A slider over several decades moves a few percent per pixel: it gets the whole
+                // row, and − / + buttons step the value by about 6% (40 steps a decade).
+                row.set_attribute("class", "control wide")?;
+                let (min, max) = (*min, *max);
+                for (text, up, name) in [("−", false, "smaller"), ("+", true, "larger")] {
+                    let step: HtmlButtonElement = cast(child(&inputs, "button", "step", text)?)?;
+                    step.set_type("button");
+                    step.set_attribute(
+                        "aria-label",
+                        &format!("{} a little {name}", control.label),
+                    )?;
+                    let app_ref = app.clone();
+                    let field_ref = field.clone();
+                    this.listeners.push(Listener::new(&step, "click", move |_| {
+                        let current = field_ref
+                            .dyn_ref::<HtmlInputElement>()
+                            .and_then(|input| input.value().trim().parse::<f64>().ok())
+                            .filter(|value| value.is_finite() && *value > 0.0);
+                        let Some(current) = current else {
+                            return;
+                        };
+                        let value = nudge(current, up, min, max);
+                        if let Some(app) = app_ref.upgrade() {
+                            app.slid(index, key, crate::json::format_number(value));
+                        }
+                    })?);
+                }
+            }
             let event = match control.widget {
                 Widget::Select(_) | Widget::Checkbox => "change",
                 _ => "input",
