@@ -173,13 +173,18 @@ pub fn solution_text(config: &Config) -> String {
             }
         }
         Err(divergence) => {
-            // The reason already starts with "diverges:".
-            text.push_str(&divergence.reason);
-            text.push('\n');
-            text.push_str(&format!(
-                "stability: {}\n",
-                stability_text(&divergence.stability, false)
-            ));
+            // Said once, with readable numbers (the engine's reason, with every digit, is in the
+            // JSON download).
+            let stability = &divergence.stability;
+            if stability.effective_curvature.is_finite() && stability.threshold.is_finite() {
+                text.push_str(&format!(
+                    "diverges: no stationary distribution; {}\n",
+                    stability_text(stability, false)
+                ));
+            } else {
+                text.push_str(&divergence.reason);
+                text.push('\n');
+            }
             text.push_str(&format!(
                 "spectral radius of the dynamics: {}\n",
                 readable(divergence.stability.spectral_radius)

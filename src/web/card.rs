@@ -13,7 +13,7 @@ use web_sys::{
 };
 
 use super::app::{Action, App};
-use super::dom::{cast, child, Listener};
+use super::dom::{cast, child, rich_text, Listener};
 use super::form::Form;
 use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
@@ -199,7 +199,9 @@ impl Card {
         let notes = child(&plot, "div", "notes", "")?;
         notes.set_attribute("role", "status")?;
         notes.set_attribute("hidden", "")?;
-        let numbers = child(&plot, "div", "numbers", "")?;
+        // The figure's table spans the card (below the plot and the form): 9 columns do not fit
+        // beside the form.
+        let numbers = child(&body, "div", "numbers", "")?;
         numbers.set_attribute("hidden", "")?;
         let caption = child(&plot, "p", "caption", "")?;
         caption.set_id(&format!("caption-{id}"));
@@ -384,12 +386,9 @@ impl Card {
         match Experiment::new(&self.config).map(Experiment::progressive) {
             Ok(experiment) => {
                 let theory = experiment.theory();
-                self.elements
-                    .caption
-                    .set_text_content(Some(theory.caption.trim()));
-                self.elements
-                    .title
-                    .set_text_content(Some(theory.title.trim()));
+                // Sub- and superscripts as <sub>/<sup> elements around text nodes (never HTML).
+                let _ = rich_text(&self.elements.caption, theory.caption.trim());
+                let _ = rich_text(&self.elements.title, theory.title.trim());
                 let run = experiment.simulation();
                 self.run = (run.ensembles() > 0).then_some(run);
                 self.data = Some(theory);
