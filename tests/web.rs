@@ -716,11 +716,12 @@ async fn the_embed_code_shows_the_controls_ticked() {
     let code = text_of(&page.select("#fig-5a .embed-code"));
     assert!(code.contains("height=\"700\""), "{code}");
     drop(page);
-    let page = Mounted::new("?fig=5a&embed=1&ctl=lr_k,momentum");
+    // `lr` is a configuration key, but Fig. 5(a) reads λk (`lr_k`), not λ.
+    let page = Mounted::new("?fig=5a&embed=1&ctl=lr_k,lr");
     yield_now().await;
     let alert = text_of(&page.select("[role=alert]"));
     assert!(
-        alert.contains("ctl: 'momentum' is not a control of fig=5a"),
+        alert.contains("ctl: 'lr' is not a control of fig=5a"),
         "{alert}"
     );
     assert_eq!(page.count(".control"), 1);

@@ -72,8 +72,8 @@ async function drawnFigures(page) {
   const wasm = fs.readdirSync(dist).find((f) => f.endsWith(".wasm"));
   const wasmBytes = fs.readFileSync(path.join(dist, wasm));
   const gzipped = zlib.gzipSync(wasmBytes, { level: 9 }).length;
-  console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 400 * 1024 }));
-  report(gzipped < 400 * 1024, `release .wasm: ${gzipped} bytes gzipped (target < 400 KB)`);
+  console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 450 * 1024 }));
+  report(gzipped <= 450 * 1024, `release .wasm: ${gzipped} bytes gzipped (budget ≤ 450 KiB)`);
 
   const app = await serve(staticFiles(dist));
   const base = `http://127.0.0.1:${app.address().port}/`;
