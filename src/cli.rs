@@ -15,12 +15,11 @@ use crate::closed_forms::kramers::{self, KramersProblem};
 use crate::config::{
     Config, DoubleWellConfig, LandscapeConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES, VERSION,
 };
-use crate::conventions::framework_code;
 use crate::error::FieldErrors;
 use crate::json::Json;
 use crate::sim::escape::{exact_mean_escape_steps, EscapeEnsemble};
 use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged};
-use crate::solver::{self, Divergence, Stability, Stationary};
+use crate::solver::{self, Divergence, Stationary};
 
 /// Exit code of a successful run.
 pub const EXIT_OK: i32 = 0;
@@ -128,15 +127,7 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         Ok(problem) => problem,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
-    let code = framework_code(problem.optimizer(), problem.conventions());
-    let framework = Json::object([
-        ("pytorch", Json::from(code.pytorch.as_str())),
-        ("optax", Json::from(code.optax.as_str())),
-    ]);
-    let output = match solver::stationary(&problem) {
-        Ok(stationary) => stationary_json(&config, &stationary, framework),
-        Err(divergence) => divergence_json(&config, &divergence, framework),
-    };
+    let output = crate::playground::solution::solution_json(&config, &solver::stationary(&problem));
     write_out(stdout, stderr, &format!("{output}\n"))
 }
 
@@ -414,70 +405,6 @@ fn read_file(path: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot read configuration file '{path}': {e}"))
 }
 
-fn stationary_json(config: &Config, stationary: &Stationary, framework: Json) -> Json {
-    let mut members = header(config, false);
-    members.push(("framework", framework));
-    members.extend([
-        ("sigma", Json::matrix(&stationary.sigma)),
-        ("mean", Json::vector(&stationary.mean)),
-        ("train_loss", Json::from(stationary.train_loss)),
-        (
-            "state_covariance",
-            Json::matrix(&stationary.state_covariance),
-        ),
-        (
-            "preconditioner",
-            Json::optional_matrix(stationary.preconditioner.as_ref()),
-        ),
-        (
-            "noise_covariance",
-            Json::matrix(&stationary.noise_covariance),
-        ),
-    ]);
-    members.extend(stability_members(&stationary.stability));
-    Json::object(members)
-}
-
-fn divergence_json(config: &Config, divergence: &Divergence, framework: Json) -> Json {
-    let mut members = header(config, true);
-    members.push(("framework", framework));
-    members.extend([
-        ("reason", Json::from(divergence.reason.as_str())),
-        ("sigma", Json::Null),
-        ("mean", Json::Null),
-        ("train_loss", Json::Null),
-        ("state_covariance", Json::Null),
-        ("preconditioner", Json::Null),
-        ("noise_covariance", Json::Null),
-    ]);
-    members.extend(stability_members(&divergence.stability));
-    Json::object(members)
-}
-
-fn header(config: &Config, diverges: bool) -> Vec<(&'static str, Json)> {
-    let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
-        (quadratic.optimizer.name(), quadratic.noise.name())
-    });
-    vec![
-        ("config", Json::from(config.to_text())),
-        ("opt", Json::from(opt)),
-        ("noise", Json::from(noise)),
-        ("diverges", Json::from(diverges)),
-    ]
-}
-
-fn stability_members(stability: &Stability) -> [(&'static str, Json); 4] {
-    [
-        (
-            "effective_curvature",
-            Json::from(stability.effective_curvature),
-        ),
-        ("threshold", Json::from(stability.threshold)),
-        ("condition", Json::from(stability.condition.as_str())),
-        ("spectral_radius", Json::from(stability.spectral_radius)),
-    ]
-}
-
 /// Writes `text` to stdout; a write failure is reported on stderr with [`EXIT_FAILURE`].
 fn write_out(stdout: &mut dyn Write, stderr: &mut dyn Write, text: &str) -> i32 {
     match stdout
@@ -560,7 +487,8 @@ page: the theory curves and, unless --theory-only, the simulated points
 with their standard errors (the whole simulation runs first; its size is set by the figure's keys).
 --format defaults to the extension of --out (else svg); without --out the SVG or CSV goes to stdout
 (a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr; a heatmap
-adds value). --format table writes the table of fig=explorer (Table 1 live) as CSV.
+adds value). --format table writes the numbers of fig=explorer's table (Table 1 live) as CSV,
+one per line: row,quantity,i,j,value.
 The default size is 1200 × 600 pixels.
 Examples:
   sgd-playground render 'fig=2a' --out fig2a.svg

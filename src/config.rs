@@ -62,9 +62,9 @@ use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start, MAX_PARTICLES, MAX_
 mod panels;
 
 pub use panels::{
-    hessian_and_covariance, rotated_hessian, BayesFigureConfig, EscapeEfficiencyFigureConfig,
-    ExplorerFigureConfig, PhaseDiagramFigureConfig, PhaseMethod, SecondOrderFigureConfig,
-    EXPLORER_METHODS, MAX_PANEL_DIMENSION,
+    angle_applies, hessian_and_covariance, rotated_hessian, BayesFigureConfig,
+    EscapeEfficiencyFigureConfig, ExplorerFigureConfig, PhaseDiagramFigureConfig, PhaseMethod,
+    SecondOrderFigureConfig, EXPLORER_METHODS, MAX_PANEL_DIMENSION,
 };
 
 /// The version of the configuration language this program reads and writes (key `v`).
@@ -2375,7 +2375,8 @@ pub const KEYS: &[KeySpec] = &[
         default: "0",
         double_well_default: None,
         default_meaning: "0 (K as written); 30 with fig=newton, explorer",
-        allowed: "a finite number (ignored unless K is 2×2)",
+        allowed: "a finite number (applies only to a 2×2 K written as its two eigenvalues, K=k1,k2; a K \
+                  written as a full matrix is used as written)",
         used_when: "fig=bayes, escape, newton, explorer",
         kind: Kind::Number(Range::Finite),
     },

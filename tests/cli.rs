@@ -923,7 +923,7 @@ fn render_writes_svg_png_and_csv_of_a_figure() {
     let outcome = run_with(&["render", "lr=1"]);
     assert_eq!(outcome.code, EXIT_USAGE);
     assert!(outcome.stderr.contains("fig"), "{}", outcome.stderr);
-    // The explorer's table as CSV: a header and one row per method, each with its solve config;
+    // The explorer's table as numeric CSV: one number per line, every Σ entry of each method;
     // a figure without a table refuses the format before simulating anything.
     let outcome = run_with(&[
         "render",
@@ -933,10 +933,18 @@ fn render_writes_svg_png_and_csv_of_a_figure() {
     ]);
     assert_eq!(outcome.code, EXIT_OK, "{}", outcome.stderr);
     let lines: Vec<&str> = outcome.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", outcome.stdout);
-    assert!(lines[0].starts_with("method,exact Σ"), "{}", lines[0]);
-    assert!(lines[1].contains("opt=sgd&"), "{}", lines[1]);
-    assert!(lines[2].contains("opt=ngd&"), "{}", lines[2]);
+    assert_eq!(lines[0], "row,quantity,i,j,value", "{}", outcome.stdout);
+    for method in ["sgd", "ngd"] {
+        let entries = lines
+            .iter()
+            .filter(|line| line.starts_with(&format!("{method},sigma_exact,")))
+            .count();
+        assert_eq!(entries, 4, "{}", outcome.stdout);
+    }
+    for line in &lines[1..] {
+        let value = line.rsplit(',').next().unwrap_or_default();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
     let outcome = run_with(&["render", "fig=2a", "--format", "table"]);
     assert_eq!(outcome.code, EXIT_USAGE);
     assert!(

@@ -1032,3 +1032,46 @@ fn the_page_offers_the_conventions_where_they_apply() {
         }
     }
 }
+
+#[test]
+fn solve_prints_the_pytorch_and_optax_code_of_the_configuration() {
+    // The `framework` object of `sgd-playground solve`, from the real binary: the constructions a
+    // user pastes into a notebook, with the configuration's numbers.
+    let run = |text: &str| -> String {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sgd-playground"))
+            .args(["solve", text])
+            .output()
+            .expect("run sgd-playground");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let cases = [
+        (
+            "opt=nesterov&lr=0.1&mu=0.9&wd=5e-4",
+            "torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=0.0005, nesterov=True)",
+            "optax.chain(optax.add_decayed_weights(0.0005), optax.trace(decay=0.9, nesterov=True), optax.scale_by_learning_rate(0.1))",
+        ),
+        (
+            "opt=sgdm&lr=0.5&mu=0.9&dampening=0.1",
+            "torch.optim.SGD(params, lr=0.5, momentum=0.9, dampening=0.1)",
+            "# optax.trace has no dampening; the same dynamics: optax.sgd(0.45, momentum=0.9) (dampening τ scales λ by 1 − τ)",
+        ),
+        (
+            "opt=sgdm&lr=0.2&mu=0.95&momentum_form=ema",
+            "# PyTorch's SGD has no EMA momentum; the same dynamics: torch.optim.SGD(params, lr=0.2, momentum=0.95, dampening=0.95)",
+            "optax.chain(optax.ema(decay=0.95, debias=False), optax.scale_by_learning_rate(0.2))",
+        ),
+        ("lr=1.5", "torch.optim.SGD(params, lr=1.5)", "optax.sgd(1.5)"),
+    ];
+    for (text, pytorch, optax) in cases {
+        let json = run(text);
+        let expected = format!(
+            "\"framework\":{{\"pytorch\":\"{}\",\"optax\":\"{}\"}}",
+            pytorch, optax
+        );
+        assert!(
+            json.contains(&expected),
+            "{text}:\n{json}\nlacks\n{expected}"
+        );
+    }
+}

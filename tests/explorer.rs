@@ -253,7 +253,10 @@ fn non_commuting_noise_is_flagged() {
     let table = table(&figure);
     for name in ["sgd", "sgdm", "qhm", "precond"] {
         let cell = &row(table, name)[CLOSED];
-        assert!(cell.contains("commute; off by"), "{name}: {cell}");
+        assert!(
+            cell.contains("max rel. diff.") && cell.contains("commute, which they do not"),
+            "{name}: {cell}"
+        );
     }
     // Eq. 58 and 62 hold for any C (ERRATA.md): not flagged, and exact.
     for name in ["dnm", "ngd"] {
@@ -415,4 +418,145 @@ fn per_mode_series(panel: &Panel, label: &str) -> Vec<(f64, f64)> {
         .find(|s| s.label == label)
         .map(|s| s.points.iter().map(|p| (p.x, p.y)).collect())
         .unwrap_or_else(|| panic!("no per-mode series {label}"))
+}
+
+/// A K written as a full matrix is used exactly as written (the default `angle` of 30° rotates
+/// only a K written as its two eigenvalues): the explorer's SGD Σ is `solve`'s for the same K
+/// and C, and the caption names no rotation. A diagonal K is rotated, and the caption says so.
+#[test]
+fn a_full_matrix_k_is_used_as_written_and_a_diagonal_one_is_rotated() {
+    let figure = experiment("fig=explorer&K=2,0.5;0.5,1&C=1,0;0,2&methods=sgd").theory();
+    let table = table(&figure);
+    let sgd = row(table, "sgd");
+    assert!(
+        sgd[SOLVE].contains("&K=2,0.5;0.5,1&C=1,0;0,2"),
+        "{}",
+        sgd[SOLVE]
+    );
+    assert!(!figure.caption.contains("rotated"), "{}", figure.caption);
+    let solved = solver::stationary(
+        &Config::parse("lr=0.5&K=2,0.5;0.5,1&C=1,0;0,2")
+            .expect("config")
+            .to_problem()
+            .expect("problem"),
+    )
+    .expect("stationary");
+    let mut entries = 0;
+    for value in table.values.iter().filter(|v| v.quantity == "sigma_exact") {
+        let (i, j) = value.entry.expect("a matrix entry");
+        // The same solver on the same matrices: the same numbers.
+        assert_eq!(value.value, solved.sigma[(i - 1, j - 1)], "Σ_{i}{j}");
+        entries += 1;
+    }
+    assert_eq!(entries, 4);
+    // Rotating this K by 30° would change Σ₁₁ by more than 10%: the check above can fail.
+    let rotated_k = Config::parse("lr=0.5&K=1.3169872981077808,0.6830127018922193;0.6830127018922193,1.6830127018922192&C=1,0;0,2")
+        .expect("config")
+        .to_problem()
+        .expect("problem");
+    let rotated_sigma = solver::stationary(&rotated_k).expect("stationary").sigma;
+    assert!((rotated_sigma[(0, 0)] / solved.sigma[(0, 0)] - 1.0).abs() > 0.1);
+
+    let rotated = experiment("fig=explorer&K=2,1&angle=30&methods=sgd").theory();
+    assert!(
+        rotated.caption.contains("diag(2, 1) rotated by 30°"),
+        "{}",
+        rotated.caption
+    );
+    let k = row(table_of(&rotated), "sgd")[SOLVE].clone();
+    assert!(!k.contains("K=2,1&") && k.contains(";"), "{k}");
+}
+
+/// The Table CSV is numbers a script reads: one line per number, `row,quantity,i,j,value`, every
+/// Σ entry (D > 2 included) at full precision, the losses and the stability numbers.
+#[test]
+fn the_table_csv_is_numeric_and_complete() {
+    let figure = experiment("fig=explorer&K=3,1,0.3&methods=sgd,sgdm&lr=0.3").theory();
+    let table = table(&figure);
+    let csv = figures::table_csv(table);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("row,quantity,i,j,value"));
+    let parsed: Vec<(String, String, String, String, f64)> = lines
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            assert_eq!(cells.len(), 5, "{line}");
+            let value = cells[4].parse::<f64>().unwrap_or_else(|_| panic!("{line}"));
+            (
+                cells[0].to_string(),
+                cells[1].to_string(),
+                cells[2].to_string(),
+                cells[3].to_string(),
+                value,
+            )
+        })
+        .collect();
+    for (method, config) in [
+        ("sgd", "opt=sgd&lr=0.3&K=3,0,0;0,1,0;0,0,0.3&C=1"),
+        ("sgdm", "opt=sgdm&lr=0.3&mu=0.9&K=3,0,0;0,1,0;0,0,0.3&C=1"),
+    ] {
+        let problem = Config::parse(config)
+            .expect("config")
+            .to_problem()
+            .expect("problem");
+        let solved = solver::stationary(&problem).expect("stationary");
+        let sigma: Vec<&(String, String, String, String, f64)> = parsed
+            .iter()
+            .filter(|row| row.0 == method && row.1 == "sigma_exact")
+            .collect();
+        assert_eq!(sigma.len(), 9, "{method}: every entry of the 3×3 Σ");
+        for (_, _, i, j, value) in sigma {
+            let (i, j): (usize, usize) = (i.parse().expect("i"), j.parse().expect("j"));
+            assert_eq!(*value, solved.sigma[(i - 1, j - 1)], "{method} Σ_{i}{j}");
+        }
+        let loss = parsed
+            .iter()
+            .find(|row| row.0 == method && row.1 == "loss_exact")
+            .expect("loss");
+        assert_eq!(loss.4, solved.train_loss);
+        for quantity in [
+            "threshold",
+            "effective_curvature",
+            "sigma_table1",
+            "loss_table1",
+        ] {
+            assert!(
+                parsed
+                    .iter()
+                    .any(|row| row.0 == method && row.1 == quantity),
+                "{method}: {quantity}"
+            );
+        }
+    }
+    // The page shows every entry of a D > 2 Σ behind its eigenvalues.
+    let exact_detail = table
+        .details
+        .iter()
+        .find(|d| d.column == EXACT && d.row == 0)
+        .expect("Σ in full");
+    assert_eq!(
+        exact_detail.text.lines().count(),
+        3,
+        "{}",
+        exact_detail.text
+    );
+    assert!(table.rows[0][EXACT].starts_with("eigenvalues"));
+}
+
+/// The caption of a D = 3 explorer names no rotation, shows K once, and has no sentence
+/// fragment; both formula columns say "max rel. diff." the same way.
+#[test]
+fn the_caption_and_the_wording_are_consistent() {
+    let figure = experiment("fig=explorer&K=3,1,0.3").theory();
+    let caption = &figure.caption;
+    assert!(!caption.contains("rotated"), "{caption}");
+    assert_eq!(caption.matches("diag(3, 1, 0.3)").count(), 1, "{caption}");
+    assert!(!caption.contains(". the"), "{caption}");
+    assert!(
+        caption.contains("The panel shows the variance"),
+        "{caption}"
+    );
+    let figure = experiment("fig=explorer&K=1,0.1&C=1,0.2").theory();
+    for row in &table(&figure).rows {
+        assert!(!row[CLOSED].contains("off by"), "{}", row[CLOSED]);
+    }
 }

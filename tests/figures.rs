@@ -581,7 +581,10 @@ fn fig6_svg_log_log_axes_and_every_role() {
         "simulation",
         "well edge w₁",
         "barrier top b",
-        "γ/|k_b|",
+        // γ/|k_b| with a real subscript: three pieces.
+        "γ/|k",
+        "b",
+        "|",
         "loss scale r",
     ] {
         assert!(has_text(&elems, label), "{label}");
@@ -885,28 +888,44 @@ fn every_paper_figure_renders_its_labels_and_markers() {
         let svg = sgd_playground::figures::to_svg(&data, 1200, 600, &style).expect("svg");
         assert_clean(&svg);
         let elems = parse_svg(&svg);
+        // (The SVG reader trims each text, so spaces are compared away.)
+        let plain = |text: &str| -> String {
+            sgd_playground::figures::rich::plain(text)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect()
+        };
+        // Sub- and superscripts are pieces of their own, in reading order: the label without
+        // its markup is the pieces joined.
         let all_text: String = texts(&elems)
             .iter()
             .map(|e| e.text.as_str())
             .collect::<Vec<_>>()
-            .join("\n");
-        assert!(all_text.contains(&data.title), "fig={id}: title missing");
+            .join("")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(
+            all_text.contains(&plain(&data.title)),
+            "fig={id}: title missing"
+        );
         for panel in &data.panels {
             assert!(
-                all_text.contains(&panel.x_label) && all_text.contains(&panel.y_label),
+                all_text.contains(&plain(&panel.x_label))
+                    && all_text.contains(&plain(&panel.y_label)),
                 "fig={id}: axis labels of {}",
                 panel.title
             );
             for curve in &panel.curves {
                 assert!(
-                    all_text.contains(&curve.label),
+                    all_text.contains(&plain(&curve.label)),
                     "fig={id}: legend lacks {:?}",
                     curve.label
                 );
             }
             for marker in &panel.markers {
                 assert!(
-                    all_text.contains(&marker.label),
+                    all_text.contains(&plain(&marker.label)),
                     "fig={id}: marker label {:?} missing",
                     marker.label
                 );
@@ -917,5 +936,102 @@ fn every_paper_figure_renders_its_labels_and_markers() {
             data.panels.len(),
             "fig={id}: one frame per panel"
         );
+    }
+}
+
+// ---------------------------------------------------------------- rich text
+
+/// One `<text>` element of an SVG: position, size, rotation and content.
+#[derive(Debug)]
+struct SvgText {
+    x: f64,
+    y: f64,
+    size: f64,
+    rotated: bool,
+    content: String,
+}
+
+fn svg_texts(svg: &str) -> Vec<SvgText> {
+    let attribute = |tag: &str, name: &str| -> f64 {
+        let key = format!(" {name}=\"");
+        tag.split(&key)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|chunk| {
+            let (tag, rest) = chunk.split_once('>')?;
+            let content = rest.split("</text>").next()?.trim().to_string();
+            Some(SvgText {
+                x: attribute(tag, "x"),
+                y: attribute(tag, "y"),
+                size: attribute(tag, "font-size"),
+                rotated: tag.contains("rotate("),
+                content,
+            })
+        })
+        .collect()
+}
+
+/// Sub- and superscripts are drawn, not written out: in the SVG, the script is a text element of
+/// its own, smaller, after its base along the reading direction, and with its baseline lowered
+/// (a subscript) or raised (a superscript); the markup characters `_`, `^`, `{`, `}` are gone.
+/// Horizontal (title, x label, legend) and vertical (y label) text alike.
+#[test]
+fn sub_and_superscripts_are_drawn_with_real_baseline_shifts() {
+    let mut panel = empty_panel("stability: L/L_c", "curvature k_i", "variance (VᵀΣV)_ii");
+    panel.curves.push(Curve {
+        label: "λ*_c and e^{2t}".to_string(),
+        role: Role::DiscreteTheory,
+        points: vec![(0.1, 0.2), (0.9, 0.8)],
+    });
+    let data = FigureData {
+        id: "rich".to_string(),
+        title: "scripts".to_string(),
+        caption: String::new(),
+        panels: vec![panel],
+        table: None,
+        notes: Vec::new(),
+    };
+    let svg = figures::to_svg(&data, 900, 500, &FigureStyle::light()).expect("svg");
+    let texts = svg_texts(&svg);
+    for raw in ["L/L_c", "k_i", ")_ii", "λ*_c", "^{2t}"] {
+        assert!(!svg.contains(raw), "{raw} written out");
+    }
+    // (base piece, script, subscript?) in reading order.
+    for (base, script, sub) in [
+        ("stability: L/L", "c", true),
+        ("curvature k", "i", true),
+        ("variance (VᵀΣV)", "ii", true),
+        ("λ*", "c", true),
+        ("and e", "2t", false),
+    ] {
+        let at = texts
+            .iter()
+            .position(|t| t.content == base)
+            .unwrap_or_else(|| panic!("no text {base:?} in {texts:?}"));
+        let (b, s) = (&texts[at], &texts[at + 1]);
+        assert_eq!(s.content, script, "{base}");
+        assert!(
+            s.size < 0.8 * b.size && s.size > 0.6 * b.size,
+            "{b:?} {s:?}"
+        );
+        assert_eq!(b.rotated, s.rotated);
+        // Along the reading direction (right, or up for the rotated y label) and off the
+        // baseline (down, or right when rotated, for a subscript), by at least 2 px.
+        let (along, off) = if b.rotated {
+            (b.y - s.y, s.x - b.x)
+        } else {
+            (s.x - b.x, s.y - b.y)
+        };
+        assert!(along > 0.0, "{b:?} {s:?}");
+        if sub {
+            assert!(off > 2.0, "subscript not lowered: {b:?} {s:?}");
+        } else {
+            assert!(off < -2.0, "superscript not raised: {b:?} {s:?}");
+        }
     }
 }

@@ -190,10 +190,19 @@ fn the_text_alternative_carries_the_key_numbers() {
     assert!(text.contains(" ± "), "{text}");
     assert!(text.contains("(Cor. 1) 4"), "{text}");
     assert!(text.contains("0.8"), "{text}");
-    let (header, rows, total) = table(&data);
+    let (header, rows, total) = table(&data, Some(MAX_TABLE_ROWS));
     assert_eq!(header.len(), 6);
     assert_eq!(rows.len(), total.min(MAX_TABLE_ROWS));
     assert!(total > MAX_TABLE_ROWS, "{total}");
+    // The 4 simulated points (with their standard errors) come first, then the theory.
+    for row in &rows[..4] {
+        assert_eq!(row[2], "simulation", "{row:?}");
+        assert!(!row[5].is_empty(), "{row:?}");
+    }
+    assert!(rows[4..].iter().all(|row| row[5].is_empty()));
+    // Without a limit, every row.
+    let (_, all, _) = table(&data, None);
+    assert_eq!(all.len(), total);
     let csv = sgd_playground::figures::to_csv(&data);
     assert_eq!(
         csv.lines().filter(|l| l.contains(",simulation,")).count(),
@@ -450,4 +459,32 @@ fn a_long_legend_on_a_narrow_page_gets_room() {
         .unwrap()
         .theory();
     assert!(legend_height_estimate(&fig2a, 900.0) <= 2.0 * 17.0);
+}
+
+#[test]
+fn an_embed_control_the_figure_does_not_have_is_reported() {
+    let config = Config::parse("fig=5a").unwrap();
+    let shown = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<String>>();
+    assert_eq!(
+        sgd_playground::playground::unknown_control_notice(
+            &config,
+            Some(&shown(&["lr_k", "mu_min"]))
+        ),
+        None
+    );
+    assert_eq!(
+        sgd_playground::playground::unknown_control_notice(&config, None),
+        None
+    );
+    let notice = sgd_playground::playground::unknown_control_notice(
+        &config,
+        Some(&shown(&["lr_k", "momentum", "<b>"])),
+    )
+    .expect("a notice");
+    assert!(
+        notice.starts_with("ctl: 'momentum', '<b>' are not a control of fig=5a"),
+        "{notice}"
+    );
+    assert!(notice.contains("its controls are "), "{notice}");
+    assert!(notice.contains("mu_min"), "{notice}");
 }

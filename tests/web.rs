@@ -381,6 +381,48 @@ async fn a_simulation_runs_to_the_end_in_slices() {
     assert_eq!(simulated, 5, "{csv}");
     let status = text_of(&page.select("#fig-2a .status-text"));
     assert!(status.starts_with("simulation done"), "{status}");
+    // "Show data": the simulated points (with their standard errors) are the first rows, and
+    // "Show all" lists every row.
+    click_button(&page, "#fig-2a", "Show data");
+    let rows = page
+        .root
+        .query_selector_all("#fig-2a .data tbody tr")
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(rows.length() as usize, 500);
+    for i in 0..5 {
+        let row = text_of(
+            &rows
+                .item(i)
+                .and_then(|n| n.dyn_into::<Element>().ok())
+                .unwrap_or_else(|| panic!("row {i}")),
+        );
+        assert!(row.contains("simulation"), "row {i}: {row}");
+    }
+    click_button(&page, "#fig-2a", "Show all");
+    let total = page.count("#fig-2a .data tbody tr");
+    assert!(total > 500, "{total}");
+    assert_eq!(total as usize + 1, csv.lines().count());
+}
+
+/// Clicks the button of `scope` whose text starts with `label`.
+fn click_button(page: &Mounted, scope: &str, label: &str) {
+    let buttons = page
+        .root
+        .query_selector_all(&format!("{scope} button"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    for i in 0..buttons.length() {
+        let Some(button) = buttons
+            .item(i)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        else {
+            continue;
+        };
+        if text_of(&button).starts_with(label) {
+            button.click();
+            return;
+        }
+    }
+    panic!("no button {label} in {scope}");
 }
 
 #[wasm_bindgen_test]
@@ -414,10 +456,47 @@ async fn a_link_without_a_figure_opens_the_exact_solver() {
     let solution = text_of(&page.select("#solver .solution"));
     // Var[w] = λσ²/(k(2 − λk)) = 1.5/(0.5) = 3 at λ = 1.5, k = σ² = 1.
     assert!(solution.contains("stationary Var[w] = 3"), "{solution}");
+    // What `solve` returns, readably: the loss, the stability margin, the spectral radius.
+    for part in [
+        "training loss L = ½Tr[KΣ] = ",
+        "% of the threshold; margin ",
+        "spectral radius of the dynamics: ",
+    ] {
+        assert!(solution.contains(part), "{part:?} in {solution}");
+    }
+    // The same form as the figures': editing λ there solves again and updates the text field.
+    let field = page.select("#ctl-solver-lr");
+    set_input(&field, "0.8", "input");
+    page.app.flush();
+    let solution = text_of(&page.select("#solver .solution"));
+    // Var[w] = 0.8/(1·1.2) = 2/3.
+    assert!(
+        solution.contains("stationary Var[w] = 0.6667"),
+        "{solution}"
+    );
+    let typed: HtmlInputElement = page
+        .select("#solver-config")
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("not an input"));
+    assert!(typed.value().contains("lr=0.8"), "{}", typed.value());
+    assert!(
+        location_search().contains("lr=0.8"),
+        "{}",
+        location_search()
+    );
+    // Choosing SGDM adds its momentum control.
+    assert_eq!(page.count("#ctl-solver-mu"), 0);
+    set_input(
+        &page.select("#solver-config"),
+        "opt=sgdm&mu=0.5&lr=1",
+        "input",
+    );
+    assert_eq!(page.count("#ctl-solver-mu"), 1);
     let input = page.select("#solver-config");
     set_input(&input, "lr=2.5", "input");
     let solution = text_of(&page.select("#solver .solution"));
     assert!(solution.starts_with("diverges"), "{solution}");
+    assert_eq!(solution.matches("diverges").count(), 1, "{solution}");
 }
 
 #[wasm_bindgen_test]
@@ -517,9 +596,133 @@ async fn the_explorer_table_and_the_bayes_warning_are_shown() {
     let table = text_of(&page.select("#fig-explorer .numbers table"));
     assert!(table.contains("opt=sgdm"), "{table}");
     drop(page);
+    // A K typed as a full matrix is used as written (no rotation by the default angle): the
+    // rows' solve configs carry it unchanged.
+    let page = Mounted::new("?fig=explorer&K=2,0.5;0.5,1&C=1,0;0,2&methods=sgd");
+    yield_now().await;
+    let table = text_of(&page.select("#fig-explorer .numbers table"));
+    assert!(table.contains("K=2,0.5;0.5,1&C=1,0;0,2"), "{table}");
+    let caption = text_of(&page.select("#fig-explorer .caption"));
+    assert!(!caption.contains("rotated"), "{caption}");
+    drop(page);
+    // D > 2: Σ by its eigenvalues, every entry one click away.
+    let page = Mounted::new("?fig=explorer&K=3,1,0.3&methods=sgd,sgdm");
+    yield_now().await;
+    assert_eq!(page.count("#fig-explorer .numbers details pre"), 6);
+    let full = text_of(&page.select("#fig-explorer .numbers details pre"));
+    assert_eq!(full.lines().count(), 3, "{full}");
+    drop(page);
     let page = Mounted::new("?fig=bayes&K=1,0.01&N=100&S=60");
     yield_now().await;
     let notes = page.select("#fig-bayes .notes");
     assert!(notes.get_attribute("hidden").is_none());
     assert!(text_of(&notes).contains("Mandt"), "{}", text_of(&notes));
+}
+
+/// A figure without a simulation shows no progress bar and no simulation buttons; one with a
+/// simulation shows them.
+#[wasm_bindgen_test]
+async fn theory_only_figures_show_no_simulation_controls() {
+    let page = Mounted::new("?fig=1b");
+    yield_now().await;
+    for (figure, theory_only) in [("1b", true), ("6a", true), ("phase", true), ("2a", false)] {
+        let status = page.select(&format!("#fig-{figure} .sim-status"));
+        assert_eq!(
+            status.get_attribute("hidden").is_some(),
+            theory_only,
+            "{figure}"
+        );
+        let buttons = page
+            .root
+            .query_selector_all(&format!("#fig-{figure} .actions button"))
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        for i in 0..buttons.length() {
+            let Some(button) = buttons.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                continue;
+            };
+            let text = text_of(&button);
+            if ["Pause", "Rerun same seed", "New seed"].contains(&text.as_str()) {
+                assert_eq!(
+                    button.get_attribute("hidden").is_some(),
+                    theory_only,
+                    "{figure}: {text}"
+                );
+            }
+        }
+    }
+}
+
+/// A tap (a touch pointer) reads out the nearest point, and the read-out stays when the finger
+/// lifts (a touch has no hover to leave).
+#[wasm_bindgen_test]
+async fn a_tap_reads_out_the_nearest_point() {
+    let page = Mounted::new("?fig=2a&seed=2");
+    yield_now().await;
+    let canvas = page.canvas("2a");
+    let frames = page.app.plot_frames(1);
+    let (px, py) = frames[0]
+        .pixel_of((1.0, 0.5))
+        .unwrap_or_else(|| panic!("not on the axes"));
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    let rect = canvas.get_bounding_client_rect();
+    let make = js_sys::Function::new_with_args(
+        "type, x, y",
+        "return new PointerEvent(type, { pointerType: 'touch', clientX: x, clientY: y, bubbles: true });",
+    );
+    let touch = |kind: &str| -> web_sys::Event {
+        make.call3(
+            &wasm_bindgen::JsValue::NULL,
+            &kind.into(),
+            &(rect.left() + px / ratio).round().into(),
+            &(rect.top() + py / ratio).round().into(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("not an event"))
+    };
+    canvas
+        .dispatch_event(&touch("pointerdown"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let readout = text_of(&page.select("#fig-2a .readout"));
+    assert!(readout.contains("continuous"), "{readout:?}");
+    canvas
+        .dispatch_event(&touch("pointerleave"))
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(text_of(&page.select("#fig-2a .readout")), readout);
+}
+
+/// "Copy embed code" opens the embed options: the controls to show (the main knob ticked), the
+/// theme and the height; the code follows the choice. A `ctl=` key the figure lacks is reported.
+#[wasm_bindgen_test]
+async fn the_embed_code_shows_the_controls_ticked() {
+    let page = Mounted::new("?fig=5a");
+    yield_now().await;
+    click_button(&page, "#fig-5a .actions", "Copy embed code");
+    let options = page.select("#fig-5a .embed-options");
+    assert!(options.get_attribute("hidden").is_none());
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("ctl=lr_k\""), "{code}");
+    let momentum = page.select("#fig-5a .embed-options input[value=\"mu_min\"]");
+    let momentum: HtmlInputElement = momentum.dyn_into().unwrap_or_else(|_| panic!("checkbox"));
+    momentum.set_checked(true);
+    let change = web_sys::Event::new("change").unwrap_or_else(|e| panic!("{e:?}"));
+    momentum
+        .dispatch_event(&change)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("ctl=lr_k,mu_min"), "{code}");
+    let height = page.select("#fig-5a .embed-options input[type=\"number\"]");
+    set_input(&height, "700", "input");
+    let code = text_of(&page.select("#fig-5a .embed-code"));
+    assert!(code.contains("height=\"700\""), "{code}");
+    drop(page);
+    // `lr` is a configuration key, but Fig. 5(a) reads λk (`lr_k`), not λ.
+    let page = Mounted::new("?fig=5a&embed=1&ctl=lr_k,lr");
+    yield_now().await;
+    let alert = text_of(&page.select("[role=alert]"));
+    assert!(
+        alert.contains("ctl: 'lr' is not a control of fig=5a"),
+        "{alert}"
+    );
+    assert_eq!(page.count(".control"), 1);
 }

@@ -228,15 +228,22 @@ impl ExplorerFigureConfig {
     }
 }
 
-/// K as written, rotated by `angle` degrees when it is 2×2: R K Rᵀ with R the rotation. The
-/// angle does not apply to a K of another size (1-D has nothing to rotate; a larger K is given
-/// in full), which is returned as written.
+/// Whether `angle` applies to this K: only to a 2×2 K written by its two eigenvalues (`K=1,0.1`,
+/// a diagonal). A K written as a full matrix (`K=2,0.5;0.5,1`) is used exactly as written, and a
+/// K of another size has nothing to rotate (1-D) or is given in full (D > 2).
+pub fn angle_applies(hessian: &MatrixSpec, angle: f64) -> bool {
+    angle != 0.0 && matches!(hessian, MatrixSpec::Diagonal(entries) if entries.len() == 2)
+}
+
+/// K as written, rotated by `angle` degrees when it is written as a 2×2 diagonal (its two
+/// eigenvalues): R K Rᵀ with R the rotation. Any other K — a full matrix, 1-D, larger — is
+/// returned exactly as written ([`angle_applies`]).
 ///
 /// # Errors
 /// None today; the `Result` keeps the signature of the other model builders.
 pub fn rotated_hessian(hessian: &MatrixSpec, angle: f64) -> Result<DMatrix<f64>, FieldError> {
     let matrix = hessian.to_matrix();
-    if angle == 0.0 || matrix.nrows() != 2 {
+    if !angle_applies(hessian, angle) {
         return Ok(matrix);
     }
     let (sin, cos) = angle.to_radians().sin_cos();

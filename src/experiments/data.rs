@@ -219,6 +219,36 @@ pub struct Table {
     pub header: Vec<String>,
     /// Rows, each as long as the header.
     pub rows: Vec<Vec<String>>,
+    /// Longer text behind some cells (e.g. a D > 2 Σ in full behind its eigenvalues): the page
+    /// shows it expandable under the cell.
+    pub details: Vec<TableDetail>,
+    /// Every number of the table at full precision, one per line of the numeric CSV export
+    /// ([`crate::figures::export::table_csv`]).
+    pub values: Vec<TableValue>,
+}
+
+/// The full text behind one cell of a [`Table`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableDetail {
+    /// The row's index in [`Table::rows`].
+    pub row: usize,
+    /// The column's index.
+    pub column: usize,
+    /// The full text (lines separated by `\n`).
+    pub text: String,
+}
+
+/// One number of a [`Table`], for scripts: which row, which quantity, which matrix entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableValue {
+    /// The row's key (e.g. the method, `sgdm`).
+    pub row: String,
+    /// What the number is (e.g. `sigma_exact`, `loss_exact`, `threshold`).
+    pub quantity: String,
+    /// Row and column of a matrix entry, 1-based (`None` for a scalar).
+    pub entry: Option<(usize, usize)>,
+    /// The number.
+    pub value: f64,
 }
 
 /// Everything one figure shows.

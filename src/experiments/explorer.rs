@@ -11,14 +11,16 @@
 use nalgebra::DMatrix;
 
 use super::common::{count, ellipse, exact, extents, inside, matrix2, short, task_seed};
-use super::data::{Curve, ErrorPoint, FigureData, Panel, PointSeries, Role, Scale, Scatter, Table};
+use super::data::{
+    Curve, ErrorPoint, FigureData, Panel, PointSeries, Role, Scale, Scatter, Table, TableValue,
+};
 use super::fig3::{gaussian_fraction_inside, matrix_text, SIGMAS};
 use super::run::{Measure, Outcome, Task, TaskKind, TaskLabel};
 use super::FigurePlan;
 use crate::closed_forms::{
     continuous, discrete, relative_commutator, second_order, ClosedFormError, Commutation,
 };
-use crate::config::{rotated_hessian, ExplorerFigureConfig, MatrixSpec};
+use crate::config::{angle_applies, rotated_hessian, ExplorerFigureConfig, MatrixSpec};
 use crate::error::FieldErrors;
 use crate::json::format_number;
 use crate::linalg::SymmetricEigen;
@@ -169,6 +171,17 @@ pub(crate) fn sigma_text(sigma: &DMatrix<f64>) -> String {
     }
 }
 
+/// Every entry of a matrix (4 significant digits), one row per line: `[a, b, c]`.
+pub(crate) fn matrix_rows(m: &DMatrix<f64>) -> String {
+    (0..m.nrows())
+        .map(|i| {
+            let row: Vec<String> = (0..m.ncols()).map(|j| short(m[(i, j)])).collect();
+            format!("[{}]", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// max_ij |A_ij − B_ij| / √(B_ii B_jj): the largest difference of an entry relative to the scale of
 /// its two variances in B (so a small variance's error is not hidden by a large one; 0 when A = B).
 pub(crate) fn max_relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
@@ -182,6 +195,11 @@ pub(crate) fn max_relative_difference(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64
         }
     }
     largest
+}
+
+/// Whether every off-diagonal entry is zero.
+fn is_diagonal(m: &DMatrix<f64>) -> bool {
+    (0..m.nrows()).all(|i| (0..m.ncols()).all(|j| i == j || m[(i, j)] == 0.0))
 }
 
 /// The symmetric square root of a symmetric positive definite matrix.
@@ -536,38 +554,94 @@ impl ExplorerPlan {
         ]
         .map(String::from)
         .to_vec();
-        let rows = self.methods.iter().map(|m| self.row(m)).collect();
+        let mut table = Table {
+            caption: String::new(),
+            header,
+            rows: Vec::new(),
+            details: Vec::new(),
+            values: Vec::new(),
+        };
+        for method in &self.methods {
+            self.push_row(&mut table, method);
+        }
         let d = self.hessian.nrows();
         let shown = match d {
             1 => "Σ",
             2 => "Σ as [[Σ₁₁, Σ₁₂], [Σ₂₁, Σ₂₂]]",
-            _ => "Σ by its eigenvalues",
+            _ => "Σ by its eigenvalues (open a cell for every entry)",
         };
-        Table {
-            caption: format!(
-                "Table 1 live at λ = {}, μ = {}: {shown} (4 significant digits) from the exact \
-                 engine, the paper's closed form (corrected per ERRATA.md; \"max rel. diff.\" is \
-                 max_ij |Σ_formula − Σ_exact|_ij / √(Σ_ii Σ_jj), Σ the exact one) and the \
-                 continuous-time theory; the training loss ½Tr[KΣ] three ways; λk* (or max eig ΛK) against the method's \
-                 stability threshold; and the configuration `sgd-playground solve` takes to \
-                 reproduce the row.",
-                exact(self.config.learning_rate),
-                exact(self.config.momentum)
-            ),
-            header,
-            rows,
-        }
+        table.caption = format!(
+            "Table 1 live at λ = {}, μ = {}: {shown} (4 significant digits; the Table CSV has every \
+             entry at full precision) from the exact engine, the paper's closed form (corrected per \
+             ERRATA.md) and the continuous-time theory, each formula with its \"max rel. diff.\" \
+             max_ij |Σ_formula − Σ_exact|_ij / √(Σ_ii Σ_jj) from the exact Σ; the training loss \
+             ½Tr[KΣ] three ways; λk* (or max eig ΛK) against the method's stability threshold; \
+             and the configuration `sgd-playground solve` takes to reproduce the row.",
+            exact(self.config.learning_rate),
+            exact(self.config.momentum)
+        );
+        table
     }
 
-    fn row(&self, method: &MethodTheory) -> Vec<String> {
+    /// A Σ in a cell, with its every entry behind it when the cell shows only eigenvalues (D > 2).
+    fn sigma_cell(table: &mut Table, column: usize, sigma: &DMatrix<f64>, suffix: &str) -> String {
+        if sigma.nrows() > 2 {
+            table.details.push(super::data::TableDetail {
+                row: table.rows.len(),
+                column,
+                text: matrix_rows(sigma),
+            });
+        }
+        format!("{}{suffix}", sigma_text(sigma))
+    }
+
+    /// Appends one method's row, its full-precision numbers and its expandable cells.
+    fn push_row(&self, table: &mut Table, method: &MethodTheory) {
+        let key = method.name;
+        let number = |table: &mut Table, quantity: &str, value: f64| {
+            if value.is_finite() {
+                table.values.push(TableValue {
+                    row: key.to_string(),
+                    quantity: quantity.to_string(),
+                    entry: None,
+                    value,
+                });
+            }
+        };
+        let matrix = |table: &mut Table, quantity: &str, m: &DMatrix<f64>| {
+            for i in 0..m.nrows() {
+                for j in 0..m.ncols() {
+                    if m[(i, j)].is_finite() {
+                        table.values.push(TableValue {
+                            row: key.to_string(),
+                            quantity: quantity.to_string(),
+                            entry: Some((i + 1, j + 1)),
+                            value: m[(i, j)],
+                        });
+                    }
+                }
+            }
+        };
         let name = format!("{} ({})", display_name(method.name), method.name);
         let stable = method.exact.is_ok();
         let stability = Self::stability_text(&method.stability, stable);
+        number(table, "stable", if stable { 1.0 } else { 0.0 });
+        number(
+            table,
+            "effective_curvature",
+            method.stability.effective_curvature,
+        );
+        number(table, "threshold", method.stability.threshold);
+        number(
+            table,
+            "fraction_of_threshold",
+            method.stability.margin_ratio(),
+        );
         let stationary = match &method.exact {
             Ok(stationary) => stationary,
             Err(reason) => {
                 let dash = "—".to_string();
-                return vec![
+                table.rows.push(vec![
                     name,
                     reason.clone(),
                     dash.clone(),
@@ -577,60 +651,72 @@ impl ExplorerPlan {
                     dash,
                     stability,
                     method.solve_config.clone(),
-                ];
+                ]);
+                return;
             }
         };
         let sigma = &stationary.sigma;
+        matrix(table, "sigma_exact", sigma);
+        number(table, "loss_exact", stationary.train_loss);
+        let exact_cell = Self::sigma_cell(table, 1, sigma, "");
         let closed = match &method.closed {
             None => "— (not in the paper)".to_string(),
             Some(closed) => match &closed.sigma {
                 Err(error) => format!("— ({}: {error})", closed.source),
                 Ok(formula) => {
                     let difference = max_relative_difference(formula, sigma);
-                    match closed.commutator {
+                    matrix(table, "sigma_table1", formula);
+                    number(table, "sigma_table1_max_rel_diff", difference);
+                    let assumption = match closed.commutator {
                         Some(c) if c > COMMUTATOR_FLAG => format!(
-                            "{} ({}; assumes {} commute; off by {}%)",
-                            sigma_text(formula),
-                            closed.source,
+                            "; assumes {} commute, which they do not",
                             if method.name == "precond" {
                                 "Λ, K and C"
                             } else {
                                 "C and K"
-                            },
-                            short(100.0 * difference)
+                            }
                         ),
-                        _ => format!(
-                            "{} ({}; max rel. diff. {})",
-                            sigma_text(formula),
-                            closed.source,
-                            short(difference)
-                        ),
-                    }
+                        _ => String::new(),
+                    };
+                    let suffix = format!(
+                        " ({}; max rel. diff. {}{assumption})",
+                        closed.source,
+                        short(difference)
+                    );
+                    Self::sigma_cell(table, 2, formula, &suffix)
                 }
             },
         };
         let continuous = match &method.continuous {
             None => "— (none in the paper)".to_string(),
             Some((Err(error), source)) => format!("— ({source}: {error})"),
-            Some((Ok(formula), source)) => format!(
-                "{} ({source}; max rel. diff. {})",
-                sigma_text(formula),
-                short(max_relative_difference(formula, sigma))
-            ),
+            Some((Ok(formula), source)) => {
+                let difference = max_relative_difference(formula, sigma);
+                matrix(table, "sigma_continuous", formula);
+                number(table, "sigma_continuous_max_rel_diff", difference);
+                let suffix = format!(" ({source}; max rel. diff. {})", short(difference));
+                Self::sigma_cell(table, 3, formula, &suffix)
+            }
         };
         let closed_loss = match &method.closed_loss {
             None => "—".to_string(),
-            Some((Ok(loss), source)) => format!("{} ({source})", short(*loss)),
+            Some((Ok(loss), source)) => {
+                number(table, "loss_table1", *loss);
+                format!("{} ({source})", short(*loss))
+            }
             Some((Err(error), source)) => format!("— ({source}: {error})"),
         };
         let continuous_loss = match &method.continuous_loss {
             None => "—".to_string(),
-            Some(Ok(loss)) => short(*loss),
+            Some(Ok(loss)) => {
+                number(table, "loss_continuous", *loss);
+                short(*loss)
+            }
             Some(Err(error)) => format!("— ({error})"),
         };
-        vec![
+        table.rows.push(vec![
             name,
-            sigma_text(sigma),
+            exact_cell,
             closed,
             continuous,
             short(stationary.train_loss),
@@ -638,7 +724,7 @@ impl ExplorerPlan {
             continuous_loss,
             stability,
             method.solve_config.clone(),
-        ]
+        ]);
     }
 
     /// Continuous-time SGD's Σ (Eq. 4, any C), if it exists.
@@ -829,27 +915,36 @@ impl ExplorerPlan {
                 exact(config.hessian_noise)
             )
         };
-        let rotation = if config.angle != 0.0 {
+        // The rotation is named only when it applied (a 2×2 K written as its eigenvalues).
+        let rotation = if angle_applies(&config.hessian, config.angle) {
             format!(
-                " ({} rotated by {}°)",
+                ", {} rotated by {}°",
                 matrix_text(&config.hessian.to_matrix()),
                 exact(config.angle)
             )
         } else {
             String::new()
         };
+        // A diagonal K shows its eigenvalues already.
+        let eigenvalues = if is_diagonal(&self.hessian) {
+            String::new()
+        } else {
+            format!(
+                " (eigenvalues {})",
+                self.curvatures
+                    .iter()
+                    .rev()
+                    .map(|&k| short(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         let methods: Vec<&str> = self.methods.iter().map(|m| display_name(m.name)).collect();
         let mut caption = format!(
-            "{d}-D quadratic L = wᵀKw/2 with K = {}{rotation} (eigenvalues {}) and Gaussian noise \
+            "{d}-D quadratic L = wᵀKw/2 with K = {}{rotation}{eigenvalues} and Gaussian noise \
              of covariance {noise}; λ = {}, μ = {}, ν = {} (QHM), Λ = {} (preconditioned SGDM). \
              Methods: {}. ",
             matrix_text(&self.hessian),
-            self.curvatures
-                .iter()
-                .rev()
-                .map(|&k| short(k))
-                .collect::<Vec<_>>()
-                .join(", "),
             exact(config.learning_rate),
             exact(config.momentum),
             exact(config.nu),
@@ -876,10 +971,12 @@ impl ExplorerPlan {
                     caption.push(' ');
                 }
             }
-            caption.push_str("Right: ");
+            caption.push_str("Right: the");
+        } else {
+            caption.push_str("The panel shows the");
         }
         caption.push_str(
-            "the variance of each of K's modes (the diagonal of Σ in K's eigenbasis) against its \
+            " variance of each of K's modes (the diagonal of Σ in K's eigenbasis) against its \
              curvature k_i, log-log: how each method treats stiff and flat directions. Diverging \
              methods have no Σ and are left out of the panels.",
         );

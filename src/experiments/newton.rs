@@ -310,7 +310,7 @@ impl FigurePlan for SecondOrderPlan {
              Hessian-proportional C = (N−S)/(NS)·K: {}. (Angles between major axes; eig(ΣK) \
              max/min = 1 means Σ ∝ K⁻¹.)",
             matrix_text(&self.hessian),
-            if config.angle == 0.0 {
+            if !crate::config::angle_applies(&config.hessian, config.angle) {
                 String::new()
             } else {
                 format!(

@@ -152,9 +152,31 @@ pub fn to_csv(data: &FigureData) -> String {
 }
 
 /// A figure's own table ([`crate::experiments::data::Table`], the theory explorer) as RFC 4180
-/// CSV: the header row, then one row per table row.
+/// CSV a script can read: when the table lists its numbers ([`Table::values`]), one number per
+/// line, `row,quantity,i,j,value` (i, j 1-based for a matrix entry, empty for a scalar; the value
+/// in shortest round-trip form); otherwise the header row, then one row per table row.
+///
+/// [`Table::values`]: crate::experiments::data::Table::values
 pub fn table_csv(table: &crate::experiments::data::Table) -> String {
     let mut out = String::new();
+    if !table.values.is_empty() {
+        out.push_str("row,quantity,i,j,value\n");
+        for value in &table.values {
+            let (i, j) = value
+                .entry
+                .map_or((String::new(), String::new()), |(i, j)| {
+                    (i.to_string(), j.to_string())
+                });
+            let _ = writeln!(
+                out,
+                "{},{},{i},{j},{}",
+                csv_field(&value.row),
+                csv_field(&value.quantity),
+                crate::json::format_number(value.value)
+            );
+        }
+        return out;
+    }
     for row in std::iter::once(&table.header).chain(&table.rows) {
         let cells: Vec<String> = row.iter().map(|cell| csv_field(cell)).collect();
         out.push_str(&cells.join(","));

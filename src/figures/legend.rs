@@ -139,6 +139,8 @@ struct LegendItem {
     entry: usize,
     text: String,
     text_w: f64,
+    /// Its font size (smaller than the legend's for a label that would not fit).
+    size: f64,
 }
 
 impl Legend {
@@ -179,12 +181,15 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             if e.label.trim().is_empty() {
                 continue;
             }
-            let (text, _) = self.fit(e.label.trim(), legend.size, legend.size, max_text)?;
-            let text_w = self.text_w(&text, legend.size)?;
+            // A long label on a narrow figure is drawn smaller (down to 70%) before it is cut.
+            let (text, size) =
+                self.fit(e.label.trim(), legend.size, 0.7 * legend.size, max_text)?;
+            let text_w = self.text_w(&text, size)?;
             let item = LegendItem {
                 entry: i,
                 text,
                 text_w,
+                size,
             };
             if !row.is_empty()
                 && legend.row_w(&row) + legend.spacing + legend.item_w(&item) > avail_w
@@ -246,14 +251,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                 }
                 let tx = x1 + legend.gap;
                 let pos = (HPos::Left, VPos::Center);
-                self.text(
-                    &item.text,
-                    (tx, yc),
-                    legend.size,
-                    self.theme.text,
-                    pos,
-                    false,
-                )?;
+                self.text(&item.text, (tx, yc), item.size, self.theme.text, pos, false)?;
                 x += legend.item_w(item) + legend.spacing;
             }
         }

@@ -46,8 +46,9 @@ pub struct Control {
     pub value: String,
     /// The figure's default of the key (what "reset to paper" restores).
     pub default: Option<String>,
-    /// What values are allowed, in words (as error messages say it).
-    pub allowed: &'static str,
+    /// What values are allowed, in words, with the paper's symbols where the key table names
+    /// other keys (`μₘₐₓ` for `mu_max`).
+    pub allowed: String,
     /// What the key means (the README's wording).
     pub meaning: &'static str,
     /// The input element.
@@ -175,6 +176,19 @@ pub fn controls(config: &Config) -> Vec<Control> {
                 label = "noise variance σ²".to_string();
                 allowed = "a finite number > 0";
             }
+            // The phase diagram's selects offer fewer names than the key allows elsewhere.
+            if figure == Some("phase") {
+                match key {
+                    "opt" => {
+                        allowed = "sgdm or qhm (the momentum methods the diagram is drawn for)"
+                    }
+                    "noise" => {
+                        allowed = "gauss (white noise C) or batch (minibatch noise of the data)"
+                    }
+                    _ => {}
+                }
+            }
+            let allowed = with_symbols(allowed);
             Some(Control {
                 key,
                 label,
@@ -186,6 +200,66 @@ pub fn controls(config: &Config) -> Vec<Control> {
             })
         })
         .collect()
+}
+
+/// Keys that hints name, and the paper's symbols for them.
+const SYMBOLS: &[(&str, &str)] = &[
+    ("mu_max", "μₘₐₓ"),
+    ("mu_min", "μₘᵢₙ"),
+    ("r_max", "rₘₐₓ"),
+    ("r_min", "rₘᵢₙ"),
+    ("lrk_max", "(λk)ₘₐₓ"),
+    ("k_a", "kₐ"),
+    ("lr_k", "λk"),
+];
+
+/// `text` with every configuration key of [`SYMBOLS`] written as the paper's symbol (whole
+/// words only: `2(1+mu_max)` → `2(1+μₘₐₓ)`, `λk_a` → `λkₐ`).
+pub fn with_symbols(text: &str) -> String {
+    let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'outer: while let Some(c) = rest.chars().next() {
+        let previous = out.chars().last();
+        for (key, symbol) in SYMBOLS {
+            let Some(after) = rest.strip_prefix(key) else {
+                continue;
+            };
+            let ends = !after.chars().next().is_some_and(identifier);
+            // `λk_a`: the key starts inside a symbol, after a non-ASCII letter; `xk_a` is a word.
+            let starts = previous.is_none_or(|p| !identifier(p));
+            let inside_symbol = key.starts_with("k_") && previous == Some('λ');
+            if ends && (starts || inside_symbol) {
+                out.push_str(symbol);
+                rest = after;
+                continue 'outer;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The next value of a finely stepped control: `value` times or divided by 10^(1/40) (about 6%
+/// per step, 40 steps a decade), rounded to 3 significant digits, kept in `[min, max]`, and
+/// always moving by at least one rounded step. For a slider whose span is several decades, where
+/// one pixel of the slider is already a few percent.
+pub fn nudge(value: f64, up: bool, min: f64, max: f64) -> f64 {
+    let factor = 10f64.powf(1.0 / 40.0);
+    let target = if up { value * factor } else { value / factor };
+    let mut next = round_significant(target, 3);
+    if next == value {
+        // 3 digits could round back: move by one unit in the third digit.
+        let unit = 10f64.powf(value.abs().log10().floor() - 2.0);
+        next = round_significant(if up { value + unit } else { value - unit }, 3);
+    }
+    next.clamp(min, max)
+}
+
+/// Whether a slider spans so many decades that it also gets fine steps ([`nudge`]).
+pub fn needs_fine_steps(widget: &Widget) -> bool {
+    matches!(widget, Widget::Slider { min, max, log: true } if max / min >= 100.0)
 }
 
 fn widget(key: &str, kind: InputKind, scalar: bool) -> Widget {
@@ -276,6 +350,52 @@ mod tests {
         assert_eq!(slider_value(1000, 0.1, 10.0, true), 10.0);
         assert_eq!(slider_value(500, 0.1, 10.0, true), 1.0);
         assert_eq!(slider_position(50.0, 0.1, 10.0, true), 1000);
+    }
+
+    #[test]
+    fn hints_write_the_paper_symbols() {
+        assert_eq!(
+            with_symbols("a finite number in (0, 2(1+mu_max)) (SGDM diverges for λk ≥ 2(1+μ))"),
+            "a finite number in (0, 2(1+μₘₐₓ)) (SGDM diverges for λk ≥ 2(1+μ))"
+        );
+        assert_eq!(
+            with_symbols("below mu_max, above mu_min"),
+            "below μₘₐₓ, above μₘᵢₙ"
+        );
+        assert_eq!(with_symbols("in (0, 2/(λk_a))"), "in (0, 2/(λkₐ))");
+        // Only whole keys: other words with the same letters stay.
+        assert_eq!(with_symbols("mu_maxima, emu_max"), "mu_maxima, emu_max");
+        let phase = crate::config::Config::parse("fig=phase").expect("valid");
+        let all = controls(&phase);
+        let opt = all.iter().find(|c| c.key == "opt").expect("opt");
+        assert!(opt.allowed.starts_with("sgdm or qhm"), "{}", opt.allowed);
+        assert!(all.iter().all(|c| !c.allowed.contains("mu_max")));
+    }
+
+    #[test]
+    fn fine_steps_move_a_few_percent_and_stay_in_range() {
+        let mut value = 1.0;
+        for _ in 0..40 {
+            let next = nudge(value, true, 0.01, 100.0);
+            assert!(next > value && next / value < 1.1, "{value} → {next}");
+            value = next;
+        }
+        // 40 steps are a decade, to the rounding of each step.
+        assert!((value / 10.0 - 1.0).abs() < 0.05, "{value}");
+        assert_eq!(nudge(100.0, true, 0.01, 100.0), 100.0);
+        assert_eq!(nudge(0.01, false, 0.01, 100.0), 0.01);
+        assert!(nudge(2.0, false, 0.01, 100.0) < 2.0);
+        let sigma = Widget::Slider {
+            min: 0.01,
+            max: 100.0,
+            log: true,
+        };
+        assert!(needs_fine_steps(&sigma));
+        assert!(!needs_fine_steps(&Widget::Slider {
+            min: 0.0,
+            max: 1.0,
+            log: false
+        }));
     }
 
     #[test]

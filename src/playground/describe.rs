@@ -4,7 +4,8 @@
 use crate::experiments::data::{Curve, FigureData, Panel, Role};
 use crate::figures::{data_rows, DataRow, PlotFrame};
 
-/// Most rows the page's data table shows (the CSV export has them all).
+/// Most rows the page's data table shows at first (a button shows them all; the CSV export has
+/// them all).
 pub const MAX_TABLE_ROWS: usize = 500;
 
 /// A number for people: 4 significant digits, shortest form (`3.02`, `0.000125`, `1.5e+06` is
@@ -185,15 +186,22 @@ fn interpolate(curve: &Curve, x: f64) -> Option<f64> {
     Some(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
 }
 
-/// The data table: a header and at most [`MAX_TABLE_ROWS`] rows (as in the CSV export), and the
-/// total number of rows.
-pub fn table(data: &FigureData) -> (Vec<&'static str>, Vec<Vec<String>>, usize) {
-    let rows = data_rows(data);
+/// The data table: a header, the rows (at most `limit` of them, all when `None`) and the total
+/// number of rows. The simulated points (those with a standard error) come first, then the rest
+/// in the CSV export's order (theory curves, scatters, heatmap cells): with thousands of theory
+/// samples, the few simulated points are what a reader opens the table for.
+pub fn table(
+    data: &FigureData,
+    limit: Option<usize>,
+) -> (Vec<&'static str>, Vec<Vec<String>>, usize) {
+    let mut rows = data_rows(data);
+    // Stable: within each group the CSV's order (panel by panel, series by series) is kept.
+    rows.sort_by_key(|row| row.stderr.is_none());
     let total = rows.len();
     let with_values = rows.iter().any(|row| row.value.is_some());
     let shown = rows
         .into_iter()
-        .take(MAX_TABLE_ROWS)
+        .take(limit.unwrap_or(usize::MAX))
         .map(|row: DataRow| {
             let mut cells = vec![
                 row.panel,

@@ -14,6 +14,7 @@
 
 pub mod controls;
 pub mod describe;
+pub mod solution;
 
 use crate::config::{
     default_text, key_spec, percent_decode, shorten, Config, SimulationLimits, FIGURE_IDS,
@@ -239,6 +240,38 @@ pub fn open(config_text: &str) -> Opened {
         }
     }
     Opened { config, notices }
+}
+
+/// The notices of an embed's `ctl=` keys that the figure has no control for (a key it does not
+/// read, or not a key at all): one sentence naming them and the controls it does have. Nothing
+/// when every key is a control (or no `ctl` was given).
+pub fn unknown_control_notice(config: &Config, shown: Option<&[String]>) -> Option<String> {
+    let shown = shown?;
+    let known: Vec<&'static str> = controls(config).iter().map(|c| c.key).collect();
+    let unknown: Vec<&str> = shown
+        .iter()
+        .map(String::as_str)
+        .filter(|key| !known.contains(key))
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let figure = config.figure.as_ref().map_or("the solver", |f| f.id());
+    let listed: Vec<String> = unknown
+        .iter()
+        .map(|key| format!("'{}'", shorten(key)))
+        .collect();
+    Some(format!(
+        "ctl: {} {} not a control of fig={figure}, so {} not shown; its controls are {}",
+        listed.join(", "),
+        if unknown.len() == 1 { "is" } else { "are" },
+        if unknown.len() == 1 {
+            "it is"
+        } else {
+            "they are"
+        },
+        known.join(", ")
+    ))
 }
 
 /// A problem as the page states it: the error, then what is used instead.

@@ -10,6 +10,7 @@ use web_sys::{Document, Element, HtmlCanvasElement, Window};
 
 use super::card::{embed_controls, page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
+use super::solver::{SolverAction, SOLVER_INDEX};
 use crate::config::FIGURE_IDS;
 use crate::figures::{draw_wrapped, to_csv, to_svg};
 use crate::playground::{
@@ -35,6 +36,8 @@ pub enum Action {
     NewSeed,
     /// Show or hide the data table.
     ToggleData,
+    /// Show every row of the data table.
+    ShowAllData,
     /// Download a PNG at twice the canvas resolution.
     Png,
     /// Download the SVG.
@@ -47,8 +50,12 @@ pub enum Action {
     ConfigText,
     /// Copy the link of this figure.
     CopyLink,
-    /// Copy an iframe embedding this figure.
+    /// Copy an iframe embedding this figure, and open the embed options.
     CopyEmbed,
+    /// The embed options changed: show the new code.
+    EmbedChanged,
+    /// Copy the embed code shown in the options.
+    CopyEmbedAgain,
 }
 
 /// A ResizeObserver's or IntersectionObserver's callback, kept alive with it.
@@ -107,6 +114,17 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
     let mut notices: Vec<String> = request.problems.iter().map(page_notice).collect();
     notices.extend(opened.notices.iter().cloned());
     let options = request.options;
+    if options.embed {
+        // An embed's `ctl=` key the figure has no control for is said, not silently dropped.
+        let figure_config = match &opened.config.figure {
+            Some(_) => opened.config.clone(),
+            None => paper_config("2a").unwrap_or_default(),
+        };
+        notices.extend(crate::playground::unknown_control_notice(
+            &figure_config,
+            options.controls.as_deref(),
+        ));
+    }
     let dark = match options.theme {
         ThemeChoice::Dark => true,
         ThemeChoice::Light => false,
@@ -432,8 +450,15 @@ impl App {
 
     /// A slider moved: its typed field shows the value, then as [`App::edit`].
     pub fn slid(self: &Rc<Self>, card: usize, key: &'static str, value: String) {
-        if let Some(card) = self.state.borrow().cards.get(card) {
-            card.show_slider_value(key, &value);
+        {
+            let state = self.state.borrow();
+            if card == SOLVER_INDEX {
+                if let Some(solver) = &state.solver {
+                    solver.show_slider_value(key, &value);
+                }
+            } else if let Some(card) = state.cards.get(card) {
+                card.show_slider_value(key, &value);
+            }
         }
         self.edit(card, key, value);
     }
@@ -452,6 +477,17 @@ impl App {
         let applied = !edits.is_empty();
         let dark = state.dark;
         for edit in edits {
+            if edit.card == SOLVER_INDEX {
+                let changed = state
+                    .solver
+                    .as_mut()
+                    .is_some_and(|solver| solver.edit(edit.key, &edit.raw));
+                if changed {
+                    state.url_card = None;
+                    state.url_dirty_since = Some(now());
+                }
+                continue;
+            }
             let Some(card) = state.cards.get_mut(edit.card) else {
                 continue;
             };
@@ -478,6 +514,65 @@ impl App {
         }
         drop(state);
         self.update_links();
+    }
+
+    /// A button of the solver panel: a download of `solve`'s JSON or of every number as CSV, or
+    /// the link copied.
+    pub fn solver_action(self: &Rc<Self>, action: SolverAction) {
+        let state = self.state.borrow();
+        let Some(solver) = &state.solver else {
+            return;
+        };
+        let config = solver.config();
+        let result = match action {
+            SolverAction::Json => crate::playground::solution::solve(&config)
+                .map_err(|problems| problems.to_string())
+                .and_then(|result| {
+                    let json = crate::playground::solution::solution_json(&config, &result);
+                    download_text(
+                        &state.document,
+                        &format!("{json}\n"),
+                        "application/json",
+                        "sgd-playground-solve.json",
+                    )
+                    .map(|()| "JSON saved (what `sgd-playground solve` prints).".to_string())
+                    .map_err(|error| format!("{error:?}"))
+                }),
+            SolverAction::Csv => crate::playground::solution::solution_csv(&config)
+                .map_err(|problems| problems.to_string())
+                .and_then(|csv| {
+                    download_text(
+                        &state.document,
+                        &csv,
+                        "text/csv",
+                        "sgd-playground-solve.csv",
+                    )
+                    .map(|()| "CSV saved (every number at full precision).".to_string())
+                    .map_err(|error| format!("{error:?}"))
+                }),
+            SolverAction::CopyLink => {
+                let link = format!(
+                    "{}?{}",
+                    page_base(&state.window),
+                    link_query(&config, &state.options)
+                );
+                let weak = Rc::downgrade(self);
+                let shown = link.clone();
+                copy_text(&link, move |copied| {
+                    if let Some(app) = weak.upgrade() {
+                        if let Some(solver) = &app.state.borrow().solver {
+                            solver.say(&if copied {
+                                format!("Link copied: {shown}")
+                            } else {
+                                format!("Copy this link: {shown}")
+                            });
+                        }
+                    }
+                });
+                return;
+            }
+        };
+        solver.say(&result.unwrap_or_else(|error| format!("That did not work: {error}")));
     }
 
     /// New text in the solver panel: solved, and (when valid) what the URL shows.
@@ -545,6 +640,7 @@ impl App {
                 }
             }
             Action::ToggleData => card.toggle_data()?,
+            Action::ShowAllData => card.show_all_data()?,
             Action::Png => {
                 let url = png_data_url(card, dark)?;
                 download_url(&document, &url, &format!("{file}.png"))?;
@@ -586,8 +682,18 @@ impl App {
                     say_later(&weak, index, copied, "Link copied", &shown);
                 });
             }
-            Action::CopyEmbed => {
+            Action::EmbedChanged => {
                 let embed = self.embed_code(&state, index);
+                if let Some(card) = state.cards.get(index) {
+                    card.show_embed_code(&embed);
+                }
+            }
+            Action::CopyEmbed | Action::CopyEmbedAgain => {
+                card.open_embed_options(&Rc::downgrade(self))?;
+                let embed = self.embed_code(&state, index);
+                if let Some(card) = state.cards.get(index) {
+                    card.show_embed_code(&embed);
+                }
                 let weak = Rc::downgrade(self);
                 let shown = embed.clone();
                 copy_text(&embed, move |copied| {
@@ -618,16 +724,29 @@ impl App {
         format!("{base}?{}", link_query(&card.config, &options))
     }
 
+    /// The iframe of a card with the controls, theme and height chosen in its embed options.
     fn embed_code(&self, state: &State, index: usize) -> String {
-        let src = self.link_for(state, index, true);
-        let title = state
-            .cards
-            .get(index)
-            .and_then(|card| card.data().map(|data| data.title.clone()))
+        let Some(card) = state.cards.get(index) else {
+            return String::new();
+        };
+        let (controls, theme, height) = card.embed_choice();
+        let options = PageOptions {
+            embed: true,
+            controls: Some(controls),
+            theme,
+        };
+        let src = format!(
+            "{}?{}",
+            page_base(&state.window),
+            link_query(&card.config, &options)
+        );
+        let title = card
+            .data()
+            .map(|data| data.title.clone())
             .unwrap_or_default();
         format!(
-            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"520\" style=\"border:0\" \
-             loading=\"lazy\"></iframe>\n{}",
+            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{height}\" \
+             style=\"border:0\" loading=\"lazy\"></iframe>\n{}",
             html_attribute(&src),
             html_attribute(&title),
             HOST_SNIPPET

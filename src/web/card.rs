@@ -8,37 +8,27 @@ use plotters::prelude::IntoDrawingArea;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlProgressElement,
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, HtmlProgressElement,
     HtmlSelectElement,
 };
 
 use super::app::{Action, App};
-use super::dom::{cast, child, element, Listener};
+use super::dom::{cast, child, rich_text, Listener};
+use super::form::Form;
 use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::{draw_wrapped, FigureStyle, PlotFrame};
-use crate::playground::controls::{slider_position, slider_value, SLIDER_STEPS};
-use crate::playground::describe::{describe, nearest, table};
-use crate::playground::{controls, Control, Widget};
+use crate::playground::describe::{describe, nearest, table, MAX_TABLE_ROWS};
 
 /// Narrowest column a panel gets before the panels wrap (CSS pixels).
 const MIN_PANEL_WIDTH: f64 = 260.0;
+/// Narrowest column of a phone's two-column layout (CSS pixels).
+const MIN_PHONE_PANEL_WIDTH: f64 = 160.0;
 /// Least time between two redraws of a running simulation (ms).
 const REDRAW_INTERVAL_MS: f64 = 250.0;
 /// How far from a point the hover read-out still picks it (CSS pixels).
 const HOVER_RADIUS: f64 = 28.0;
-
-/// The inputs of one control.
-struct Input {
-    control: Control,
-    /// The range input of a slider.
-    slider: Option<HtmlInputElement>,
-    /// The typed field (input or select).
-    field: Element,
-    /// Where this control's error is shown.
-    error: Element,
-}
 
 /// The elements of a card the app updates.
 pub struct Elements {
@@ -60,6 +50,14 @@ pub struct Elements {
     numbers: Element,
     pause: Option<HtmlButtonElement>,
     data_toggle: Option<HtmlButtonElement>,
+    /// "Show all N rows" of a data table cut at [`MAX_TABLE_ROWS`].
+    data_all: Option<HtmlButtonElement>,
+    /// The progress bar and status line of the simulation.
+    sim_status: Element,
+    /// Where the embed options go (filled on the first "Copy embed code").
+    embed_holder: Element,
+    /// The buttons that only apply to a figure with a simulation (hidden otherwise).
+    simulation_buttons: Vec<HtmlButtonElement>,
 }
 
 /// A figure on the page.
@@ -85,15 +83,31 @@ pub struct Card {
     /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
     drawn_size: (u32, u32, bool),
     data_open: bool,
+    /// The data table shows every row (not only the first [`MAX_TABLE_ROWS`]).
+    data_all: bool,
     /// The notes and table last put in the page, to rebuild them only when they change.
     shown_extras: Option<(Vec<String>, Option<Table>)>,
     /// The canvas's CSS width at the last [`Card::measure`].
     css_width: f64,
     /// The elements.
     pub elements: Elements,
-    inputs: Vec<Input>,
-    listeners: Vec<Listener>,
+    form: Form,
+    /// The embed options (which controls, theme, height), once opened.
+    embed_options: Option<EmbedOptions>,
+    _listeners: Vec<Listener>,
 }
+
+/// What an embed code shows: the controls ticked, the theme and the frame's height.
+struct EmbedOptions {
+    boxes: Vec<(&'static str, HtmlInputElement)>,
+    theme: HtmlSelectElement,
+    height: HtmlInputElement,
+    code: Element,
+    _listeners: Vec<Listener>,
+}
+
+/// Height of an embed's frame before the figure reports its own (CSS pixels).
+pub const EMBED_HEIGHT: u32 = 520;
 
 /// Which template holds a figure's formula (`None`: the panel's caption says it all).
 fn formula_template(id: &str) -> Option<&'static str> {
@@ -185,7 +199,9 @@ impl Card {
         let notes = child(&plot, "div", "notes", "")?;
         notes.set_attribute("role", "status")?;
         notes.set_attribute("hidden", "")?;
-        let numbers = child(&plot, "div", "numbers", "")?;
+        // The figure's table spans the card (below the plot and the form): 9 columns do not fit
+        // beside the form.
+        let numbers = child(&body, "div", "numbers", "")?;
         numbers.set_attribute("hidden", "")?;
         let caption = child(&plot, "p", "caption", "")?;
         caption.set_id(&format!("caption-{id}"));
@@ -196,12 +212,16 @@ impl Card {
         let actions = child(&figure, "div", "actions", "")?;
         let message = child(&figure, "p", "action-message", "")?;
         message.set_attribute("role", "status")?;
+        let embed_holder = child(&figure, "div", "embed-options", "")?;
+        embed_holder.set_attribute("hidden", "")?;
         let data = child(&figure, "div", "data", "")?;
         data.set_attribute("hidden", "")?;
 
         let mut listeners = Vec::new();
         let mut pause = None;
         let mut data_toggle = None;
+        let mut data_all = None;
+        let mut simulation_buttons = Vec::new();
         if embed.is_some() {
             let link = child(&actions, "a", "open-link", "Open in the playground ↗")?;
             link.set_attribute("target", "_blank")?;
@@ -220,10 +240,15 @@ impl Card {
                 Ok(button)
             };
             button("Reset to paper", Action::Reset)?;
-            pause = Some(button("Pause", Action::TogglePause)?);
-            button("Rerun same seed", Action::Rerun)?;
-            button("New seed", Action::NewSeed)?;
+            let pause_button = button("Pause", Action::TogglePause)?;
+            simulation_buttons.push(pause_button.clone());
+            pause = Some(pause_button);
+            simulation_buttons.push(button("Rerun same seed", Action::Rerun)?);
+            simulation_buttons.push(button("New seed", Action::NewSeed)?);
             data_toggle = Some(button("Show data", Action::ToggleData)?);
+            let all = button("Show all rows", Action::ShowAllData)?;
+            all.set_attribute("hidden", "")?;
+            data_all = Some(all);
             button("PNG", Action::Png)?;
             button("SVG", Action::Svg)?;
             button("CSV", Action::Csv)?;
@@ -252,8 +277,31 @@ impl Card {
                     );
                 }
             })?);
+            // A tap (touch or pen) reads out the point under the finger; it stays until the next
+            // tap, since a finger has no hover to leave.
+            let tapped = app.clone();
+            listeners.push(Listener::new(&canvas, "pointerdown", move |event| {
+                let Some(event) = event.dyn_ref::<web_sys::PointerEvent>() else {
+                    return;
+                };
+                if event.pointer_type() == "mouse" {
+                    return;
+                }
+                if let Some(app) = tapped.upgrade() {
+                    app.hover(
+                        index,
+                        Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
+                    );
+                }
+            })?);
             let left = app.clone();
-            listeners.push(Listener::new(&canvas, "pointerleave", move |_| {
+            listeners.push(Listener::new(&canvas, "pointerleave", move |event| {
+                let touch = event
+                    .dyn_ref::<web_sys::PointerEvent>()
+                    .is_some_and(|event| event.pointer_type() != "mouse");
+                if touch {
+                    return;
+                }
                 if let Some(app) = left.upgrade() {
                     app.hover(index, None);
                 }
@@ -274,6 +322,7 @@ impl Card {
             drawn_work: 0,
             drawn_size: (0, 0, false),
             data_open: false,
+            data_all: false,
             shown_extras: None,
             css_width: 720.0,
             elements: Elements {
@@ -291,180 +340,36 @@ impl Card {
                 numbers,
                 pause,
                 data_toggle,
+                data_all,
+                sim_status: sim,
+                embed_holder,
+                simulation_buttons,
             },
-            inputs: Vec::new(),
-            listeners,
+            form: Form::empty(),
+            embed_options: None,
+            _listeners: listeners,
         };
         card.elements
             .title
             .set_text_content(Some(&crate::playground::short_name(id)));
-        card.build_controls(app, &document, &form, embed)?;
+        card.form = Form::build(app, &document, &form, &card.config, index, id, embed)?;
         Ok(card)
-    }
-
-    /// One control per key (only those listed in embed mode).
-    fn build_controls(
-        &mut self,
-        app: &Weak<App>,
-        document: &Document,
-        form: &Element,
-        embed: Option<&[String]>,
-    ) -> Result<(), JsValue> {
-        let index = self.index;
-        for control in controls(&self.config) {
-            if let Some(shown) = embed {
-                if !shown.iter().any(|key| key == control.key) {
-                    continue;
-                }
-            }
-            let key = control.key;
-            let field_id = format!("ctl-{}-{key}", self.id);
-            let hint_id = format!("{field_id}-hint");
-            let error_id = format!("{field_id}-error");
-            let row = child(form, "div", "control", "")?;
-            row.set_attribute("data-key", key)?;
-            let label = child(&row, "label", "", &control.label)?;
-            label.set_attribute("for", &field_id)?;
-            label.set_attribute("title", control.meaning)?;
-            let inputs = child(&row, "div", "inputs", "")?;
-            let mut slider = None;
-            let field: Element = match &control.widget {
-                Widget::Slider { min, max, log } => {
-                    let range: HtmlInputElement = cast(child(&inputs, "input", "slider", "")?)?;
-                    range.set_type("range");
-                    range.set_min("0");
-                    range.set_max(&SLIDER_STEPS.to_string());
-                    range.set_step("1");
-                    range.set_attribute("aria-label", &format!("{} (slider)", control.label))?;
-                    range.set_attribute("aria-describedby", &hint_id)?;
-                    let (min, max, log) = (*min, *max, *log);
-                    let app_ref = app.clone();
-                    let range_ref = range.clone();
-                    self.listeners
-                        .push(Listener::new(&range, "input", move |_| {
-                            let position = range_ref.value().parse::<u32>().unwrap_or(0);
-                            let value = slider_value(position, min, max, log);
-                            if let Some(app) = app_ref.upgrade() {
-                                app.slid(index, key, crate::json::format_number(value));
-                            }
-                        })?);
-                    slider = Some(range);
-                    let number = element(document, "input", "number", "")?;
-                    number.set_attribute("type", "text")?;
-                    number.set_attribute("inputmode", "decimal")?;
-                    number
-                }
-                Widget::Integer { min, max } => {
-                    let number = element(document, "input", "number", "")?;
-                    number.set_attribute("type", "number")?;
-                    number.set_attribute("min", &min.to_string())?;
-                    number.set_attribute("max", &max.to_string())?;
-                    number.set_attribute("step", "1")?;
-                    number
-                }
-                Widget::Select(names) => {
-                    let select = element(document, "select", "", "")?;
-                    for name in *names {
-                        let option = child(&select, "option", "", name)?;
-                        option.set_attribute("value", name)?;
-                    }
-                    select
-                }
-                Widget::Checkbox => {
-                    let checkbox = element(document, "input", "", "")?;
-                    checkbox.set_attribute("type", "checkbox")?;
-                    checkbox
-                }
-                Widget::Text => {
-                    let text = element(document, "input", "text", "")?;
-                    text.set_attribute("type", "text")?;
-                    text
-                }
-            };
-            field.set_id(&field_id);
-            field.set_attribute("name", key)?;
-            field.set_attribute("autocomplete", "off")?;
-            field.set_attribute("spellcheck", "false")?;
-            field.set_attribute("aria-describedby", &format!("{hint_id} {error_id}"))?;
-            inputs.append_child(&field)?;
-            let event = match control.widget {
-                Widget::Select(_) | Widget::Checkbox => "change",
-                _ => "input",
-            };
-            let app_ref = app.clone();
-            let field_ref = field.clone();
-            let widget = control.widget.clone();
-            self.listeners.push(Listener::new(&field, event, move |_| {
-                let raw = read_field(&field_ref, &widget);
-                if let Some(app) = app_ref.upgrade() {
-                    app.edit(index, key, raw);
-                }
-            })?);
-            let mut hint_text = format!("allowed: {}", control.allowed);
-            if let Some(default) = &control.default {
-                hint_text.push_str(&format!("; paper: {default}"));
-            }
-            let hint = child(&row, "p", "hint", &hint_text)?;
-            hint.set_id(&hint_id);
-            let error = child(&row, "p", "field-error", "")?;
-            error.set_id(&error_id);
-            error.set_attribute("hidden", "")?;
-            self.inputs.push(Input {
-                control,
-                slider,
-                field,
-                error,
-            });
-        }
-        self.show_values(None);
-        Ok(())
     }
 
     /// Writes the configuration's values into the form (except into the field of `editing`,
     /// which holds what the user is typing) and clears the errors.
     pub fn show_values(&mut self, editing: Option<&str>) {
-        let current = controls(&self.config);
-        for input in &mut self.inputs {
-            let Some(control) = current.iter().find(|c| c.key == input.control.key) else {
-                continue;
-            };
-            input.control.value = control.value.clone();
-            let _ = input.error.set_attribute("hidden", "");
-            input.error.set_text_content(None);
-            let _ = input.field.remove_attribute("aria-invalid");
-            if let (Some(slider), Widget::Slider { min, max, log }) =
-                (&input.slider, &input.control.widget)
-            {
-                if let Ok(value) = control.value.parse::<f64>() {
-                    slider.set_value(&slider_position(value, *min, *max, *log).to_string());
-                }
-            }
-            if editing == Some(input.control.key) {
-                continue;
-            }
-            write_field(&input.field, &input.control.widget, &control.value);
-        }
+        self.form.show_values(&self.config, editing);
     }
 
     /// Shows an edit's errors at its control (the figure keeps its last valid configuration).
     pub fn show_field_errors(&self, key: &str, messages: &[String]) {
-        for input in &self.inputs {
-            if input.control.key != key {
-                continue;
-            }
-            input.error.set_text_content(Some(&messages.join("; ")));
-            let _ = input.error.remove_attribute("hidden");
-            let _ = input.field.set_attribute("aria-invalid", "true");
-        }
+        self.form.show_field_errors(key, messages);
     }
 
     /// Sets a slider's typed field (the slider itself moved).
     pub fn show_slider_value(&self, key: &str, value: &str) {
-        for input in &self.inputs {
-            if input.control.key == key {
-                write_field(&input.field, &input.control.widget, value);
-            }
-        }
+        self.form.show_slider_value(key, value);
     }
 
     /// Replaces the configuration: new experiment, theory drawn at once, new simulation queued.
@@ -481,12 +386,9 @@ impl Card {
         match Experiment::new(&self.config).map(Experiment::progressive) {
             Ok(experiment) => {
                 let theory = experiment.theory();
-                self.elements
-                    .caption
-                    .set_text_content(Some(theory.caption.trim()));
-                self.elements
-                    .title
-                    .set_text_content(Some(theory.title.trim()));
+                // Sub- and superscripts as <sub>/<sup> elements around text nodes (never HTML).
+                let _ = rich_text(&self.elements.caption, theory.caption.trim());
+                let _ = rich_text(&self.elements.title, theory.title.trim());
                 let run = experiment.simulation();
                 self.run = (run.ensembles() > 0).then_some(run);
                 self.data = Some(theory);
@@ -622,6 +524,13 @@ impl Card {
         };
         self.elements.progress.set_value(progress);
         self.elements.status.set_text_content(Some(&text));
+        // A figure without a simulation shows neither its progress nor the buttons that would
+        // restart one.
+        let theory_only = self.run.is_none();
+        let _ = set_hidden(&self.elements.sim_status, theory_only);
+        for button in &self.elements.simulation_buttons {
+            let _ = set_hidden(button, theory_only);
+        }
         if let Some(pause) = &self.elements.pause {
             pause.set_text_content(Some(if self.paused { "Resume" } else { "Pause" }));
             pause.set_disabled(self.run.as_ref().is_none_or(|run| run.is_done()));
@@ -667,7 +576,12 @@ impl Card {
             .data
             .as_ref()
             .map_or(1, |data| data.panels.len().max(1));
-        let columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
+        let mut columns = ((css_width / MIN_PANEL_WIDTH).floor() as usize).clamp(1, panels);
+        // Three or more panels on a phone: two narrower columns rather than one tall stack
+        // (Fig. 3's four panels were 1,400 px tall one under another).
+        if panels >= 3 && columns == 1 && css_width / 2.0 >= MIN_PHONE_PANEL_WIDTH {
+            columns = 2;
+        }
         let rows = panels.div_ceil(columns);
         let cell = css_width / columns as f64;
         // Taller panels on a phone, where a panel is narrow and its legend takes more room.
@@ -706,6 +620,18 @@ impl Card {
         canvas
             .style()
             .set_property("height", &format!("{css_height}px"))?;
+        // On a phone the plot stays in view while the controls under it move (CSS), when it
+        // takes at most half the screen.
+        if let (Some(holder), Some(window)) = (canvas.parent_element(), web_sys::window()) {
+            let screen = window
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let _ = holder
+                .class_list()
+                .toggle_with_force("sticky", css_height <= 0.5 * screen);
+        }
         if canvas.width() != width || canvas.height() != height {
             canvas.set_width(width);
             canvas.set_height(height);
@@ -776,14 +702,29 @@ impl Card {
                 th.set_attribute("scope", "col")?;
             }
             let body = child(&element, "tbody", "", "")?;
-            for row in &table.rows {
+            for (index, row) in table.rows.iter().enumerate() {
                 let tr = child(&body, "tr", "", "")?;
                 for (column, cell) in row.iter().enumerate() {
                     if column == 0 {
                         let th = child(&tr, "th", "", cell)?;
                         th.set_attribute("scope", "row")?;
-                    } else {
-                        child(&tr, "td", "", cell)?;
+                        continue;
+                    }
+                    let detail = table
+                        .details
+                        .iter()
+                        .find(|d| d.row == index && d.column == column);
+                    match detail {
+                        // The full matrix behind its eigenvalues, one click away.
+                        Some(detail) => {
+                            let td = child(&tr, "td", "", "")?;
+                            let details = child(&td, "details", "", "")?;
+                            child(&details, "summary", "", cell)?;
+                            child(&details, "pre", "", &detail.text)?;
+                        }
+                        None => {
+                            child(&tr, "td", "", cell)?;
+                        }
                     }
                 }
             }
@@ -841,6 +782,19 @@ impl Card {
         } else {
             self.elements.data.set_attribute("hidden", "")?;
             self.elements.data.set_text_content(None);
+            self.data_all = false;
+            if let Some(button) = &self.elements.data_all {
+                button.set_attribute("hidden", "")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows every row of the open data table.
+    pub fn show_all_data(&mut self) -> Result<(), JsValue> {
+        self.data_all = true;
+        if self.data_open {
+            self.fill_table()?;
         }
         Ok(())
     }
@@ -851,16 +805,26 @@ impl Card {
         let Some(data) = &self.data else {
             return Ok(());
         };
-        let (header, rows, total) = table(data);
+        let limit = (!self.data_all).then_some(MAX_TABLE_ROWS);
+        let (header, rows, total) = table(data, limit);
+        let cut = rows.len() < total;
+        if let Some(button) = &self.elements.data_all {
+            button.set_text_content(Some(&format!("Show all {total} rows")));
+            set_hidden(button, !cut)?;
+        }
         let table = child(holder, "table", "", "")?;
-        let caption = if rows.len() < total {
+        let caption = if cut {
             format!(
-                "Data of {} (first {} of {total} rows; the CSV export has all)",
+                "Data of {}: simulated points first, then theory (first {} of {total} rows; \
+                 \"Show all {total} rows\" or the CSV export has all)",
                 self.id,
                 rows.len()
             )
         } else {
-            format!("Data of {} ({total} rows)", self.id)
+            format!(
+                "Data of {}: simulated points first, then theory ({total} rows)",
+                self.id
+            )
         };
         child(&table, "caption", "", &caption)?;
         let head = child(&table, "thead", "", "")?;
@@ -897,6 +861,115 @@ impl Card {
     /// The canvas's CSS size (for exports at the same aspect).
     pub fn css_size(&self) -> (f64, f64, usize) {
         self.layout()
+    }
+
+    /// Shows the embed options under the actions, built on first use: one checkbox per control
+    /// (the figure's main knob ticked), the theme and the frame's height. A change asks the app
+    /// for a new code ([`Action::EmbedChanged`]).
+    pub fn open_embed_options(&mut self, app: &Weak<App>) -> Result<(), JsValue> {
+        let holder = &self.elements.embed_holder;
+        holder.remove_attribute("hidden")?;
+        if self.embed_options.is_some() {
+            return Ok(());
+        }
+        let index = self.index;
+        let mut listeners = Vec::new();
+        let changed = |element: &Element, event: &'static str| -> Result<Listener, JsValue> {
+            let app = app.clone();
+            Listener::new(element, event, move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.action(index, Action::EmbedChanged);
+                }
+            })
+        };
+        let set = child(holder, "fieldset", "", "")?;
+        child(&set, "legend", "", "Controls the embedded figure shows")?;
+        let defaults: Vec<&str> = embed_controls(self.id).split(',').collect();
+        let mut boxes = Vec::new();
+        for control in crate::playground::controls(&self.config) {
+            let label = child(&set, "label", "embed-choice", "")?;
+            let input: HtmlInputElement = cast(child(&label, "input", "", "")?)?;
+            input.set_type("checkbox");
+            input.set_value(control.key);
+            input.set_checked(defaults.contains(&control.key));
+            child(&label, "span", "", &control.label)?;
+            listeners.push(changed(&input, "change")?);
+            boxes.push((control.key, input));
+        }
+        let row = child(holder, "div", "embed-look", "")?;
+        let theme_label = child(&row, "label", "", "Theme ")?;
+        let theme: HtmlSelectElement = cast(child(&theme_label, "select", "", "")?)?;
+        for (value, text) in [
+            ("auto", "follow the reader's system"),
+            ("light", "light"),
+            ("dark", "dark"),
+        ] {
+            let option = child(&theme, "option", "", text)?;
+            option.set_attribute("value", value)?;
+        }
+        listeners.push(changed(&theme, "change")?);
+        let height_label = child(&row, "label", "", " Height before it sizes itself (px) ")?;
+        let height: HtmlInputElement = cast(child(&height_label, "input", "", "")?)?;
+        height.set_type("number");
+        height.set_min("200");
+        height.set_max("2000");
+        height.set_value(&EMBED_HEIGHT.to_string());
+        listeners.push(changed(&height, "input")?);
+        let code = child(holder, "pre", "embed-code", "")?;
+        let again: HtmlButtonElement = cast(child(holder, "button", "", "Copy this code")?)?;
+        again.set_type("button");
+        {
+            let app = app.clone();
+            listeners.push(Listener::new(&again, "click", move |_| {
+                if let Some(app) = app.upgrade() {
+                    app.action(index, Action::CopyEmbedAgain);
+                }
+            })?);
+        }
+        self.embed_options = Some(EmbedOptions {
+            boxes,
+            theme,
+            height,
+            code,
+            _listeners: listeners,
+        });
+        Ok(())
+    }
+
+    /// The embed's controls (the main knob until the options are opened), theme and height.
+    pub fn embed_choice(&self) -> (Vec<String>, crate::playground::ThemeChoice, u32) {
+        use crate::playground::ThemeChoice;
+        let Some(options) = &self.embed_options else {
+            let controls = embed_controls(self.id)
+                .split(',')
+                .map(String::from)
+                .collect();
+            return (controls, ThemeChoice::Auto, EMBED_HEIGHT);
+        };
+        let controls = options
+            .boxes
+            .iter()
+            .filter(|(_, input)| input.checked())
+            .map(|(key, _)| (*key).to_string())
+            .collect();
+        let theme = match options.theme.value().as_str() {
+            "light" => ThemeChoice::Light,
+            "dark" => ThemeChoice::Dark,
+            _ => ThemeChoice::Auto,
+        };
+        let height = options
+            .height
+            .value()
+            .parse::<u32>()
+            .map_or(EMBED_HEIGHT, |h| h.clamp(200, 2000));
+        (controls, theme, height)
+    }
+
+    /// Shows the current embed code in the options.
+    pub fn show_embed_code(&self, code: &str) {
+        if let Some(options) = &self.embed_options {
+            options.code.set_text_content(Some(code));
+        }
     }
 
     /// Sets the "open in playground" link of an embedded card.
@@ -1030,43 +1103,4 @@ pub fn device_pixel_ratio() -> f64 {
         .map(|window| window.device_pixel_ratio())
         .filter(|ratio| ratio.is_finite() && *ratio > 0.0)
         .map_or(1.0, |ratio| ratio.max(1.0))
-}
-
-fn read_field(field: &Element, widget: &Widget) -> String {
-    match widget {
-        Widget::Select(_) => field
-            .dyn_ref::<HtmlSelectElement>()
-            .map(HtmlSelectElement::value)
-            .unwrap_or_default(),
-        Widget::Checkbox => {
-            let checked = field
-                .dyn_ref::<HtmlInputElement>()
-                .is_some_and(HtmlInputElement::checked);
-            (if checked { "1" } else { "0" }).to_string()
-        }
-        _ => field
-            .dyn_ref::<HtmlInputElement>()
-            .map(HtmlInputElement::value)
-            .unwrap_or_default(),
-    }
-}
-
-fn write_field(field: &Element, widget: &Widget, value: &str) {
-    match widget {
-        Widget::Select(_) => {
-            if let Some(select) = field.dyn_ref::<HtmlSelectElement>() {
-                select.set_value(value);
-            }
-        }
-        Widget::Checkbox => {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                input.set_checked(value == "1");
-            }
-        }
-        _ => {
-            if let Some(input) = field.dyn_ref::<HtmlInputElement>() {
-                input.set_value(value);
-            }
-        }
-    }
 }

@@ -150,3 +150,35 @@ pub fn now() -> f64 {
         .and_then(|window| window.performance())
         .map_or(0.0, |performance| performance.now())
 }
+
+/// Puts `text` into `element` with its sub- and superscripts ([`crate::figures::rich`]) as
+/// `<sub>` and `<sup>` elements: every piece goes in as a text node, never parsed as HTML.
+///
+/// # Errors
+/// A DOM exception.
+pub fn rich_text(element: &Element, text: &str) -> Result<(), JsValue> {
+    use crate::figures::rich::{pieces, Shift};
+    element.set_text_content(None);
+    let document = element
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    for piece in pieces(text) {
+        match piece.shift {
+            Shift::Base => {
+                // ParentNode.append of a string inserts a Text node.
+                element.append_with_str_1(&piece.text)?;
+            }
+            Shift::Sub | Shift::Sup => {
+                let tag = if piece.shift == Shift::Sub {
+                    "sub"
+                } else {
+                    "sup"
+                };
+                let script = document.create_element(tag)?;
+                script.set_text_content(Some(&piece.text));
+                element.append_child(&script)?;
+            }
+        }
+    }
+    Ok(())
+}

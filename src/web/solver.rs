@@ -1,24 +1,51 @@
 //! The page's exact-solver panel: shown for a link without `fig` (e.g. `?lr=1.5` or
-//! `?opt=sgdm&mu=0.5&K=2,0;0,1`), it solves the configuration's landscape exactly and prints Σ.
+//! `?opt=sgdm&mu=0.5&K=2,0;0,1`), it solves the configuration's landscape exactly and shows what
+//! `sgd-playground solve` returns ([`crate::playground::solution`]): stationary or diverging, the
+//! training loss, the stability condition and margin, the spectral radius, Σ. The same form as
+//! the figures' (one control per key the configuration reads), the configuration as text, and
+//! JSON / CSV downloads and a link.
 
 use std::rc::Weak;
 
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
 use super::app::App;
 use super::dom::{cast, child, Listener};
+use super::form::Form;
 use crate::config::Config;
-use crate::playground::describe::readable;
-use crate::solver;
+use crate::playground::controls;
+use crate::playground::solution::solution_text;
+
+/// The index edits of the solver's form carry in [`App::edit`] (cards have 0, 1, …).
+pub const SOLVER_INDEX: usize = usize::MAX;
+
+/// What a button of the solver panel does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SolverAction {
+    /// Download the JSON of `sgd-playground solve`.
+    Json,
+    /// Download every number as CSV.
+    Csv,
+    /// Copy the link of this configuration.
+    CopyLink,
+}
 
 /// The solver panel.
 pub struct SolverPanel {
     config: Config,
+    document: Document,
+    app: Weak<App>,
     input: HtmlInputElement,
     output: Element,
     error: Element,
-    _listener: Listener,
+    /// Where the form's controls live (rebuilt when the keys in use change, e.g. `opt`).
+    form_element: Element,
+    form: Form,
+    /// The keys the form shows.
+    keys: Vec<&'static str>,
+    message: Element,
+    _listeners: Vec<Listener>,
 }
 
 impl SolverPanel {
@@ -29,46 +56,88 @@ impl SolverPanel {
         config: &Config,
         from_link: bool,
     ) -> Result<Self, JsValue> {
+        let document = parent
+            .owner_document()
+            .ok_or_else(|| JsValue::from_str("no document"))?;
         let section = child(parent, "section", "card solver", "")?;
         section.set_id("solver");
         section.set_attribute("aria-labelledby", "solver-title")?;
         let heading = child(&section, "h2", "card-title", "Exact solver")?;
         heading.set_id("solver-title");
+        let body = child(&section, "div", "card-body", "")?;
+        let main = child(&body, "div", "plot", "")?;
         child(
-            &section,
+            &main,
             "p",
             "caption",
             "The stationary covariance Σ of any optimizer on L(w) = wᵀKw/2 with gradient noise C, \
-             exactly (the same as `sgd-playground solve`). Edit the configuration text, e.g. \
-             opt=sgdm&mu=0.5&lr=1.5&K=2,0;0,1&C=1.",
+             exactly: what `sgd-playground solve` returns, with its stability condition and margin. \
+             Change the settings, or edit the configuration text.",
         )?;
-        let label = child(&section, "label", "", "Configuration")?;
+        let output = child(&main, "pre", "solution", "")?;
+        output.set_attribute("aria-live", "polite")?;
+        let label = child(&main, "label", "", "Configuration text")?;
         label.set_attribute("for", "solver-config")?;
-        let input: HtmlInputElement = cast(child(&section, "input", "text wide", "")?)?;
+        let input: HtmlInputElement = cast(child(&main, "input", "text wide", "")?)?;
         input.set_id("solver-config");
         input.set_type("text");
         input.set_attribute("spellcheck", "false")?;
         input.set_attribute("autocomplete", "off")?;
         input.set_attribute("aria-describedby", "solver-error")?;
         input.set_value(&config.to_text());
-        let error = child(&section, "p", "field-error", "")?;
+        let error = child(&main, "p", "field-error", "")?;
         error.set_id("solver-error");
         error.set_attribute("hidden", "")?;
-        let output = child(&section, "pre", "solution", "")?;
-        output.set_attribute("aria-live", "polite")?;
-        let app = app.clone();
+        let side = child(&body, "div", "side", "")?;
+        let form_element = child(&side, "form", "controls", "")?;
+        form_element.set_attribute("aria-label", "solver settings")?;
+        let actions = child(&section, "div", "actions", "")?;
+        let message = child(&section, "p", "action-message", "")?;
+        message.set_attribute("role", "status")?;
+
+        let mut listeners = Vec::new();
+        let app_ref = app.clone();
         let input_ref = input.clone();
-        let listener = Listener::new(&input, "input", move |_| {
-            if let Some(app) = app.upgrade() {
+        listeners.push(Listener::new(&input, "input", move |_| {
+            if let Some(app) = app_ref.upgrade() {
                 app.solver_input(&input_ref.value());
             }
-        })?;
+        })?);
+        for (label, action) in [
+            ("JSON", SolverAction::Json),
+            ("CSV", SolverAction::Csv),
+            ("Copy link", SolverAction::CopyLink),
+        ] {
+            let button: HtmlButtonElement = cast(child(&actions, "button", "", label)?)?;
+            button.set_type("button");
+            let app_ref = app.clone();
+            listeners.push(Listener::new(&button, "click", move |_| {
+                if let Some(app) = app_ref.upgrade() {
+                    app.solver_action(action);
+                }
+            })?);
+        }
+        let form = Form::build(
+            app,
+            &document,
+            &form_element,
+            config,
+            SOLVER_INDEX,
+            "solver",
+            None,
+        )?;
         let panel = Self {
             config: config.clone(),
+            document,
+            app: app.clone(),
             input,
             output,
             error,
-            _listener: listener,
+            form_element,
+            form,
+            keys: keys_of(config),
+            message,
+            _listeners: listeners,
         };
         panel.show();
         if !from_link {
@@ -82,6 +151,11 @@ impl SolverPanel {
         self.config.clone()
     }
 
+    /// A message under the buttons.
+    pub fn say(&self, text: &str) {
+        self.message.set_text_content(Some(text));
+    }
+
     /// New configuration text typed: solved when valid, the errors listed when not.
     pub fn set_text(&mut self, text: &str) -> bool {
         let parsed = Config::parse(text).and_then(|config| config.to_problem().map(|_| config));
@@ -91,6 +165,7 @@ impl SolverPanel {
                 let _ = self.error.set_attribute("hidden", "");
                 let _ = self.input.remove_attribute("aria-invalid");
                 self.show();
+                self.refresh_form(None);
                 true
             }
             Err(problems) => {
@@ -103,47 +178,66 @@ impl SolverPanel {
         }
     }
 
+    /// One edit of the form, checked strictly (and against the model: a K of the wrong size is
+    /// reported at its control). Returns whether the configuration changed.
+    pub fn edit(&mut self, key: &'static str, raw: &str) -> bool {
+        let edited = crate::playground::with_value(&self.config, key, raw).and_then(|config| {
+            config.to_problem()?;
+            Ok(config)
+        });
+        match edited {
+            Ok(config) => {
+                let changed = config != self.config;
+                self.config = config;
+                self.input.set_value(&self.config.to_text());
+                let _ = self.error.set_attribute("hidden", "");
+                let _ = self.input.remove_attribute("aria-invalid");
+                self.show();
+                self.refresh_form(Some(key));
+                changed
+            }
+            Err(problems) => {
+                let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                self.form.show_field_errors(key, &messages);
+                false
+            }
+        }
+    }
+
+    /// Sets a slider's typed field (the slider itself moved).
+    pub fn show_slider_value(&self, key: &str, value: &str) {
+        self.form.show_slider_value(key, value);
+    }
+
+    /// Rebuilds the form when the keys in use changed (another optimizer or noise), else writes
+    /// the values into it (not into the field being edited).
+    fn refresh_form(&mut self, editing: Option<&str>) {
+        let keys = keys_of(&self.config);
+        if keys == self.keys {
+            self.form.show_values(&self.config, editing);
+            return;
+        }
+        self.form_element.set_text_content(None);
+        if let Ok(form) = Form::build(
+            &self.app,
+            &self.document,
+            &self.form_element,
+            &self.config,
+            SOLVER_INDEX,
+            "solver",
+            None,
+        ) {
+            self.form = form;
+            self.keys = keys;
+        }
+    }
+
     fn show(&self) {
         self.output
             .set_text_content(Some(&solution_text(&self.config)));
     }
 }
 
-/// The exact result of a landscape configuration, as text.
-pub fn solution_text(config: &Config) -> String {
-    let problem = match config.to_problem() {
-        Ok(problem) => problem,
-        Err(problems) => {
-            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            return text.join("\n");
-        }
-    };
-    match solver::stationary(&problem) {
-        Ok(stationary) => {
-            let sigma = &stationary.sigma;
-            let mut text = String::new();
-            if sigma.nrows() == 1 {
-                text.push_str(&format!(
-                    "stationary Var[w] = {}\n",
-                    readable(sigma[(0, 0)])
-                ));
-            }
-            text.push_str("Σ =\n");
-            for i in 0..sigma.nrows().min(12) {
-                let row: Vec<String> = (0..sigma.ncols().min(12))
-                    .map(|j| format!("{:>11}", readable(sigma[(i, j)])))
-                    .collect();
-                text.push_str(&format!("  {}\n", row.join(" ")));
-            }
-            if sigma.nrows() > 12 {
-                text.push_str(&format!(
-                    "  … ({}×{}; the CLI prints all of it)\n",
-                    sigma.nrows(),
-                    sigma.ncols()
-                ));
-            }
-            text
-        }
-        Err(divergence) => format!("diverges: {divergence}"),
-    }
+fn keys_of(config: &Config) -> Vec<&'static str> {
+    controls(config).iter().map(|control| control.key).collect()
 }

@@ -64,8 +64,8 @@ async function drawnFigures(page) {
   const wasm = fs.readdirSync(dist).find((f) => f.endsWith(".wasm"));
   const wasmBytes = fs.readFileSync(path.join(dist, wasm));
   const gzipped = zlib.gzipSync(wasmBytes, { level: 9 }).length;
-  console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 400 * 1024 }));
-  report(gzipped < 400 * 1024, `release .wasm: ${gzipped} bytes gzipped (target < 400 KB)`);
+  console.log(JSON.stringify({ measure: "wasm_size", bytes: wasmBytes.length, gzip_bytes: gzipped, target_gzip_bytes: 450 * 1024 }));
+  report(gzipped <= 450 * 1024, `release .wasm: ${gzipped} bytes gzipped (budget ≤ 450 KiB)`);
 
   // The site where a lecturer would put it: a sub-folder two levels deep of a static server.
   const app = await hosting.siteServer(dist, hosting.SUB_FOLDER);
@@ -176,6 +176,31 @@ async function drawnFigures(page) {
     check(errors.length === 0, `simulation page console errors ${JSON.stringify(errors)}`);
     void points;
     await page.close();
+  }
+
+  // 4b. Printed mid-simulation, a figure says it is incomplete (its status line prints); a
+  // figure without a simulation prints no status; an embedded figure prints as on screen.
+  {
+    const { page } = await openPage("?fig=2a&steps=20000");
+    await page.emulateMedia({ media: "print" });
+    const printed = await page.evaluate(() => {
+      const shown = (sel) => { const e = document.querySelector(sel); return !!e && getComputedStyle(e).display !== "none" && !e.hidden; };
+      return {
+        status: shown("#fig-2a .sim-status"),
+        text: document.querySelector("#fig-2a .status-text").textContent,
+        theoryOnly: shown("#fig-1b .sim-status"),
+        actions: shown("#fig-2a .actions"),
+      };
+    });
+    check(printed.status && /^(simulating|waiting)/.test(printed.text), `print: running status ${JSON.stringify(printed)}`);
+    check(!printed.theoryOnly && !printed.actions, `print: no status without a simulation, no buttons ${JSON.stringify(printed)}`);
+    await page.close();
+    const embedded = await openPage("?fig=2a&embed=1&ctl=C");
+    const before = await embedded.page.evaluate(() => document.documentElement.scrollHeight);
+    await embedded.page.emulateMedia({ media: "print" });
+    const after = await embedded.page.evaluate(() => document.documentElement.scrollHeight);
+    check(Math.abs(after - before) < 40, `embed: printed height ${after} px vs screen ${before} px`);
+    await embedded.page.close();
   }
 
   // 5. A lecture page on another origin with two embedded figures (the "Copy embed code" text).

@@ -1,0 +1,326 @@
+//! The exact solver's answer for a landscape configuration (a link without `fig`), in the three
+//! forms the CLI and the page share: the JSON object `sgd-playground solve` prints, readable text
+//! for the page's solver panel, and a CSV of every number for scripts.
+
+use nalgebra::DMatrix;
+
+use super::describe::readable;
+use crate::config::Config;
+use crate::conventions::framework_code;
+use crate::error::FieldErrors;
+use crate::json::{format_number, Json};
+use crate::solver::{self, Divergence, Stability, Stationary};
+
+/// Most rows and columns of a matrix the readable text prints (the JSON and CSV have them all).
+const MAX_SHOWN: usize = 12;
+
+/// The exact result of `config`'s landscape: the stationary state, or why there is none.
+///
+/// # Errors
+/// The configuration's problems (each naming a key) when it is not a valid model.
+pub fn solve(config: &Config) -> Result<Result<Stationary, Divergence>, FieldErrors> {
+    let problem = config.to_problem()?;
+    Ok(solver::stationary(&problem))
+}
+
+/// The JSON object of `sgd-playground solve`: the configuration, the optimizer and noise, whether
+/// it diverges, Σ, the mean, the training loss, the state and noise covariances, the
+/// preconditioner and the stability diagnostics (`null` where a diverging run has none).
+pub fn solution_json(config: &Config, result: &Result<Stationary, Divergence>) -> Json {
+    let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
+        (quadratic.optimizer.name(), quadratic.noise.name())
+    });
+    let mut members = vec![
+        ("config", Json::from(config.to_text())),
+        ("opt", Json::from(opt)),
+        ("noise", Json::from(noise)),
+        ("diverges", Json::from(result.is_err())),
+        ("framework", framework_json(config)),
+    ];
+    let stability = match result {
+        Ok(stationary) => {
+            members.extend([
+                ("sigma", Json::matrix(&stationary.sigma)),
+                ("mean", Json::vector(&stationary.mean)),
+                ("train_loss", Json::from(stationary.train_loss)),
+                (
+                    "state_covariance",
+                    Json::matrix(&stationary.state_covariance),
+                ),
+                (
+                    "preconditioner",
+                    Json::optional_matrix(stationary.preconditioner.as_ref()),
+                ),
+                (
+                    "noise_covariance",
+                    Json::matrix(&stationary.noise_covariance),
+                ),
+            ]);
+            &stationary.stability
+        }
+        Err(divergence) => {
+            members.extend([
+                ("reason", Json::from(divergence.reason.as_str())),
+                ("sigma", Json::Null),
+                ("mean", Json::Null),
+                ("train_loss", Json::Null),
+                ("state_covariance", Json::Null),
+                ("preconditioner", Json::Null),
+                ("noise_covariance", Json::Null),
+            ]);
+            &divergence.stability
+        }
+    };
+    members.extend(stability_members(stability));
+    Json::object(members)
+}
+
+/// The PyTorch and optax code of the configuration's optimizer (`null` without a valid model).
+fn framework_json(config: &Config) -> Json {
+    match config.to_problem() {
+        Ok(problem) => {
+            let code = framework_code(problem.optimizer(), problem.conventions());
+            Json::object([
+                ("pytorch", Json::from(code.pytorch.as_str())),
+                ("optax", Json::from(code.optax.as_str())),
+            ])
+        }
+        Err(_) => Json::Null,
+    }
+}
+
+fn stability_members(stability: &Stability) -> [(&'static str, Json); 4] {
+    [
+        (
+            "effective_curvature",
+            Json::from(stability.effective_curvature),
+        ),
+        ("threshold", Json::from(stability.threshold)),
+        ("condition", Json::from(stability.condition.as_str())),
+        ("spectral_radius", Json::from(stability.spectral_radius)),
+    ]
+}
+
+/// The stability margin in words: `λk* = 1.5 < 2 (75% of the threshold; margin 0.5)`.
+fn stability_text(stability: &Stability, stable: bool) -> String {
+    let (lhs, rhs) = stability
+        .condition
+        .split_once(" < ")
+        .unwrap_or(("λk*", "threshold"));
+    let threshold = readable(stability.threshold);
+    let bound = if rhs == threshold {
+        threshold
+    } else {
+        format!("{rhs} = {threshold}")
+    };
+    format!(
+        "{lhs} = {} {} {bound} ({}% of the threshold; margin {})",
+        readable(stability.effective_curvature),
+        if stable { "<" } else { "≥" },
+        readable(100.0 * stability.margin_ratio()),
+        readable(stability.threshold - stability.effective_curvature)
+    )
+}
+
+/// A matrix as aligned rows of readable numbers (at most [`MAX_SHOWN`] rows and columns).
+fn matrix_lines(text: &mut String, name: &str, m: &DMatrix<f64>) {
+    text.push_str(&format!("{name} =\n"));
+    for i in 0..m.nrows().min(MAX_SHOWN) {
+        let row: Vec<String> = (0..m.ncols().min(MAX_SHOWN))
+            .map(|j| format!("{:>11}", readable(m[(i, j)])))
+            .collect();
+        text.push_str(&format!("  {}\n", row.join(" ")));
+    }
+    if m.nrows() > MAX_SHOWN || m.ncols() > MAX_SHOWN {
+        text.push_str(&format!(
+            "  … ({}×{}; the JSON and CSV downloads have all of it)\n",
+            m.nrows(),
+            m.ncols()
+        ));
+    }
+}
+
+/// What `solve` returns, for people: stationary or diverging (said once), the training loss, the
+/// stability condition with its margin, the spectral radius, Σ, the mean when it is not 0, the
+/// stationary noise covariance and the preconditioner used (4 significant digits).
+pub fn solution_text(config: &Config) -> String {
+    let result = match solve(config) {
+        Ok(result) => result,
+        Err(problems) => {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return text.join("\n");
+        }
+    };
+    let mut text = String::new();
+    match &result {
+        Ok(stationary) => {
+            let sigma = &stationary.sigma;
+            text.push_str("stationary: a stationary distribution exists\n");
+            text.push_str(&format!(
+                "training loss L = ½Tr[KΣ] = {}\n",
+                readable(stationary.train_loss)
+            ));
+            text.push_str(&format!(
+                "stability: {}\n",
+                stability_text(&stationary.stability, true)
+            ));
+            text.push_str(&format!(
+                "spectral radius of the dynamics: {} (< 1)\n",
+                readable(stationary.stability.spectral_radius)
+            ));
+            if sigma.nrows() == 1 {
+                text.push_str(&format!(
+                    "stationary Var[w] = {}\n",
+                    readable(sigma[(0, 0)])
+                ));
+            }
+            matrix_lines(&mut text, "Σ", sigma);
+            if stationary.mean.iter().any(|&m| m != 0.0) {
+                let mean: Vec<String> = stationary.mean.iter().map(|&m| readable(m)).collect();
+                text.push_str(&format!("mean of w = [{}]\n", mean.join(", ")));
+            }
+            matrix_lines(
+                &mut text,
+                "noise covariance at stationarity C",
+                &stationary.noise_covariance,
+            );
+            if let Some(p) = &stationary.preconditioner {
+                matrix_lines(&mut text, "preconditioner used Λ", p);
+            }
+        }
+        Err(divergence) => {
+            // Said once, with readable numbers (the engine's reason, with every digit, is in the
+            // JSON download).
+            let stability = &divergence.stability;
+            if stability.effective_curvature.is_finite() && stability.threshold.is_finite() {
+                text.push_str(&format!(
+                    "diverges: no stationary distribution; {}\n",
+                    stability_text(stability, false)
+                ));
+            } else {
+                text.push_str(&divergence.reason);
+                text.push('\n');
+            }
+            text.push_str(&format!(
+                "spectral radius of the dynamics: {}\n",
+                readable(divergence.stability.spectral_radius)
+            ));
+        }
+    }
+    text
+}
+
+/// Every number of the answer at full precision, one per line: `quantity,i,j,value` (i, j
+/// 1-based for a matrix entry, empty for a scalar). A diverging configuration has only its
+/// stability numbers and `diverges,,,1`.
+///
+/// # Errors
+/// The configuration's problems when it is not a valid model.
+pub fn solution_csv(config: &Config) -> Result<String, FieldErrors> {
+    let result = solve(config)?;
+    let mut out = String::from("quantity,i,j,value\n");
+    let scalar = |out: &mut String, name: &str, value: f64| {
+        if value.is_finite() {
+            out.push_str(&format!("{name},,,{}\n", format_number(value)));
+        }
+    };
+    let matrix = |out: &mut String, name: &str, m: &DMatrix<f64>| {
+        for i in 0..m.nrows() {
+            for j in 0..m.ncols() {
+                out.push_str(&format!(
+                    "{name},{},{},{}\n",
+                    i + 1,
+                    j + 1,
+                    format_number(m[(i, j)])
+                ));
+            }
+        }
+    };
+    let stability = match &result {
+        Ok(stationary) => {
+            scalar(&mut out, "diverges", 0.0);
+            scalar(&mut out, "train_loss", stationary.train_loss);
+            matrix(&mut out, "sigma", &stationary.sigma);
+            for (i, &m) in stationary.mean.iter().enumerate() {
+                out.push_str(&format!("mean,{},,{}\n", i + 1, format_number(m)));
+            }
+            matrix(&mut out, "noise_covariance", &stationary.noise_covariance);
+            if let Some(p) = &stationary.preconditioner {
+                matrix(&mut out, "preconditioner", p);
+            }
+            &stationary.stability
+        }
+        Err(divergence) => {
+            scalar(&mut out, "diverges", 1.0);
+            &divergence.stability
+        }
+    };
+    scalar(
+        &mut out,
+        "effective_curvature",
+        stability.effective_curvature,
+    );
+    scalar(&mut out, "threshold", stability.threshold);
+    scalar(&mut out, "fraction_of_threshold", stability.margin_ratio());
+    scalar(&mut out, "spectral_radius", stability.spectral_radius);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        Config::parse(text).expect("valid")
+    }
+
+    #[test]
+    fn the_text_has_what_solve_returns_readably() {
+        let text = solution_text(&config("opt=sgdm&mu=0.5&lr=1&K=2,0;0,1&C=1"));
+        for part in [
+            "training loss L = ½Tr[KΣ] = ",
+            "stability: λk* = 2 < 2(1+μ) = 3 (66.67% of the threshold; margin 1)",
+            "% of the threshold; margin ",
+            "spectral radius of the dynamics: ",
+            "Σ =\n",
+        ] {
+            assert!(text.contains(part), "{part:?} in {text}");
+        }
+        // Readable: no number printed with more than 4 significant digits.
+        assert!(!text.contains("0000000"), "{text}");
+    }
+
+    #[test]
+    fn divergence_is_said_once() {
+        let text = solution_text(&config("lr=2.5"));
+        assert_eq!(text.matches("diverges").count(), 1, "{text}");
+        assert!(text.starts_with("diverges: "), "{text}");
+        assert!(text.contains("spectral radius"), "{text}");
+    }
+
+    #[test]
+    fn the_csv_has_every_number_at_full_precision() {
+        let config = config("lr=0.3&K=2,0.5;0.5,1&C=1,0;0,2");
+        let result = solve(&config).expect("valid").expect("stationary");
+        let csv = solution_csv(&config).expect("valid");
+        for i in 0..2 {
+            for j in 0..2 {
+                let line = csv
+                    .lines()
+                    .find(|l| l.starts_with(&format!("sigma,{},{},", i + 1, j + 1)))
+                    .expect("entry");
+                let value: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+                // Shortest round-trip text: the very same f64.
+                assert_eq!(value, result.sigma[(i, j)]);
+            }
+        }
+        let loss: f64 = csv
+            .lines()
+            .find_map(|l| l.strip_prefix("train_loss,,,"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(loss, result.train_loss);
+        assert!(csv.contains("\nthreshold,,,2\n"), "{csv}");
+    }
+}
