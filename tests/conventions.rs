@@ -1075,3 +1075,29 @@ fn solve_prints_the_pytorch_and_optax_code_of_the_configuration() {
         );
     }
 }
+
+#[test]
+fn the_solver_panel_and_the_explorer_give_the_code_of_their_optimizers() {
+    use sgd_playground::config::Config;
+    use sgd_playground::playground::solution::{explorer_code, solution_text};
+    let text = solution_text(
+        &Config::parse("opt=sgdm&lr=0.3&mu=0.9&wd=0.01&wd_mode=decoupled").expect("valid"),
+    );
+    assert!(
+        text.contains("as code (optax): optax.chain(optax.trace(decay=0.9), optax.add_decayed_weights(0.01), optax.scale_by_learning_rate(0.3))"),
+        "{text}"
+    );
+    assert!(text.contains("p.mul_(1 - 0.3 * 0.01)"), "{text}");
+    let code = explorer_code(&Config::parse("fig=explorer&wd=0.1&dampening=0.2").expect("valid"))
+        .expect("explorer");
+    // Every compared method, each with the conventions it takes.
+    for part in [
+        "# sgd\ntorch.optim.SGD(params, lr=0.5, weight_decay=0.1)",
+        "# sgdm\ntorch.optim.SGD(params, lr=0.5, momentum=0.9, dampening=0.2, weight_decay=0.1)",
+        "# nesterov\ntorch.optim.SGD(params, lr=0.5, momentum=0.9, weight_decay=0.1, nesterov=True)",
+        "# dnm\n# torch.optim has no dnm",
+    ] {
+        assert!(code.contains(part), "{part:?} in\n{code}");
+    }
+    assert!(explorer_code(&Config::parse("fig=2a").expect("valid")).is_none());
+}

@@ -726,3 +726,50 @@ async fn the_embed_code_shows_the_controls_ticked() {
     );
     assert_eq!(page.count(".control"), 1);
 }
+
+/// Waits (yielding to the browser) until `selector`'s text contains `part`; the clipboard answers
+/// asynchronously.
+async fn wait_for_text(page: &Mounted, selector: &str, part: &str) -> String {
+    for _ in 0..200 {
+        let text = text_of(&page.select(selector));
+        if text.contains(part) {
+            return text;
+        }
+        yield_now().await;
+    }
+    text_of(&page.select(selector))
+}
+
+#[wasm_bindgen_test]
+async fn the_frameworks_code_is_shown_and_copied() {
+    // The solver panel: the PyTorch and optax lines of the configuration, its convention
+    // controls, and "Copy as code".
+    let page = Mounted::new("?opt=nesterov&lr=0.1&mu=0.9&wd=5e-4");
+    yield_now().await;
+    let solution = text_of(&page.select("#solver .solution"));
+    assert!(
+        solution.contains(
+            "as code (PyTorch): torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=0.0005, nesterov=True)"
+        ),
+        "{solution}"
+    );
+    assert_eq!(page.count("#ctl-solver-wd"), 1);
+    assert_eq!(page.count("#ctl-solver-nesterov_form"), 1);
+    click_button(&page, "#solver", "Copy as code");
+    let message = wait_for_text(&page, "#solver .action-message", "torch.optim.SGD").await;
+    assert!(
+        message.contains("optax.trace(decay=0.9, nesterov=True)"),
+        "{message}"
+    );
+    drop(page);
+    // The explorer: one block per compared method, with the conventions it applies.
+    let page = Mounted::new("?fig=explorer&wd=0.1&methods=sgdm,nesterov");
+    yield_now().await;
+    assert_eq!(page.count("#ctl-explorer-wd"), 1);
+    click_button(&page, "#fig-explorer", "Copy as code");
+    let message = wait_for_text(&page, "#fig-explorer .action-message", "# nesterov").await;
+    assert!(
+        message.contains("# sgdm") && message.contains("weight_decay=0.1, nesterov=True"),
+        "{message}"
+    );
+}

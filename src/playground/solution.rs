@@ -77,15 +77,12 @@ pub fn solution_json(config: &Config, result: &Result<Stationary, Divergence>) -
 
 /// The PyTorch and optax code of the configuration's optimizer (`null` without a valid model).
 fn framework_json(config: &Config) -> Json {
-    match config.to_problem() {
-        Ok(problem) => {
-            let code = framework_code(problem.optimizer(), problem.conventions());
-            Json::object([
-                ("pytorch", Json::from(code.pytorch.as_str())),
-                ("optax", Json::from(code.optax.as_str())),
-            ])
-        }
-        Err(_) => Json::Null,
+    match framework(config) {
+        Some(code) => Json::object([
+            ("pytorch", Json::from(code.pytorch.as_str())),
+            ("optax", Json::from(code.optax.as_str())),
+        ]),
+        None => Json::Null,
     }
 }
 
@@ -207,7 +204,40 @@ pub fn solution_text(config: &Config) -> String {
             ));
         }
     }
+    if let Some(code) = framework(config) {
+        text.push_str(&format!(
+            "as code (PyTorch): {}\nas code (optax): {}\n",
+            code.pytorch, code.optax
+        ));
+    }
     text
+}
+
+/// The PyTorch and optax constructions of every method the theory explorer compares (the
+/// explorer's "Copy as code"), one block per method; `None` for another figure.
+pub fn explorer_code(config: &Config) -> Option<String> {
+    let Some(crate::config::FigureConfig::Explorer(explorer)) = &config.figure else {
+        return None;
+    };
+    let blocks: Vec<String> = explorer
+        .methods
+        .iter()
+        .map(|method| match explorer.problem(method) {
+            Ok(problem) => {
+                let code = framework_code(problem.optimizer(), problem.conventions());
+                format!("# {method}\n{}\n{}", code.pytorch, code.optax)
+            }
+            Err(problems) => format!("# {method}: {problems}"),
+        })
+        .collect();
+    Some(blocks.join("\n\n"))
+}
+
+/// The PyTorch and optax construction of the configuration's optimizer, `None` without a valid
+/// model ([`framework_code`]).
+pub fn framework(config: &Config) -> Option<crate::conventions::FrameworkCode> {
+    let problem = config.to_problem().ok()?;
+    Some(framework_code(problem.optimizer(), problem.conventions()))
 }
 
 /// Every number of the answer at full precision, one per line: `quantity,i,j,value` (i, j

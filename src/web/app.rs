@@ -46,6 +46,8 @@ pub enum Action {
     Csv,
     /// Download the figure's own table (the theory explorer) as CSV.
     TableCsv,
+    /// Copy the PyTorch and optax lines of every compared method (the explorer).
+    CopyCode,
     /// Download the configuration text.
     ConfigText,
     /// Copy the link of this figure.
@@ -550,21 +552,32 @@ impl App {
                     .map(|()| "CSV saved (every number at full precision).".to_string())
                     .map_err(|error| format!("{error:?}"))
                 }),
-            SolverAction::CopyLink => {
-                let link = format!(
-                    "{}?{}",
-                    page_base(&state.window),
-                    link_query(&config, &state.options)
-                );
+            SolverAction::CopyLink | SolverAction::CopyCode => {
+                let (text, what) = if action == SolverAction::CopyLink {
+                    let link = format!(
+                        "{}?{}",
+                        page_base(&state.window),
+                        link_query(&config, &state.options)
+                    );
+                    (link, "Link")
+                } else {
+                    match crate::playground::solution::framework(&config) {
+                        Some(code) => (code.to_string(), "Code"),
+                        None => {
+                            solver.say("No code: the configuration is not a valid model.");
+                            return;
+                        }
+                    }
+                };
                 let weak = Rc::downgrade(self);
-                let shown = link.clone();
-                copy_text(&link, move |copied| {
+                let shown = text.clone();
+                copy_text(&text, move |copied| {
                     if let Some(app) = weak.upgrade() {
                         if let Some(solver) = &app.state.borrow().solver {
                             solver.say(&if copied {
-                                format!("Link copied: {shown}")
+                                format!("{what} copied: {shown}")
                             } else {
-                                format!("Copy this link: {shown}")
+                                format!("Copy this: {shown}")
                             });
                         }
                     }
@@ -664,6 +677,15 @@ impl App {
                     .unwrap_or_default();
                 download_text(&document, &csv, "text/csv", &format!("{file}-table.csv"))?;
                 card.say("Table CSV saved.");
+            }
+            Action::CopyCode => {
+                let code =
+                    crate::playground::solution::explorer_code(&card.config).unwrap_or_default();
+                let weak = Rc::downgrade(self);
+                let shown = code.clone();
+                copy_text(&code, move |copied| {
+                    say_later(&weak, index, copied, "Code copied", &shown);
+                });
             }
             Action::ConfigText => {
                 let text = card.config.to_text();

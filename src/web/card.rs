@@ -254,6 +254,7 @@ impl Card {
             button("CSV", Action::Csv)?;
             if id == "explorer" {
                 button("Table CSV", Action::TableCsv)?;
+                button("Copy as code", Action::CopyCode)?;
             }
             button("Config", Action::ConfigText)?;
             button("Copy link", Action::CopyLink)?;

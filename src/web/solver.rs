@@ -29,6 +29,8 @@ pub enum SolverAction {
     Csv,
     /// Copy the link of this configuration.
     CopyLink,
+    /// Copy the PyTorch and optax lines that construct this optimizer.
+    CopyCode,
 }
 
 /// The solver panel.
@@ -107,6 +109,7 @@ impl SolverPanel {
             ("JSON", SolverAction::Json),
             ("CSV", SolverAction::Csv),
             ("Copy link", SolverAction::CopyLink),
+            ("Copy as code", SolverAction::CopyCode),
         ] {
             let button: HtmlButtonElement = cast(child(&actions, "button", "", label)?)?;
             button.set_type("button");
