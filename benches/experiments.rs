@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use sgd_playground::config::{Config, FIGURE_IDS};
 use sgd_playground::experiments::{Experiment, EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
-use sgd_playground::sim::escape::{exact_mean_escape_steps, DoubleWell, EscapeDynamics};
+use sgd_playground::sim::double_well::{exact_mean_escape_steps, DoubleWell, EscapeDynamics};
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);

@@ -17,7 +17,7 @@ use crate::config::{
 };
 use crate::error::FieldErrors;
 use crate::json::Json;
-use crate::sim::escape::{exact_mean_escape_steps, EscapeEnsemble};
+use crate::sim::double_well::{exact_mean_escape_steps, EscapeEnsemble};
 use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged};
 use crate::solver::{self, Divergence, Stationary};
 

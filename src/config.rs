@@ -56,7 +56,7 @@ use crate::model::{
     Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_DATASET_SIZE, MAX_DIMENSION,
     MAX_MINIBATCH_DIMENSION,
 };
-use crate::sim::escape::{DoubleWell, EscapeDynamics};
+use crate::sim::double_well::{DoubleWell, EscapeDynamics};
 use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start, MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
 mod panels;
@@ -1467,7 +1467,7 @@ impl Config {
     ///
     /// # Errors
     /// An error naming `start` when a start point does not have D entries, or `landscape` for
-    /// the double well (simulated by [`crate::sim::escape::EscapeEnsemble`] instead).
+    /// the double well (simulated by [`crate::sim::double_well::EscapeEnsemble`] instead).
     pub fn ensemble_spec(&self, problem: &Problem) -> Result<EnsembleSpec, FieldErrors> {
         if let Some(error) = self.figure_error("a simulation of the quadratic model") {
             return Err(error);

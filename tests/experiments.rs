@@ -11,7 +11,7 @@ use sgd_playground::config::{Config, FIGURE_IDS};
 use sgd_playground::experiments::data::{Curve, FigureData, Panel, Role, Scale};
 use sgd_playground::experiments::{Experiment, SimulationRun};
 use sgd_playground::model::{Minibatch, Noise, Optimizer, Problem, RegressionData};
-use sgd_playground::sim::escape::{exact_mean_escape_steps, DoubleWell, EscapeDynamics};
+use sgd_playground::sim::double_well::{exact_mean_escape_steps, DoubleWell, EscapeDynamics};
 use sgd_playground::solver::{self, minibatch::critical_learning_rate};
 
 /// Tolerance of the statistical comparisons, in standard errors.

@@ -12,7 +12,7 @@ mod common;
 use common::*;
 use nalgebra::{DMatrix, DVector};
 use sgd_playground::model::{Minibatch, Noise, Optimizer, Problem, RegressionData};
-use sgd_playground::sim::escape::{
+use sgd_playground::sim::double_well::{
     exact_mean_escape_steps, DoubleWell, EscapeDynamics, EscapeEnsemble,
 };
 use sgd_playground::sim::normal::{NormalStream, Ziggurat};

@@ -1,5 +1,5 @@
 //! Fig. 6: escape from a sharp minimum (the Kramers problem, Sec. 6.3), in the C¹
-//! piecewise-quadratic double well of `FIGURES.md` ([`crate::sim::escape::DoubleWell`]).
+//! piecewise-quadratic double well of `FIGURES.md` ([`crate::sim::double_well::DoubleWell`]).
 //! - (a) the loss rL(w) with the stationary densities at minimum a: discrete-time
 //!   N(0, λ/(S(2 − λrk_a))) (Corollary 1 with C = rk_a/S), wider than the continuous-time
 //!   N(0, λ/(2S)); the paper's well half-width √(ΔL/k_a) is marked.
@@ -18,7 +18,7 @@ use super::FigurePlan;
 use crate::closed_forms::kramers::{self, KramersProblem};
 use crate::config::{DoubleWellConfig, Eq52Form, EscapeRateFigureConfig};
 use crate::error::FieldErrors;
-use crate::sim::escape::{erf, exact_mean_escape_steps, DoubleWell, EscapeDynamics};
+use crate::sim::double_well::{erf, exact_mean_escape_steps, DoubleWell, EscapeDynamics};
 
 /// Cells of the Nyström grid of Fig. 6(b)'s exact escape rate (Richardson-extrapolated with half
 /// as many): within 0.5% of the 1200-cell value at r = 0.1 and 1e-4 for r ≥ 0.8 (the tests check

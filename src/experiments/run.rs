@@ -4,7 +4,7 @@
 use super::common::task_seed;
 use crate::config::SweepSimulation;
 use crate::model::Problem;
-use crate::sim::escape::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
+use crate::sim::double_well::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
 use crate::sim::{Ensemble, EnsembleSpec};
 
 /// Work charged for creating one particle (its generator is jumped 2¹²⁸ steps: about as long as

@@ -14,9 +14,9 @@
 //! On other targets every function here declines (returns `false`/`None`) and the caller runs
 //! its portable build.
 
+use super::diagonal::{Block, DiagonalLanes};
 use super::lanes::StreamLanes;
 use super::normal::Ziggurat;
-use super::{Block, DiagonalLanes};
 
 /// Whether this CPU has AVX2 (and, in unit tests, [`portable_only`] is not in force).
 #[cfg(target_arch = "x86_64")]
