@@ -223,7 +223,7 @@ pub struct Table {
     /// shows it expandable under the cell.
     pub details: Vec<TableDetail>,
     /// Every number of the table at full precision, one per line of the numeric CSV export
-    /// ([`crate::figures::export::table_csv`]).
+    /// ([`crate::figures::table_csv`]).
     pub values: Vec<TableValue>,
 }
 

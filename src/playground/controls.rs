@@ -213,7 +213,7 @@ const SYMBOLS: &[(&str, &str)] = &[
     ("lr_k", "λk"),
 ];
 
-/// `text` with every configuration key of [`SYMBOLS`] written as the paper's symbol (whole
+/// `text` with every configuration key of `SYMBOLS` written as the paper's symbol (whole
 /// words only: `2(1+mu_max)` → `2(1+μₘₐₓ)`, `λk_a` → `λkₐ`).
 pub fn with_symbols(text: &str) -> String {
     let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
