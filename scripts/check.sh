@@ -20,7 +20,7 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-total=9
+total=10
 current=0
 step() {
   local name="$1"
@@ -50,6 +50,8 @@ step "cargo test (native: unit, integration, doc tests)" cargo test
 step "trunk build --release" trunk build --release
 # The served page end to end in headless Chromium: golden links, responsiveness, embedding.
 step "end-to-end check of the release page (node tests/e2e/run.cjs)" node tests/e2e/run.cjs
+# Hostile links (issue 12): the page answers, one alert naming the limit, no long task, panic hook.
+step "hostile links in the release page (node tests/e2e/hostile.cjs)" node tests/e2e/hostile.cjs
 
 # Only the browser test target: in wasm, doc tests would print a last "0 passed" line.
 wasm_log="$(mktemp)"

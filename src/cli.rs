@@ -125,12 +125,7 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         Err(code) => return code,
     };
     // `solve` runs no simulation: only the theory's cost counts.
-    let theory_only = Cost {
-        simulation: 0,
-        piece: 0,
-        ..Cost::of(&config)
-    };
-    if let Err(problem) = theory_only.check(&Budget::NATIVE) {
+    if let Err(problem) = Cost::of(&config).check_theory(&Budget::NATIVE) {
         return report_problems(stderr, std::iter::once(&problem));
     }
     let problem = match config.to_problem() {
@@ -701,26 +696,25 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         Ok(config) => config,
         Err(code) => return code,
     };
+    // The same cost model as the page, with the command line's limit, before anything is built;
+    // --theory-only runs no simulation.
+    let cost = Cost::of(&config);
+    let checked = if options.theory_only {
+        cost.check_theory(&Budget::NATIVE)
+    } else {
+        cost.check(&Budget::NATIVE)
+    };
+    if let Err(problem) = checked {
+        return report_problems(stderr, std::iter::once(&problem));
+    }
     let experiment = match crate::experiments::Experiment::new(&config) {
         Ok(experiment) => experiment,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
-    // The same cost model as the page, with the command line's limit; --theory-only runs no
-    // simulation.
-    let mut cost = Cost::of(&config);
-    if options.theory_only {
-        cost.simulation = 0;
-        cost.piece = 0;
-    }
-    let checked = cost.check(&Budget::NATIVE).and_then(|()| {
-        if options.theory_only {
-            Ok(())
-        } else {
-            config.check_simulation_size(1, &SimulationLimits::NATIVE)
+    if !options.theory_only {
+        if let Err(problem) = config.check_simulation_size(1, &SimulationLimits::NATIVE) {
+            return report_problems(stderr, std::iter::once(&problem));
         }
-    });
-    if let Err(problem) = checked {
-        return report_problems(stderr, std::iter::once(&problem));
     }
     if options.format == Some(RenderFormat::Table) && experiment.theory().table.is_none() {
         return usage_error(

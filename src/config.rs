@@ -1295,6 +1295,17 @@ impl Config {
     /// assert_eq!(problems.len(), 2); // lr invalid (default 0.5 used), colour unknown
     /// ```
     pub fn parse_lenient(text: &str) -> (Config, Vec<FieldError>) {
+        Config::parse_lenient_within(text, &crate::cost::Budget::NATIVE)
+    }
+
+    /// [`Config::parse_lenient`] for a front end whose theory budget is `budget`: before the model
+    /// is built to validate it, its theory's cost ([`crate::cost::Cost`]) is checked, and a key
+    /// that asks for too much (`N`, `x_var`, `X`, `K`, `res`, …) is reset and reported like an
+    /// invalid value; so opening a link never builds a model larger than the budget allows.
+    pub fn parse_lenient_within(
+        text: &str,
+        budget: &crate::cost::Budget,
+    ) -> (Config, Vec<FieldError>) {
         let Reading {
             mut entries,
             mut problems,
@@ -1310,6 +1321,17 @@ impl Config {
                 reset_named_keys(&mut entries, assembly_problems, &mut problems);
             if removed {
                 continue;
+            }
+            if let Err(too_large) = crate::cost::Cost::of(&config).check_theory(budget) {
+                let (removed, mut left) =
+                    reset_named_keys(&mut entries, vec![too_large], &mut problems);
+                if removed {
+                    continue;
+                }
+                // Nothing to reset (a default asks for it): the caller decides.
+                problems.append(&mut unfixable);
+                problems.append(&mut left);
+                return (config, problems);
             }
             match config.validate() {
                 Ok(()) => {

@@ -132,6 +132,20 @@ impl Cost {
         }
     }
 
+    /// Checks the theory alone against `budget` (what `solve`, `render --theory-only`, the
+    /// page's exact-solver panel and validation compute).
+    ///
+    /// # Errors
+    /// As [`Cost::check`].
+    pub fn check_theory(&self, budget: &Budget) -> Result<(), FieldError> {
+        Cost {
+            simulation: 0,
+            piece: 0,
+            ..self.clone()
+        }
+        .check(budget)
+    }
+
     /// Checks every part against `budget`.
     ///
     /// # Errors

@@ -319,6 +319,13 @@ fn exercise(input: &str, draw: bool) -> Outcome {
     match &config.figure {
         Some(_) => {
             if let Ok(experiment) = Experiment::new(&config) {
+                // As the page runs it: expensive theory parts piece by piece (a few here).
+                let experiment = experiment.progressive();
+                for _ in 0..3 {
+                    if !experiment.refine_theory() {
+                        break;
+                    }
+                }
                 let theory = experiment.theory();
                 let mut run = experiment.simulation();
                 // A bounded slice of simulation: at most a few pieces.
@@ -360,8 +367,16 @@ fn exercise(input: &str, draw: bool) -> Outcome {
     outcome
 }
 
-/// The CLI answers a text with exit 0 or 2 and one line per problem.
+/// The CLI answers a text with exit 0 or 2 and one line per problem. (An exact solve that is
+/// allowed but long, above 10⁹ units, e.g. the minibatch theory of D = 32 and N = 10⁵, is left
+/// out to keep the test quick; refusals are always checked.)
 fn exercise_cli(input: &str) {
+    if let Ok(config) = Config::parse(input) {
+        let theory = Cost::of(&config).theory;
+        if theory > 1_000_000_000 && theory <= Budget::NATIVE.theory {
+            return;
+        }
+    }
     let args: Vec<String> = ["sgd-playground", "solve", input]
         .map(String::from)
         .to_vec();
@@ -420,10 +435,10 @@ fn shapes_are_checked_before_arithmetic() {
 
 #[test]
 fn seeded_mutations_never_break_a_promise() {
-    let (inputs, drawn, slowest, input) = campaign(400, 12, 4);
-    assert_eq!(inputs, 400);
+    let (inputs, drawn, slowest, input) = campaign(300, 12, 5);
+    assert_eq!(inputs, 300);
     assert!(drawn > 20, "only {drawn} inputs drew a figure");
-    println!("400 inputs, {drawn} drawn; slowest {slowest:?}: {input}");
+    println!("300 inputs, {drawn} drawn; slowest {slowest:?}: {input}");
 }
 
 /// The long campaign, outside CI.

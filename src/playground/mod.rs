@@ -220,7 +220,8 @@ pub struct Opened {
 /// assert!(c.ends_with("; the default 1 is used"));
 /// ```
 pub fn open(config_text: &str) -> Opened {
-    let (mut config, problems) = Config::parse_lenient(config_text);
+    let (mut config, problems) =
+        Config::parse_lenient_within(config_text, &crate::cost::Budget::BROWSER);
     let figure = config.figure.as_ref().map(|figure| figure.id());
     let mut notices: Vec<String> = merge_problems(&problems)
         .into_iter()
@@ -250,7 +251,7 @@ pub fn open(config_text: &str) -> Opened {
             &[too_large.field.as_str()]
         };
         let reduced = without_keys(&config, keys);
-        let (smaller, _) = Config::parse_lenient(&reduced);
+        let (smaller, _) = Config::parse_lenient_within(&reduced, &crate::cost::Budget::BROWSER);
         let unchanged = smaller == config;
         config = if unchanged {
             // Nothing left to lower: the figure (or the solver) as the paper has it.
@@ -290,11 +291,10 @@ pub const MAX_NOTICES: usize = 12;
 /// # Errors
 /// A [`FieldError`] naming the key to lower and the limit.
 pub fn check_browser_cost(config: &Config) -> Result<(), FieldError> {
-    let mut cost = crate::cost::Cost::of(config);
+    let cost = crate::cost::Cost::of(config);
     if config.figure.is_none() {
         // The page only solves a landscape exactly; it does not simulate it.
-        cost.simulation = 0;
-        cost.piece = 0;
+        return cost.check_theory(&crate::cost::Budget::BROWSER);
     }
     cost.check(&crate::cost::Budget::BROWSER)
 }
@@ -462,11 +462,12 @@ pub fn with_value(config: &Config, key: &str, raw: &str) -> Result<Config, Field
     text.push('=');
     text.push_str(&encode(raw.trim()));
     let edited = Config::parse(&text)?;
+    // The cost first: validating builds the model, which must already fit.
+    check_browser_cost(&edited)?;
     edited.validate()?;
     if edited.figure.is_some() {
         edited.check_simulation_size(1, &BROWSER_LIMITS)?;
     }
-    check_browser_cost(&edited)?;
     Ok(edited)
 }
 
