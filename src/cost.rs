@@ -10,7 +10,7 @@
 //! |---|---|
 //! | one particle-step, K and C diagonal, D ≤ 2 (the fast path) | D |
 //! | one particle-step, any other Gaussian or Fisher noise (dense matrix–vector products) | D² + D |
-//! | one particle-step with minibatch noise (S per-sample gradients of D inputs) | S·D + D |
+//! | one particle-step with minibatch noise (S per-sample gradients of D inputs; [`minibatch_step`]) | 2·S·D + D |
 //! | one step of NGD with `fisher=ensemble` (the Fisher re-estimated and decomposed) | P·D² + D³ (per step) |
 //! | creating one particle (a generator jumped 2¹²⁸) | [`WORK_PER_NEW_PARTICLE`] |
 //! | the exact theory: eigen-decomposition, Lyapunov modes | (30·D³ + 100·D²)/[`FLOPS_PER_UNIT`] |
@@ -33,6 +33,16 @@ use crate::error::FieldError;
 /// Work charged for creating one particle: its generator is jumped 2¹²⁸ steps (measured about
 /// 50 1-D particle-steps; charged twice that).
 pub const WORK_PER_NEW_PARTICLE: u64 = 100;
+
+/// Units of one particle-step with minibatch noise: S per-sample gradients of D inputs, each
+/// counted twice a 1-D white-noise step (measured: 2000 particles at S = 999 take 12 ns per S·D
+/// natively, against 5–7 ns per 1-D white-noise particle-step), plus the update of D weights.
+/// The scheduler of every minibatch figure charges the same
+/// ([`crate::experiments::SimulationRun::advance`]).
+pub fn minibatch_step(batch_size: usize, dimension: usize) -> u64 {
+    let (s, d) = (batch_size as u64, dimension as u64);
+    s.saturating_mul(d).saturating_mul(2).saturating_add(d)
+}
 
 /// Floating-point operations per unit when dense linear algebra (eigen-decompositions, matrix
 /// products, LU solves) is converted into units: a unit is about 7 ns and these kernels run at
@@ -287,7 +297,8 @@ fn quadratic_step_and_theory(quadratic: &QuadraticConfig) -> (u128, u128, &'stat
                 DataConfig::Generated(_) if d > 8 => "x_var",
                 DataConfig::Generated(_) => "N",
             };
-            let step = (*batch_size as u128) * d + d + if d > 2 { d * d } else { 0 };
+            let step =
+                u128::from(minibatch_step(*batch_size, d as usize)) + if d > 2 { d * d } else { 0 };
             (step, minibatch_theory(n, d), key, d)
         }
     }
@@ -352,7 +363,7 @@ fn ensemble_piece(particles: u128, step: u128) -> u128 {
 
 fn regression_cost(regression: &RegressionFigureConfig) -> (u128, u128) {
     let (n, d) = data_size(&regression.data);
-    let step = regression.batch_size as u128 * d + d;
+    let step = u128::from(minibatch_step(regression.batch_size, d as usize));
     (step, minibatch_theory(n, d))
 }
 
@@ -441,5 +452,81 @@ fn figure_ensembles(figure: &FigureConfig) -> u128 {
         FigureConfig::Escape(f) => f.simulation.points as u128,
         FigureConfig::Explorer(f) => u128::from(f.simulated.is_some()),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cost(text: &str) -> Cost {
+        Cost::of(&Config::parse(text).expect("parses"))
+    }
+
+    #[test]
+    fn a_particle_step_counts_d_s_and_dense_matrices() {
+        let base = cost("particles=1000&steps=1000");
+        assert_eq!(base.simulation, 1000 * 1000 + 1000 * 100);
+        // Diagonal 2-D: 2 units; dense 2-D: D² + D = 6.
+        assert_eq!(
+            cost("K=1,2&particles=1000&steps=1000").simulation,
+            2_000_000 + 100_000
+        );
+        assert_eq!(
+            cost("K=2,1;1,2&particles=1000&steps=1000").simulation,
+            6_000_000 + 100_000
+        );
+        // Minibatch: 2·S·D + D per particle-step.
+        let batch = cost("noise=batch&S=100&N=1000&particles=10&steps=10");
+        assert_eq!(batch.simulation, 10 * 10 * 201 + 10 * 100);
+        assert_eq!(batch.piece_key, "S");
+    }
+
+    #[test]
+    fn the_minibatch_theory_grows_with_n_and_the_pairs_of_inputs() {
+        let ones = vec!["1"; 32].join(",");
+        let small = cost("noise=batch&N=1000&x_var=1");
+        let wide = cost(&format!("noise=batch&N=1000&x_var={ones}"));
+        let long = cost(&format!("noise=batch&N=100000&x_var={ones}"));
+        assert!(wide.theory > 1000 * small.theory);
+        assert!(long.theory > 50 * wide.theory);
+        assert_eq!(long.theory_key, "x_var");
+        let error = long
+            .check_theory(&Budget::BROWSER)
+            .expect_err("too large for a tab");
+        assert_eq!(error.field, "x_var");
+        assert!(error.allowed.contains("this browser tab"), "{error}");
+        long.check_theory(&Budget::NATIVE)
+            .expect("fine for the command line");
+    }
+
+    #[test]
+    fn a_figure_counts_its_ensembles_pieces_and_heatmap() {
+        // Fig. 2(b): 20 points × 100 particles × 2000 steps × (2·S·D + D = 201) + creation.
+        let fig2b = cost("fig=2b");
+        assert_eq!(fig2b.simulation, 20 * 100 * 2000 * 201 + 20 * 100 * 100);
+        // The largest piece: one step of the 100 particles (100 × 201) beats creating them
+        // (100 × 100).
+        assert_eq!(fig2b.piece, 100 * 201);
+        let huge_batch = cost("fig=2b&S=999&particles=10000");
+        assert!(huge_batch.check(&Budget::BROWSER).is_err());
+        // The paper's defaults fit a tab.
+        for id in crate::config::FIGURE_IDS {
+            let config = Config::parse(&format!("fig={id}")).expect("parses");
+            Cost::of(&config)
+                .check(&Budget::BROWSER)
+                .unwrap_or_else(|e| panic!("fig={id}: {e}"));
+        }
+        let phase = cost("fig=phase&res=400");
+        assert_eq!(phase.theory_key, "res");
+        assert!(phase.check(&Budget::BROWSER).is_err());
+    }
+
+    #[test]
+    fn compact_counts_read_well() {
+        assert_eq!(compact(999_999), "999999");
+        assert_eq!(compact(100_000_000_000), "1e11");
+        assert_eq!(compact(263_000_000_000), "2.63e11");
+        assert_eq!(compact(1_500_000), "1.5e6");
     }
 }

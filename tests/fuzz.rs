@@ -389,25 +389,52 @@ fn exercise_cli(input: &str) {
     }
 }
 
-/// Runs `count` generated inputs from `seed`; returns (inputs, drawn, slowest time, slowest input).
-fn campaign(count: u64, seed: u64, draw_every: u64) -> (u64, u64, Duration, String) {
+/// What a campaign found.
+struct Campaign {
+    inputs: u64,
+    drawn: u64,
+    slowest: Duration,
+    slowest_input: String,
+    /// Inputs that broke a promise (a panic inside `exercise`), with the message.
+    crashes: Vec<String>,
+}
+
+/// Runs `count` generated inputs from `seed`, drawing and running the CLI on every
+/// `draw_every`-th; a broken promise is caught and recorded, and the campaign goes on.
+fn campaign(count: u64, seed: u64, draw_every: u64) -> Campaign {
     let seeds = seeds();
     let keys = keys();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut drawn = 0;
-    let mut slowest = (Duration::ZERO, String::new());
+    let mut found = Campaign {
+        inputs: 0,
+        drawn: 0,
+        slowest: Duration::ZERO,
+        slowest_input: String::new(),
+        crashes: Vec::new(),
+    };
     for index in 0..count {
         let input = generate(&mut rng, &seeds, &keys);
-        let outcome = exercise(&input, index % draw_every == 0);
-        if index % draw_every == 0 {
-            exercise_cli(&input);
-        }
-        drawn += u64::from(outcome.drew);
-        if outcome.elapsed > slowest.0 {
-            slowest = (outcome.elapsed, input);
+        let draw = index % draw_every == 0;
+        let result = std::panic::catch_unwind(|| {
+            let outcome = exercise(&input, draw);
+            if draw {
+                exercise_cli(&input);
+            }
+            outcome
+        });
+        found.inputs += 1;
+        match result {
+            Ok(outcome) => {
+                found.drawn += u64::from(outcome.drew);
+                if outcome.elapsed > found.slowest {
+                    found.slowest = outcome.elapsed;
+                    found.slowest_input = input;
+                }
+            }
+            Err(_) => found.crashes.push(input),
         }
     }
-    (count, drawn, slowest.0, slowest.1)
+    found
 }
 
 #[test]
@@ -435,10 +462,22 @@ fn shapes_are_checked_before_arithmetic() {
 
 #[test]
 fn seeded_mutations_never_break_a_promise() {
-    let (inputs, drawn, slowest, input) = campaign(300, 12, 5);
-    assert_eq!(inputs, 300);
-    assert!(drawn > 20, "only {drawn} inputs drew a figure");
-    println!("300 inputs, {drawn} drawn; slowest {slowest:?}: {input}");
+    let found = campaign(300, 12, 5);
+    assert_eq!(found.inputs, 300);
+    assert!(
+        found.crashes.is_empty(),
+        "failing inputs: {:?}",
+        found.crashes
+    );
+    assert!(
+        found.drawn > 20,
+        "only {} inputs drew a figure",
+        found.drawn
+    );
+    println!(
+        "300 inputs, {} drawn; slowest {:?}: {}",
+        found.drawn, found.slowest, found.slowest_input
+    );
 }
 
 /// The long campaign, outside CI.
@@ -454,10 +493,22 @@ fn long_campaign() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
     let started = Instant::now();
-    let (inputs, drawn, slowest, input) = campaign(count, seed, 50);
+    let found = campaign(count, seed, 50);
     println!(
-        "fuzz campaign: {inputs} inputs (seed {seed}), {drawn} drawn and exported, 0 crashes, \
-         {:.0} s; slowest input {slowest:?}: {input}",
-        started.elapsed().as_secs_f64()
+        "fuzz campaign: {} inputs (seed {seed}), {} drawn and exported, {} crashes, {:.0} s; \
+         slowest input {:?}: {}",
+        found.inputs,
+        found.drawn,
+        found.crashes.len(),
+        started.elapsed().as_secs_f64(),
+        found.slowest,
+        found.slowest_input
+    );
+    for crash in &found.crashes {
+        println!("crash: {crash}");
+    }
+    assert!(
+        found.crashes.is_empty(),
+        "add these to tests/fixtures/fuzz_corpus.txt"
     );
 }
