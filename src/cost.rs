@@ -489,7 +489,8 @@ mod tests {
         let wide = cost(&format!("noise=batch&N=1000&x_var={ones}"));
         let long = cost(&format!("noise=batch&N=100000&x_var={ones}"));
         assert!(wide.theory > 1000 * small.theory);
-        assert!(long.theory > 50 * wide.theory);
+        // 100 × N: the N-proportional part grows 100-fold, the m³ solves (m = 528) stay.
+        assert!(long.theory > 5 * wide.theory);
         assert_eq!(long.theory_key, "x_var");
         let error = long
             .check_theory(&Budget::BROWSER)
