@@ -21,7 +21,7 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-total=9
+total=10
 current=0
 step() {
   local name="$1"
@@ -54,6 +54,8 @@ step "scripts/site.sh dist (the release site)" bash scripts/site.sh dist
 # The site end to end in headless Chromium: golden links, responsiveness, embedding, hosted in a
 # sub-folder and at the root, load failures, offline.
 step "end-to-end check of the release site (node tests/e2e/run.cjs)" node tests/e2e/run.cjs
+# Hostile links (issue 12): the page answers, one alert naming the limit, no long task, panic hook.
+step "hostile links in the release page (node tests/e2e/hostile.cjs)" node tests/e2e/hostile.cjs
 
 # Only the browser test target: in wasm, doc tests would print a last "0 passed" line.
 wasm_log="$(mktemp)"

@@ -15,6 +15,7 @@ use crate::closed_forms::kramers::{self, KramersProblem};
 use crate::config::{
     Config, DoubleWellConfig, LandscapeConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES, VERSION,
 };
+use crate::cost::{Budget, Cost};
 use crate::error::FieldErrors;
 use crate::json::Json;
 use crate::sim::double_well::{exact_mean_escape_steps, EscapeEnsemble};
@@ -123,6 +124,10 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         Ok(config) => config,
         Err(code) => return code,
     };
+    // `solve` runs no simulation: only the theory's cost counts.
+    if let Err(problem) = Cost::of(&config).check_theory(&Budget::NATIVE) {
+        return report_problems(stderr, std::iter::once(&problem));
+    }
     let problem = match config.to_problem() {
         Ok(problem) => problem,
         Err(problems) => return report_problems(stderr, problems.iter()),
@@ -137,6 +142,9 @@ fn simulate(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
         Ok(config) => config,
         Err(code) => return code,
     };
+    if let Err(problem) = Cost::of(&config).check(&Budget::NATIVE) {
+        return report_problems(stderr, std::iter::once(&problem));
+    }
     let output = match &config.landscape {
         LandscapeConfig::Quadratic(_) => simulate_quadratic(&config),
         LandscapeConfig::DoubleWell(well) => simulate_double_well(&config, well),
@@ -391,18 +399,37 @@ fn configuration_text(command: &str, args: &[String]) -> Result<Option<String>, 
     }
 }
 
-/// Reads a configuration file, refusing files larger than [`MAX_TEXT_BYTES`] before reading them.
+/// Reads a configuration file: only a regular file (not a device such as `/dev/zero`, a pipe or
+/// a directory), refused when larger than [`MAX_TEXT_BYTES`] before reading, and never more than
+/// that read even if it grows meanwhile.
 fn read_file(path: &str) -> Result<String, String> {
-    let length = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read configuration file '{path}': {e}"))?
-        .len();
-    if length > MAX_TEXT_BYTES as u64 {
+    use std::io::Read;
+    let shown = crate::error::escape_text(path);
+    let cannot = |e: std::io::Error| format!("cannot read configuration file '{shown}': {e}");
+    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    if !metadata.is_file() {
         return Err(format!(
-            "configuration file '{path}' has {length} bytes; at most {MAX_TEXT_BYTES} are allowed"
+            "configuration file '{shown}' is not a regular file (a device, pipe or directory); \
+             give a file, or the configuration as text"
         ));
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read configuration file '{path}': {e}"))
+    let length = metadata.len();
+    if length > MAX_TEXT_BYTES as u64 {
+        return Err(format!(
+            "configuration file '{shown}' has {length} bytes; at most {MAX_TEXT_BYTES} are allowed"
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_TEXT_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(cannot)?;
+    if bytes.len() > MAX_TEXT_BYTES {
+        return Err(format!(
+            "configuration file '{shown}' has more than {MAX_TEXT_BYTES} bytes; at most \
+             {MAX_TEXT_BYTES} are allowed"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("configuration file '{shown}' is not UTF-8 text"))
 }
 
 /// Writes `text` to stdout; a write failure is reported on stderr with [`EXIT_FAILURE`].
@@ -424,8 +451,17 @@ fn report_problems<'a>(
     stderr: &mut dyn Write,
     problems: impl Iterator<Item = &'a crate::error::FieldError>,
 ) -> i32 {
-    let lines: String = problems
-        .map(|problem| format!("error: {problem}\n"))
+    // Identical problems once, with their count (a text of 20,000 `a=` is one line).
+    let problems: Vec<crate::error::FieldError> = problems.cloned().collect();
+    let lines: String = crate::playground::merge_problems(&problems)
+        .into_iter()
+        .map(|(problem, count)| {
+            if count > 1 {
+                format!("error: {problem} (×{count})\n")
+            } else {
+                format!("error: {problem}\n")
+            }
+        })
         .collect();
     // Nothing more can be done if stderr fails; the exit code still says what happened.
     let _ = stderr.write_all(lines.as_bytes());
@@ -434,6 +470,8 @@ fn report_problems<'a>(
 
 fn usage_error(stderr: &mut dyn Write, message: &str) -> i32 {
     // Nothing more can be done if stderr fails; the exit code still says what happened.
+    // One line, whatever the user typed (an option or file name with a line break in it).
+    let message = crate::error::escape_text(message);
     let _ = write!(stderr, "error: {message}\n\n{USAGE}");
     EXIT_USAGE
 }
@@ -594,10 +632,26 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         Ok(config) => config,
         Err(code) => return code,
     };
+    // The same cost model as the page, with the command line's limit, before anything is built;
+    // --theory-only runs no simulation.
+    let cost = Cost::of(&config);
+    let checked = if options.theory_only {
+        cost.check_theory(&Budget::NATIVE)
+    } else {
+        cost.check(&Budget::NATIVE)
+    };
+    if let Err(problem) = checked {
+        return report_problems(stderr, std::iter::once(&problem));
+    }
     let experiment = match crate::experiments::Experiment::new(&config) {
         Ok(experiment) => experiment,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
+    if !options.theory_only {
+        if let Err(problem) = config.check_simulation_size(1, &SimulationLimits::NATIVE) {
+            return report_problems(stderr, std::iter::once(&problem));
+        }
+    }
     if options.format == Some(RenderFormat::Table) && experiment.theory().table.is_none() {
         return usage_error(
             stderr,

@@ -113,16 +113,22 @@ impl MatrixSpec {
     }
 
     /// The matrix for a model of dimension D (how `C` and `P` are read): a scalar s is s·I (D×D);
-    /// a diagonal must have D entries (`None` otherwise); a full matrix is returned as written
-    /// (the model checks its size).
+    /// a diagonal must have D entries and a full matrix D rows (`None` otherwise), so that no
+    /// arithmetic ever meets matrices of two sizes.
     pub fn resolve(&self, dimension: usize) -> Option<DMatrix<f64>> {
         match self {
             MatrixSpec::Scalar(value) => {
                 Some(DMatrix::from_diagonal_element(dimension, dimension, *value))
             }
-            MatrixSpec::Diagonal(entries) if entries.len() != dimension => None,
+            _ if self.natural_dimension() != dimension => None,
             _ => Some(self.to_matrix()),
         }
+    }
+
+    /// The size as text: `1×1` for a scalar, `D×D` otherwise.
+    pub fn size_text(&self) -> String {
+        let size = self.natural_dimension();
+        format!("{size}×{size}")
     }
 }
 
@@ -1293,6 +1299,17 @@ impl Config {
     /// assert_eq!(problems.len(), 2); // lr invalid (default 0.5 used), colour unknown
     /// ```
     pub fn parse_lenient(text: &str) -> (Config, Vec<FieldError>) {
+        Config::parse_lenient_within(text, &crate::cost::Budget::NATIVE)
+    }
+
+    /// [`Config::parse_lenient`] for a front end whose theory budget is `budget`: before the model
+    /// is built to validate it, its theory's cost ([`crate::cost::Cost`]) is checked, and a key
+    /// that asks for too much (`N`, `x_var`, `X`, `K`, `res`, …) is reset and reported like an
+    /// invalid value; so opening a link never builds a model larger than the budget allows.
+    pub fn parse_lenient_within(
+        text: &str,
+        budget: &crate::cost::Budget,
+    ) -> (Config, Vec<FieldError>) {
         let Reading {
             mut entries,
             mut problems,
@@ -1308,6 +1325,17 @@ impl Config {
                 reset_named_keys(&mut entries, assembly_problems, &mut problems);
             if removed {
                 continue;
+            }
+            if let Err(too_large) = crate::cost::Cost::of(&config).check_theory(budget) {
+                let (removed, mut left) =
+                    reset_named_keys(&mut entries, vec![too_large], &mut problems);
+                if removed {
+                    continue;
+                }
+                // Nothing to reset (a default asks for it): the caller decides.
+                problems.append(&mut unfixable);
+                problems.append(&mut left);
+                return (config, problems);
             }
             match config.validate() {
                 Ok(()) => {
@@ -3342,15 +3370,16 @@ fn parse_list(text: &str, max_len: usize, range: Range) -> Result<Vec<f64>, Stri
     Ok(values)
 }
 
-/// The matrix `spec` for a model of dimension D, or an error naming `key`.
+/// The matrix `spec` for a model of dimension D, or an error naming `key`, its size, `K` and
+/// K's size (D×D: the size of K, or of the data's inputs with `noise=batch`).
 fn resolve(spec: &MatrixSpec, key: &str, dimension: usize) -> Result<DMatrix<f64>, FieldError> {
     spec.resolve(dimension).ok_or_else(|| {
         FieldError::new(
             key,
-            shorten(&spec.to_string()),
+            format!("{} ({})", shorten(&spec.to_string()), spec.size_text()),
             format!(
                 "one number s (s·I), {dimension} diagonal entries or a {dimension}x{dimension} matrix \
-                 (the size of K)"
+                 (the size of K, which is {dimension}×{dimension})"
             ),
         )
     })

@@ -7,7 +7,7 @@
 use std::fmt;
 
 /// One invalid input: which field, what value, what would have been allowed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FieldError {
     /// The configuration key or model field, e.g. `lr` or `K`.
     pub field: String,
@@ -33,13 +33,72 @@ impl FieldError {
 }
 
 impl fmt::Display for FieldError {
+    /// `field: invalid value 'value'; allowed: allowed`, on one line: control characters, bidi
+    /// overrides and invisible characters in any part are shown escaped ([`escape_text`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{}: invalid value '{}'; allowed: {}",
-            self.field, self.value, self.allowed
+            escape_text(&self.field),
+            escape_text(&self.value),
+            escape_text(&self.allowed)
         )
     }
+}
+
+/// Whether `c` must not be echoed as it is: a control character (it would break a line or move
+/// the cursor), a bidirectional formatting character (it would reorder the text around it) or an
+/// invisible one (zero-width spaces and joiners, the byte-order mark, the soft hyphen, …).
+pub fn is_unsafe_to_echo(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
+}
+
+/// `text` safe to echo on one line: `\n`, `\r`, `\t`, and `\u{…}` for every other character of
+/// [`is_unsafe_to_echo`] (e.g. U+202E, the right-to-left override, becomes `\u{202e}`); a
+/// backslash stays as it is. Borrowed when nothing needs escaping.
+///
+/// # Example
+/// ```
+/// use sgd_playground::error::escape_text;
+/// assert_eq!(escape_text("1\n2"), "1\\n2");
+/// assert_eq!(escape_text("a\u{202E}b"), "a\\u{202e}b");
+/// assert_eq!(escape_text("λ = 1,5"), "λ = 1,5");
+/// ```
+pub fn escape_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_unsafe_to_echo) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if is_unsafe_to_echo(c) => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => escaped.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }
 
 impl std::error::Error for FieldError {}

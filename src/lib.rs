@@ -37,6 +37,7 @@
 //!
 //! ## Modules
 //! [`model`] validates a problem once; [`solver`] computes exact covariances and divergence;
+//! [`cost`] counts the work a configuration asks for against each front end's limit;
 //! [`closed_forms`] has the paper's formulas (corrected where `ERRATA.md` says so); [`sim`]
 //! simulates ensembles; [`config`] is the `key=value&…` language shared by URLs, the CLI and the
 //! tests; [`cli`] is the native command line; `web` (wasm32 only) is the browser layer.
@@ -46,6 +47,7 @@ pub mod cli;
 pub mod closed_forms;
 pub mod config;
 pub mod conventions;
+pub mod cost;
 pub mod error;
 pub mod experiments;
 pub mod figures;

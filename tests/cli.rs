@@ -584,12 +584,35 @@ fn a_too_large_simulation_is_refused_with_the_limit() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(
         lines[0],
-        "error: particles: invalid value '10000000'; allowed: particles × steps × D ≤ 1e11 (here \
-         10000000 × 1000000 × 1 = 1e13): fewer particles or steps"
+        "error: particles: invalid value '10000000'; allowed: at most 1e11 units of work for the \
+         simulation in the command line (here 1e13; a unit is one 1-D particle-step, see the \
+         README's cost model): lower particles or steps"
     );
-    // D counts.
+    // D counts: 1e6 × 1e5 particle-steps of D = 2 (the diagonal fast path, 2 units each).
     let lines = usage_errors(&["simulate", "particles=1000000&steps=100000&K=1,1"]);
-    assert!(lines[0].contains("× 2 = 2e11"), "{lines:?}");
+    assert!(lines[0].contains("(here 2e11;"), "{lines:?}");
+    // A dense K counts D² + D per particle-step: 512×512 at 1000 particle-steps is 2.6e8 units,
+    // fine, at 10⁶ it is refused.
+    let dense: String = (0..512)
+        .map(|i| {
+            (0..512)
+                .map(|j| if i == j { "1" } else { "0" })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let lines = usage_errors(&["simulate", &format!("K={dense}&particles=1000&steps=1000")]);
+    assert!(lines[0].contains("(here 2.63e11;"), "{lines:?}");
+    // S counts: each minibatch step is S per-sample gradients.
+    let lines = usage_errors(&[
+        "simulate",
+        "noise=batch&S=1000000&N=1000000&particles=1000&steps=1000",
+    ]);
+    assert!(
+        lines[0].ends_with("lower particles, steps or S"),
+        "{lines:?}"
+    );
     // The double well too.
     let lines = usage_errors(&[
         "simulate",

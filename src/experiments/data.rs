@@ -66,6 +66,32 @@ pub struct PointSeries {
     pub points: Vec<ErrorPoint>,
 }
 
+/// Most points of one scatter drawn and exported per panel: a cloud of more particles is
+/// subsampled evenly ([`drawn_sample`]); the statistics a figure states (fractions inside an
+/// ellipse, mean losses) come from every particle.
+pub const MAX_DRAWN_POINTS: usize = 10_000;
+
+/// At most [`MAX_DRAWN_POINTS`] of `points`, evenly spaced in their order (the particles are
+/// independent, so every subset of indices is an unbiased sample); all of them when fewer.
+///
+/// # Example
+/// ```
+/// use sgd_playground::experiments::data::{drawn_sample, MAX_DRAWN_POINTS};
+/// let cloud: Vec<(f64, f64)> = (0..25_000).map(|i| (i as f64, 0.0)).collect();
+/// let drawn = drawn_sample(&cloud);
+/// assert_eq!(drawn.len(), MAX_DRAWN_POINTS);
+/// assert_eq!(drawn[1], (2.0, 0.0)); // every 2.5th particle
+/// assert_eq!(drawn_sample(&cloud[..10]).len(), 10);
+/// ```
+pub fn drawn_sample(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    if points.len() <= MAX_DRAWN_POINTS {
+        return points.to_vec();
+    }
+    (0..MAX_DRAWN_POINTS)
+        .filter_map(|i| points.get(i * points.len() / MAX_DRAWN_POINTS).copied())
+        .collect()
+}
+
 /// A cloud of (x, y) samples (Fig. 3 and 4).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scatter {
@@ -191,9 +217,15 @@ impl Heatmap {
     pub fn cell_center(&self, column: usize, row: usize) -> (f64, f64) {
         let (x0, x1) = self.x_range;
         let (y0, y1) = self.y_range;
+        // Interpolated as a·(1 − t) + b·t: finite for any finite range (the width b − a or
+        // (i + ½)·width would overflow near f64::MAX, e.g. lrk_max=1e308).
+        let between = |a: f64, b: f64, index: usize, count: usize| {
+            let t = (index as f64 + 0.5) / count.max(1) as f64;
+            a * (1.0 - t) + b * t
+        };
         (
-            x0 + (column as f64 + 0.5) * (x1 - x0) / self.columns as f64,
-            y0 + (row as f64 + 0.5) * (y1 - y0) / self.rows as f64,
+            between(x0, x1, column, self.columns),
+            between(y0, y1, row, self.rows),
         )
     }
 

@@ -831,7 +831,8 @@ impl ExplorerPlan {
                         self.config.simulation.steps
                     ),
                     role: Role::Simulation,
-                    points,
+                    // Statistics above come from every particle; the drawing from a sample.
+                    points: super::data::drawn_sample(&points),
                 });
             }
         }

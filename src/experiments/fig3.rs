@@ -106,10 +106,18 @@ pub(crate) fn scatter_panel(
             ),
             None => ("discrete", "–".to_string()),
         };
-        let label = format!(
-            "simulation ({} points per panel; title: % inside the {which} / continuous 3σ ellipse)",
-            points.len()
-        );
+        let drawn = super::data::drawn_sample(points);
+        let shown = if drawn.len() < points.len() {
+            format!(
+                "{} particles per panel, {} drawn",
+                points.len(),
+                drawn.len()
+            )
+        } else {
+            format!("{} points per panel", points.len())
+        };
+        let label =
+            format!("simulation ({shown}; title: % inside the {which} / continuous 3σ ellipse)");
         panel.title = format!(
             "{} ({}% / {}%)",
             panel.title,
@@ -122,7 +130,7 @@ pub(crate) fn scatter_panel(
         panel.scatters.push(Scatter {
             label,
             role: Role::Simulation,
-            points: points.to_vec(),
+            points: drawn,
         });
     }
     let pad = |extent: f64| if extent > 0.0 { 1.1 * extent } else { 1.0 };

@@ -189,7 +189,7 @@ impl FigurePlan for MinibatchScatterPlan {
 
     fn tasks(&self) -> Vec<Task> {
         let simulation = &self.config.simulation;
-        let work = 2 * self.config.regression.batch_size as u64;
+        let work = crate::cost::minibatch_step(self.config.regression.batch_size, 2);
         self.panels
             .iter()
             .enumerate()

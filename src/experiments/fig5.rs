@@ -416,7 +416,7 @@ impl FigurePlan for MinibatchPlan {
     fn tasks(&self) -> Vec<Task> {
         let config = &self.config;
         let simulation = &config.simulation;
-        let work = config.regression.batch_size as u64;
+        let work = crate::cost::minibatch_step(config.regression.batch_size, 1);
         let learning_rate = self.learning_rate();
         self.momenta()
             .into_iter()

@@ -7,9 +7,8 @@ use crate::model::Problem;
 use crate::sim::double_well::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
 use crate::sim::{Ensemble, EnsembleSpec};
 
-/// Work charged for creating one particle (its generator is jumped 2¹²⁸ steps: about as long as
-/// a hundred 1-D particle-steps).
-const WORK_PER_NEW_PARTICLE: u64 = 100;
+/// Work charged for creating one particle: the cost model's ([`crate::cost`]).
+const WORK_PER_NEW_PARTICLE: u64 = crate::cost::WORK_PER_NEW_PARTICLE;
 
 /// Where a task's result goes: which panel, at which x.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -45,8 +44,8 @@ pub(crate) enum TaskKind {
         steps: u64,
         /// What to report.
         measure: Measure,
-        /// Work of one particle-step relative to a 1-D white-noise step: D, times S for
-        /// minibatch noise (S per-sample gradients).
+        /// Work of one particle-step relative to a 1-D white-noise step: D, or
+        /// [`crate::cost::minibatch_step`] for minibatch noise (S per-sample gradients).
         work_per_particle_step: u64,
     },
     /// Escapes from the double well, until every particle escaped or `max_steps`.
@@ -174,8 +173,8 @@ impl SimulationRun {
     }
 
     /// Does about `budget` units of work and returns the work done: a unit is one particle-step
-    /// of a 1-D white-noise ensemble (a D-dimensional step counts D, a minibatch step S·D, and
-    /// creating a particle 100). At least one step of the current ensemble runs when the budget
+    /// of a 1-D white-noise ensemble (a D-dimensional step counts D, a minibatch step 2·S·D + D,
+    /// and creating a particle 100: the units of [`crate::cost`]). At least one step of the current ensemble runs when the budget
     /// is smaller than one step of all its particles, so the run always moves on; a budget of 0
     /// does nothing. Natively, 10⁶ units take 4–8 ms (measured on every figure's defaults).
     pub fn advance(&mut self, budget: u64) -> u64 {

@@ -221,15 +221,16 @@ pub struct Opened {
 /// assert!(c.ends_with("; the default 1 is used"));
 /// ```
 pub fn open(config_text: &str) -> Opened {
-    let (mut config, problems) = Config::parse_lenient(config_text);
+    let (mut config, problems) =
+        Config::parse_lenient_within(config_text, &crate::cost::Budget::BROWSER);
     let figure = config.figure.as_ref().map(|figure| figure.id());
-    let mut notices: Vec<String> = problems
-        .iter()
-        .map(|problem| notice(problem, figure))
+    let mut notices: Vec<String> = merge_problems(&problems)
+        .into_iter()
+        .map(|(problem, count)| with_count(notice(problem, figure), count))
         .collect();
     if let Some(figure_id) = figure {
         if let Err(too_large) = config.check_simulation_size(1, &BROWSER_LIMITS) {
-            let reduced = without_keys(&config, &["particles", "steps", "points", "burnin"]);
+            let reduced = without_keys(&config, SIMULATION_SIZE_KEYS);
             if let Ok(smaller) = Config::parse(&reduced) {
                 config = smaller;
                 notices.push(format!(
@@ -239,7 +240,127 @@ pub fn open(config_text: &str) -> Opened {
             }
         }
     }
-    Opened { config, notices }
+    // The cost model (crate::cost): each key named by a refusal takes its default (all the
+    // simulation's size keys at once), until what is left fits; the rest of the link is kept.
+    for _ in 0..8 {
+        let Err(too_large) = check_browser_cost(&config) else {
+            break;
+        };
+        let keys: &[&str] = if SIMULATION_SIZE_KEYS.contains(&too_large.field.as_str()) {
+            SIMULATION_SIZE_KEYS
+        } else {
+            &[too_large.field.as_str()]
+        };
+        let reduced = without_keys(&config, keys);
+        let (smaller, _) = Config::parse_lenient_within(&reduced, &crate::cost::Budget::BROWSER);
+        let unchanged = smaller == config;
+        config = if unchanged {
+            // Nothing left to lower: the figure (or the solver) as the paper has it.
+            let fallback = figure.map_or(String::new(), |id| format!("fig={id}"));
+            Config::parse(&fallback).unwrap_or_default()
+        } else {
+            smaller
+        };
+        let used = if unchanged {
+            match figure {
+                Some(id) => format!("fig={id} with its default settings is shown"),
+                None => "the default settings are used".to_string(),
+            }
+        } else {
+            format!("the default {} is used", keys.join(", "))
+        };
+        notices.push(format!("{too_large}; {used}"));
+        if unchanged {
+            break;
+        }
+    }
+    Opened {
+        config,
+        notices: cap_notices(notices),
+    }
+}
+
+/// The keys of a figure's simulation size, reset together when a run is too large for a tab.
+const SIMULATION_SIZE_KEYS: &[&str] = &["particles", "steps", "points", "burnin"];
+
+/// Most items an alert lists; the rest are counted in a last item ([`cap_notices`]).
+pub const MAX_NOTICES: usize = 12;
+
+/// Checks `config` against the page's limit ([`crate::cost::Budget::BROWSER`]): for a figure, its
+/// theory, simulation and largest piece; without one (the exact-solver panel), the theory.
+///
+/// # Errors
+/// A [`FieldError`] naming the key to lower and the limit.
+pub fn check_browser_cost(config: &Config) -> Result<(), FieldError> {
+    let cost = crate::cost::Cost::of(config);
+    if config.figure.is_none() {
+        // The page only solves a landscape exactly; it does not simulate it.
+        return cost.check_theory(&crate::cost::Budget::BROWSER);
+    }
+    cost.check(&crate::cost::Budget::BROWSER)
+}
+
+/// Identical problems once each, with how often they occurred, in the order first seen.
+pub fn merge_problems(problems: &[FieldError]) -> Vec<(&FieldError, usize)> {
+    let mut index: std::collections::HashMap<&FieldError, usize> = std::collections::HashMap::new();
+    let mut merged: Vec<(&FieldError, usize)> = Vec::new();
+    for problem in problems {
+        match index.get(problem) {
+            Some(&at) => merged[at].1 += 1,
+            None => {
+                index.insert(problem, merged.len());
+                merged.push((problem, 1));
+            }
+        }
+    }
+    merged
+}
+
+/// `text`, with ` (×count)` when the same problem occurred more than once.
+fn with_count(text: String, count: usize) -> String {
+    if count > 1 {
+        format!("{text} (×{count})")
+    } else {
+        text
+    }
+}
+
+/// Notices as an alert lists them: identical ones merged (`… (×20000)`), at most
+/// [`MAX_NOTICES`] items, the last saying how many more there are.
+///
+/// # Example
+/// ```
+/// use sgd_playground::playground::{cap_notices, MAX_NOTICES};
+/// let many: Vec<String> = (0..30).map(|i| format!("problem {}", i % 20)).collect();
+/// let shown = cap_notices(many);
+/// assert_eq!(shown.len(), MAX_NOTICES);
+/// assert_eq!(shown[0], "problem 0 (×2)");
+/// assert_eq!(shown[MAX_NOTICES - 1], "… and 9 more problems");
+/// ```
+pub fn cap_notices(notices: Vec<String>) -> Vec<String> {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for notice in &notices {
+        let count = counts.entry(notice.as_str()).or_insert(0);
+        if *count == 0 {
+            order.push(notice.as_str());
+        }
+        *count += 1;
+    }
+    let mut shown: Vec<String> = order
+        .iter()
+        .take(if order.len() > MAX_NOTICES {
+            MAX_NOTICES - 1
+        } else {
+            MAX_NOTICES
+        })
+        .map(|notice| with_count((*notice).to_string(), counts[notice]))
+        .collect();
+    if order.len() > MAX_NOTICES {
+        let more = order.len() - (MAX_NOTICES - 1);
+        shown.push(format!("… and {more} more problems"));
+    }
+    shown
 }
 
 /// The notices of an embed's `ctl=` keys that the figure has no control for (a key it does not
@@ -374,6 +495,8 @@ pub fn with_value(config: &Config, key: &str, raw: &str) -> Result<Config, Field
     text.push('=');
     text.push_str(&encode(raw.trim()));
     let edited = Config::parse(&text)?;
+    // The cost first: validating builds the model, which must already fit.
+    check_browser_cost(&edited)?;
     edited.validate()?;
     if edited.figure.is_some() {
         edited.check_simulation_size(1, &BROWSER_LIMITS)?;

@@ -31,6 +31,7 @@ thread_local! {
 /// missing (as in the wasm-bindgen test page).
 #[wasm_bindgen(start)]
 pub fn start() {
+    install_panic_hook();
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -52,6 +53,66 @@ pub fn start() {
                 "The playground could not start in this browser (see the console).",
             ));
         }
+    }
+}
+
+/// Installs the page's panic hook (once): if anything still panics, the page says so instead of
+/// looking alive while it is dead (a wasm instance that panicked stops answering). The hook
+/// reports the panic and the link (the configuration) to the console, and puts a visible alert
+/// "Something went wrong — reload the page" with the link at the top of the page; `#app` gets a
+/// `data-crashed` attribute (for the tests).
+pub fn install_panic_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let link = web_sys::window()
+                .and_then(|window| window.location().href().ok())
+                .unwrap_or_default();
+            web_sys::console::error_1(&JsValue::from_str(&format!(
+                "sgd-playground: something went wrong ({info}); link: {link}"
+            )));
+            show_crash(&link);
+        }));
+    });
+}
+
+/// The visible part of the panic hook. Text only: the link is shown with `textContent`.
+fn show_crash(link: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Some(body) = document.body() else {
+        return;
+    };
+    if document.get_element_by_id("crashed").is_some() {
+        return;
+    }
+    let Ok(alert) = document.create_element("div") else {
+        return;
+    };
+    alert.set_id("crashed");
+    let _ = alert.set_attribute("role", "alert");
+    let _ = alert.set_attribute("class", "notices crashed");
+    alert.set_text_content(Some(&format!(
+        "Something went wrong — please reload the page. The page stopped working on this link \
+         (details are in the browser's console): {}",
+        crate::error::escape_text(link)
+    )));
+    let _ = body.insert_before(&alert, body.first_child().as_ref());
+    if let Some(root) = document.get_element_by_id(ROOT_ID) {
+        let _ = root.set_attribute("data-crashed", "");
+        let _ = root.set_attribute("aria-busy", "false");
+    }
+}
+
+/// Panics on purpose (the end-to-end check's test of [`install_panic_hook`]).
+#[wasm_bindgen]
+pub fn crash_for_test() {
+    install_panic_hook();
+    // Deliberate: the check needs a real panic to see the hook answer.
+    #[allow(clippy::panic)]
+    {
+        panic!("crash_for_test");
     }
 }
 

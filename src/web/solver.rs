@@ -161,7 +161,11 @@ impl SolverPanel {
 
     /// New configuration text typed: solved when valid, the errors listed when not.
     pub fn set_text(&mut self, text: &str) -> bool {
-        let parsed = Config::parse(text).and_then(|config| config.to_problem().map(|_| config));
+        // The cost is checked first: nothing larger than this tab's budget is ever solved.
+        let parsed = Config::parse(text).and_then(|config| {
+            crate::playground::check_browser_cost(&config)?;
+            config.to_problem().map(|_| config)
+        });
         match parsed {
             Ok(config) => {
                 self.config = config;
