@@ -488,3 +488,19 @@ fn an_embed_control_the_figure_does_not_have_is_reported() {
     assert!(notice.contains("its controls are "), "{notice}");
     assert!(notice.contains("mu_min"), "{notice}");
 }
+
+#[test]
+fn an_unknown_embed_control_is_named_with_invisible_characters_escaped() {
+    // `ctl=` comes from the link: a bidi override or a newline in it is shown escaped, so the
+    // notice stays one visible line.
+    let config = sgd_playground::config::Config::parse("fig=5a").expect("valid");
+    let shown = vec!["mu_min".to_string(), "x\u{202e}y\nz".to_string()];
+    let notice = sgd_playground::playground::unknown_control_notice(&config, Some(&shown))
+        .expect("one unknown control");
+    assert!(notice.contains("'x\\u{202e}y\\nz'"), "{notice}");
+    assert!(
+        !notice.contains('\n') && !notice.contains('\u{202e}'),
+        "{notice}"
+    );
+    assert!(!notice.contains("'mu_min'"), "{notice}");
+}

@@ -380,7 +380,7 @@ pub fn unknown_control_notice(config: &Config, shown: Option<&[String]>) -> Opti
     let figure = config.figure.as_ref().map_or("the solver", |f| f.id());
     let listed: Vec<String> = unknown
         .iter()
-        .map(|key| format!("'{}'", shorten(key)))
+        .map(|key| format!("'{}'", crate::error::escape_text(&shorten(key))))
         .collect();
     Some(format!(
         "ctl: {} {} not a control of fig={figure}, so {} not shown; its controls are {}",

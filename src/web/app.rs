@@ -115,8 +115,6 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
     let opened = open(&request.config_text);
     let mut notices: Vec<String> = request.problems.iter().map(page_notice).collect();
     notices.extend(opened.notices.iter().cloned());
-    // Identical problems once, at most MAX_NOTICES items: a link of 20,000 keys stays one alert.
-    let notices = crate::playground::cap_notices(notices);
     let options = request.options;
     if options.embed {
         // An embed's `ctl=` key the figure has no control for is said, not silently dropped.
@@ -129,6 +127,8 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             options.controls.as_deref(),
         ));
     }
+    // Identical problems once, at most MAX_NOTICES items: a link of 20,000 keys stays one alert.
+    let notices = crate::playground::cap_notices(notices);
     let dark = match options.theme {
         ThemeChoice::Dark => true,
         ThemeChoice::Light => false,
