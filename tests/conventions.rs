@@ -1101,3 +1101,37 @@ fn the_solver_panel_and_the_explorer_give_the_code_of_their_optimizers() {
     }
     assert!(explorer_code(&Config::parse("fig=2a").expect("valid")).is_none());
 }
+
+#[test]
+fn captions_and_legends_say_which_conventions_are_drawn() {
+    // The explorer's caption names the conventions in words (no key names: a caption's `_` reads
+    // as a subscript), and the phase diagram's boundary is labelled with λ(k+wd).
+    let explorer =
+        common::experiment("fig=explorer&wd=0.1&dampening=0.2&momentum_form=heavyball").theory();
+    assert!(
+        explorer
+            .caption
+            .contains("coupled weight decay wd = 0.1, dampening τ = 0.2"),
+        "{}",
+        explorer.caption
+    );
+    for key in ["wd_mode", "momentum_form", "nesterov_form", "weight_decay"] {
+        assert!(!explorer.caption.contains(key), "{}", explorer.caption);
+    }
+    let plain = common::experiment("fig=explorer").theory();
+    assert!(!plain.caption.contains("conventions"), "{}", plain.caption);
+    let phase = common::experiment("fig=phase&wd=0.3").theory();
+    assert!(
+        phase.panels[0]
+            .curves
+            .iter()
+            .any(|curve| curve.label == "divergence λ(k+wd) = 2(1+μ)"),
+        "{:?}",
+        phase.panels[0]
+            .curves
+            .iter()
+            .map(|c| &c.label)
+            .collect::<Vec<_>>()
+    );
+    assert!(!phase.caption.contains("weight_decay"), "{}", phase.caption);
+}

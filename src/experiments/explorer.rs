@@ -96,6 +96,36 @@ fn convention_pairs(conventions: &Conventions) -> Vec<String> {
     pairs
 }
 
+/// The conventions that differ from the paper's rules, in words for a caption (no key names: a
+/// caption's `_` would read as a subscript).
+fn convention_words(conventions: &Conventions) -> Vec<String> {
+    let paper = Conventions::PAPER;
+    let mut words = Vec::new();
+    if conventions.weight_decay != paper.weight_decay {
+        let mode = match conventions.weight_decay_mode {
+            crate::model::WeightDecayMode::Coupled => "coupled",
+            crate::model::WeightDecayMode::Decoupled => "decoupled",
+        };
+        words.push(format!(
+            "{mode} weight decay wd = {}",
+            format_number(conventions.weight_decay)
+        ));
+    }
+    if conventions.dampening != paper.dampening {
+        words.push(format!(
+            "dampening τ = {}",
+            format_number(conventions.dampening)
+        ));
+    }
+    if conventions.momentum_form != paper.momentum_form {
+        words.push("EMA momentum m ← μm + (1−μ)g".to_string());
+    }
+    if conventions.nesterov_form != paper.nesterov_form {
+        words.push("Nesterov's look-ahead iterate w = θ + λμm".to_string());
+    }
+    words
+}
+
 /// The prepared explorer.
 pub(crate) struct ExplorerPlan {
     config: ExplorerFigureConfig,
@@ -952,6 +982,16 @@ impl ExplorerPlan {
             config.preconditioner,
             methods.join(", ")
         );
+        let conventions = convention_words(&config.conventions);
+        if !conventions.is_empty() {
+            caption.push_str(&format!(
+                "Frameworks' conventions: {} (each applied to the methods it fits: weight decay to \
+                 SGD, SGDM, QHM and Nesterov, dampening and the momentum form to SGDM, the \
+                 Nesterov form to Nesterov; Table 1's formulas through their exact identities, \
+                 none with decoupled decay). ",
+                conventions.join(", ")
+            ));
+        }
         if d == 2 {
             caption.push_str(
                 "Left: the boundary {wᵀΣ⁻¹w = 9} (3σ, holding 98.9% of a 2-D Gaussian) of every \

@@ -225,9 +225,14 @@ impl PhaseDiagramPlan {
             })
             .filter(|(x, _)| x.is_finite() && *x <= config.learning_rate_times_curvature_max)
             .collect();
+        let decayed = config.weight_decay > 0.0;
         let label = match (exact_boundary, &config.method) {
             (true, _) => "exact minibatch divergence (second moment)".to_string(),
+            (false, PhaseMethod::Momentum) if decayed => "divergence λ(k+wd) = 2(1+μ)".to_string(),
             (false, PhaseMethod::Momentum) => "divergence λk = 2(1+μ) (Sec. 4.5)".to_string(),
+            (false, PhaseMethod::QuasiHyperbolic { .. }) if decayed => {
+                "divergence λ(k+wd) = 2(1+μ)/(1+μ−2μν)".to_string()
+            }
             (false, PhaseMethod::QuasiHyperbolic { .. }) => {
                 "divergence λk = 2(1+μ)/(1+μ−2μν)".to_string()
             }
@@ -261,7 +266,7 @@ impl PhaseDiagramPlan {
         );
         match &self.minibatch {
             None if config.weight_decay > 0.0 => text.push_str(&format!(
-                "White noise with coupled weight decay wd = {}·k (PyTorch's weight_decay): the \
+                "White noise with coupled weight decay wd = {}·k (PyTorch's SGD weight decay): the \
                  dynamics sees λ(k + wd) while the loss stays ½kΣ, so the whole diagram is the \
                  undecayed one squeezed by 1 + wd/k = {} along λk, and the boundary sits at \
                  λk = threshold/(1 + wd/k); the continuous-time theory (on k + wd) never diverges. ",
