@@ -71,6 +71,8 @@ struct Edit {
 }
 
 struct State {
+    /// The height last posted to an embedding page (embed mode), so a frame posts only changes.
+    reported_height: i32,
     window: Window,
     document: Document,
     root: Element,
@@ -156,6 +158,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             url_card: None,
             url_dirty_since: None,
             pending: Vec::new(),
+            reported_height: -1,
             frame_requested: false,
             frame_id: None,
             frame_closure: None,
@@ -427,7 +430,7 @@ impl App {
             card.draw_if_resized(dark);
         }
         if state.options.embed {
-            report_height(&state.window, &state.document);
+            report_height(&mut state);
         }
     }
 
@@ -871,6 +874,13 @@ impl App {
         self.apply_edits();
         let more = self.simulate(SIMULATION_BUDGET_MS);
         self.write_url(false);
+        // An embedded figure re-posts its height after any frame that changed it: a resize
+        // notification alone can come before the last layout (or be skipped while busy).
+        if let Ok(mut state) = self.state.try_borrow_mut() {
+            if state.options.embed {
+                report_height(&mut state);
+            }
+        }
         let url_waiting = self.state.borrow().url_dirty_since.is_some();
         if more || url_waiting {
             self.request_frame();
@@ -1008,15 +1018,19 @@ addEventListener(\"message\", (event) => {\n\
 });\n\
 </script>";
 
-/// Tells the host page the embedded document's height.
-fn report_height(window: &Window, document: &Document) {
-    let Some(html) = document.document_element() else {
+/// Tells the host page the embedded document's height, when it changed since the last report.
+fn report_height(state: &mut State) {
+    let Some(html) = state.document.document_element() else {
         return;
     };
     let height = html.scroll_height();
-    let Ok(Some(parent)) = window.parent() else {
+    if height == state.reported_height {
+        return;
+    }
+    let Ok(Some(parent)) = state.window.parent() else {
         return;
     };
+    state.reported_height = height;
     let message = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&message, &"type".into(), &"sgd-playground:height".into());
     let _ = js_sys::Reflect::set(&message, &"height".into(), &JsValue::from(height));
