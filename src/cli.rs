@@ -132,7 +132,9 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         Ok(problem) => problem,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
-    let output = crate::playground::solution::solution_json(&config, &solver::stationary(&problem));
+    let result = solver::stationary(&problem);
+    let solution = crate::playground::solution::Solution { problem, result };
+    let output = crate::playground::solution::solution_json(&config, &solution);
     write_out(stdout, stderr, &format!("{output}\n"))
 }
 

@@ -9,24 +9,35 @@ use crate::config::Config;
 use crate::conventions::framework_code;
 use crate::error::FieldErrors;
 use crate::json::{format_number, Json};
+use crate::model::Problem;
 use crate::solver::{self, Divergence, Stability, Stationary};
 
 /// Most rows and columns of a matrix the readable text prints (the JSON and CSV have them all).
 const MAX_SHOWN: usize = 12;
 
+/// The model of a landscape configuration with its exact answer.
+pub struct Solution {
+    /// The validated model (built once: its optimizer and conventions give the framework code).
+    pub problem: Problem,
+    /// The stationary state, or why there is none.
+    pub result: Result<Stationary, Divergence>,
+}
+
 /// The exact result of `config`'s landscape: the stationary state, or why there is none.
 ///
 /// # Errors
 /// The configuration's problems (each naming a key) when it is not a valid model.
-pub fn solve(config: &Config) -> Result<Result<Stationary, Divergence>, FieldErrors> {
+pub fn solve(config: &Config) -> Result<Solution, FieldErrors> {
     let problem = config.to_problem()?;
-    Ok(solver::stationary(&problem))
+    let result = solver::stationary(&problem);
+    Ok(Solution { problem, result })
 }
 
 /// The JSON object of `sgd-playground solve`: the configuration, the optimizer and noise, whether
 /// it diverges, Σ, the mean, the training loss, the state and noise covariances, the
 /// preconditioner and the stability diagnostics (`null` where a diverging run has none).
-pub fn solution_json(config: &Config, result: &Result<Stationary, Divergence>) -> Json {
+pub fn solution_json(config: &Config, solution: &Solution) -> Json {
+    let result = &solution.result;
     let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
         (quadratic.optimizer.name(), quadratic.noise.name())
     });
@@ -35,7 +46,7 @@ pub fn solution_json(config: &Config, result: &Result<Stationary, Divergence>) -
         ("opt", Json::from(opt)),
         ("noise", Json::from(noise)),
         ("diverges", Json::from(result.is_err())),
-        ("framework", framework_json(config)),
+        ("framework", framework_json(&solution.problem)),
     ];
     let stability = match result {
         Ok(stationary) => {
@@ -75,15 +86,13 @@ pub fn solution_json(config: &Config, result: &Result<Stationary, Divergence>) -
     Json::object(members)
 }
 
-/// The PyTorch and optax code of the configuration's optimizer (`null` without a valid model).
-fn framework_json(config: &Config) -> Json {
-    match framework(config) {
-        Some(code) => Json::object([
-            ("pytorch", Json::from(code.pytorch.as_str())),
-            ("optax", Json::from(code.optax.as_str())),
-        ]),
-        None => Json::Null,
-    }
+/// The PyTorch and optax code of the model's optimizer.
+fn framework_json(problem: &Problem) -> Json {
+    let code = framework_code(problem.optimizer(), problem.conventions());
+    Json::object([
+        ("pytorch", Json::from(code.pytorch.as_str())),
+        ("optax", Json::from(code.optax.as_str())),
+    ])
 }
 
 fn stability_members(stability: &Stability) -> [(&'static str, Json); 4] {
@@ -141,15 +150,15 @@ fn matrix_lines(text: &mut String, name: &str, m: &DMatrix<f64>) {
 /// stability condition with its margin, the spectral radius, Σ, the mean when it is not 0, the
 /// stationary noise covariance and the preconditioner used (4 significant digits).
 pub fn solution_text(config: &Config) -> String {
-    let result = match solve(config) {
-        Ok(result) => result,
+    let solution = match solve(config) {
+        Ok(solution) => solution,
         Err(problems) => {
             let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
             return text.join("\n");
         }
     };
     let mut text = String::new();
-    match &result {
+    match &solution.result {
         Ok(stationary) => {
             let sigma = &stationary.sigma;
             text.push_str("stationary: a stationary distribution exists\n");
@@ -204,12 +213,11 @@ pub fn solution_text(config: &Config) -> String {
             ));
         }
     }
-    if let Some(code) = framework(config) {
-        text.push_str(&format!(
-            "as code (PyTorch): {}\nas code (optax): {}\n",
-            code.pytorch, code.optax
-        ));
-    }
+    let code = framework_code(solution.problem.optimizer(), solution.problem.conventions());
+    text.push_str(&format!(
+        "as code (PyTorch): {}\nas code (optax): {}\n",
+        code.pytorch, code.optax
+    ));
     text
 }
 
@@ -266,7 +274,7 @@ pub fn solution_csv(config: &Config) -> Result<String, FieldErrors> {
             }
         }
     };
-    let stability = match &result {
+    let stability = match &result.result {
         Ok(stationary) => {
             scalar(&mut out, "diverges", 0.0);
             scalar(&mut out, "train_loss", stationary.train_loss);
@@ -331,7 +339,7 @@ mod tests {
     #[test]
     fn the_csv_has_every_number_at_full_precision() {
         let config = config("lr=0.3&K=2,0.5;0.5,1&C=1,0;0,2");
-        let result = solve(&config).expect("valid").expect("stationary");
+        let result = solve(&config).expect("valid").result.expect("stationary");
         let csv = solution_csv(&config).expect("valid");
         for i in 0..2 {
             for j in 0..2 {

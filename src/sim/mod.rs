@@ -196,72 +196,71 @@ impl Ensemble {
         let mu = problem.optimizer().momentum();
         let mut coupled_ngd = None;
         let mut exact_ngd: Option<solver::Stationary> = None;
-        let update = match problem.optimizer() {
-            _ if FrameworkStep::of(problem).is_some() => {
-                Update::Framework(FrameworkStep::of(problem).ok_or_else(|| {
-                    FieldError::new("opt", problem.optimizer().name(), "a scalar-λ optimizer")
-                })?)
-            }
-            Optimizer::Sgd { learning_rate } => Update::Sgd { lr: *learning_rate },
-            Optimizer::Momentum {
-                learning_rate,
-                momentum,
-            } => Update::Momentum {
-                lr: *learning_rate,
-                mu: *momentum,
-            },
-            Optimizer::QuasiHyperbolic {
-                learning_rate,
-                momentum,
-                nu,
-            } => Update::QuasiHyperbolic {
-                lr: *learning_rate,
-                mu: *momentum,
-                nu: *nu,
-            },
-            Optimizer::Nesterov {
-                learning_rate,
-                momentum,
-            } => Update::Nesterov {
-                lr: *learning_rate,
-                mu: *momentum,
-            },
-            Optimizer::Preconditioned { preconditioner, .. } => Update::Preconditioned {
-                lambda: row_major(preconditioner),
-                mu,
-            },
-            Optimizer::DampedNewton { learning_rate, .. } => Update::Preconditioned {
-                lambda: row_major(&problem.hessian_eigen().map(|k| learning_rate / k)),
-                mu,
-            },
-            Optimizer::NaturalGradient { learning_rate, .. } => {
-                let exact = solver::stationary(problem).map_err(|d| {
-                    FieldError::new("opt", "ngd", format!("a stationary NGD ({})", d.reason))
-                })?;
-                let lambda = exact
-                    .preconditioner
-                    .clone()
-                    .unwrap_or_else(|| DMatrix::identity(d, d));
-                if spec.natural_gradient_fisher == NaturalGradientFisher::Ensemble {
-                    coupled_ngd = Some(CoupledNgd {
-                        lr: *learning_rate,
-                        hessian: hessian.clone(),
-                        fisher_scale: match problem.noise() {
-                            Noise::Fisher {
-                                dataset_size,
-                                batch_size,
-                            } => {
-                                let (n, s) = (*dataset_size as f64, *batch_size as f64);
-                                Some((n - s) / (n * s))
-                            }
-                            _ => None,
-                        },
-                    });
-                }
-                exact_ngd = Some(exact);
-                Update::Preconditioned {
-                    lambda: row_major(&lambda),
+        let update = if let Some(step) = FrameworkStep::of(problem) {
+            Update::Framework(step)
+        } else {
+            match problem.optimizer() {
+                Optimizer::Sgd { learning_rate } => Update::Sgd { lr: *learning_rate },
+                Optimizer::Momentum {
+                    learning_rate,
+                    momentum,
+                } => Update::Momentum {
+                    lr: *learning_rate,
+                    mu: *momentum,
+                },
+                Optimizer::QuasiHyperbolic {
+                    learning_rate,
+                    momentum,
+                    nu,
+                } => Update::QuasiHyperbolic {
+                    lr: *learning_rate,
+                    mu: *momentum,
+                    nu: *nu,
+                },
+                Optimizer::Nesterov {
+                    learning_rate,
+                    momentum,
+                } => Update::Nesterov {
+                    lr: *learning_rate,
+                    mu: *momentum,
+                },
+                Optimizer::Preconditioned { preconditioner, .. } => Update::Preconditioned {
+                    lambda: row_major(preconditioner),
                     mu,
+                },
+                Optimizer::DampedNewton { learning_rate, .. } => Update::Preconditioned {
+                    lambda: row_major(&problem.hessian_eigen().map(|k| learning_rate / k)),
+                    mu,
+                },
+                Optimizer::NaturalGradient { learning_rate, .. } => {
+                    let exact = solver::stationary(problem).map_err(|d| {
+                        FieldError::new("opt", "ngd", format!("a stationary NGD ({})", d.reason))
+                    })?;
+                    let lambda = exact
+                        .preconditioner
+                        .clone()
+                        .unwrap_or_else(|| DMatrix::identity(d, d));
+                    if spec.natural_gradient_fisher == NaturalGradientFisher::Ensemble {
+                        coupled_ngd = Some(CoupledNgd {
+                            lr: *learning_rate,
+                            hessian: hessian.clone(),
+                            fisher_scale: match problem.noise() {
+                                Noise::Fisher {
+                                    dataset_size,
+                                    batch_size,
+                                } => {
+                                    let (n, s) = (*dataset_size as f64, *batch_size as f64);
+                                    Some((n - s) / (n * s))
+                                }
+                                _ => None,
+                            },
+                        });
+                    }
+                    exact_ngd = Some(exact);
+                    Update::Preconditioned {
+                        lambda: row_major(&lambda),
+                        mu,
+                    }
                 }
             }
         };

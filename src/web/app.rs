@@ -534,8 +534,8 @@ impl App {
         let result = match action {
             SolverAction::Json => crate::playground::solution::solve(&config)
                 .map_err(|problems| problems.to_string())
-                .and_then(|result| {
-                    let json = crate::playground::solution::solution_json(&config, &result);
+                .and_then(|solution| {
+                    let json = crate::playground::solution::solution_json(&config, &solution);
                     download_text(
                         &state.document,
                         &format!("{json}\n"),
