@@ -264,6 +264,12 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             }
         }
     }
+    // An embedded figure tells its host its height now: a cross-origin frame below the host's
+    // fold gets no rendering updates (no ResizeObserver callback, no animation frame) until it
+    // is scrolled to, and the host lays out its page with this height meanwhile.
+    if options.embed {
+        report_height(&mut app.state.borrow_mut());
+    }
     app.request_frame();
     Ok(app)
 }
