@@ -37,6 +37,14 @@ struct Mounted {
 
 impl Mounted {
     fn new(query: &str) -> Self {
+        let page = Self::starting(query);
+        // The page starts in slices (tasks of their own); the tests read it complete.
+        page.app.finish_startup();
+        page
+    }
+
+    /// Mounted, its start-up left to run in the browser's tasks.
+    fn starting(query: &str) -> Self {
         let document = document();
         let root = document
             .create_element("div")
@@ -230,6 +238,48 @@ async fn every_figure_is_drawn_with_real_pixels() {
         assert_eq!(canvas.get_attribute("role").as_deref(), Some("img"));
     }
     assert!(page.app.theory_drawn_ms() > 0.0);
+}
+
+#[wasm_bindgen_test]
+async fn the_page_starts_in_slices_with_the_figure_of_the_link_first() {
+    let page = Mounted::starting("?fig=6b&dL=0.5");
+    // The mount returned after its first slice: not every card is built, nothing is drawn.
+    assert!(!page.app.started());
+    assert!(page.app.card_count() < sgd_playground::config::FIGURE_IDS.len());
+    assert!(page.root.get_attribute("data-theory-drawn-ms").is_none());
+    // The rest runs in tasks of its own, without the test's help.
+    for _ in 0..2000 {
+        if page.app.started() {
+            break;
+        }
+        yield_now().await;
+    }
+    assert!(page.app.started(), "the start-up did not finish on its own");
+    assert_eq!(
+        page.app.card_count(),
+        sgd_playground::config::FIGURE_IDS.len()
+    );
+    let painted_at = |id: &str| -> f64 {
+        page.select(&format!("#fig-{id}"))
+            .get_attribute("data-painted-at-ms")
+            .and_then(|at| at.parse().ok())
+            .unwrap_or_else(|| panic!("fig {id} was not drawn"))
+    };
+    let link = painted_at("6b");
+    for id in sgd_playground::config::FIGURE_IDS {
+        assert!(
+            link <= painted_at(id),
+            "fig {id} was drawn before the link's 6b"
+        );
+    }
+    // The link's value reached its figure; the others are the paper's.
+    assert!(page
+        .app
+        .card_config(10)
+        .unwrap_or_default()
+        .contains("dL=0.5"));
+    let startup = page.root.get_attribute("data-startup").unwrap_or_default();
+    assert!(startup.contains("tasks"), "{startup}");
 }
 
 #[wasm_bindgen_test]

@@ -2,6 +2,7 @@
 //! animation frame), the theme, embed mode.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use wasm_bindgen::prelude::*;
@@ -11,7 +12,7 @@ use web_sys::{Document, Element, HtmlCanvasElement, Window};
 use super::card::{embed_controls, page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
 use super::solver::{SolverAction, SOLVER_INDEX};
-use crate::config::FIGURE_IDS;
+use crate::config::{Config, FIGURE_IDS};
 use crate::figures::{draw_wrapped, to_csv, to_svg};
 use crate::playground::{
     link_query, open, page_notice, paper_config, read_query, with_value, PageOptions, ThemeChoice,
@@ -20,6 +21,12 @@ use crate::playground::{
 /// Milliseconds of simulation per animation frame (the page's longest task stays well under
 /// 50 ms; the rest of the frame is left to drawing and input).
 pub const SIMULATION_BUDGET_MS: f64 = 10.0;
+/// Milliseconds of start-up work per task: cheap steps (building a card's controls) are
+/// batched up to this; a theory or a drawing always has a task of its own.
+pub const STARTUP_SLICE_MS: f64 = 24.0;
+/// A theory or a drawing starts a slice, or follows steps that took less than this (ms): one
+/// takes up to ~35 ms (Fig. "bayes" is drawn in ~35 ms), so a slice stays under 50 ms.
+const HEAVY_STEP_ROOM_MS: f64 = 10.0;
 /// The URL is rewritten this long after the last edit (ms).
 pub const URL_DEBOUNCE_MS: f64 = 250.0;
 
@@ -63,6 +70,9 @@ pub enum Action {
 /// A ResizeObserver's or IntersectionObserver's callback, kept alive with it.
 type ObserverCallback = Closure<dyn FnMut(js_sys::Array)>;
 
+/// A message port's callback, kept alive with its channel.
+type MessageCallback = Closure<dyn FnMut(JsValue)>;
+
 /// An edit waiting for the next frame.
 struct Edit {
     card: usize,
@@ -78,7 +88,7 @@ struct State {
     root: Element,
     notices: Option<Element>,
     options: PageOptions,
-    cards: Vec<Card>,
+    cards: Cards,
     solver: Option<super::solver::SolverPanel>,
     /// The card the URL shows (`None`: the solver, or nothing yet).
     url_card: Option<usize>,
@@ -93,8 +103,143 @@ struct State {
     observers: Vec<(JsValue, ObserverCallback)>,
     dark: bool,
     stopped: bool,
-    /// Milliseconds from navigation to all theory drawn (the mount's end).
+    /// Milliseconds from navigation to all theory drawn (the start-up's end).
     pub theory_drawn_ms: f64,
+    /// The start-up's steps still to run, in order (see [`StartupStep`]).
+    startup: VecDeque<StartupStep>,
+    /// The configuration of each figure not yet built (by figure index).
+    unbuilt: Vec<Option<Config>>,
+    /// Where the cards after the first are built during the start-up: an element outside the
+    /// document (no style or layout work between the slices), moved into the page at once.
+    nursery: Option<Element>,
+    /// The CSS width of the cards' canvases, once measured (every card has the same layout).
+    card_width: Option<f64>,
+    /// The message channel that runs the start-up's slices back to back (a message task, unlike
+    /// a timer, is neither clamped to 4 ms nor throttled in a background tab).
+    startup_channel: Option<(web_sys::MessageChannel, MessageCallback)>,
+    startup_timing: StartupTiming,
+}
+
+/// The page's cards in page order, found by their figure index (during the start-up the figure
+/// of the link is built first, so a card's place in the list is not its index until all are).
+#[derive(Default)]
+struct Cards(Vec<Card>);
+
+impl Cards {
+    /// The card of figure index `index`, if built.
+    fn get(&self, index: usize) -> Option<&Card> {
+        let place = self
+            .0
+            .binary_search_by_key(&index, |card| card.index)
+            .ok()?;
+        self.0.get(place)
+    }
+
+    /// The card of figure index `index`, if built.
+    fn get_mut(&mut self, index: usize) -> Option<&mut Card> {
+        let place = self
+            .0
+            .binary_search_by_key(&index, |card| card.index)
+            .ok()?;
+        self.0.get_mut(place)
+    }
+
+    /// Adds a card in its place; returns the card after it (whose figure element goes after).
+    fn insert(&mut self, card: Card) -> Option<&Card> {
+        let place = self.0.partition_point(|other| other.index < card.index);
+        self.0.insert(place, card);
+        self.0.get(place + 1)
+    }
+
+    /// Removes every card.
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl std::ops::Deref for Cards {
+    type Target = [Card];
+    fn deref(&self) -> &[Card] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Cards {
+    fn deref_mut(&mut self) -> &mut [Card] {
+        &mut self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Cards {
+    type Item = &'a Card;
+    type IntoIter = std::slice::Iter<'a, Card>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Cards {
+    type Item = &'a mut Card;
+    type IntoIter = std::slice::IterMut<'a, Card>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
+/// One step of the page's start-up. The page is built and drawn in slices of about
+/// [`STARTUP_SLICE_MS`] (each its own task, so the tab answers input between them): the figure
+/// of the link (or the first) is built, computed and drawn first, and scrolled to; then the
+/// other cards' controls, the figures below it first; then the listeners; then each other card's
+/// theory and its drawing, as two separate tasks, again the figures below first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StartupStep {
+    /// Builds the elements and controls of the card at this figure index.
+    Build(usize),
+    /// Scrolls to the figure of the link (drawn, the rest of the page not yet built).
+    Reveal,
+    /// Installs the page's listeners and observers, writes its links, and scrolls to the figure
+    /// of the link again if the cards built above it moved it (and the reader did not scroll).
+    Settle,
+    /// Computes a card's theory ([`Card::prepare`]).
+    Prepare(usize),
+    /// Draws a card ([`Card::paint`]).
+    Paint(usize),
+    /// Records the start-up's timings: every theory is drawn.
+    Finish,
+}
+
+impl StartupStep {
+    /// The step in words, with the figure it works on.
+    fn describe(self) -> String {
+        let (what, index) = match self {
+            StartupStep::Build(index) => ("building", index),
+            StartupStep::Prepare(index) => ("the theory of", index),
+            StartupStep::Paint(index) => ("drawing", index),
+            StartupStep::Reveal => return "scrolling to the figure".into(),
+            StartupStep::Settle => return "the listeners".into(),
+            StartupStep::Finish => return "finishing".into(),
+        };
+        format!(
+            "{what} fig. {}",
+            FIGURE_IDS.get(index).copied().unwrap_or("?")
+        )
+    }
+}
+
+/// Where the start-up's time went (written to `#app`'s `data-startup` for the end-to-end check).
+#[derive(Clone, Copy, Debug, Default)]
+struct StartupTiming {
+    mount_started: f64,
+    first_drawn: Option<f64>,
+    /// The page's scroll offset and the figure's top right after [`StartupStep::Reveal`].
+    revealed: Option<(f64, f64)>,
+    slices: u32,
+    longest_slice_ms: f64,
+    /// The slices' time in all (the rest of the start-up's time went to the browser's layout
+    /// and painting between them, to input, and to the simulations' frames).
+    busy_ms: f64,
+    /// The step that took longest, and its milliseconds.
+    longest_step: (Option<StartupStep>, f64),
 }
 
 /// The mounted page.
@@ -153,7 +298,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             root: root.clone(),
             notices: document.get_element_by_id("notices"),
             options: options.clone(),
-            cards: Vec::new(),
+            cards: Cards::default(),
             solver: None,
             url_card: None,
             url_dirty_since: None,
@@ -167,6 +312,15 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             dark,
             stopped: false,
             theory_drawn_ms: 0.0,
+            startup: VecDeque::new(),
+            unbuilt: Vec::new(),
+            nursery: None,
+            card_width: None,
+            startup_channel: None,
+            startup_timing: StartupTiming {
+                mount_started,
+                ..StartupTiming::default()
+            },
         }),
     });
     let weak = Rc::downgrade(&app);
@@ -188,9 +342,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
                 Some(_) => opened.config.clone(),
                 None => paper_config("2a").unwrap_or_default(),
             };
-            let shown: Vec<String> = options.controls.clone().unwrap_or_default();
-            let card = Card::new(&weak, root, 0, config, Some(&shown))?;
-            state.cards.push(card);
+            state.unbuilt = vec![Some(config)];
             state.url_card = Some(0);
         } else {
             if opened.config.figure.is_none() {
@@ -210,66 +362,41 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             }
             for (index, id) in FIGURE_IDS.iter().enumerate() {
                 let config = if focus == Some(*id) {
+                    state.url_card = Some(index);
                     opened.config.clone()
                 } else {
                     paper_config(id).unwrap_or_default()
                 };
-                let card = Card::new(&weak, root, index, config, None)?;
-                if focus == Some(*id) {
-                    state.url_card = Some(index);
-                }
-                state.cards.push(card);
+                state.unbuilt.push(Some(config));
             }
         }
-        let built = now();
-        measure_cards(&mut state.cards);
-        let measured = now();
-        for card in &mut state.cards {
-            card.restart(dark);
+        // The figure of the link first, then the ones below it (in view after the scroll), then
+        // those above.
+        let count = state.unbuilt.len();
+        let first = state.url_card.unwrap_or(0);
+        let order: Vec<usize> = (first..count).chain(0..first).collect();
+        let mut steps = VecDeque::with_capacity(3 * count + 3);
+        steps.extend([
+            StartupStep::Build(first),
+            StartupStep::Prepare(first),
+            StartupStep::Paint(first),
+            StartupStep::Reveal,
+        ]);
+        for &index in order.iter().skip(1) {
+            steps.push_back(StartupStep::Build(index));
         }
-        state.theory_drawn_ms = now();
-        // Where the start-up time goes (the end-to-end check prints it).
-        root.set_attribute(
-            "data-startup",
-            &format!(
-                "build {:.1} ms, measure {:.1} ms, theory and draw {:.1} ms",
-                built - mount_started,
-                measured - built,
-                state.theory_drawn_ms - measured
-            ),
-        )?;
-        let theory_ms = state.theory_drawn_ms;
-        root.set_attribute("data-mount-start-ms", &format!("{mount_started:.1}"))?;
-        root.set_attribute("data-theory-drawn-ms", &format!("{theory_ms:.1}"))?;
-    }
-    // The notices go where the reader lands: into the figure the link opens (scrolled to).
-    {
-        let state = app.state.borrow();
-        if let (Some(index), Some(notices)) = (state.url_card, &state.notices) {
-            if notices.get_attribute("hidden").is_none() {
-                if let Some(card) = state.cards.get(index) {
-                    let figure = &card.elements.figure;
-                    let after_title = figure.first_element_child().and_then(|t| t.next_sibling());
-                    figure.insert_before(notices, after_title.as_ref())?;
-                }
-            }
+        steps.push_back(StartupStep::Settle);
+        for &index in order.iter().skip(1) {
+            steps.push_back(StartupStep::Prepare(index));
+            steps.push_back(StartupStep::Paint(index));
         }
+        steps.push_back(StartupStep::Finish);
+        state.startup = steps;
+        state.nursery = Some(document.create_element("div")?);
+        root.set_attribute("aria-busy", "true")?;
     }
-    app.install_listeners(&weak)?;
-    app.update_links();
-    if let Some(index) = app.state.borrow().url_card {
-        if !options.embed {
-            if let Some(card) = app.state.borrow().cards.get(index) {
-                card.elements.figure.scroll_into_view();
-            }
-        }
-    }
-    // An embedded figure tells its host its height now: a cross-origin frame below the host's
-    // fold gets no rendering updates (no ResizeObserver callback, no animation frame) until it
-    // is scrolled to, and the host lays out its page with this height meanwhile.
-    if options.embed {
-        report_height(&mut app.state.borrow_mut());
-    }
+    // The first slice is a task of its own too: the engine's instantiation task ends here.
+    app.post_startup_task();
     app.request_frame();
     Ok(app)
 }
@@ -303,6 +430,276 @@ fn show_notices(element: &Element, notices: &[String]) -> Result<(), JsValue> {
 }
 
 impl App {
+    /// Runs the start-up's next slice now and, when steps are left, asks for another task.
+    fn continue_startup(self: &Rc<Self>) {
+        if self.run_startup(STARTUP_SLICE_MS) {
+            self.post_startup_task();
+        }
+    }
+
+    /// Runs every start-up step left, now (tests and tools that read the page right after
+    /// [`mount`]; printing).
+    pub fn finish_startup(self: &Rc<Self>) {
+        while self.run_startup(f64::INFINITY) {}
+    }
+
+    /// Whether the start-up is complete: every card built, its theory drawn.
+    pub fn started(&self) -> bool {
+        self.state.borrow().startup.is_empty()
+    }
+
+    /// Runs start-up steps for about `budget_ms` (a theory or a drawing only as the slice's
+    /// first step); returns whether steps are left.
+    fn run_startup(self: &Rc<Self>, budget_ms: f64) -> bool {
+        let started = now();
+        let mut ran = 0;
+        loop {
+            let step = {
+                let mut state = self.state.borrow_mut();
+                if state.stopped {
+                    return false;
+                }
+                let heavy = matches!(
+                    state.startup.front(),
+                    Some(StartupStep::Prepare(_) | StartupStep::Paint(_))
+                );
+                let elapsed = now() - started;
+                let room = if heavy { HEAVY_STEP_ROOM_MS } else { budget_ms };
+                if ran > 0 && elapsed >= room.min(budget_ms) {
+                    break;
+                }
+                match state.startup.pop_front() {
+                    Some(step) => step,
+                    None => break,
+                }
+            };
+            let step_started = now();
+            let result = self.startup_step(step);
+            if let Ok(mut state) = self.state.try_borrow_mut() {
+                let took = now() - step_started;
+                if took > state.startup_timing.longest_step.1 {
+                    state.startup_timing.longest_step = (Some(step), took);
+                }
+            }
+            if let Err(error) = result {
+                web_sys::console::error_2(
+                    &JsValue::from_str("sgd-playground: a start-up step failed"),
+                    &error,
+                );
+            }
+            ran += 1;
+        }
+        let mut state = self.state.borrow_mut();
+        let timing = &mut state.startup_timing;
+        timing.slices += 1;
+        let took = now() - started;
+        timing.longest_slice_ms = timing.longest_slice_ms.max(took);
+        timing.busy_ms += took;
+        !state.startup.is_empty()
+    }
+
+    /// Moves the cards built outside the page into it, in page order around the first card.
+    fn move_nursery_into_page(&self) -> Result<(), JsValue> {
+        let mut state = self.state.borrow_mut();
+        if state.nursery.take().is_none() {
+            return Ok(());
+        }
+        let first = state.url_card.unwrap_or(0);
+        let root = state.root.clone();
+        let anchor = state
+            .cards
+            .get(first)
+            .map(|card| card.elements.figure.clone());
+        for card in &state.cards {
+            let figure = &card.elements.figure;
+            match (&anchor, card.index) {
+                (_, index) if index == first => {}
+                (Some(anchor), index) if index < first => {
+                    root.insert_before(figure, Some(anchor))?;
+                }
+                _ => {
+                    root.append_child(figure)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues the next start-up slice as a task of its own (a message to our own channel).
+    fn post_startup_task(self: &Rc<Self>) {
+        let mut state = self.state.borrow_mut();
+        if state.startup_channel.is_none() {
+            let Ok(channel) = web_sys::MessageChannel::new() else {
+                return;
+            };
+            let weak = Rc::downgrade(self);
+            let closure = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
+                if let Some(app) = weak.upgrade() {
+                    app.continue_startup();
+                }
+            });
+            channel
+                .port1()
+                .set_onmessage(Some(closure.as_ref().unchecked_ref()));
+            state.startup_channel = Some((channel, closure));
+        }
+        if let Some((channel, _)) = &state.startup_channel {
+            let _ = channel.port2().post_message(&JsValue::NULL);
+        }
+    }
+
+    #[inline(never)]
+    fn startup_step(self: &Rc<Self>, step: StartupStep) -> Result<(), JsValue> {
+        match step {
+            StartupStep::Build(index) => {
+                let weak = Rc::downgrade(self);
+                let mut state = self.state.borrow_mut();
+                let embed = state.options.embed;
+                let Some(config) = state.unbuilt.get_mut(index).and_then(Option::take) else {
+                    return Ok(());
+                };
+                let shown: Option<Vec<String>> =
+                    embed.then(|| state.options.controls.clone().unwrap_or_default());
+                // The first card goes straight into the page; the others wait outside it.
+                let root = match (&state.nursery, state.cards.is_empty()) {
+                    (Some(nursery), false) => nursery.clone(),
+                    _ => state.root.clone(),
+                };
+                let card = Card::new(&weak, &root, index, config, shown.as_deref())?;
+                // The notices go where the reader lands: into the figure the link opens.
+                if state.url_card == Some(index) {
+                    if let Some(notices) = &state.notices {
+                        if notices.get_attribute("hidden").is_none() {
+                            let figure = &card.elements.figure;
+                            let after_title =
+                                figure.first_element_child().and_then(|t| t.next_sibling());
+                            figure.insert_before(notices, after_title.as_ref())?;
+                        }
+                    }
+                }
+                state.cards.insert(card);
+            }
+            StartupStep::Reveal => {
+                let mut state = self.state.borrow_mut();
+                if let (Some(index), false) = (state.url_card, state.options.embed) {
+                    if let Some(card) = state.cards.get(index) {
+                        let figure = card.elements.figure.clone();
+                        figure.scroll_into_view();
+                        let top = figure.get_bounding_client_rect().top();
+                        let scrolled = state.window.scroll_y().unwrap_or(0.0);
+                        state.startup_timing.revealed = Some((scrolled, top));
+                    }
+                }
+            }
+            StartupStep::Settle => {
+                self.move_nursery_into_page()?;
+                let weak = Rc::downgrade(self);
+                self.install_listeners(&weak)?;
+                self.update_links();
+                let state = self.state.borrow();
+                // The cards built above the figure moved it down, unless the browser's scroll
+                // anchoring kept it in place (then the page's offset changed with them).
+                if let (Some(index), Some((scrolled, top))) =
+                    (state.url_card, state.startup_timing.revealed)
+                {
+                    if let Some(card) = state.cards.get(index) {
+                        let figure = &card.elements.figure;
+                        let unscrolled = state.window.scroll_y().unwrap_or(0.0) == scrolled;
+                        let moved = (figure.get_bounding_client_rect().top() - top).abs() > 1.0;
+                        if unscrolled && moved {
+                            figure.scroll_into_view();
+                        }
+                    }
+                }
+            }
+            StartupStep::Prepare(index) => {
+                let mut state = self.state.borrow_mut();
+                // One layout read, on the first card: every card has the same column layout.
+                let width = match state.card_width {
+                    Some(width) => width,
+                    None => {
+                        let Some(card) = state.cards.get_mut(index) else {
+                            return Ok(());
+                        };
+                        card.measure();
+                        let width = card.css_width();
+                        state.card_width = Some(width);
+                        width
+                    }
+                };
+                if let Some(card) = state.cards.get_mut(index) {
+                    // An edit during the start-up already prepared it.
+                    if !card.is_prepared() {
+                        card.set_css_width(width);
+                        card.prepare();
+                    }
+                }
+            }
+            StartupStep::Paint(index) => {
+                let mut state = self.state.borrow_mut();
+                let dark = state.dark;
+                let Some(card) = state.cards.get_mut(index) else {
+                    return Ok(());
+                };
+                if card.is_prepared() && !card.is_painted() {
+                    card.paint(dark);
+                }
+                if state.startup_timing.first_drawn.is_none() {
+                    state.startup_timing.first_drawn = Some(now());
+                }
+            }
+            StartupStep::Finish => {
+                let mut state = self.state.borrow_mut();
+                state.theory_drawn_ms = now();
+                let timing = state.startup_timing;
+                let root = state.root.clone();
+                // Where the start-up time goes (the end-to-end check prints it).
+                root.set_attribute(
+                    "data-startup",
+                    &format!(
+                        "first figure drawn {:.1} ms after the engine started, all {} in {:.1} \
+                         ms, in {} tasks (the longest {:.1} ms, {:.1} ms in all; the longest step \
+                         {}, {:.1} ms)",
+                        timing.first_drawn.unwrap_or(state.theory_drawn_ms) - timing.mount_started,
+                        state.cards.len(),
+                        state.theory_drawn_ms - timing.mount_started,
+                        timing.slices + 1,
+                        timing.longest_slice_ms,
+                        timing.busy_ms,
+                        timing
+                            .longest_step
+                            .0
+                            .map(StartupStep::describe)
+                            .unwrap_or_default(),
+                        timing.longest_step.1,
+                    ),
+                )?;
+                root.set_attribute(
+                    "data-mount-start-ms",
+                    &format!("{:.1}", timing.mount_started),
+                )?;
+                if let Some(first) = timing.first_drawn {
+                    root.set_attribute("data-first-drawn-ms", &format!("{first:.1}"))?;
+                }
+                root.set_attribute(
+                    "data-theory-drawn-ms",
+                    &format!("{:.1}", state.theory_drawn_ms),
+                )?;
+                root.set_attribute("aria-busy", "false")?;
+                // An embedded figure tells its host its height now: a cross-origin frame below
+                // the host's fold gets no rendering updates (no ResizeObserver callback, no
+                // animation frame) until it is scrolled to.
+                if state.options.embed {
+                    report_height(&mut state);
+                }
+                drop(state);
+                // The figures in view start simulating.
+                self.request_frame();
+            }
+        }
+        Ok(())
+    }
+
     fn install_listeners(self: &Rc<Self>, weak: &Weak<App>) -> Result<(), JsValue> {
         let mut state = self.state.borrow_mut();
         // Theme changes of the system.
@@ -382,6 +779,10 @@ impl App {
             let _ = state.window.cancel_animation_frame(id);
         }
         state.frame_requested = false;
+        state.startup.clear();
+        if let Some((channel, _)) = state.startup_channel.take() {
+            channel.port1().set_onmessage(None);
+        }
         state.listeners.clear();
         for (observer, _) in &state.observers {
             if let Some(observer) = observer.dyn_ref::<web_sys::ResizeObserver>() {
@@ -410,7 +811,11 @@ impl App {
     }
 
     /// Redraws every figure light for printing, and back afterwards.
-    fn printing(&self, printing: bool) {
+    fn printing(self: &Rc<Self>, printing: bool) {
+        // A page printed during its start-up prints every figure.
+        if printing {
+            self.finish_startup();
+        }
         let Ok(mut state) = self.state.try_borrow_mut() else {
             return;
         };
@@ -878,7 +1283,13 @@ impl App {
             return;
         }
         self.apply_edits();
-        let more = self.simulate(SIMULATION_BUDGET_MS);
+        // The simulations wait for the start-up (under a second): a frame that both redraws a
+        // simulation and lays out the page being built would run long.
+        let more = if self.state.borrow().startup.is_empty() {
+            self.simulate(SIMULATION_BUDGET_MS)
+        } else {
+            false
+        };
         self.write_url(false);
         // An embedded figure re-posts its height after any frame that changed it: a resize
         // notification alone can come before the last layout (or be skipped while busy).
@@ -900,7 +1311,13 @@ impl App {
         let focus = state.url_card;
         let start = now();
         let mut order: Vec<usize> = focus.into_iter().collect();
-        order.extend((0..state.cards.len()).filter(|index| Some(*index) != focus));
+        order.extend(
+            state
+                .cards
+                .iter()
+                .map(|card| card.index)
+                .filter(|index| Some(*index) != focus),
+        );
         let mut more = false;
         for index in order {
             let Some(card) = state.cards.get_mut(index) else {

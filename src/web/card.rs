@@ -82,6 +82,13 @@ pub struct Card {
     drawn_work: u64,
     /// Shown at the last draw: the canvas bitmap size and theme, to redraw only on a change.
     drawn_size: (u32, u32, bool),
+    /// The experiment was built from the configuration ([`Card::prepare`]): until then, during
+    /// the page's start-up, the card has its controls but nothing to draw.
+    prepared: bool,
+    /// Drawn at least once since it was prepared.
+    painted: bool,
+    /// When [`Card::prepare`] started (ms), for the timings the end-to-end check prints.
+    prepare_started: f64,
     data_open: bool,
     /// The data table shows every row (not only the first [`MAX_TABLE_ROWS`]).
     data_all: bool,
@@ -322,6 +329,9 @@ impl Card {
             last_draw: 0.0,
             drawn_work: 0,
             drawn_size: (0, 0, false),
+            prepared: false,
+            painted: false,
+            prepare_started: 0.0,
             data_open: false,
             data_all: false,
             shown_extras: None,
@@ -381,7 +391,17 @@ impl Card {
 
     /// Rebuilds the experiment from the configuration and restarts its simulation.
     pub fn restart(&mut self, dark: bool) {
-        let started = super::dom::now();
+        self.prepare();
+        self.paint(dark);
+    }
+
+    /// The first half of [`Card::restart`]: builds the experiment and its theory (the caption
+    /// and title follow), queues the simulation; draws nothing. The page's start-up runs the two
+    /// halves in separate tasks, so that no task holds both a theory and a drawing.
+    pub fn prepare(&mut self) {
+        self.prepare_started = super::dom::now();
+        self.prepared = true;
+        self.painted = false;
         self.run = None;
         self.paused = false;
         match Experiment::new(&self.config).map(Experiment::progressive) {
@@ -407,13 +427,35 @@ impl Card {
         }
         self.drawn_work = 0;
         let computed = super::dom::now();
+        // Timing for the end-to-end check: the theory computed (ms).
+        let _ = self.elements.figure.set_attribute(
+            "data-theory-ms",
+            &format!("{:.2}", computed - self.prepare_started),
+        );
+    }
+
+    /// The second half of [`Card::restart`]: draws what [`Card::prepare`] computed and shows
+    /// the simulation's progress.
+    pub fn paint(&mut self, dark: bool) {
+        let started = super::dom::now();
         self.force_draw(dark);
         self.show_progress();
-        // Timings for the end-to-end check: theory computed, and drawn (ms).
+        // Timing for the end-to-end check: how long the drawing took (ms).
         let drawn = super::dom::now();
-        let figure = &self.elements.figure;
-        let _ = figure.set_attribute("data-theory-ms", &format!("{:.2}", computed - started));
-        let _ = figure.set_attribute("data-draw-ms", &format!("{:.2}", drawn - computed));
+        let _ = self
+            .elements
+            .figure
+            .set_attribute("data-draw-ms", &format!("{:.2}", drawn - started));
+    }
+
+    /// Whether the card has been prepared (its theory computed, or its error shown).
+    pub fn is_prepared(&self) -> bool {
+        self.prepared
+    }
+
+    /// Whether the card has been drawn since it was last prepared.
+    pub fn is_painted(&self) -> bool {
+        self.painted
     }
 
     /// Whether the theory or a simulation is waiting for work.
@@ -546,6 +588,9 @@ impl Card {
 
     /// Redraws if the canvas size or the theme changed since the last draw.
     pub fn draw_if_resized(&mut self, dark: bool) {
+        if !self.prepared {
+            return;
+        }
         let (width, height) = self.canvas_size();
         if (width, height, dark) != self.drawn_size {
             self.force_draw(dark);
@@ -605,10 +650,23 @@ impl Card {
         )
     }
 
-    /// Draws the current data now.
+    /// Draws the current data now (nothing before [`Card::prepare`]: the theme changing or a
+    /// print during start-up leaves a card that is not yet prepared blank).
     pub fn force_draw(&mut self, dark: bool) {
+        if !self.prepared {
+            return;
+        }
         if let Err(error) = self.draw(dark) {
             web_sys::console::error_2(&JsValue::from_str("sgd-playground: drawing failed"), &error);
+        }
+        if !self.painted {
+            self.painted = true;
+            // When it was first drawn (ms since navigation), for the end-to-end check: the
+            // figure of the link is drawn first.
+            let _ = self
+                .elements
+                .figure
+                .set_attribute("data-painted-at-ms", &format!("{:.1}", super::dom::now()));
         }
         self.last_draw = super::dom::now();
     }

@@ -3,12 +3,13 @@
 //   trunk build --release && node tests/e2e/hostile.cjs
 // For every link: the page answers (the theory is drawn), it never shows the crash alert, it shows
 // exactly one alert listing at most 12 problems, each on one line with nothing invisible in it,
-// naming what the link expects (the key, the tab's limit); the link's figure is drawn; and after
-// start-up no main-thread task runs long while the simulation proceeds. Also checks that a real
+// naming what the link expects (the key, the tab's limit); the link's figure is drawn; and once the
+// engine has started (its sliced start-up included) no main-thread task runs long while the page
+// builds, draws and simulates. Also checks that a real
 // panic shows the "something went wrong" alert with the link instead of a silently dead page.
 //
 // Long tasks: the target is none over 50 ms (printed for every link, next to the plain `?fig=2a`
-// measured the same way); the assertion allows 1000 ms after start-up so that a loaded 2-core
+// measured the same way); the assertion allows 1000 ms after the engine started so that a loaded 2-core
 // machine (load average 11 was seen while four engineers build) does not fail the build, while the
 // freezes this guards against (2 s per slice, 37 s to 5 minutes per task before the cost model)
 // fail it.
@@ -103,7 +104,7 @@ const LINKS = [
     check(answered, `${shown}: the page did not answer`);
     if (!answered) { await page.close(); continue; }
     const loadMs = Date.now() - opened;
-    const mounted = Number(await page.getAttribute("#app", "data-theory-drawn-ms"));
+    const mounted = Number(await page.getAttribute("#app", "data-mount-start-ms"));
     // Let the simulation run (and any edit-free work happen) for two seconds.
     await page.waitForTimeout(2000);
     const state = await page.evaluate(({ mounted, figure }) => {
@@ -142,8 +143,8 @@ const LINKS = [
       check(!/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(item), `${shown}: an alert item with a control or invisible character: ${JSON.stringify(item).slice(0, 200)}`);
     }
     if (figure) check(state.drawn !== null && state.drawn > 0.99, `${shown}: figure ${figure} not drawn (${state.drawn})`);
-    check(state.longestAfterMountMs <= LONG_TASK_ASSERTED_MS, `${shown}: a ${state.longestAfterMountMs} ms task after start-up (asserted ≤ ${LONG_TASK_ASSERTED_MS})`);
-    results.push({ link: shown, load_ms: loadMs, longest_task_after_startup_ms: state.longestAfterMountMs, longest_task_ms: state.longestLoadTaskMs, alert_items: state.items.length });
+    check(state.longestAfterMountMs <= LONG_TASK_ASSERTED_MS, `${shown}: a ${state.longestAfterMountMs} ms task after the engine started (asserted ≤ ${LONG_TASK_ASSERTED_MS})`);
+    results.push({ link: shown, load_ms: loadMs, longest_task_after_engine_started_ms: state.longestAfterMountMs, longest_task_ms: state.longestLoadTaskMs, alert_items: state.items.length });
     await page.close();
   }
   for (const r of results) console.log(JSON.stringify({ measure: "hostile_link", ...r, target_longest_task_ms: 50 }));

@@ -120,19 +120,44 @@ async function drawnFigures(page) {
   console.log(JSON.stringify({ measure: "golden_links", links: golden.length }));
 
   // 2. Navigation → every theory curve drawn, median of 3 loads of the whole gallery.
+  // The start-up is sliced (issue 19): the figure of the link is drawn first, and once the engine
+  // has started no task runs over 50 ms (the target, reported); a start-up in one task (400-800
+  // ms, as before the slicing) fails the assertion of STARTUP_TASK_ASSERTED_MS, which leaves room
+  // for a loaded machine.
+  const STARTUP_TASK_ASSERTED_MS = 250;
   const theory = [];
   const mountStart = [];
+  const firstDrawn = [];
+  const longest = [];
   let perFigure = null;
-  for (let i = 0; i < 3; i += 1) {
-    const { page } = await openPage("");
-    theory.push(Number(await page.getAttribute("#app", "data-theory-drawn-ms")));
-    mountStart.push(Number(await page.getAttribute("#app", "data-mount-start-ms")));
-    perFigure = await page.$$eval("figure.card", (fs) => fs.map((f) => ({ id: f.dataset.figure, theory_ms: +f.dataset.theoryMs, draw_ms: +f.dataset.drawMs })));
+  let startup = "";
+  for (const query of ["", "", "", "?fig=6b", "?fig=6b", "?fig=6b"]) {
+    const { page } = await openPage(query);
+    const drawn = Number(await page.getAttribute("#app", "data-theory-drawn-ms"));
+    const started = Number(await page.getAttribute("#app", "data-mount-start-ms"));
+    const painted = await page.$$eval("figure.card", (fs) => fs.map((f) => ({ id: f.dataset.figure, at: +f.dataset.paintedAtMs })));
+    const first = painted.reduce((a, b) => (b.at < a.at ? b : a));
+    const expectedFirst = query ? "6b" : "1b";
+    check(first.id === expectedFirst, `${query || "(no query)"}: figure ${first.id} drawn first, ${expectedFirst} expected`);
+    const tasks = await page.evaluate((from) => window.__longTasks.filter((t) => t.start >= from).map((t) => t.duration), started);
+    const longestTask = tasks.reduce((m, d) => Math.max(m, d), 0);
+    check(longestTask <= STARTUP_TASK_ASSERTED_MS, `${query || "(no query)"}: a ${longestTask} ms task after the engine started (asserted ≤ ${STARTUP_TASK_ASSERTED_MS})`);
+    if (!query) {
+      theory.push(drawn);
+      mountStart.push(started);
+      perFigure = await page.$$eval("figure.card", (fs) => fs.map((f) => ({ id: f.dataset.figure, theory_ms: +f.dataset.theoryMs, draw_ms: +f.dataset.drawMs })));
+      startup = await page.getAttribute("#app", "data-startup");
+    }
+    firstDrawn.push(first.at);
+    longest.push(longestTask);
     await page.close();
   }
   console.log(JSON.stringify({ measure: "navigation_to_all_theory_drawn_ms", median: median(theory), runs: theory, navigation_to_engine_started_ms: median(mountStart), target_ms: 1000 }));
+  console.log(JSON.stringify({ measure: "navigation_to_first_figure_drawn_ms", median: median(firstDrawn), runs: firstDrawn }));
+  console.log(JSON.stringify({ measure: "startup_longest_task_after_engine_started_ms", median: median(longest), runs: longest, target_ms: 50, last_startup: startup }));
   console.log(JSON.stringify({ measure: "per_figure_first_draw_ms", figures: perFigure }));
   report(median(theory) < 1000, `navigation to all theory drawn: ${median(theory)} ms (target < 1000)`);
+  report(Math.max(...longest) <= 50, `start-up: longest task after the engine started ${Math.max(...longest)} ms over 6 loads (target ≤ 50; tasks under 50 ms are not reported by the browser and count as 0)`);
 
   // 3. Slider edit → theory recomputed and redrawn, per figure with a slider (median of 10 moves).
   {
