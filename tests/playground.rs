@@ -504,3 +504,41 @@ fn an_unknown_embed_control_is_named_with_invisible_characters_escaped() {
     );
     assert!(!notice.contains("'mu_min'"), "{notice}");
 }
+
+/// Every key's page label, slider span and aliases live in its `KeySpec`: labels are words (not
+/// the bare key, except where the key is the word), spans are proper (a logarithmic one positive),
+/// a slider's paper default lies on it, and an alias is no key's name and names one key only.
+#[test]
+fn every_key_carries_a_label_a_proper_slider_span_and_unique_aliases() {
+    let mut seen_aliases = std::collections::BTreeSet::new();
+    for spec in KEYS {
+        assert!(!spec.label.trim().is_empty(), "{}: empty label", spec.key);
+        assert!(
+            spec.label != spec.key || ["seed", "steps", "noise", "landscape"].contains(&spec.key),
+            "{}: the label is the bare key",
+            spec.key
+        );
+        if let Some(span) = spec.slider {
+            assert!(span.min < span.max, "{}: slider {span:?}", spec.key);
+            assert!(!span.log || span.min > 0.0, "{}: log slider {span:?}", spec.key);
+            if let Ok(default) = spec.default.parse::<f64>() {
+                assert!(
+                    (span.min..=span.max).contains(&default),
+                    "{}: default {default} off its slider {span:?}",
+                    spec.key
+                );
+            }
+        }
+        for alias in spec.aliases {
+            assert!(
+                KEYS.iter().all(|other| !other.key.eq_ignore_ascii_case(alias)),
+                "{}: alias {alias} is a key",
+                spec.key
+            );
+            assert!(seen_aliases.insert(alias.to_ascii_lowercase()), "alias {alias} twice");
+        }
+    }
+    // An alias is suggested as its key.
+    let error = Config::parse("learning_rate=0.5").expect_err("an alias is not a key");
+    assert!(error.to_string().contains("did you mean lr?"), "{error}");
+}

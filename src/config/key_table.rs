@@ -2,8 +2,8 @@
 //! table, the single place a key is described.
 
 use super::{
-    KeySpec, Kind, Range, EQ52_FORMS, EXPLORER_METHODS, FIGURE_IDS, FISHER_ESTIMATES, LANDSCAPES,
-    LOSS_CONVENTIONS, MAX_FIGURE_PANELS, MAX_FIGURE_POINTS, NOISES, OPTIMIZERS,
+    KeySpec, Kind, Range, SliderSpan, EQ52_FORMS, EXPLORER_METHODS, FIGURE_IDS, FISHER_ESTIMATES,
+    LANDSCAPES, LOSS_CONVENTIONS, MAX_FIGURE_PANELS, MAX_FIGURE_POINTS, NOISES, OPTIMIZERS,
 };
 use crate::conventions::{MomentumForm, NesterovForm, WeightDecayMode};
 use crate::model::{MAX_DATASET_SIZE, MAX_MINIBATCH_DIMENSION};
@@ -13,6 +13,9 @@ use crate::sim::{MAX_PARTICLES, MAX_PARTICLE_STEPS};
 pub const KEYS: &[KeySpec] = &[
     KeySpec {
         key: "v",
+        label: "version",
+        slider: None,
+        aliases: &[],
         meaning: "version of the configuration language",
         format: "integer",
         default: "1",
@@ -24,6 +27,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "fig",
+        label: "figure",
+        slider: None,
+        aliases: &[],
         meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3); beyond the paper's figures: phase = stability phase diagram of SGDM/QHM over (λk, μ), bayes = Bayes-optimal learning rate (Sec. 6.1), escape = escape efficiency (Sec. 6.2), newton = damped Newton and natural gradient (Sec. 6.5), explorer = Table 1 live for every method. Absent: no figure (solve and simulate read the landscape)",
         format: "name",
         default: "",
@@ -35,6 +41,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "landscape",
+        label: "landscape",
+        slider: None,
+        aliases: &[],
         meaning: "what is optimized: quadratic = the quadratic model of the theory (L(w) = wᵀKw/2, or \
                   linear regression with noise=batch), solved exactly and simulated; doublewell = plain \
                   SGD in the 1-D double well of the Kramers experiment (Sec. 6.3, Fig. 6), simulated \
@@ -49,6 +58,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "opt",
+        label: "optimizer",
+        slider: None,
+        aliases: &["optimizer"],
         meaning: "optimizer: sgd = SGD (Eq. 6); sgdm = SGD with momentum (Eq. 10); qhm = quasi-hyperbolic \
                   momentum (Eq. 53); nesterov = Nesterov momentum (our addition); precond = preconditioned \
                   SGD with momentum (Corollary 3); dnm = damped Newton, Λ = λK⁻¹ (Sec. 6.5); ngd = natural \
@@ -63,6 +75,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "lr",
+        label: "learning rate λ",
+        slider: Some(SliderSpan { min: 0.01, max: 3.0, log: false }),
+        aliases: &["lambda", "learning_rate"],
         meaning: "learning rate λ (Eq. 6, 10, 53; for dnm and ngd the scale of Λ; the λ of the double \
                   well)",
         format: "number",
@@ -75,6 +90,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "lrs",
+        label: "learning rates λ (one panel each)",
+        slider: None,
+        aliases: &[],
         meaning: "learning rates λ, one panel each (Fig. 1b, 3, 4)",
         format: "list",
         default: "",
@@ -89,6 +107,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "lr_k",
+        label: "λk",
+        slider: Some(SliderSpan { min: 0.05, max: 4.0, log: false }),
+        aliases: &[],
         meaning: "λk of Fig. 5: the learning rate times the curvature (5a, 5b: k of K; 5c, 5d: the data's Hessian K in the chosen loss convention), so λ = lr_k/k",
         format: "number",
         default: "1",
@@ -100,6 +121,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "mu",
+        label: "momentum μ",
+        slider: Some(SliderSpan { min: 0.0, max: 0.99, log: false }),
+        aliases: &["momentum", "beta"],
         meaning: "momentum μ (Eq. 10, 53, Corollary 3)",
         format: "number",
         default: "0.9",
@@ -111,6 +135,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "mu_min",
+        label: "smallest momentum μ",
+        slider: Some(SliderSpan { min: 0.0, max: 0.99, log: false }),
+        aliases: &[],
         meaning: "smallest momentum μ of Fig. 5's x-axis",
         format: "number",
         default: "0",
@@ -122,6 +149,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "mu_max",
+        label: "largest momentum μ",
+        slider: Some(SliderSpan { min: 0.0, max: 0.99, log: false }),
+        aliases: &[],
         meaning: "largest momentum μ of Fig. 5's x-axis",
         format: "number",
         default: "0.99",
@@ -133,6 +163,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "lrk_max",
+        label: "largest λk shown",
+        slider: Some(SliderSpan { min: 1.0, max: 12.0, log: false }),
+        aliases: &[],
         meaning: "the right end of the phase diagram's λk axis (the x-axis runs over (0, lrk_max])",
         format: "number",
         default: "4.5",
@@ -144,6 +177,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "res",
+        label: "cells per axis",
+        slider: None,
+        aliases: &[],
         meaning: "cells per axis of the phase diagram (res × res solves)",
         format: "integer",
         default: "200",
@@ -155,6 +191,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "nu",
+        label: "QHM ν",
+        slider: Some(SliderSpan { min: 0.0, max: 1.0, log: false }),
+        aliases: &[],
         meaning: "QHM's ν, from SGD (ν = 0) to normalised momentum (ν = 1) (Eq. 53)",
         format: "number",
         default: "0.7",
@@ -166,6 +205,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "wd",
+        label: "weight decay wd",
+        slider: Some(SliderSpan { min: 0.0, max: 1.0, log: false }),
+        aliases: &[],
         meaning: "weight decay wd: PyTorch's SGD(weight_decay=…), optax's add_decayed_weights; the \
                   loss reported is the un-regularised L (with the bias the decay adds when the \
                   minimum is not at 0)",
@@ -179,6 +221,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "wd_mode",
+        label: "weight decay enters",
+        slider: None,
+        aliases: &[],
         meaning: "where the weight decay enters: coupled = added to the gradient, so it passes \
                   through the momentum (PyTorch SGD, optax add_decayed_weights before the \
                   optimizer); decoupled = θ ← θ − λ·wd·θ outside the momentum (SGDW, Keras 3)",
@@ -192,6 +237,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "dampening",
+        label: "dampening τ (PyTorch)",
+        slider: Some(SliderSpan { min: 0.0, max: 0.99, log: false }),
+        aliases: &[],
         meaning: "PyTorch's dampening τ of SGDM: m ← μm + (1 − τ)g (the dynamics of λ(1 − τ))",
         format: "number",
         default: "0",
@@ -203,6 +251,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "momentum_form",
+        label: "momentum accumulates as",
+        slider: None,
+        aliases: &[],
         meaning: "how SGDM accumulates its momentum: heavyball = m ← μm + (1 − τ)g (Eq. 10, \
                   PyTorch); ema = m ← μm + (1 − μ)g (optax.ema; QHM with ν = 1)",
         format: "name",
@@ -215,6 +266,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "nesterov_form",
+        label: "Nesterov iterate reported",
+        slider: None,
+        aliases: &[],
         meaning: "which Nesterov iterate is reported and simulated: params = the parameters θ \
                   PyTorch, optax and Keras store (m ← μm + g(θ); θ ← θ − λ(g + μm)); lookahead = \
                   Sutskever's look-ahead w = θ + λμm (m ← μm + ∇L(w − λμm) + η; w ← w − λm)",
@@ -228,6 +282,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "P",
+        label: "preconditioner Λ",
+        slider: None,
+        aliases: &["preconditioner"],
         meaning: "preconditioner Λ (Corollary 3)",
         format: "matrix",
         default: "0.5",
@@ -240,6 +297,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "noise",
+        label: "noise",
+        slider: None,
+        aliases: &[],
         meaning: "gradient noise: gauss = Gaussian noise of constant covariance C (Theorem 1); batch = \
                   the exact minibatch noise of linear regression (Eq. 28, ERRATA.md); fisher = NGD's \
                   minibatch Fisher noise C = (N−S)/(NS)·KΣK (Eq. 63)",
@@ -253,6 +313,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "K",
+        label: "Hessian K",
+        slider: None,
+        aliases: &["hessian"],
         meaning: "Hessian K of the loss L(w) = wᵀKw/2 (Eq. 5); with fig=1b, 2a, 5a, 5b the curvature k of \
                   L = kw²/2 (one number), with fig=3 a 2×2 matrix",
         format: "matrix",
@@ -267,6 +330,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "angle",
+        label: "rotation of K (degrees)",
+        slider: Some(SliderSpan { min: -90.0, max: 90.0, log: false }),
+        aliases: &[],
         meaning: "rotation of a 2-D Hessian K in degrees: K ← R K Rᵀ (eigenvalues plus a rotation)",
         format: "number",
         default: "0",
@@ -279,6 +345,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "C",
+        label: "noise covariance C",
+        slider: None,
+        aliases: &[],
         meaning: "noise covariance C, E[η_t η_sᵀ] = δ_ts C (Theorem 1); with fig=2a, 5a, 5b the variance σ² \
                   (one number > 0), with fig=3 a 2×2 matrix",
         format: "matrix",
@@ -292,6 +361,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "a",
+        label: "Hessian-proportional noise a (C + aK)",
+        slider: Some(SliderSpan { min: 0.0, max: 2.0, log: false }),
+        aliases: &[],
         meaning: "Hessian-proportional noise: the noise covariance is C + aK (Theorem 3; a = (N−S)/(NS) with C = 0 is the minibatch approximation of Eq. 34)",
         format: "number",
         default: "0",
@@ -303,6 +375,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "S",
+        label: "batch size S",
+        slider: None,
+        aliases: &["batch_size"],
         meaning: "batch size S (Eq. 28, 63); with landscape=doublewell, the S of the \
                   Hessian-proportional noise η ~ N(0, r|L″(w)|/S) (Sec. 6.3)",
         format: "integer",
@@ -318,6 +393,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "replace",
+        label: "sample with replacement",
+        slider: None,
+        aliases: &[],
         meaning: "whether a minibatch's S samples are drawn with replacement (without: the noise is \
                   scaled by (N−S)/(N−1), ERRATA.md)",
         format: "0 or 1",
@@ -330,6 +408,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "N",
+        label: "data set size N",
+        slider: None,
+        aliases: &["dataset_size"],
         meaning: "data-set size N: samples generated for noise=batch; the N of Eq. 63 for noise=fisher",
         format: "integer",
         default: "1000",
@@ -344,6 +425,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "data_seed",
+        label: "data seed",
+        slider: None,
+        aliases: &[],
         meaning: "seed of the generated data set (Xoshiro256++)",
         format: "integer",
         default: "0",
@@ -355,6 +439,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "x_var",
+        label: "input variances E[x²] (per coordinate)",
+        slider: None,
+        aliases: &[],
         meaning: "variances of the generated inputs, x ~ N(0, diag(x_var)); their number is D (and \
                   K ≈ 2·diag(x_var): Eq. 28's loss has no ½)",
         format: "list",
@@ -370,6 +457,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "w_star",
+        label: "true weights w*",
+        slider: None,
+        aliases: &[],
         meaning: "true weights w* of the generated labels y = w*ᵀx + ε",
         format: "list",
         default: "",
@@ -384,6 +474,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "label_var",
+        label: "label noise variance",
+        slider: Some(SliderSpan { min: 0.01, max: 10.0, log: true }),
+        aliases: &[],
         meaning: "variance σ_ε² of the label noise ε of the generated data",
         format: "number",
         default: "1",
@@ -395,6 +488,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "X",
+        label: "data X (rows)",
+        slider: None,
+        aliases: &[],
         meaning: "regression inputs, one sample x_iᵀ per row (N×D, Eq. 28)",
         format: "rows",
         default: "",
@@ -410,6 +506,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "y",
+        label: "labels y",
+        slider: None,
+        aliases: &[],
         meaning: "regression targets y_i, one per row of X (Eq. 28)",
         format: "list",
         default: "",
@@ -424,6 +523,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "loss",
+        label: "loss convention",
+        slider: None,
+        aliases: &[],
         meaning: "loss convention of the regression figures: eq28 = Eq. 28 as printed, (1/N)Σ(wᵀx_i − y_i)², whose Hessian is K = (2/N)Σx_ix_iᵀ ≈ 2E[xxᵀ]; half = with a ½, K ≈ E[xxᵀ] (SGD with λ on it is SGD with λ/2 on Eq. 28's loss)",
         format: "name",
         default: "eq28",
@@ -435,6 +537,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "r",
+        label: "loss scale r",
+        slider: Some(SliderSpan { min: 0.05, max: 3.0, log: false }),
+        aliases: &["loss_scale"],
         meaning: "loss scale r of the double well, L → rL (Fig. 6b): the noise is r|L″(w)|/S and the \
                   well stays stable while λrk_a < 2",
         format: "number",
@@ -447,6 +552,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "r_min",
+        label: "smallest r",
+        slider: Some(SliderSpan { min: 0.05, max: 3.0, log: false }),
+        aliases: &[],
         meaning: "smallest loss scale r of Fig. 6(b)'s x-axis (L → rL)",
         format: "number",
         default: "0.1",
@@ -458,6 +566,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "r_max",
+        label: "largest r",
+        slider: Some(SliderSpan { min: 0.05, max: 3.0, log: false }),
+        aliases: &[],
         meaning: "largest loss scale r of Fig. 6(b)'s x-axis",
         format: "number",
         default: "1.5",
@@ -469,6 +580,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "k_a",
+        label: "well curvature k_a",
+        slider: Some(SliderSpan { min: 0.1, max: 10.0, log: true }),
+        aliases: &["ka"],
         meaning: "curvature k_a of the double well's two minima (Fig. 6; the C¹ piecewise-quadratic \
                   well of FIGURES.md)",
         format: "number",
@@ -481,6 +595,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "k_b",
+        label: "barrier curvature k_b",
+        slider: Some(SliderSpan { min: 0.1, max: 10.0, log: true }),
+        aliases: &["kb"],
         meaning: "|k_b|, minus the curvature at the double well's barrier top (Fig. 6b plots γ/|k_b|)",
         format: "number",
         default: "0.5",
@@ -492,6 +609,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "dL",
+        label: "barrier height ΔL",
+        slider: Some(SliderSpan { min: 0.01, max: 10.0, log: true }),
+        aliases: &["barrier_height", "delta_l"],
         meaning: "barrier height ΔL = L(b) − L(a) of the double well (Eq. 51, 52)",
         format: "number",
         default: "1",
@@ -503,6 +623,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "eq52",
+        label: "form of Eq. 52",
+        slider: None,
+        aliases: &[],
         meaning: "which Eq. 52 Fig. 6(b) draws: printed = as in the paper; corrected = with its inverted prefactor put right (ERRATA.md, Kramers section)",
         format: "name",
         default: "printed",
@@ -514,6 +637,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "eq52_const",
+        label: "constant of Eq. 52",
+        slider: Some(SliderSpan { min: 0.01, max: 100.0, log: true }),
+        aliases: &[],
         meaning: "the empirical constant multiplying Eq. 52 in Fig. 6(b) (the paper fits one)",
         format: "number",
         default: "",
@@ -525,6 +651,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "points",
+        label: "simulated points",
+        slider: None,
+        aliases: &[],
         meaning: "how many values of a figure's x-axis are simulated: λ_j = (2/k)·j/(points+1), j = 1..points, for fig=2a, 2b; μ evenly from mu_min to mu_max for 5a–5d; r evenly from r_min to r_max for 6b",
         format: "integer",
         default: "40",
@@ -539,6 +668,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "particles",
+        label: "particles per point",
+        slider: None,
+        aliases: &["n_particles"],
         meaning: "number P of independent particles a simulation runs (simulate; solve ignores it); with \
                   fig, per simulated point or panel",
         format: "integer",
@@ -554,6 +686,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "steps",
+        label: "steps",
+        slider: None,
+        aliases: &["iterations"],
         meaning: "steps T every particle runs (simulate; solve ignores it); with landscape=doublewell \
                   and fig=6b the most, as the run stops once every particle escaped; with fig=1b the steps \
                   drawn; with fig=3, 4 the steps before the particles' positions are drawn",
@@ -571,6 +706,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "burnin",
+        label: "burn-in steps",
+        slider: None,
+        aliases: &["burn_in"],
         meaning: "steps after which time averages of w's mean and covariance accumulate over the \
                   remaining steps and all particles (simulate's time_averaged; the figures' simulated \
                   variances of fig=2b, 5a–5d)",
@@ -587,6 +725,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "seed",
+        label: "seed",
+        slider: None,
+        aliases: &[],
         meaning: "seed of a simulation: particle p draws from the seed's Xoshiro256++ stream jumped p \
                   times, so a run is reproducible bit for bit",
         format: "integer",
@@ -599,6 +740,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "start",
+        label: "start w₀",
+        slider: None,
+        aliases: &["init"],
         meaning: "where every particle starts: zero = w₀ = 0; stationary = drawn from the exact \
                   stationary distribution of (w, m); or a point w₀ (momentum m₀ = 0); with fig=1b, 2a the \
                   1-D start w₀ (zero or one number)",
@@ -612,6 +756,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "bound",
+        label: "divergence bound",
+        slider: None,
+        aliases: &["divergence_bound"],
         meaning: "divergence bound: a particle with some |w_i − w̄_i| above it (w̄ the stationary mean) \
                   counts as diverged and leaves the statistics",
         format: "number",
@@ -624,6 +771,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "fisher",
+        label: "Fisher of NGD from",
+        slider: None,
+        aliases: &[],
         meaning: "where a simulation of NGD takes the Fisher KΣK of Λ = λ(KΣK)⁻¹ from: exact = the \
                   exact stationary Σ (a fixed Λ); ensemble = the ensemble's covariance, every step \
                   (the particles are then coupled; unstable at small noise)",
@@ -637,6 +787,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "methods",
+        label: "methods compared",
+        slider: None,
+        aliases: &[],
         meaning: "the methods the theory explorer compares, in table order",
         format: "names",
         default: "sgd,sgdm,qhm,nesterov,dnm,ngd,precond",
@@ -648,6 +801,9 @@ pub const KEYS: &[KeySpec] = &[
     },
     KeySpec {
         key: "sim",
+        label: "simulate the cloud of",
+        slider: None,
+        aliases: &[],
         meaning: "the method whose particle cloud the explorer simulates over the 2-D ellipses (none: theory only)",
         format: "name",
         default: "none",

@@ -9,6 +9,13 @@ use crate::error::FieldError;
 pub struct KeySpec {
     /// The key, e.g. `lr` (case-sensitive).
     pub key: &'static str,
+    /// The label of its control on the page, with the paper's symbol (`learning rate λ`).
+    pub label: &'static str,
+    /// The span of its slider on the page, if it gets one (otherwise a field, a select or a
+    /// checkbox, after its kind).
+    pub slider: Option<SliderSpan>,
+    /// Words people use for it (`learning_rate`), suggested as this key when given as a key.
+    pub aliases: &'static [&'static str],
     /// What it means, with the paper's symbol and equation.
     pub meaning: &'static str,
     /// How the value is written (`number`, `integer`, `matrix`, `list`, `rows`, `name`, `0 or 1`).
@@ -25,6 +32,17 @@ pub struct KeySpec {
     /// When the key is used, e.g. `opt=qhm`.
     pub used_when: &'static str,
     pub(super) kind: Kind,
+}
+
+/// A slider's span on the page: from `min` to `max`, linear or logarithmic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SliderSpan {
+    /// The left end.
+    pub min: f64,
+    /// The right end.
+    pub max: f64,
+    /// Logarithmic (for spans of several decades).
+    pub log: bool,
 }
 
 /// The optimizers, as `opt` names them.
@@ -305,39 +323,19 @@ pub(super) fn default_value(spec: &KeySpec, context: DefaultContext) -> Option<V
     }
 }
 
-/// Words people use for our keys, to suggest the key.
-pub(super) const ALIASES: &[(&str, &str)] = &[
-    ("lambda", "lr"),
-    ("learning_rate", "lr"),
-    ("momentum", "mu"),
-    ("beta", "mu"),
-    ("optimizer", "opt"),
-    ("hessian", "K"),
-    ("batch_size", "S"),
-    ("dataset_size", "N"),
-    ("preconditioner", "P"),
-    ("loss_scale", "r"),
-    ("ka", "k_a"),
-    ("kb", "k_b"),
-    ("barrier_height", "dL"),
-    ("delta_l", "dL"),
-    ("n_particles", "particles"),
-    ("iterations", "steps"),
-    ("burn_in", "burnin"),
-    ("divergence_bound", "bound"),
-    ("init", "start"),
-];
-
 pub(super) fn unknown_key(key: &str, raw: &str) -> FieldError {
     let suggestion = KEYS
         .iter()
         .map(|spec| spec.key)
         .find(|known| known.eq_ignore_ascii_case(key))
         .or_else(|| {
-            ALIASES
-                .iter()
-                .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
-                .map(|(_, known)| *known)
+            KEYS.iter()
+                .find(|spec| {
+                    spec.aliases
+                        .iter()
+                        .any(|alias| alias.eq_ignore_ascii_case(key))
+                })
+                .map(|spec| spec.key)
         });
     let hint = suggestion.map_or(String::new(), |known| format!(" (did you mean {known}?)"));
     let keys: Vec<&str> = KEYS.iter().map(|spec| spec.key).collect();

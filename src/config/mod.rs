@@ -43,7 +43,7 @@
 //!   model and simulation it describes).
 //! - `syntax`: the text syntax (pairs, percent-decoding, numbers, matrices, lists, rows) and the
 //!   typed values; `keys`: the key machinery ([`KeySpec`], choice names, figure defaults,
-//!   aliases, the README table); `key_table`: [`KEYS`], every key described once.
+//!   the README table); `key_table`: [`KEYS`], every key described once.
 //! - `reading`: typed reading of the entries into a [`Config`], reporting unused keys.
 //! - `landscape`: the quadratic model and the double well; `figures`: the paper's figures;
 //!   `panels`: the panels beyond them.
@@ -52,9 +52,9 @@
 //! One [`KeySpec`] entry in [`KEYS`] (`key_table.rs`; its position is its place in
 //! [`Config::to_text`]), a field in the typed configuration (`landscape.rs`, `figures.rs` or
 //! `panels.rs`), one line reading it (`reading.rs`, or the panel's reader) and one line writing
-//! it (the configuration's key values), and its label and slider span in
-//! `playground::controls`. A key given but not read is reported automatically as not used with
-//! the chosen options.
+//! it (the configuration's key values). The entry carries the key's page label, slider span
+//! and aliases too: the compiler asks for each. A key given but not read is reported
+//! automatically as not used with the chosen options.
 
 use std::collections::BTreeMap;
 
@@ -87,7 +87,9 @@ pub use figures::{
     MAX_FIGURE_PANELS, MAX_FIGURE_POINTS, MAX_TRAJECTORY_STEPS,
 };
 pub use key_table::KEYS;
-pub use keys::{default_text, figure_default, key_spec, keys_markdown_table, InputKind, KeySpec};
+pub use keys::{
+    default_text, figure_default, key_spec, keys_markdown_table, InputKind, KeySpec, SliderSpan,
+};
 use keys::{
     default_value, unknown_key, DefaultContext, Kind, Range, CONTEXT_KEYS, EQ52_FORMS,
     FISHER_ESTIMATES, LANDSCAPES, LOSS_CONVENTIONS, NOISES, OPTIMIZERS,

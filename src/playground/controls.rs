@@ -1,7 +1,7 @@
 //! One form control per configuration key a figure reads: which input element, its label with the
 //! paper's symbol, its range, and the value shown.
 
-use crate::config::{default_text, key_spec, Config, InputKind};
+use crate::config::{default_text, key_spec, Config, InputKind, SliderSpan};
 
 /// The input element of a control.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,80 +55,6 @@ pub struct Control {
     pub widget: Widget,
 }
 
-/// Labels of the keys, with the paper's symbols.
-const LABELS: &[(&str, &str)] = &[
-    ("lr", "learning rate λ"),
-    ("lrs", "learning rates λ (one panel each)"),
-    ("lr_k", "λk"),
-    ("mu", "momentum μ"),
-    ("mu_min", "smallest momentum μ"),
-    ("mu_max", "largest momentum μ"),
-    ("nu", "QHM ν"),
-    ("wd", "weight decay wd"),
-    ("wd_mode", "weight decay enters"),
-    ("dampening", "dampening τ (PyTorch)"),
-    ("momentum_form", "momentum accumulates as"),
-    ("nesterov_form", "Nesterov iterate reported"),
-    ("K", "Hessian K"),
-    ("C", "noise covariance C"),
-    ("S", "batch size S"),
-    ("replace", "sample with replacement"),
-    ("N", "data set size N"),
-    ("data_seed", "data seed"),
-    ("x_var", "input variances E[x²] (per coordinate)"),
-    ("w_star", "true weights w*"),
-    ("label_var", "label noise variance"),
-    ("X", "data X (rows)"),
-    ("y", "labels y"),
-    ("loss", "loss convention"),
-    ("r", "loss scale r"),
-    ("r_min", "smallest r"),
-    ("r_max", "largest r"),
-    ("k_a", "well curvature k_a"),
-    ("k_b", "barrier curvature k_b"),
-    ("dL", "barrier height ΔL"),
-    ("eq52", "form of Eq. 52"),
-    ("eq52_const", "constant of Eq. 52"),
-    ("points", "simulated points"),
-    ("particles", "particles per point"),
-    ("steps", "steps"),
-    ("burnin", "burn-in steps"),
-    ("seed", "seed"),
-    ("start", "start w₀"),
-    ("opt", "optimizer"),
-    ("noise", "noise"),
-    ("lrk_max", "largest λk shown"),
-    ("res", "cells per axis"),
-    ("angle", "rotation of K (degrees)"),
-    ("a", "Hessian-proportional noise a (C + aK)"),
-    ("P", "preconditioner Λ"),
-    ("methods", "methods compared"),
-    ("sim", "simulate the cloud of"),
-];
-
-/// Slider spans: (key, min, max, logarithmic). Keys not listed get a number or text field.
-const SLIDERS: &[(&str, f64, f64, bool)] = &[
-    ("lr", 0.01, 3.0, false),
-    ("lr_k", 0.05, 4.0, false),
-    ("mu", 0.0, 0.99, false),
-    ("mu_min", 0.0, 0.99, false),
-    ("mu_max", 0.0, 0.99, false),
-    ("nu", 0.0, 1.0, false),
-    ("wd", 0.0, 1.0, false),
-    ("dampening", 0.0, 0.99, false),
-    ("label_var", 0.01, 10.0, true),
-    ("r", 0.05, 3.0, false),
-    ("r_min", 0.05, 3.0, false),
-    ("r_max", 0.05, 3.0, false),
-    ("k_a", 0.1, 10.0, true),
-    ("k_b", 0.1, 10.0, true),
-    ("dL", 0.01, 10.0, true),
-    ("eq52_const", 0.01, 100.0, true),
-    ("lrk_max", 1.0, 12.0, false),
-    ("angle", -90.0, 90.0, false),
-    ("a", 0.0, 2.0, false),
-];
-
 /// Figures whose `K` and `C` are one number (1-D): these get a slider.
 const SCALAR_FIGURES: &[&str] = &["1b", "2a", "5a", "5b"];
 
@@ -164,10 +90,7 @@ pub fn controls(config: &Config) -> Vec<Control> {
                     _ => {}
                 }
             }
-            let mut label = LABELS
-                .iter()
-                .find(|(name, _)| *name == key)
-                .map_or_else(|| key.to_string(), |(_, label)| (*label).to_string());
+            let mut label = spec.label.to_string();
             let mut allowed = spec.allowed;
             if scalar && key == "K" {
                 label = "curvature k".to_string();
@@ -277,7 +200,7 @@ fn widget(key: &str, kind: InputKind, scalar: bool) -> Widget {
             log: true,
         };
     }
-    if let Some(&(_, min, max, log)) = SLIDERS.iter().find(|(name, ..)| *name == key) {
+    if let Some(SliderSpan { min, max, log }) = key_spec(key).and_then(|spec| spec.slider) {
         return Widget::Slider { min, max, log };
     }
     match kind {
