@@ -321,8 +321,10 @@ fn landscape_cost(config: &Config) -> Cost {
         },
         LandscapeConfig::Quadratic(quadratic) => {
             let (mut step, mut theory, theory_key, d) = quadratic_step_and_theory(quadratic);
-            if let OptimizerConfig::NaturalGradient { fisher, .. } = &quadratic.optimizer {
-                if *fisher == crate::sim::NaturalGradientFisher::Ensemble {
+            if let OptimizerConfig::NaturalGradient { .. } = &quadratic.optimizer {
+                if quadratic.ensemble.natural_gradient_fisher
+                    == crate::sim::NaturalGradientFisher::Ensemble
+                {
                     // Per step: the ensemble's covariance (P·D²) and its decomposition (D³).
                     step += d * d + flops(30 * d.pow(3)) / particles.max(1);
                 }

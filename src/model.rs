@@ -23,9 +23,13 @@ pub const MAX_DATASET_SIZE: usize = 1_000_000;
 /// Largest dimension D for the exact minibatch theory (its linear system has D(D+1)/2 unknowns).
 pub const MAX_MINIBATCH_DIMENSION: usize = 32;
 
-/// Which optimizer runs, with its hyper-parameters.
+/// Which optimizer runs, with its hyper-parameters: the one name of each optimizer, for the
+/// engine, the simulator and the configuration alike. `P` is how the preconditioner Λ of
+/// `precond` is given: a matrix in the model (the default), a
+/// [`MatrixSpec`](crate::config::MatrixSpec) in a configuration, resolved against the model's
+/// dimension by [`Optimizer::try_map_preconditioner`].
 #[derive(Clone, Debug, PartialEq)]
-pub enum Optimizer {
+pub enum Optimizer<P = DMatrix<f64>> {
     /// Plain SGD, Eq. 6: w_t = w_{t−1} − λ g_t.
     Sgd {
         /// Learning rate λ.
@@ -62,7 +66,7 @@ pub enum Optimizer {
     /// Preconditioned SGD with momentum, Corollary 3: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − Λ m_t.
     Preconditioned {
         /// Preconditioner Λ, symmetric positive definite.
-        preconditioner: DMatrix<f64>,
+        preconditioner: P,
         /// Momentum μ ∈ [0, 1).
         momentum: f64,
     },
@@ -83,7 +87,10 @@ pub enum Optimizer {
     },
 }
 
-impl Optimizer {
+/// Every optimizer's configuration name, in the order of the `opt` key's documentation.
+pub const OPTIMIZER_NAMES: [&str; 7] = ["sgd", "sgdm", "qhm", "nesterov", "precond", "dnm", "ngd"];
+
+impl<P> Optimizer<P> {
     /// The configuration name (`sgd`, `sgdm`, `qhm`, `nesterov`, `precond`, `dnm`, `ngd`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -131,6 +138,69 @@ impl Optimizer {
         }
     }
 
+    /// The same optimizer with its preconditioner given another way (`map` turns the
+    /// configuration's [`MatrixSpec`](crate::config::MatrixSpec) into the model's matrix);
+    /// every other hyper-parameter is copied.
+    ///
+    /// # Errors
+    /// What `map` returns for the preconditioner.
+    pub fn try_map_preconditioner<Q, E>(
+        &self,
+        map: impl FnOnce(&P) -> Result<Q, E>,
+    ) -> Result<Optimizer<Q>, E> {
+        Ok(match self {
+            Optimizer::Sgd { learning_rate } => Optimizer::Sgd {
+                learning_rate: *learning_rate,
+            },
+            Optimizer::Momentum {
+                learning_rate,
+                momentum,
+            } => Optimizer::Momentum {
+                learning_rate: *learning_rate,
+                momentum: *momentum,
+            },
+            Optimizer::QuasiHyperbolic {
+                learning_rate,
+                momentum,
+                nu,
+            } => Optimizer::QuasiHyperbolic {
+                learning_rate: *learning_rate,
+                momentum: *momentum,
+                nu: *nu,
+            },
+            Optimizer::Nesterov {
+                learning_rate,
+                momentum,
+            } => Optimizer::Nesterov {
+                learning_rate: *learning_rate,
+                momentum: *momentum,
+            },
+            Optimizer::Preconditioned {
+                preconditioner,
+                momentum,
+            } => Optimizer::Preconditioned {
+                preconditioner: map(preconditioner)?,
+                momentum: *momentum,
+            },
+            Optimizer::DampedNewton {
+                learning_rate,
+                momentum,
+            } => Optimizer::DampedNewton {
+                learning_rate: *learning_rate,
+                momentum: *momentum,
+            },
+            Optimizer::NaturalGradient {
+                learning_rate,
+                momentum,
+            } => Optimizer::NaturalGradient {
+                learning_rate: *learning_rate,
+                momentum: *momentum,
+            },
+        })
+    }
+}
+
+impl Optimizer {
     fn validate(&self, dimension: usize, errors: &mut Vec<FieldError>) {
         if let Some(lr) = self.learning_rate() {
             if !(lr.is_finite() && lr > 0.0) {

@@ -84,6 +84,7 @@ fn empty_text_gives_the_documented_defaults() {
             start: Start::Zero,
             burn_in: None,
             divergence_bound: 1e8,
+            natural_gradient_fisher: NaturalGradientFisher::Exact,
         }
     );
     assert_eq!(
@@ -748,6 +749,7 @@ fn simulation_keys_land_in_their_fields() {
             start: Start::Point(DVector::from_vec(vec![1.0, 2.0])),
             burn_in: Some(299),
             divergence_bound: 5.0,
+            natural_gradient_fisher: NaturalGradientFisher::Exact,
         }
     );
     assert_eq!(
@@ -759,9 +761,16 @@ fn simulation_keys_land_in_their_fields() {
         OptimizerConfig::NaturalGradient {
             learning_rate: 0.5,
             momentum: 0.9,
-            fisher: NaturalGradientFisher::Ensemble,
         }
     );
+    // The Fisher's source is the simulation's setting, read with opt=ngd only.
+    assert_eq!(
+        quadratic(&parse("opt=ngd&fisher=ensemble"))
+            .ensemble
+            .natural_gradient_fisher,
+        NaturalGradientFisher::Ensemble
+    );
+    assert!(Config::parse("opt=sgd&fisher=ensemble").is_err());
 }
 
 #[test]
@@ -1431,17 +1440,12 @@ fn optimizer() -> impl Strategy<Value = OptimizerConfig> {
                 momentum,
             }
         }),
-        (positive(), unit_half_open(), any::<bool>()).prop_map(
-            |(learning_rate, momentum, coupled)| OptimizerConfig::NaturalGradient {
+        (positive(), unit_half_open()).prop_map(|(learning_rate, momentum)| {
+            OptimizerConfig::NaturalGradient {
                 learning_rate,
                 momentum,
-                fisher: if coupled {
-                    NaturalGradientFisher::Ensemble
-                } else {
-                    NaturalGradientFisher::Exact
-                },
             }
-        ),
+        }),
     ]
 }
 
@@ -1559,23 +1563,33 @@ fn config() -> impl Strategy<Value = Config> {
         start(),
         option::of(any::<u64>()),
         prop_oneof![positive(), Just(1e8)],
+        any::<bool>(),
     );
     let landscape_and_burn_in = prop_oneof![
-        quadratic.prop_map(|(optimizer, noise, start, burn_in, divergence_bound)| {
-            (
-                LandscapeConfig::Quadratic(QuadraticConfig {
-                    optimizer,
-                    conventions: sgd_playground::model::Conventions::PAPER,
-                    noise,
-                    ensemble: EnsembleConfig {
-                        start,
-                        burn_in: None,
-                        divergence_bound,
-                    },
-                }),
-                burn_in,
-            )
-        }),
+        quadratic.prop_map(
+            |(optimizer, noise, start, burn_in, divergence_bound, coupled)| {
+                // `fisher` is read with opt=ngd only.
+                let ngd = matches!(optimizer, OptimizerConfig::NaturalGradient { .. });
+                (
+                    LandscapeConfig::Quadratic(QuadraticConfig {
+                        optimizer,
+                        conventions: sgd_playground::model::Conventions::PAPER,
+                        noise,
+                        ensemble: EnsembleConfig {
+                            start,
+                            burn_in: None,
+                            divergence_bound,
+                            natural_gradient_fisher: if ngd && coupled {
+                                NaturalGradientFisher::Ensemble
+                            } else {
+                                NaturalGradientFisher::Exact
+                            },
+                        },
+                    }),
+                    burn_in,
+                )
+            }
+        ),
         double_well_config().prop_map(|well| (LandscapeConfig::DoubleWell(well), None)),
     ];
     (landscape_and_burn_in, simulation()).prop_map(|((mut landscape, burn_in), simulation)| {

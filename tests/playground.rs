@@ -520,7 +520,11 @@ fn every_key_carries_a_label_a_proper_slider_span_and_unique_aliases() {
         );
         if let Some(span) = spec.slider {
             assert!(span.min < span.max, "{}: slider {span:?}", spec.key);
-            assert!(!span.log || span.min > 0.0, "{}: log slider {span:?}", spec.key);
+            assert!(
+                !span.log || span.min > 0.0,
+                "{}: log slider {span:?}",
+                spec.key
+            );
             if let Ok(default) = spec.default.parse::<f64>() {
                 assert!(
                     (span.min..=span.max).contains(&default),
@@ -531,11 +535,15 @@ fn every_key_carries_a_label_a_proper_slider_span_and_unique_aliases() {
         }
         for alias in spec.aliases {
             assert!(
-                KEYS.iter().all(|other| !other.key.eq_ignore_ascii_case(alias)),
+                KEYS.iter()
+                    .all(|other| !other.key.eq_ignore_ascii_case(alias)),
                 "{}: alias {alias} is a key",
                 spec.key
             );
-            assert!(seen_aliases.insert(alias.to_ascii_lowercase()), "alias {alias} twice");
+            assert!(
+                seen_aliases.insert(alias.to_ascii_lowercase()),
+                "alias {alias} twice"
+            );
         }
     }
     // An alias is suggested as its key.

@@ -46,7 +46,7 @@ pub struct SliderSpan {
 }
 
 /// The optimizers, as `opt` names them.
-pub(super) const OPTIMIZERS: &[&str] = &["sgd", "sgdm", "qhm", "nesterov", "precond", "dnm", "ngd"];
+pub(super) const OPTIMIZERS: &[&str] = &crate::model::OPTIMIZER_NAMES;
 
 /// The noise models, as `noise` names them.
 pub(super) const NOISES: &[&str] = &["gauss", "batch", "fisher"];

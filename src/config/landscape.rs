@@ -82,133 +82,20 @@ impl fmt::Display for MatrixSpec {
     }
 }
 
-/// The optimizer and its hyper-parameters (key `opt` and the keys it uses).
-#[derive(Clone, Debug, PartialEq)]
-pub enum OptimizerConfig {
-    /// `opt=sgd`: plain SGD, Eq. 6.
-    Sgd {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-    },
-    /// `opt=sgdm`: SGD with heavy-ball momentum, Eq. 10.
-    Momentum {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-    },
-    /// `opt=qhm`: quasi-hyperbolic momentum, Eq. 53.
-    QuasiHyperbolic {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-        /// Interpolation ν (`nu`).
-        nu: f64,
-    },
-    /// `opt=nesterov`: Nesterov momentum (our addition, not in the paper).
-    Nesterov {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-    },
-    /// `opt=precond`: preconditioned SGD with momentum, Corollary 3.
-    Preconditioned {
-        /// Preconditioner Λ (`P`).
-        preconditioner: MatrixSpec,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-    },
-    /// `opt=dnm`: damped Newton, Λ = λK⁻¹ (Sec. 6.5).
-    DampedNewton {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-    },
-    /// `opt=ngd`: natural gradient, Λ = λ(KΣK)⁻¹ (Sec. 6.5).
-    NaturalGradient {
-        /// Learning rate λ (`lr`).
-        learning_rate: f64,
-        /// Momentum μ (`mu`).
-        momentum: f64,
-        /// Where a simulation takes the Fisher KΣK from (`fisher`); the exact theory does not
-        /// need it.
-        fisher: NaturalGradientFisher,
-    },
-}
+/// The optimizer and its hyper-parameters as a configuration gives them (key `opt` and the keys
+/// it uses): the model's [`Optimizer`], with the preconditioner `P` as written (a
+/// [`MatrixSpec`], resolved against the model's dimension by [`resolve_optimizer`]).
+pub type OptimizerConfig = Optimizer<MatrixSpec>;
 
-impl OptimizerConfig {
-    /// The value of `opt`: `sgd`, `sgdm`, `qhm`, `nesterov`, `precond`, `dnm` or `ngd`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            OptimizerConfig::Sgd { .. } => "sgd",
-            OptimizerConfig::Momentum { .. } => "sgdm",
-            OptimizerConfig::QuasiHyperbolic { .. } => "qhm",
-            OptimizerConfig::Nesterov { .. } => "nesterov",
-            OptimizerConfig::Preconditioned { .. } => "precond",
-            OptimizerConfig::DampedNewton { .. } => "dnm",
-            OptimizerConfig::NaturalGradient { .. } => "ngd",
-        }
-    }
-
-    /// The model's optimizer for a model of dimension D (the size of a scalar or diagonal `P`).
-    ///
-    /// # Errors
-    /// A [`FieldError`] naming `P` when a diagonal `P` does not have D entries.
-    pub fn to_model(&self, dimension: usize) -> Result<Optimizer, FieldError> {
-        Ok(match self {
-            OptimizerConfig::Sgd { learning_rate } => Optimizer::Sgd {
-                learning_rate: *learning_rate,
-            },
-            OptimizerConfig::Momentum {
-                learning_rate,
-                momentum,
-            } => Optimizer::Momentum {
-                learning_rate: *learning_rate,
-                momentum: *momentum,
-            },
-            OptimizerConfig::QuasiHyperbolic {
-                learning_rate,
-                momentum,
-                nu,
-            } => Optimizer::QuasiHyperbolic {
-                learning_rate: *learning_rate,
-                momentum: *momentum,
-                nu: *nu,
-            },
-            OptimizerConfig::Nesterov {
-                learning_rate,
-                momentum,
-            } => Optimizer::Nesterov {
-                learning_rate: *learning_rate,
-                momentum: *momentum,
-            },
-            OptimizerConfig::Preconditioned {
-                preconditioner,
-                momentum,
-            } => Optimizer::Preconditioned {
-                preconditioner: resolve(preconditioner, "P", dimension)?,
-                momentum: *momentum,
-            },
-            OptimizerConfig::DampedNewton {
-                learning_rate,
-                momentum,
-            } => Optimizer::DampedNewton {
-                learning_rate: *learning_rate,
-                momentum: *momentum,
-            },
-            OptimizerConfig::NaturalGradient {
-                learning_rate,
-                momentum,
-                ..
-            } => Optimizer::NaturalGradient {
-                learning_rate: *learning_rate,
-                momentum: *momentum,
-            },
-        })
-    }
+/// The model's optimizer for a model of dimension D (the size of a scalar or diagonal `P`).
+///
+/// # Errors
+/// A [`FieldError`] naming `P` when a diagonal `P` does not have D entries.
+pub fn resolve_optimizer(
+    optimizer: &OptimizerConfig,
+    dimension: usize,
+) -> Result<Optimizer, FieldError> {
+    optimizer.try_map_preconditioner(|spec| resolve(spec, "P", dimension))
 }
 
 /// The landscape and gradient noise (key `noise` and the keys it uses).
@@ -340,12 +227,16 @@ pub struct EnsembleConfig {
     pub burn_in: Option<u64>,
     /// A particle with some |w_i − w̄_i| above this counts as diverged (`bound`).
     pub divergence_bound: f64,
+    /// Where a simulation of NGD takes the Fisher KΣK of Λ = λ(KΣK)⁻¹ from (`fisher`, read with
+    /// `opt=ngd` only; [`NaturalGradientFisher::Exact`] otherwise). The exact theory does not
+    /// need it: it is the simulation's, not the optimizer's.
+    pub natural_gradient_fisher: NaturalGradientFisher,
 }
 
 /// The quadratic landscape of the theory (`landscape=quadratic`): what to optimize and how.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuadraticConfig {
-    /// The optimizer (`opt`, `lr`, `mu`, `nu`, `P`, `fisher`).
+    /// The optimizer (`opt`, `lr`, `mu`, `nu`, `P`).
     pub optimizer: OptimizerConfig,
     /// The frameworks' conventions (`wd`, `wd_mode`, `dampening`, `momentum_form`,
     /// `nesterov_form`); [`Conventions::PAPER`] when none is given.
@@ -514,13 +405,16 @@ impl QuadraticConfig {
                 }
             },
         };
-        let optimizer = dimension.and_then(|dimension| match self.optimizer.to_model(dimension) {
-            Ok(optimizer) => Some(optimizer),
-            Err(problem) => {
-                problems.push(problem);
-                None
-            }
-        });
+        let optimizer =
+            dimension.and_then(
+                |dimension| match resolve_optimizer(&self.optimizer, dimension) {
+                    Ok(optimizer) => Some(optimizer),
+                    Err(problem) => {
+                        problems.push(problem);
+                        None
+                    }
+                },
+            );
         match (noise, optimizer) {
             (Some(noise), Some(optimizer)) if problems.is_empty() => {
                 Problem::new(hessian, noise, optimizer)?.with_conventions(self.conventions)
@@ -546,18 +440,13 @@ impl QuadraticConfig {
             | OptimizerConfig::DampedNewton {
                 learning_rate,
                 momentum,
-            } => {
-                values.push(("lr", Value::Number(*learning_rate)));
-                values.push(("mu", Value::Number(*momentum)));
             }
-            OptimizerConfig::NaturalGradient {
+            | OptimizerConfig::NaturalGradient {
                 learning_rate,
                 momentum,
-                fisher,
             } => {
                 values.push(("lr", Value::Number(*learning_rate)));
                 values.push(("mu", Value::Number(*momentum)));
-                values.push(("fisher", Value::Choice(fisher_name(*fisher))));
             }
             OptimizerConfig::QuasiHyperbolic {
                 learning_rate,
@@ -646,6 +535,12 @@ impl QuadraticConfig {
             values.push(("burnin", Value::Integer(burn_in)));
         }
         values.push(("bound", Value::Number(ensemble.divergence_bound)));
+        if matches!(self.optimizer, OptimizerConfig::NaturalGradient { .. }) {
+            values.push((
+                "fisher",
+                Value::Choice(fisher_name(ensemble.natural_gradient_fisher)),
+            ));
+        }
     }
 }
 

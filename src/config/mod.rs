@@ -62,7 +62,7 @@ use crate::error::{FieldError, FieldErrors};
 use crate::json::format_number;
 use crate::model::Problem;
 use crate::sim::double_well::EscapeDynamics;
-use crate::sim::{EnsembleSpec, NaturalGradientFisher, Start};
+use crate::sim::{EnsembleSpec, Start};
 
 mod figures;
 mod key_table;
@@ -421,17 +421,13 @@ impl Config {
                 .into());
             }
         }
-        let natural_gradient_fisher = match quadratic.optimizer {
-            OptimizerConfig::NaturalGradient { fisher, .. } => fisher,
-            _ => NaturalGradientFisher::Exact,
-        };
         Ok(EnsembleSpec {
             particles: self.simulation.particles,
             seed: self.simulation.seed,
             start: quadratic.ensemble.start.clone(),
             burn_in: quadratic.ensemble.burn_in,
             divergence_bound: quadratic.ensemble.divergence_bound,
-            natural_gradient_fisher,
+            natural_gradient_fisher: quadratic.ensemble.natural_gradient_fisher,
         })
     }
 

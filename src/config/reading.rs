@@ -113,6 +113,13 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
             start: reader.start("start"),
             burn_in: burn_in.filter(|burn_in| *burn_in < simulation.steps),
             divergence_bound: reader.number("bound"),
+            natural_gradient_fisher: match optimizer {
+                OptimizerConfig::NaturalGradient { .. } => match reader.choice("fisher") {
+                    "ensemble" => NaturalGradientFisher::Ensemble,
+                    _ => NaturalGradientFisher::Exact,
+                },
+                _ => NaturalGradientFisher::Exact,
+            },
         };
         LandscapeConfig::Quadratic(QuadraticConfig {
             optimizer,
@@ -432,10 +439,6 @@ pub(super) fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
         "ngd" => OptimizerConfig::NaturalGradient {
             learning_rate: reader.number("lr"),
             momentum: reader.number("mu"),
-            fisher: match reader.choice("fisher") {
-                "ensemble" => NaturalGradientFisher::Ensemble,
-                _ => NaturalGradientFisher::Exact,
-            },
         },
         _ => OptimizerConfig::Sgd {
             learning_rate: reader.number("lr"),

@@ -24,7 +24,7 @@ use crate::config::{angle_applies, rotated_hessian, ExplorerFigureConfig, Matrix
 use crate::error::FieldErrors;
 use crate::json::format_number;
 use crate::linalg::SymmetricEigen;
-use crate::model::{Conventions, Problem};
+use crate::model::{Conventions, Optimizer, Problem};
 use crate::sim::{EnsembleSpec, Start};
 use crate::solver::{self, Stability, Stationary};
 
@@ -323,9 +323,7 @@ impl ExplorerPlan {
             Err(divergence) => (Err(divergence.reason), divergence.stability),
         };
         let preconditioner = match problem.optimizer() {
-            crate::model::Optimizer::Preconditioned { preconditioner, .. } => {
-                Some(preconditioner.clone())
-            }
+            Optimizer::Preconditioned { preconditioner, .. } => Some(preconditioner.clone()),
             _ => None,
         };
         let commuting_only = |sigma, source| {
@@ -352,7 +350,7 @@ impl ExplorerPlan {
         let (dynamics_hessian, lr) = match rule {
             Some(rule) if !paper_rule => {
                 let eye = DMatrix::<f64>::identity(hessian.nrows(), hessian.ncols());
-                let scaled = if name == "sgdm" {
+                let scaled = if matches!(problem.optimizer(), Optimizer::Momentum { .. }) {
                     lr * rule.gradient_gain
                 } else {
                     lr
@@ -370,9 +368,17 @@ impl ExplorerPlan {
         let loss_of = |sigma: &Result<DMatrix<f64>, ClosedFormError>| {
             sigma.clone().map(|sigma| 0.5 * (hessian * sigma).trace())
         };
-        let (closed, closed_loss, continuous_sigma, continuous_momentum) = match name {
-            "sgd" | "sgdm" | "qhm" | "nesterov" if decoupled => (None, None, None, None),
-            "sgd" if decayed => {
+        let (closed, closed_loss, continuous_sigma, continuous_momentum) = match problem.optimizer()
+        {
+            Optimizer::Sgd { .. }
+            | Optimizer::Momentum { .. }
+            | Optimizer::QuasiHyperbolic { .. }
+            | Optimizer::Nesterov { .. }
+                if decoupled =>
+            {
+                (None, None, None, None)
+            }
+            Optimizer::Sgd { .. } if decayed => {
                 let sigma = discrete::sgd_sigma(dynamics_hessian, covariance, lr, ignore);
                 let loss = loss_of(&sigma);
                 (
@@ -382,7 +388,7 @@ impl ExplorerPlan {
                     Some(0.0),
                 )
             }
-            "sgdm" if !paper_rule => {
+            Optimizer::Momentum { .. } if !paper_rule => {
                 let sigma = discrete::momentum_sigma(dynamics_hessian, covariance, lr, mu, ignore);
                 let loss = loss_of(&sigma);
                 (
@@ -392,7 +398,7 @@ impl ExplorerPlan {
                     Some(mu),
                 )
             }
-            "qhm" if decayed => {
+            Optimizer::QuasiHyperbolic { .. } if decayed => {
                 let sigma = discrete::qhm_sigma(dynamics_hessian, covariance, lr, mu, nu, ignore);
                 let loss = loss_of(&sigma);
                 (
@@ -402,7 +408,7 @@ impl ExplorerPlan {
                     Some(0.0),
                 )
             }
-            "sgd" => {
+            Optimizer::Sgd { .. } => {
                 // Theorem 3 when the noise is σ²I + aK with a ≠ 0; Corollary 1 otherwise.
                 let closed = match (&config.covariance, config.hessian_noise) {
                     (MatrixSpec::Scalar(white), a) if a != 0.0 => any_noise(
@@ -421,7 +427,7 @@ impl ExplorerPlan {
                     Some(0.0),
                 )
             }
-            "sgdm" => (
+            Optimizer::Momentum { .. } => (
                 commuting_only(
                     discrete::momentum_sigma(hessian, covariance, lr, mu, ignore),
                     "Cor. 2",
@@ -433,7 +439,7 @@ impl ExplorerPlan {
                 Some((ou(mu), "Eq. 4 with λ/(1−μ), Mandt et al.")),
                 Some(mu),
             ),
-            "qhm" => (
+            Optimizer::QuasiHyperbolic { .. } => (
                 commuting_only(
                     discrete::qhm_sigma(hessian, covariance, lr, mu, nu, ignore),
                     "Eq. 57 corrected",
@@ -447,13 +453,13 @@ impl ExplorerPlan {
                 Some(0.0),
             ),
             // Not in the paper; its small-λ limit is heavy ball's (checked by the tests).
-            "nesterov" => (
+            Optimizer::Nesterov { .. } => (
                 None,
                 None,
                 Some((ou(mu), "as SGDM; not in the paper")),
                 Some(mu),
             ),
-            "dnm" => (
+            Optimizer::DampedNewton { .. } => (
                 any_noise(
                     second_order::damped_newton_sigma(hessian, covariance, lr, mu),
                     "Eq. 58",
@@ -465,7 +471,7 @@ impl ExplorerPlan {
                 None,
                 None,
             ),
-            "ngd" => (
+            Optimizer::NaturalGradient { .. } => (
                 any_noise(
                     second_order::natural_gradient_sigma(hessian, covariance, lr, mu),
                     "Eq. 62",
@@ -477,7 +483,7 @@ impl ExplorerPlan {
                 None,
                 None,
             ),
-            _ => match &preconditioner {
+            Optimizer::Preconditioned { .. } => match &preconditioner {
                 Some(p) => {
                     let (sigma, loss, reduced_commutator) =
                         preconditioned_closed_form(hessian, covariance, p, mu);
