@@ -326,6 +326,26 @@ impl FigureConfig {
         }
     }
 
+    /// The figure's own configuration, as what every figure knows about itself.
+    fn parts(&self) -> &dyn FigureParts {
+        match self {
+            FigureConfig::Fig1b(figure) => figure,
+            FigureConfig::Fig2a(figure) => figure,
+            FigureConfig::Fig2b(figure) => figure,
+            FigureConfig::Fig3(figure) => figure,
+            FigureConfig::Fig4(figure) => figure,
+            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => figure,
+            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => figure,
+            FigureConfig::Fig6a(well) => well,
+            FigureConfig::Fig6b(figure) => figure,
+            FigureConfig::Phase(figure) => figure,
+            FigureConfig::Bayes(figure) => figure,
+            FigureConfig::Escape(figure) => figure,
+            FigureConfig::Newton(figure) => figure,
+            FigureConfig::Explorer(figure) => figure,
+        }
+    }
+
     /// Checks what parsing alone cannot: the model of the figure builds (K positive definite and
     /// of the figure's size, the data set of the right dimension, ...) and every x value lies where
     /// the figure is defined (λ below the divergence of the dynamics, r below 2/(λk_a), ...).
@@ -333,274 +353,359 @@ impl FigureConfig {
     /// # Errors
     /// Every problem found, each naming a configuration key, its value and what is allowed.
     pub fn validate(&self) -> Result<(), FieldErrors> {
-        let id = self.id();
-        match self {
-            FigureConfig::Fig1b(figure) => {
-                check_positive_scalar("K", figure.curvature, id)?;
-                let limit = 2.0 / figure.curvature;
-                check_learning_rates(&figure.learning_rates, limit, true, || {
-                    format!("2/k with k = {}", format_number(figure.curvature))
-                })?;
-                if figure.steps > MAX_TRAJECTORY_STEPS {
-                    return Err(FieldError::new(
-                        "steps",
-                        figure.steps.to_string(),
-                        format!("an integer in [1, {MAX_TRAJECTORY_STEPS}] with fig=1b (every step is drawn)"),
-                    )
-                    .into());
-                }
-                Ok(())
-            }
-            FigureConfig::Fig2a(figure) => {
-                check_positive_scalar("K", figure.curvature, id)?;
-                check_positive_scalar("C", figure.noise_variance, id)
-            }
-            FigureConfig::Fig2b(figure) => figure.regression.validate(1, id).map(|_| ()),
-            FigureConfig::Fig3(figure) => {
-                let hessian = figure.hessian.to_matrix();
-                if hessian.nrows() != 2 {
-                    return Err(FieldError::new(
-                        "K",
-                        shorten(&figure.hessian.to_string()),
-                        "a 2×2 symmetric positive definite matrix (fig=3 is two-dimensional): two \
-                         diagonal entries, or 2 rows of 2 entries",
-                    )
-                    .into());
-                }
-                let covariance = resolve(&figure.covariance, "C", 2)?;
-                let problem = Problem::new(
-                    Some(hessian),
-                    Noise::Gaussian { covariance },
-                    Optimizer::Sgd {
-                        learning_rate: 1e-3,
-                    },
-                )?;
-                let limit = 2.0 / problem.max_curvature();
-                check_learning_rates(&figure.learning_rates, limit, false, || {
-                    format!(
-                        "2/k* with k* = {}, the largest eigenvalue of K",
-                        format_number(problem.max_curvature())
-                    )
-                })
-            }
-            FigureConfig::Fig4(figure) => {
-                let problem = figure.regression.validate(2, id)?;
-                let scale = figure.regression.loss.gradient_scale();
-                let k_max = scale * problem.max_curvature();
-                let limit = 2.0 / k_max;
-                check_learning_rates(&figure.learning_rates, limit, false, || {
-                    format!(
-                        "2/k* with k* = {}, the largest eigenvalue of the data's K with loss={}",
-                        format_number(k_max),
-                        figure.regression.loss.name()
-                    )
-                })
-            }
-            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
-                check_positive_scalar("K", figure.curvature, id)?;
-                check_positive_scalar("C", figure.noise_variance, id)?;
-                check_momentum_learning_rate(
-                    figure.learning_rate_times_curvature,
-                    figure.momentum_range.1,
-                )
-            }
-            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
-                figure.regression.validate(1, id)?;
-                check_momentum_learning_rate(
-                    figure.learning_rate_times_curvature,
-                    figure.momentum_range.1,
-                )
-            }
-            FigureConfig::Fig6a(well) => well.to_dynamics().map(|_| ()).map_err(Into::into),
-            FigureConfig::Fig6b(figure) => {
-                let (low, high) = figure.loss_scale_range;
-                let well = &figure.well;
-                DoubleWell::new(
-                    well.well_curvature,
-                    well.barrier_curvature,
-                    well.barrier_height,
-                )?;
-                let limit = 2.0 / (well.learning_rate * well.well_curvature);
-                if high >= limit {
-                    return Err(FieldError::new(
-                        "r_max",
-                        format_number(high),
-                        format!(
-                            "a number in (r_min, 2/(λk_a)) = ({}, {}) (the well itself is unstable \
-                             beyond; lr={}, k_a={})",
-                            format_number(low),
-                            format_number(limit),
-                            format_number(well.learning_rate),
-                            format_number(well.well_curvature)
-                        ),
-                    )
-                    .into());
-                }
-                Ok(())
-            }
-            FigureConfig::Phase(phase) => phase.validate(),
-            FigureConfig::Bayes(bayes) => bayes.validate(),
-            FigureConfig::Escape(escape) => escape.validate(),
-            FigureConfig::Newton(newton) => newton.validate(),
-            FigureConfig::Explorer(explorer) => explorer.validate(),
-        }
+        self.parts().validate(self.id())
     }
 
     /// The simulation's particle-steps when every planned ensemble runs its full `steps` (times
-    /// D): the figure's part of [`Config::check_simulation_size`](super::Config::check_simulation_size). Theory-only figures (1(b),
-    /// 6(a)) have none.
+    /// D): the figure's part of
+    /// [`Config::check_simulation_size`](super::Config::check_simulation_size). Theory-only
+    /// figures (1(b), 6(a)) have none.
     pub fn planned_particle_steps(&self) -> u128 {
-        let sweep = |simulation: &SweepSimulation, dimension: u128| {
-            simulation.points as u128
-                * simulation.particles as u128
-                * u128::from(simulation.steps)
-                * dimension
-        };
-        let panels = |count: usize, simulation: &SimulationConfig| {
-            count as u128 * simulation.particles as u128 * u128::from(simulation.steps) * 2
-        };
-        match self {
-            FigureConfig::Fig1b(_) | FigureConfig::Fig6a(_) => 0,
-            FigureConfig::Fig2a(figure) => sweep(&figure.simulation, 1),
-            FigureConfig::Fig2b(figure) => sweep(&figure.simulation, 1),
-            FigureConfig::Fig3(figure) => panels(figure.learning_rates.len(), &figure.simulation),
-            FigureConfig::Fig4(figure) => panels(figure.learning_rates.len(), &figure.simulation),
-            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
-                sweep(&figure.simulation, 1)
-            }
-            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
-                sweep(&figure.simulation, 1)
-            }
-            FigureConfig::Fig6b(figure) => sweep(&figure.simulation, 1),
-            _ => super::panels::panel_simulation_size(self).0,
-        }
+        self.parts().planned_particle_steps()
     }
 
     /// The most particles one ensemble of the figure holds at a time (0 without simulation).
     pub fn particles_per_ensemble(&self) -> usize {
-        match self {
-            FigureConfig::Fig1b(_) | FigureConfig::Fig6a(_) => 0,
-            FigureConfig::Fig2a(figure) => figure.simulation.particles,
-            FigureConfig::Fig2b(figure) => figure.simulation.particles,
-            FigureConfig::Fig3(figure) => figure.simulation.particles,
-            FigureConfig::Fig4(figure) => figure.simulation.particles,
-            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
-                figure.simulation.particles
-            }
-            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
-                figure.simulation.particles
-            }
-            FigureConfig::Fig6b(figure) => figure.simulation.particles,
-            _ => super::panels::panel_simulation_size(self).1,
-        }
+        self.parts().particles_per_ensemble()
     }
 
     /// Every key the figure uses, with its value (defaults included), `fig` first.
     pub(super) fn key_values(&self) -> Vec<(&'static str, Value)> {
         let mut values = vec![("fig", Value::Choice(self.id()))];
-        let sweep = |values: &mut Vec<(&'static str, Value)>, simulation: &SweepSimulation| {
-            values.extend([
-                ("points", Value::Integer(simulation.points as u64)),
-                ("particles", Value::Integer(simulation.particles as u64)),
-                ("steps", Value::Integer(simulation.steps)),
-                ("seed", Value::Integer(simulation.seed)),
-            ]);
-        };
-        let panels = |values: &mut Vec<(&'static str, Value)>, simulation: &SimulationConfig| {
-            values.extend([
-                ("particles", Value::Integer(simulation.particles as u64)),
-                ("steps", Value::Integer(simulation.steps)),
-                ("seed", Value::Integer(simulation.seed)),
-            ]);
-        };
-        match self {
-            FigureConfig::Fig1b(figure) => values.extend([
-                ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
-                ("lrs", Value::List(figure.learning_rates.clone())),
-                ("start", start_value(figure.start)),
-                ("steps", Value::Integer(figure.steps)),
-            ]),
-            FigureConfig::Fig2a(figure) => {
-                values.extend([
-                    ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
-                    (
-                        "C",
-                        Value::Matrix(MatrixSpec::Scalar(figure.noise_variance)),
-                    ),
-                    ("start", start_value(figure.start)),
-                ]);
-                sweep(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig2b(figure) => {
-                push_regression_values(&mut values, &figure.regression);
-                values.push(("burnin", Value::Integer(figure.burn_in)));
-                sweep(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig3(figure) => {
-                values.extend([
-                    ("K", Value::Matrix(figure.hessian.clone())),
-                    ("C", Value::Matrix(figure.covariance.clone())),
-                    ("lrs", Value::List(figure.learning_rates.clone())),
-                ]);
-                panels(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig4(figure) => {
-                push_regression_values(&mut values, &figure.regression);
-                values.push(("lrs", Value::List(figure.learning_rates.clone())));
-                panels(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig5a(figure) | FigureConfig::Fig5b(figure) => {
-                values.extend([
-                    ("K", Value::Matrix(MatrixSpec::Scalar(figure.curvature))),
-                    (
-                        "C",
-                        Value::Matrix(MatrixSpec::Scalar(figure.noise_variance)),
-                    ),
-                    ("lr_k", Value::Number(figure.learning_rate_times_curvature)),
-                    ("mu_min", Value::Number(figure.momentum_range.0)),
-                    ("mu_max", Value::Number(figure.momentum_range.1)),
-                    ("burnin", Value::Integer(figure.burn_in)),
-                ]);
-                sweep(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig5c(figure) | FigureConfig::Fig5d(figure) => {
-                push_regression_values(&mut values, &figure.regression);
-                values.extend([
-                    ("lr_k", Value::Number(figure.learning_rate_times_curvature)),
-                    ("mu_min", Value::Number(figure.momentum_range.0)),
-                    ("mu_max", Value::Number(figure.momentum_range.1)),
-                    ("burnin", Value::Integer(figure.burn_in)),
-                ]);
-                sweep(&mut values, &figure.simulation);
-            }
-            FigureConfig::Fig6a(well) => values.extend([
-                ("lr", Value::Number(well.learning_rate)),
-                ("r", Value::Number(well.loss_scale)),
-                ("S", Value::Integer(well.batch_size as u64)),
-                ("k_a", Value::Number(well.well_curvature)),
-                ("k_b", Value::Number(well.barrier_curvature)),
-                ("dL", Value::Number(well.barrier_height)),
-            ]),
-            FigureConfig::Fig6b(figure) => {
-                let well = &figure.well;
-                values.extend([
-                    ("lr", Value::Number(well.learning_rate)),
-                    ("S", Value::Integer(well.batch_size as u64)),
-                    ("k_a", Value::Number(well.well_curvature)),
-                    ("k_b", Value::Number(well.barrier_curvature)),
-                    ("dL", Value::Number(well.barrier_height)),
-                    ("r_min", Value::Number(figure.loss_scale_range.0)),
-                    ("r_max", Value::Number(figure.loss_scale_range.1)),
-                    ("eq52", Value::Choice(figure.eq52.name())),
-                ]);
-                if let Some(constant) = figure.eq52_constant {
-                    values.push(("eq52_const", Value::Number(constant)));
-                }
-                sweep(&mut values, &figure.simulation);
-            }
-            _ => super::panels::panel_key_values(self, &mut values),
-        }
+        self.parts().push_key_values(&mut values);
         values
+    }
+}
+
+/// What every figure's configuration knows about itself, beside its own reading
+/// (`reading.rs`): the checks parsing cannot make, its simulation's size, its keys' values.
+/// [`FigureConfig`] delegates to it in one `match` ([`FigureConfig::parts`]); a new figure
+/// implements it, and the compiler asks for each part.
+pub(super) trait FigureParts {
+    /// The checks of [`FigureConfig::validate`]; `id` is the figure's `fig` (for messages).
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors>;
+    /// [`FigureConfig::planned_particle_steps`] (0 without simulation).
+    fn planned_particle_steps(&self) -> u128 {
+        0
+    }
+    /// [`FigureConfig::particles_per_ensemble`] (0 without simulation).
+    fn particles_per_ensemble(&self) -> usize {
+        0
+    }
+    /// The keys the figure uses with their values, after `fig`.
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>);
+}
+
+/// The particle-steps of a sweep: `points` ensembles of `particles` for `steps`, times D.
+fn sweep_particle_steps(simulation: &SweepSimulation, dimension: u128) -> u128 {
+    simulation.points as u128
+        * simulation.particles as u128
+        * u128::from(simulation.steps)
+        * dimension
+}
+
+/// The particle-steps of one 2-D ensemble per panel.
+fn panel_particle_steps(count: usize, simulation: &SimulationConfig) -> u128 {
+    count as u128 * simulation.particles as u128 * u128::from(simulation.steps) * 2
+}
+
+/// The simulation keys of a sweep.
+pub(super) fn push_sweep_values(
+    values: &mut Vec<(&'static str, Value)>,
+    simulation: &SweepSimulation,
+) {
+    values.extend([
+        ("points", Value::Integer(simulation.points as u64)),
+        ("particles", Value::Integer(simulation.particles as u64)),
+        ("steps", Value::Integer(simulation.steps)),
+        ("seed", Value::Integer(simulation.seed)),
+    ]);
+}
+
+/// The simulation keys of one ensemble per panel.
+fn push_panel_values(values: &mut Vec<(&'static str, Value)>, simulation: &SimulationConfig) {
+    values.extend([
+        ("particles", Value::Integer(simulation.particles as u64)),
+        ("steps", Value::Integer(simulation.steps)),
+        ("seed", Value::Integer(simulation.seed)),
+    ]);
+}
+
+impl FigureParts for DecayFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        check_positive_scalar("K", self.curvature, id)?;
+        let limit = 2.0 / self.curvature;
+        check_learning_rates(&self.learning_rates, limit, true, || {
+            format!("2/k with k = {}", format_number(self.curvature))
+        })?;
+        if self.steps > MAX_TRAJECTORY_STEPS {
+            return Err(FieldError::new(
+                "steps",
+                self.steps.to_string(),
+                format!(
+                    "an integer in [1, {MAX_TRAJECTORY_STEPS}] with fig=1b (every step is drawn)"
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(MatrixSpec::Scalar(self.curvature))),
+            ("lrs", Value::List(self.learning_rates.clone())),
+            ("start", start_value(self.start)),
+            ("steps", Value::Integer(self.steps)),
+        ]);
+    }
+}
+
+impl FigureParts for LearningRateSweepFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        check_positive_scalar("K", self.curvature, id)?;
+        check_positive_scalar("C", self.noise_variance, id)
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        sweep_particle_steps(&self.simulation, 1)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(MatrixSpec::Scalar(self.curvature))),
+            ("C", Value::Matrix(MatrixSpec::Scalar(self.noise_variance))),
+            ("start", start_value(self.start)),
+        ]);
+        push_sweep_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for MinibatchSweepFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        self.regression.validate(1, id).map(|_| ())
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        sweep_particle_steps(&self.simulation, 1)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        push_regression_values(values, &self.regression);
+        values.push(("burnin", Value::Integer(self.burn_in)));
+        push_sweep_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for WhiteNoiseScatterFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        let hessian = self.hessian.to_matrix();
+        if hessian.nrows() != 2 {
+            return Err(FieldError::new(
+                "K",
+                shorten(&self.hessian.to_string()),
+                "a 2×2 symmetric positive definite matrix (fig=3 is two-dimensional): two \
+                 diagonal entries, or 2 rows of 2 entries",
+            )
+            .into());
+        }
+        let covariance = resolve(&self.covariance, "C", 2)?;
+        let problem = Problem::new(
+            Some(hessian),
+            Noise::Gaussian { covariance },
+            Optimizer::Sgd {
+                learning_rate: 1e-3,
+            },
+        )?;
+        let limit = 2.0 / problem.max_curvature();
+        check_learning_rates(&self.learning_rates, limit, false, || {
+            format!(
+                "2/k* with k* = {}, the largest eigenvalue of K",
+                format_number(problem.max_curvature())
+            )
+        })
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        panel_particle_steps(self.learning_rates.len(), &self.simulation)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(self.hessian.clone())),
+            ("C", Value::Matrix(self.covariance.clone())),
+            ("lrs", Value::List(self.learning_rates.clone())),
+        ]);
+        push_panel_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for MinibatchScatterFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        let problem = self.regression.validate(2, id)?;
+        let scale = self.regression.loss.gradient_scale();
+        let k_max = scale * problem.max_curvature();
+        let limit = 2.0 / k_max;
+        check_learning_rates(&self.learning_rates, limit, false, || {
+            format!(
+                "2/k* with k* = {}, the largest eigenvalue of the data's K with loss={}",
+                format_number(k_max),
+                self.regression.loss.name()
+            )
+        })
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        panel_particle_steps(self.learning_rates.len(), &self.simulation)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        push_regression_values(values, &self.regression);
+        values.push(("lrs", Value::List(self.learning_rates.clone())));
+        push_panel_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for MomentumSweepFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        check_positive_scalar("K", self.curvature, id)?;
+        check_positive_scalar("C", self.noise_variance, id)?;
+        check_momentum_learning_rate(self.learning_rate_times_curvature, self.momentum_range.1)
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        sweep_particle_steps(&self.simulation, 1)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(MatrixSpec::Scalar(self.curvature))),
+            ("C", Value::Matrix(MatrixSpec::Scalar(self.noise_variance))),
+            ("lr_k", Value::Number(self.learning_rate_times_curvature)),
+            ("mu_min", Value::Number(self.momentum_range.0)),
+            ("mu_max", Value::Number(self.momentum_range.1)),
+            ("burnin", Value::Integer(self.burn_in)),
+        ]);
+        push_sweep_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for MinibatchMomentumSweepFigureConfig {
+    fn validate(&self, id: &'static str) -> Result<(), FieldErrors> {
+        self.regression.validate(1, id)?;
+        check_momentum_learning_rate(self.learning_rate_times_curvature, self.momentum_range.1)
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        sweep_particle_steps(&self.simulation, 1)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        push_regression_values(values, &self.regression);
+        values.extend([
+            ("lr_k", Value::Number(self.learning_rate_times_curvature)),
+            ("mu_min", Value::Number(self.momentum_range.0)),
+            ("mu_max", Value::Number(self.momentum_range.1)),
+            ("burnin", Value::Integer(self.burn_in)),
+        ]);
+        push_sweep_values(values, &self.simulation);
+    }
+}
+
+/// Fig. 6(a): the double well and its stationary densities (theory only).
+impl FigureParts for DoubleWellConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.to_dynamics().map(|_| ()).map_err(Into::into)
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("lr", Value::Number(self.learning_rate)),
+            ("r", Value::Number(self.loss_scale)),
+            ("S", Value::Integer(self.batch_size as u64)),
+            ("k_a", Value::Number(self.well_curvature)),
+            ("k_b", Value::Number(self.barrier_curvature)),
+            ("dL", Value::Number(self.barrier_height)),
+        ]);
+    }
+}
+
+impl FigureParts for EscapeRateFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        let (low, high) = self.loss_scale_range;
+        let well = &self.well;
+        DoubleWell::new(
+            well.well_curvature,
+            well.barrier_curvature,
+            well.barrier_height,
+        )?;
+        let limit = 2.0 / (well.learning_rate * well.well_curvature);
+        if high >= limit {
+            return Err(FieldError::new(
+                "r_max",
+                format_number(high),
+                format!(
+                    "a number in (r_min, 2/(λk_a)) = ({}, {}) (the well itself is unstable \
+                     beyond; lr={}, k_a={})",
+                    format_number(low),
+                    format_number(limit),
+                    format_number(well.learning_rate),
+                    format_number(well.well_curvature)
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        sweep_particle_steps(&self.simulation, 1)
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        let well = &self.well;
+        values.extend([
+            ("lr", Value::Number(well.learning_rate)),
+            ("S", Value::Integer(well.batch_size as u64)),
+            ("k_a", Value::Number(well.well_curvature)),
+            ("k_b", Value::Number(well.barrier_curvature)),
+            ("dL", Value::Number(well.barrier_height)),
+            ("r_min", Value::Number(self.loss_scale_range.0)),
+            ("r_max", Value::Number(self.loss_scale_range.1)),
+            ("eq52", Value::Choice(self.eq52.name())),
+        ]);
+        if let Some(constant) = self.eq52_constant {
+            values.push(("eq52_const", Value::Number(constant)));
+        }
+        push_sweep_values(values, &self.simulation);
     }
 }
 

@@ -78,7 +78,9 @@ pub use panels::{
     SecondOrderFigureConfig, EXPLORER_METHODS, MAX_PANEL_DIMENSION,
 };
 
-use figures::{check_figure_size, compact_count, push_regression_values};
+use figures::{
+    check_figure_size, compact_count, push_regression_values, push_sweep_values, FigureParts,
+};
 pub use figures::{
     DecayFigureConfig, Eq52Form, EscapeRateFigureConfig, FigureConfig,
     LearningRateSweepFigureConfig, LossConvention, MinibatchMomentumSweepFigureConfig,

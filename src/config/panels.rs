@@ -7,7 +7,8 @@ use nalgebra::DMatrix;
 
 use super::{
     format_number, read_regression, read_sweep, resolve, shorten, FieldError, FieldErrors,
-    MatrixSpec, Reader, RegressionFigureConfig, SimulationConfig, SweepSimulation, Value,
+    FigureParts, MatrixSpec, Reader, RegressionFigureConfig, SimulationConfig, SweepSimulation,
+    Value,
 };
 use crate::model::{Conventions, Noise, Optimizer, Problem};
 
@@ -322,7 +323,8 @@ fn check_batch(dataset_size: usize, batch_size: usize, figure: &str) -> Result<(
 }
 
 impl PhaseDiagramFigureConfig {
-    pub(super) fn validate(&self) -> Result<(), FieldErrors> {
+    /// The checks of [`FigureConfig::validate`](super::FigureConfig::validate).
+    fn check(&self) -> Result<(), FieldErrors> {
         if let Some(regression) = &self.regression {
             regression.validate(1, "phase")?;
         }
@@ -339,14 +341,16 @@ impl PhaseDiagramFigureConfig {
 }
 
 impl BayesFigureConfig {
-    pub(super) fn validate(&self) -> Result<(), FieldErrors> {
+    /// The checks of [`FigureConfig::validate`](super::FigureConfig::validate).
+    fn check(&self) -> Result<(), FieldErrors> {
         check_model(&self.hessian, self.angle, None, None, "bayes")?;
         check_batch(self.dataset_size, self.batch_size, "bayes")
     }
 }
 
 impl EscapeEfficiencyFigureConfig {
-    pub(super) fn validate(&self) -> Result<(), FieldErrors> {
+    /// The checks of [`FigureConfig::validate`](super::FigureConfig::validate).
+    fn check(&self) -> Result<(), FieldErrors> {
         check_model(
             &self.hessian,
             self.angle,
@@ -359,7 +363,8 @@ impl EscapeEfficiencyFigureConfig {
 }
 
 impl SecondOrderFigureConfig {
-    pub(super) fn validate(&self) -> Result<(), FieldErrors> {
+    /// The checks of [`FigureConfig::validate`](super::FigureConfig::validate).
+    fn check(&self) -> Result<(), FieldErrors> {
         check_model(
             &self.hessian,
             self.angle,
@@ -372,7 +377,8 @@ impl SecondOrderFigureConfig {
 }
 
 impl ExplorerFigureConfig {
-    pub(super) fn validate(&self) -> Result<(), FieldErrors> {
+    /// The checks of [`FigureConfig::validate`](super::FigureConfig::validate).
+    fn check(&self) -> Result<(), FieldErrors> {
         check_model(&self.hessian, self.angle, None, None, "explorer")?;
         let covariance = self.noise_covariance()?;
         crate::model::check_symmetric_definite(
@@ -530,118 +536,141 @@ pub(super) fn read_panel(
     }
 }
 
-/// The keys and values of a panel, in [`super::KEYS`] order after `fig` (defaults included).
-pub(super) fn panel_key_values(
-    figure: &super::FigureConfig,
-    values: &mut Vec<(&'static str, Value)>,
-) {
-    use super::FigureConfig;
-    match figure {
-        FigureConfig::Phase(phase) => {
-            values.push(("opt", Value::Choice(phase.method.name())));
-            if let PhaseMethod::QuasiHyperbolic { nu } = phase.method {
-                values.push(("nu", Value::Number(nu)));
+impl FigureParts for PhaseDiagramFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.check()
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.push(("opt", Value::Choice(self.method.name())));
+        if let PhaseMethod::QuasiHyperbolic { nu } = self.method {
+            values.push(("nu", Value::Number(nu)));
+        }
+        match &self.regression {
+            Some(regression) => {
+                values.push(("noise", Value::Choice("batch")));
+                super::push_regression_values(values, regression);
             }
-            match &phase.regression {
-                Some(regression) => {
-                    values.push(("noise", Value::Choice("batch")));
-                    super::push_regression_values(values, regression);
-                }
-                None => {
-                    values.push(("noise", Value::Choice("gauss")));
-                    values.push(("wd", Value::Number(phase.weight_decay)));
-                }
+            None => {
+                values.push(("noise", Value::Choice("gauss")));
+                values.push(("wd", Value::Number(self.weight_decay)));
             }
-            values.extend([
-                ("lr_k", Value::Number(phase.learning_rate_times_curvature)),
-                ("mu", Value::Number(phase.momentum)),
-                (
-                    "lrk_max",
-                    Value::Number(phase.learning_rate_times_curvature_max),
-                ),
-                ("mu_max", Value::Number(phase.momentum_max)),
-                ("res", Value::Integer(phase.resolution as u64)),
-            ]);
         }
-        FigureConfig::Bayes(bayes) => values.extend([
-            ("K", Value::Matrix(bayes.hessian.clone())),
-            ("angle", Value::Number(bayes.angle)),
-            ("N", Value::Integer(bayes.dataset_size as u64)),
-            ("S", Value::Integer(bayes.batch_size as u64)),
-        ]),
-        FigureConfig::Escape(escape) => {
-            values.extend([
-                ("K", Value::Matrix(escape.hessian.clone())),
-                ("angle", Value::Number(escape.angle)),
-                ("C", Value::Matrix(escape.covariance.clone())),
-                ("lr", Value::Number(escape.learning_rate)),
-            ]);
-            let simulation = &escape.simulation;
-            values.extend([
-                ("points", Value::Integer(simulation.points as u64)),
-                ("particles", Value::Integer(simulation.particles as u64)),
-                ("steps", Value::Integer(simulation.steps)),
-                ("seed", Value::Integer(simulation.seed)),
-            ]);
-        }
-        FigureConfig::Newton(newton) => values.extend([
-            ("K", Value::Matrix(newton.hessian.clone())),
-            ("angle", Value::Number(newton.angle)),
-            ("C", Value::Matrix(newton.covariance.clone())),
-            ("lr", Value::Number(newton.learning_rate)),
-            ("mu", Value::Number(newton.momentum)),
-            ("N", Value::Integer(newton.dataset_size as u64)),
-            ("S", Value::Integer(newton.batch_size as u64)),
-        ]),
-        FigureConfig::Explorer(explorer) => {
-            values.extend([
-                ("K", Value::Matrix(explorer.hessian.clone())),
-                ("angle", Value::Number(explorer.angle)),
-                ("C", Value::Matrix(explorer.covariance.clone())),
-                ("a", Value::Number(explorer.hessian_noise)),
-                ("lr", Value::Number(explorer.learning_rate)),
-                ("mu", Value::Number(explorer.momentum)),
-                ("nu", Value::Number(explorer.nu)),
-                ("P", Value::Matrix(explorer.preconditioner.clone())),
-            ]);
-            super::push_convention_values(values, &explorer.conventions, "*");
-            values.extend([
-                ("methods", Value::Names(explorer.methods.clone())),
-                ("sim", Value::Choice(explorer.simulated.unwrap_or("none"))),
-                (
-                    "particles",
-                    Value::Integer(explorer.simulation.particles as u64),
-                ),
-                ("steps", Value::Integer(explorer.simulation.steps)),
-                ("seed", Value::Integer(explorer.simulation.seed)),
-            ]);
-        }
-        _ => {}
+        values.extend([
+            ("lr_k", Value::Number(self.learning_rate_times_curvature)),
+            ("mu", Value::Number(self.momentum)),
+            (
+                "lrk_max",
+                Value::Number(self.learning_rate_times_curvature_max),
+            ),
+            ("mu_max", Value::Number(self.momentum_max)),
+            ("res", Value::Integer(self.resolution as u64)),
+        ]);
     }
 }
 
-/// The planned particle-steps of a panel's simulation (times D), and its particles per ensemble.
-pub(super) fn panel_simulation_size(figure: &super::FigureConfig) -> (u128, usize) {
-    use super::FigureConfig;
-    match figure {
-        FigureConfig::Escape(escape) => {
-            let simulation = &escape.simulation;
-            let dimension = escape.hessian.natural_dimension() as u128;
-            // Ensemble j runs T·j/points steps: (points + 1)/2 · T per particle in all.
-            let steps = (simulation.points as u128 + 1) * u128::from(simulation.steps) / 2;
-            (
-                steps * simulation.particles as u128 * dimension,
-                simulation.particles,
-            )
+impl FigureParts for BayesFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.check()
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(self.hessian.clone())),
+            ("angle", Value::Number(self.angle)),
+            ("N", Value::Integer(self.dataset_size as u64)),
+            ("S", Value::Integer(self.batch_size as u64)),
+        ]);
+    }
+}
+
+impl FigureParts for EscapeEfficiencyFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.check()
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        let simulation = &self.simulation;
+        let dimension = self.hessian.natural_dimension() as u128;
+        // Ensemble j runs T·j/points steps: (points + 1)/2 · T per particle in all.
+        let steps = (simulation.points as u128 + 1) * u128::from(simulation.steps) / 2;
+        steps * simulation.particles as u128 * dimension
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(self.hessian.clone())),
+            ("angle", Value::Number(self.angle)),
+            ("C", Value::Matrix(self.covariance.clone())),
+            ("lr", Value::Number(self.learning_rate)),
+        ]);
+        super::push_sweep_values(values, &self.simulation);
+    }
+}
+
+impl FigureParts for SecondOrderFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.check()
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(self.hessian.clone())),
+            ("angle", Value::Number(self.angle)),
+            ("C", Value::Matrix(self.covariance.clone())),
+            ("lr", Value::Number(self.learning_rate)),
+            ("mu", Value::Number(self.momentum)),
+            ("N", Value::Integer(self.dataset_size as u64)),
+            ("S", Value::Integer(self.batch_size as u64)),
+        ]);
+    }
+}
+
+impl FigureParts for ExplorerFigureConfig {
+    fn validate(&self, _id: &'static str) -> Result<(), FieldErrors> {
+        self.check()
+    }
+
+    fn planned_particle_steps(&self) -> u128 {
+        if self.simulated.is_none() {
+            return 0;
         }
-        FigureConfig::Explorer(explorer) if explorer.simulated.is_some() => {
-            let dimension = explorer.hessian.natural_dimension() as u128;
-            let simulation = &explorer.simulation;
-            (
-                simulation.particles as u128 * u128::from(simulation.steps) * dimension,
-                simulation.particles,
-            )
+        let dimension = self.hessian.natural_dimension() as u128;
+        self.simulation.particles as u128 * u128::from(self.simulation.steps) * dimension
+    }
+
+    fn particles_per_ensemble(&self) -> usize {
+        if self.simulated.is_none() {
+            return 0;
         }
-        _ => (0, 0),
+        self.simulation.particles
+    }
+
+    fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
+        values.extend([
+            ("K", Value::Matrix(self.hessian.clone())),
+            ("angle", Value::Number(self.angle)),
+            ("C", Value::Matrix(self.covariance.clone())),
+            ("a", Value::Number(self.hessian_noise)),
+            ("lr", Value::Number(self.learning_rate)),
+            ("mu", Value::Number(self.momentum)),
+            ("nu", Value::Number(self.nu)),
+            ("P", Value::Matrix(self.preconditioner.clone())),
+        ]);
+        super::push_convention_values(values, &self.conventions, "*");
+        values.extend([
+            ("methods", Value::Names(self.methods.clone())),
+            ("sim", Value::Choice(self.simulated.unwrap_or("none"))),
+            (
+                "particles",
+                Value::Integer(self.simulation.particles as u64),
+            ),
+            ("steps", Value::Integer(self.simulation.steps)),
+            ("seed", Value::Integer(self.simulation.seed)),
+        ]);
     }
 }
