@@ -9,7 +9,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlCanvasElement, Window};
 
-use super::card::{embed_controls, page_style, Card};
+mod inspect;
+mod links;
+mod startup;
+
+pub use links::HOST_SNIPPET;
+use links::{page_base, report_height};
+pub use startup::STARTUP_SLICE_MS;
+use startup::{Cards, StartupStep, StartupTiming};
+
+use super::card::{page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
 use super::solver::{SolverAction, SOLVER_INDEX};
 use crate::config::{Config, FIGURE_IDS};
@@ -21,12 +30,6 @@ use crate::playground::{
 /// Milliseconds of simulation per animation frame (the page's longest task stays well under
 /// 50 ms; the rest of the frame is left to drawing and input).
 pub const SIMULATION_BUDGET_MS: f64 = 10.0;
-/// Milliseconds of start-up work per task: cheap steps (building a card's controls) are
-/// batched up to this; a theory or a drawing always has a task of its own.
-pub const STARTUP_SLICE_MS: f64 = 24.0;
-/// A theory or a drawing starts a slice, or follows steps that took less than this (ms): one
-/// takes up to ~35 ms (Fig. "bayes" is drawn in ~35 ms), so a slice stays under 50 ms.
-const HEAVY_STEP_ROOM_MS: f64 = 10.0;
 /// The URL is rewritten this long after the last edit (ms).
 pub const URL_DEBOUNCE_MS: f64 = 250.0;
 
@@ -118,128 +121,6 @@ struct State {
     /// a timer, is neither clamped to 4 ms nor throttled in a background tab).
     startup_channel: Option<(web_sys::MessageChannel, MessageCallback)>,
     startup_timing: StartupTiming,
-}
-
-/// The page's cards in page order, found by their figure index (during the start-up the figure
-/// of the link is built first, so a card's place in the list is not its index until all are).
-#[derive(Default)]
-struct Cards(Vec<Card>);
-
-impl Cards {
-    /// The card of figure index `index`, if built.
-    fn get(&self, index: usize) -> Option<&Card> {
-        let place = self
-            .0
-            .binary_search_by_key(&index, |card| card.index)
-            .ok()?;
-        self.0.get(place)
-    }
-
-    /// The card of figure index `index`, if built.
-    fn get_mut(&mut self, index: usize) -> Option<&mut Card> {
-        let place = self
-            .0
-            .binary_search_by_key(&index, |card| card.index)
-            .ok()?;
-        self.0.get_mut(place)
-    }
-
-    /// Adds a card in its place; returns the card after it (whose figure element goes after).
-    fn insert(&mut self, card: Card) -> Option<&Card> {
-        let place = self.0.partition_point(|other| other.index < card.index);
-        self.0.insert(place, card);
-        self.0.get(place + 1)
-    }
-
-    /// Removes every card.
-    fn clear(&mut self) {
-        self.0.clear();
-    }
-}
-
-impl std::ops::Deref for Cards {
-    type Target = [Card];
-    fn deref(&self) -> &[Card] {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Cards {
-    fn deref_mut(&mut self) -> &mut [Card] {
-        &mut self.0
-    }
-}
-
-impl<'a> IntoIterator for &'a Cards {
-    type Item = &'a Card;
-    type IntoIter = std::slice::Iter<'a, Card>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a mut Cards {
-    type Item = &'a mut Card;
-    type IntoIter = std::slice::IterMut<'a, Card>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter_mut()
-    }
-}
-
-/// One step of the page's start-up. The page is built and drawn in slices of about
-/// [`STARTUP_SLICE_MS`] (each its own task, so the tab answers input between them): the figure
-/// of the link (or the first) is built, computed and drawn first, and scrolled to; then the
-/// other cards' controls, the figures below it first; then the listeners; then each other card's
-/// theory and its drawing, as two separate tasks, again the figures below first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum StartupStep {
-    /// Builds the elements and controls of the card at this figure index.
-    Build(usize),
-    /// Scrolls to the figure of the link (drawn, the rest of the page not yet built).
-    Reveal,
-    /// Installs the page's listeners and observers, writes its links, and scrolls to the figure
-    /// of the link again if the cards built above it moved it (and the reader did not scroll).
-    Settle,
-    /// Computes a card's theory ([`Card::prepare`]).
-    Prepare(usize),
-    /// Draws a card ([`Card::paint`]).
-    Paint(usize),
-    /// Records the start-up's timings: every theory is drawn.
-    Finish,
-}
-
-impl StartupStep {
-    /// The step in words, with the figure it works on.
-    fn describe(self) -> String {
-        let (what, index) = match self {
-            StartupStep::Build(index) => ("building", index),
-            StartupStep::Prepare(index) => ("the theory of", index),
-            StartupStep::Paint(index) => ("drawing", index),
-            StartupStep::Reveal => return "scrolling to the figure".into(),
-            StartupStep::Settle => return "the listeners".into(),
-            StartupStep::Finish => return "finishing".into(),
-        };
-        format!(
-            "{what} fig. {}",
-            FIGURE_IDS.get(index).copied().unwrap_or("?")
-        )
-    }
-}
-
-/// Where the start-up's time went (written to `#app`'s `data-startup` for the end-to-end check).
-#[derive(Clone, Copy, Debug, Default)]
-struct StartupTiming {
-    mount_started: f64,
-    first_drawn: Option<f64>,
-    /// The page's scroll offset and the figure's top right after [`StartupStep::Reveal`].
-    revealed: Option<(f64, f64)>,
-    slices: u32,
-    longest_slice_ms: f64,
-    /// The slices' time in all (the rest of the start-up's time went to the browser's layout
-    /// and painting between them, to input, and to the simulations' frames).
-    busy_ms: f64,
-    /// The step that took longest, and its milliseconds.
-    longest_step: (Option<StartupStep>, f64),
 }
 
 /// The mounted page.
@@ -430,276 +311,6 @@ fn show_notices(element: &Element, notices: &[String]) -> Result<(), JsValue> {
 }
 
 impl App {
-    /// Runs the start-up's next slice now and, when steps are left, asks for another task.
-    fn continue_startup(self: &Rc<Self>) {
-        if self.run_startup(STARTUP_SLICE_MS) {
-            self.post_startup_task();
-        }
-    }
-
-    /// Runs every start-up step left, now (tests and tools that read the page right after
-    /// [`mount`]; printing).
-    pub fn finish_startup(self: &Rc<Self>) {
-        while self.run_startup(f64::INFINITY) {}
-    }
-
-    /// Whether the start-up is complete: every card built, its theory drawn.
-    pub fn started(&self) -> bool {
-        self.state.borrow().startup.is_empty()
-    }
-
-    /// Runs start-up steps for about `budget_ms` (a theory or a drawing only as the slice's
-    /// first step); returns whether steps are left.
-    fn run_startup(self: &Rc<Self>, budget_ms: f64) -> bool {
-        let started = now();
-        let mut ran = 0;
-        loop {
-            let step = {
-                let mut state = self.state.borrow_mut();
-                if state.stopped {
-                    return false;
-                }
-                let heavy = matches!(
-                    state.startup.front(),
-                    Some(StartupStep::Prepare(_) | StartupStep::Paint(_))
-                );
-                let elapsed = now() - started;
-                let room = if heavy { HEAVY_STEP_ROOM_MS } else { budget_ms };
-                if ran > 0 && elapsed >= room.min(budget_ms) {
-                    break;
-                }
-                match state.startup.pop_front() {
-                    Some(step) => step,
-                    None => break,
-                }
-            };
-            let step_started = now();
-            let result = self.startup_step(step);
-            if let Ok(mut state) = self.state.try_borrow_mut() {
-                let took = now() - step_started;
-                if took > state.startup_timing.longest_step.1 {
-                    state.startup_timing.longest_step = (Some(step), took);
-                }
-            }
-            if let Err(error) = result {
-                web_sys::console::error_2(
-                    &JsValue::from_str("sgd-playground: a start-up step failed"),
-                    &error,
-                );
-            }
-            ran += 1;
-        }
-        let mut state = self.state.borrow_mut();
-        let timing = &mut state.startup_timing;
-        timing.slices += 1;
-        let took = now() - started;
-        timing.longest_slice_ms = timing.longest_slice_ms.max(took);
-        timing.busy_ms += took;
-        !state.startup.is_empty()
-    }
-
-    /// Moves the cards built outside the page into it, in page order around the first card.
-    fn move_nursery_into_page(&self) -> Result<(), JsValue> {
-        let mut state = self.state.borrow_mut();
-        if state.nursery.take().is_none() {
-            return Ok(());
-        }
-        let first = state.url_card.unwrap_or(0);
-        let root = state.root.clone();
-        let anchor = state
-            .cards
-            .get(first)
-            .map(|card| card.elements.figure.clone());
-        for card in &state.cards {
-            let figure = &card.elements.figure;
-            match (&anchor, card.index) {
-                (_, index) if index == first => {}
-                (Some(anchor), index) if index < first => {
-                    root.insert_before(figure, Some(anchor))?;
-                }
-                _ => {
-                    root.append_child(figure)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Queues the next start-up slice as a task of its own (a message to our own channel).
-    fn post_startup_task(self: &Rc<Self>) {
-        let mut state = self.state.borrow_mut();
-        if state.startup_channel.is_none() {
-            let Ok(channel) = web_sys::MessageChannel::new() else {
-                return;
-            };
-            let weak = Rc::downgrade(self);
-            let closure = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-                if let Some(app) = weak.upgrade() {
-                    app.continue_startup();
-                }
-            });
-            channel
-                .port1()
-                .set_onmessage(Some(closure.as_ref().unchecked_ref()));
-            state.startup_channel = Some((channel, closure));
-        }
-        if let Some((channel, _)) = &state.startup_channel {
-            let _ = channel.port2().post_message(&JsValue::NULL);
-        }
-    }
-
-    #[inline(never)]
-    fn startup_step(self: &Rc<Self>, step: StartupStep) -> Result<(), JsValue> {
-        match step {
-            StartupStep::Build(index) => {
-                let weak = Rc::downgrade(self);
-                let mut state = self.state.borrow_mut();
-                let embed = state.options.embed;
-                let Some(config) = state.unbuilt.get_mut(index).and_then(Option::take) else {
-                    return Ok(());
-                };
-                let shown: Option<Vec<String>> =
-                    embed.then(|| state.options.controls.clone().unwrap_or_default());
-                // The first card goes straight into the page; the others wait outside it.
-                let root = match (&state.nursery, state.cards.is_empty()) {
-                    (Some(nursery), false) => nursery.clone(),
-                    _ => state.root.clone(),
-                };
-                let card = Card::new(&weak, &root, index, config, shown.as_deref())?;
-                // The notices go where the reader lands: into the figure the link opens.
-                if state.url_card == Some(index) {
-                    if let Some(notices) = &state.notices {
-                        if notices.get_attribute("hidden").is_none() {
-                            let figure = &card.elements.figure;
-                            let after_title =
-                                figure.first_element_child().and_then(|t| t.next_sibling());
-                            figure.insert_before(notices, after_title.as_ref())?;
-                        }
-                    }
-                }
-                state.cards.insert(card);
-            }
-            StartupStep::Reveal => {
-                let mut state = self.state.borrow_mut();
-                if let (Some(index), false) = (state.url_card, state.options.embed) {
-                    if let Some(card) = state.cards.get(index) {
-                        let figure = card.elements.figure.clone();
-                        figure.scroll_into_view();
-                        let top = figure.get_bounding_client_rect().top();
-                        let scrolled = state.window.scroll_y().unwrap_or(0.0);
-                        state.startup_timing.revealed = Some((scrolled, top));
-                    }
-                }
-            }
-            StartupStep::Settle => {
-                self.move_nursery_into_page()?;
-                let weak = Rc::downgrade(self);
-                self.install_listeners(&weak)?;
-                self.update_links();
-                let state = self.state.borrow();
-                // The cards built above the figure moved it down, unless the browser's scroll
-                // anchoring kept it in place (then the page's offset changed with them).
-                if let (Some(index), Some((scrolled, top))) =
-                    (state.url_card, state.startup_timing.revealed)
-                {
-                    if let Some(card) = state.cards.get(index) {
-                        let figure = &card.elements.figure;
-                        let unscrolled = state.window.scroll_y().unwrap_or(0.0) == scrolled;
-                        let moved = (figure.get_bounding_client_rect().top() - top).abs() > 1.0;
-                        if unscrolled && moved {
-                            figure.scroll_into_view();
-                        }
-                    }
-                }
-            }
-            StartupStep::Prepare(index) => {
-                let mut state = self.state.borrow_mut();
-                // One layout read, on the first card: every card has the same column layout.
-                let width = match state.card_width {
-                    Some(width) => width,
-                    None => {
-                        let Some(card) = state.cards.get_mut(index) else {
-                            return Ok(());
-                        };
-                        card.measure();
-                        let width = card.css_width();
-                        state.card_width = Some(width);
-                        width
-                    }
-                };
-                if let Some(card) = state.cards.get_mut(index) {
-                    // An edit during the start-up already prepared it.
-                    if !card.is_prepared() {
-                        card.set_css_width(width);
-                        card.prepare();
-                    }
-                }
-            }
-            StartupStep::Paint(index) => {
-                let mut state = self.state.borrow_mut();
-                let dark = state.dark;
-                let Some(card) = state.cards.get_mut(index) else {
-                    return Ok(());
-                };
-                if card.is_prepared() && !card.is_painted() {
-                    card.paint(dark);
-                }
-                if state.startup_timing.first_drawn.is_none() {
-                    state.startup_timing.first_drawn = Some(now());
-                }
-            }
-            StartupStep::Finish => {
-                let mut state = self.state.borrow_mut();
-                state.theory_drawn_ms = now();
-                let timing = state.startup_timing;
-                let root = state.root.clone();
-                // Where the start-up time goes (the end-to-end check prints it).
-                root.set_attribute(
-                    "data-startup",
-                    &format!(
-                        "first figure drawn {:.1} ms after the engine started, all {} in {:.1} \
-                         ms, in {} tasks (the longest {:.1} ms, {:.1} ms in all; the longest step \
-                         {}, {:.1} ms)",
-                        timing.first_drawn.unwrap_or(state.theory_drawn_ms) - timing.mount_started,
-                        state.cards.len(),
-                        state.theory_drawn_ms - timing.mount_started,
-                        timing.slices + 1,
-                        timing.longest_slice_ms,
-                        timing.busy_ms,
-                        timing
-                            .longest_step
-                            .0
-                            .map(StartupStep::describe)
-                            .unwrap_or_default(),
-                        timing.longest_step.1,
-                    ),
-                )?;
-                root.set_attribute(
-                    "data-mount-start-ms",
-                    &format!("{:.1}", timing.mount_started),
-                )?;
-                if let Some(first) = timing.first_drawn {
-                    root.set_attribute("data-first-drawn-ms", &format!("{first:.1}"))?;
-                }
-                root.set_attribute(
-                    "data-theory-drawn-ms",
-                    &format!("{:.1}", state.theory_drawn_ms),
-                )?;
-                root.set_attribute("aria-busy", "false")?;
-                // An embedded figure tells its host its height now: a cross-origin frame below
-                // the host's fold gets no rendering updates (no ResizeObserver callback, no
-                // animation frame) until it is scrolled to.
-                if state.options.embed {
-                    report_height(&mut state);
-                }
-                drop(state);
-                // The figures in view start simulating.
-                self.request_frame();
-            }
-        }
-        Ok(())
-    }
-
     fn install_listeners(self: &Rc<Self>, weak: &Weak<App>) -> Result<(), JsValue> {
         let mut state = self.state.borrow_mut();
         // Theme changes of the system.
@@ -1038,7 +649,7 @@ impl App {
         let mut state = self.state.borrow_mut();
         let dark = state.dark;
         let document = state.document.clone();
-        let link = self.link_for(&state, index, false);
+        let link = self.link_for(&state, index);
         let Some(card) = state.cards.get_mut(index) else {
             return Ok(());
         };
@@ -1142,108 +753,12 @@ impl App {
         Ok(())
     }
 
-    /// The absolute link to a card's configuration (with `embed=1` and its controls when
-    /// `embed`).
-    fn link_for(&self, state: &State, index: usize, embed: bool) -> String {
-        let base = page_base(&state.window);
-        let Some(card) = state.cards.get(index) else {
-            return base;
-        };
-        let options = PageOptions {
-            embed,
-            controls: embed.then(|| {
-                embed_controls(card.id)
-                    .split(',')
-                    .map(String::from)
-                    .collect()
-            }),
-            theme: state.options.theme,
-        };
-        format!("{base}?{}", link_query(&card.config, &options))
-    }
-
-    /// The iframe of a card with the controls, theme and height chosen in its embed options.
-    fn embed_code(&self, state: &State, index: usize) -> String {
-        let Some(card) = state.cards.get(index) else {
-            return String::new();
-        };
-        let (controls, theme, height) = card.embed_choice();
-        let options = PageOptions {
-            embed: true,
-            controls: Some(controls),
-            theme,
-        };
-        let src = format!(
-            "{}?{}",
-            page_base(&state.window),
-            link_query(&card.config, &options)
-        );
-        let title = card
-            .data()
-            .map(|data| data.title.clone())
-            .unwrap_or_default();
-        format!(
-            "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"{height}\" \
-             style=\"border:0\" loading=\"lazy\"></iframe>\n{}",
-            html_attribute(&src),
-            html_attribute(&title),
-            HOST_SNIPPET
-        )
-    }
-
-    /// Updates the links the page writes from its configuration: the canonical link (the
-    /// full-page link of the figure the URL shows) and, embedded, the "open in playground" link.
-    fn update_links(&self) {
-        let state = self.state.borrow();
-        let href = match state.url_card {
-            Some(index) => self.link_for(&state, index, false),
-            None => page_base(&state.window),
-        };
-        set_canonical(&state.document, &href);
-        if state.options.embed {
-            if let Some(card) = state.cards.first() {
-                card.set_open_link(&href);
-            }
-        }
-    }
-
     /// The hover read-out of a card.
     pub fn hover(&self, index: usize, at: Option<(f64, f64)>) {
         if let Ok(state) = self.state.try_borrow() {
             if let Some(card) = state.cards.get(index) {
                 card.hover(at);
             }
-        }
-    }
-
-    /// Writes the URL of the card last edited, once the edits have rested (or now, `force`).
-    fn write_url(&self, force: bool) {
-        let mut state = self.state.borrow_mut();
-        let Some(since) = state.url_dirty_since else {
-            return;
-        };
-        if !force && now() - since < URL_DEBOUNCE_MS {
-            return;
-        }
-        state.url_dirty_since = None;
-        let query = match state.url_card {
-            Some(index) => match state.cards.get(index) {
-                Some(card) => link_query(&card.config, &state.options),
-                None => return,
-            },
-            None => match &state.solver {
-                Some(solver) => link_query(&solver.config(), &state.options),
-                None => return,
-            },
-        };
-        let url = format!("?{query}{}", hash(&state.window));
-        if let Ok(history) = state.window.history() {
-            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
-        }
-        // Embedded, the canonical link is the full page's (update_links).
-        if !state.options.embed {
-            let canonical = format!("{}?{query}", page_base(&state.window));
-            set_canonical(&state.document, &canonical);
         }
     }
 
@@ -1337,83 +852,6 @@ impl App {
         }
         more
     }
-
-    /// Number of cards.
-    pub fn card_count(&self) -> usize {
-        self.state.borrow().cards.len()
-    }
-
-    /// A card's figure element (tests).
-    pub fn card_element(&self, index: usize) -> Option<Element> {
-        self.state
-            .borrow()
-            .cards
-            .get(index)
-            .map(|card| card.elements.figure.clone())
-    }
-
-    /// Where a card's panels were drawn (canvas device pixels) and which data they show (tests,
-    /// tools).
-    pub fn plot_frames(&self, index: usize) -> Vec<crate::figures::PlotFrame> {
-        self.state
-            .borrow()
-            .cards
-            .get(index)
-            .map(|card| card.frames().to_vec())
-            .unwrap_or_default()
-    }
-
-    /// A card's configuration text (tests).
-    pub fn card_config(&self, index: usize) -> Option<String> {
-        self.state
-            .borrow()
-            .cards
-            .get(index)
-            .map(|card| card.config.to_text())
-    }
-
-    /// Whether a card's simulation has finished and its last points are drawn (tests).
-    pub fn simulation_done(&self, index: usize) -> bool {
-        self.state
-            .borrow()
-            .cards
-            .get(index)
-            .is_some_and(Card::simulation_done)
-    }
-
-    /// A card's PNG export as a data URL (tests).
-    pub fn png_of(&self, index: usize) -> Result<String, JsValue> {
-        let state = self.state.borrow();
-        let card = state
-            .cards
-            .get(index)
-            .ok_or_else(|| JsValue::from_str("no such card"))?;
-        png_data_url(card, state.dark)
-    }
-
-    /// A card's SVG export (tests).
-    pub fn svg_of(&self, index: usize) -> Result<String, JsValue> {
-        let state = self.state.borrow();
-        let card = state
-            .cards
-            .get(index)
-            .ok_or_else(|| JsValue::from_str("no such card"))?;
-        svg_text(card, state.dark)
-    }
-
-    /// A card's CSV export (tests).
-    pub fn csv_of(&self, index: usize) -> Option<String> {
-        self.state
-            .borrow()
-            .cards
-            .get(index)
-            .and_then(|card| card.data().map(to_csv))
-    }
-
-    /// Milliseconds from navigation to every theory curve drawn.
-    pub fn theory_drawn_ms(&self) -> f64 {
-        self.state.borrow().theory_drawn_ms
-    }
 }
 
 /// Measures the canvases' width. Every card has the same column layout, so the first card's
@@ -1428,36 +866,6 @@ fn measure_cards(cards: &mut [Card]) {
     for card in rest {
         card.set_css_width(width);
     }
-}
-
-/// The 10-line host-page snippet that sizes embedded figures to their content.
-pub const HOST_SNIPPET: &str = "<script>\n\
-addEventListener(\"message\", (event) => {\n\
-  const data = event.data;\n\
-  if (!data || data.type !== \"sgd-playground:height\") return;\n\
-  for (const frame of document.querySelectorAll(\"iframe\")) {\n\
-    if (frame.contentWindow === event.source) frame.style.height = data.height + \"px\";\n\
-  }\n\
-});\n\
-</script>";
-
-/// Tells the host page the embedded document's height, when it changed since the last report.
-fn report_height(state: &mut State) {
-    let Some(html) = state.document.document_element() else {
-        return;
-    };
-    let height = html.scroll_height();
-    if height == state.reported_height {
-        return;
-    }
-    let Ok(Some(parent)) = state.window.parent() else {
-        return;
-    };
-    state.reported_height = height;
-    let message = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&message, &"type".into(), &"sgd-playground:height".into());
-    let _ = js_sys::Reflect::set(&message, &"height".into(), &JsValue::from(height));
-    let _ = parent.post_message(&message, "*");
 }
 
 fn say_later(weak: &Weak<App>, index: usize, copied: bool, what: &str, text: &str) {
@@ -1476,51 +884,6 @@ fn say_later(weak: &Weak<App>, index: usize, copied: bool, what: &str, text: &st
             ));
         }
     }
-}
-
-/// The page's real address without query and fragment, its folder included (the site works at
-/// any path prefix: `https://host/teaching/sgd/`, `…/index.html`, even `file:///…`, where
-/// `origin` would be `null`).
-fn page_base(window: &Window) -> String {
-    let href = window.location().href().unwrap_or_default();
-    href.split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Points the page's `<link rel="canonical">` at `href` (created in `<head>` if missing).
-fn set_canonical(document: &Document, href: &str) {
-    let existing = document
-        .query_selector("link[rel=\"canonical\"]")
-        .ok()
-        .flatten();
-    let link = match existing {
-        Some(link) => link,
-        None => {
-            let Ok(link) = document.create_element("link") else {
-                return;
-            };
-            let _ = link.set_attribute("rel", "canonical");
-            if let Ok(Some(head)) = document.query_selector("head") {
-                let _ = head.append_child(&link);
-            }
-            link
-        }
-    };
-    let _ = link.set_attribute("href", href);
-}
-
-fn hash(window: &Window) -> String {
-    window.location().hash().unwrap_or_default()
-}
-
-/// Escapes text for an HTML attribute value in double quotes (the embed code).
-fn html_attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The card drawn at twice its on-screen CSS size, as a PNG data URL.
