@@ -347,27 +347,17 @@ fn run_in_slices(total: u64, mut advance: impl FnMut(u64) -> bool) -> u64 {
     done
 }
 
-/// Runs `work` and measures its wall-clock time in seconds; `None` where there is no clock
-/// (wasm32, where `std::time::Instant` panics).
-fn timed<T>(work: impl FnOnce() -> T) -> (T, Option<f64>) {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let start = std::time::Instant::now();
-        let result = work();
-        (result, Some(start.elapsed().as_secs_f64()))
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        (work(), None)
-    }
+/// Runs `work` and measures its wall-clock time in seconds.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    let start = std::time::Instant::now();
+    let result = work();
+    (result, start.elapsed().as_secs_f64())
 }
 
 /// Nominal particle-steps (particles × steps run, diverged or escaped particles included) per
 /// second.
-fn per_second(particles: usize, steps: u64, seconds: Option<f64>) -> Option<f64> {
-    seconds
-        .filter(|seconds| *seconds > 0.0)
-        .map(|seconds| particles as f64 * steps as f64 / seconds)
+fn per_second(particles: usize, steps: u64, seconds: f64) -> Option<f64> {
+    (seconds > 0.0).then(|| particles as f64 * steps as f64 / seconds)
 }
 
 /// The configuration text of `command`'s arguments; `Ok(None)` when help was asked for.
@@ -696,7 +686,7 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             if options.out.is_none() {
                 return usage_error(stderr, "a PNG needs --out FILE");
             }
-            match png_bytes(&data, &options, &style) {
+            match crate::figures::to_png(&data, options.width, options.height, &style) {
                 Ok(png) => png,
                 Err(e) => return failure(stderr, &format!("cannot draw the figure: {e}")),
             }
@@ -712,24 +702,6 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             Err(_) => EXIT_FAILURE,
         },
     }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn png_bytes(
-    data: &crate::experiments::data::FigureData,
-    options: &RenderOptions,
-    style: &crate::figures::FigureStyle,
-) -> Result<Vec<u8>, crate::figures::FigureError> {
-    crate::figures::to_png(data, options.width, options.height, style)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn png_bytes(
-    _data: &crate::experiments::data::FigureData,
-    _options: &RenderOptions,
-    _style: &crate::figures::FigureStyle,
-) -> Result<Vec<u8>, String> {
-    Err("PNG export is native only".to_string())
 }
 
 /// Writes `message` to stderr and returns [`EXIT_FAILURE`].
