@@ -992,3 +992,157 @@ fn a_copied_playground_link_is_read_as_its_configuration() {
     // Var[w] = λσ²/(k(2 − λk)) = 1.5/0.5 = 3.
     assert!((matrix(from_link.get("sigma"))[0][0] - 3.0).abs() < 1e-12);
 }
+
+// ---------------------------------------------------------------- options
+
+#[test]
+fn every_option_takes_its_value_with_a_space_or_an_equals_sign() {
+    let render = |args: &[&str]| {
+        let mut all = vec!["render", "fig=2a", "--theory-only"];
+        all.extend_from_slice(args);
+        let outcome = run_with(&all);
+        assert_eq!(outcome.code, EXIT_OK, "{args:?}: {}", outcome.stderr);
+        assert_eq!(outcome.stderr, "", "{args:?}");
+        outcome.stdout
+    };
+    let spaced = render(&["--width", "800", "--height", "500", "--theme", "dark"]);
+    let joined = render(&["--width=800", "--height=500", "--theme=dark"]);
+    assert_eq!(spaced, joined);
+    assert!(
+        spaced.starts_with("<svg"),
+        "{}",
+        &spaced[..40.min(spaced.len())]
+    );
+    assert!(
+        spaced.contains(r#"width="800""#) && spaced.contains(r#"height="500""#),
+        "{}",
+        &spaced[..200.min(spaced.len())]
+    );
+    // The two forms mix, and the default size is another drawing.
+    assert_eq!(
+        render(&["--width=800", "--height", "500", "--theme=dark"]),
+        spaced
+    );
+    assert_ne!(render(&["--theme=dark"]), spaced);
+
+    assert_eq!(render(&["--format=svg"]), render(&["--format", "svg"]));
+    let csv = render(&["--format=csv"]);
+    assert!(csv.starts_with("panel,series,role,x,y,stderr"), "{csv}");
+    assert_eq!(csv, render(&["--format", "csv"]));
+
+    let dir = std::env::temp_dir().join(format!("sgd-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = dir.join("fig2a.csv");
+    let path = out.to_string_lossy().to_string();
+    assert_eq!(render(&[&format!("--out={path}")]), "");
+    assert_eq!(std::fs::read_to_string(&out).expect("written"), csv);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn render_reads_its_configuration_file_with_either_form() {
+    let file = TempFile::new("render.conf", "# Fig. 2(a)\nfig=2a\n");
+    let expected = run_with(&["render", "fig=2a", "--theory-only", "--format=csv"]);
+    assert_eq!(expected.code, EXIT_OK, "{}", expected.stderr);
+    for config in [
+        vec!["--config", file.path()],
+        vec![&format!("--config={}", file.path())],
+    ] {
+        let mut args = vec!["render"];
+        args.extend(config.iter().copied());
+        args.extend(["--theory-only", "--format", "csv"]);
+        let outcome = run_with(&args);
+        assert_eq!(outcome.code, EXIT_OK, "{args:?}: {}", outcome.stderr);
+        assert_eq!(outcome.stdout, expected.stdout, "{args:?}");
+    }
+}
+
+#[test]
+fn option_mistakes_name_the_option_the_value_and_what_is_allowed() {
+    for (args, message) in [
+        (
+            vec!["render", "fig=2a", "--colour", "red"],
+            "error: unknown option '--colour'; allowed with render: --config FILE, \
+             --format svg|png|csv|table, --out FILE, --width PIXELS, --height PIXELS, \
+             --theme light|dark, --theory-only, --help (-h)",
+        ),
+        (
+            vec!["render", "fig=2a", "--colour=red"],
+            "error: unknown option '--colour'",
+        ),
+        (vec!["render", "fig=2a", "-x"], "error: unknown option '-x'"),
+        // render's options are not solve's.
+        (
+            vec!["solve", "lr=1", "--width", "800"],
+            "error: unknown option '--width'; allowed with solve: --config FILE, --help (-h)",
+        ),
+        (
+            vec!["simulate", "lr=1", "--theory-only"],
+            "error: unknown option '--theory-only'; allowed with simulate: --config FILE, \
+             --help (-h)",
+        ),
+        // A missing value, at the end of the command line.
+        (
+            vec!["render", "fig=2a", "--width"],
+            "error: --width needs a number of pixels",
+        ),
+        (
+            vec!["render", "fig=2a", "--height"],
+            "error: --height needs a number of pixels",
+        ),
+        (
+            vec!["render", "fig=2a", "--out"],
+            "error: --out needs a file name",
+        ),
+        (
+            vec!["render", "fig=2a", "--format"],
+            "error: --format needs a format (svg, png, csv or table)",
+        ),
+        (
+            vec!["render", "fig=2a", "--theme"],
+            "error: --theme needs a theme (light or dark)",
+        ),
+        (
+            vec!["render", "--config"],
+            "error: --config needs a file name",
+        ),
+        // Invalid values, in either form.
+        (
+            vec!["render", "fig=2a", "--width=50"],
+            "error: --width: invalid value '50'; allowed: an integer in [100, 8000]",
+        ),
+        (
+            vec!["render", "fig=2a", "--height", "wide"],
+            "error: --height: invalid value 'wide'; allowed: an integer in [100, 8000]",
+        ),
+        (
+            vec!["render", "fig=2a", "--theme=blue"],
+            "error: --theme: invalid value 'blue'; allowed: light or dark",
+        ),
+        (
+            vec!["render", "fig=2a", "--format=gif"],
+            "error: --format: invalid value 'gif'; allowed: svg, png, csv or table",
+        ),
+        (
+            vec!["render", "fig=2a", "--theory-only=yes"],
+            "error: --theory-only: invalid value 'yes'; allowed: no value (--theory-only is a \
+             flag)",
+        ),
+    ] {
+        let outcome = run_with(&args);
+        assert_eq!(outcome.code, EXIT_USAGE, "{args:?}");
+        assert_eq!(outcome.stdout, "", "{args:?}");
+        let first = outcome.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with(message), "{args:?}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("usage: sgd-playground solve"),
+            "{args:?}"
+        );
+    }
+    // Help is an option like the others, in either place.
+    for args in [["render", "--help"], ["render", "-h"]] {
+        let outcome = run_with(&args);
+        assert_eq!(outcome.code, EXIT_OK, "{args:?}");
+        assert!(outcome.stdout.starts_with("usage: sgd-playground render"));
+    }
+}
