@@ -8,6 +8,10 @@
 //! configuration or command line (nothing on stdout, one line per problem on stderr), including a
 //! simulation larger than [`SimulationLimits::NATIVE`], [`EXIT_FAILURE`] when the output cannot be
 //! written.
+//!
+//! Native only (`lib.rs` compiles it off wasm32). The options are declared once, in `OPTIONS`, and
+//! read with `lexopt`: each value as `--opt value` or `--opt=value`; every other argument is a
+//! piece of configuration text (several are joined by `&`).
 
 use std::io::Write;
 
@@ -99,29 +103,37 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
 }
 
 /// The configuration of `command` from its arguments (text joined by `&`, or `--config FILE`),
-/// parsed strictly. `Err` holds the exit code once help, a usage error or the configuration's
-/// problems have been written.
+/// parsed strictly, with `render`'s options. `Err` holds the exit code once help, a usage error
+/// or the configuration's problems have been written.
 fn read_config(
-    command: &str,
+    command: Command,
     args: &[String],
-    help: &str,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<Config, i32> {
-    let text = match configuration_text(command, args) {
-        Ok(Some(text)) => text,
-        Ok(None) => return Err(write_out(stdout, stderr, help)),
-        Err(message) => return Err(usage_error(stderr, &message)),
+) -> Result<(Config, RenderOptions), i32> {
+    let line = match CommandLine::parse(command, args) {
+        Ok(line) => line,
+        Err(problem) => return Err(usage_error(stderr, &problem.to_string())),
+    };
+    if line.help {
+        return Err(write_out(stdout, stderr, command.help()));
+    }
+    let text = match line.configuration_text(command) {
+        Ok(text) => text,
+        Err(problem) => return Err(usage_error(stderr, &problem.to_string())),
     };
     // A pasted link or query works too: its page keys (embed, ctl, theme) are not read here.
     let text = crate::playground::config_text_of(&text);
-    Config::parse(&text).map_err(|problems| report_problems(stderr, problems.iter()))
+    match Config::parse(&text) {
+        Ok(config) => Ok((config, line.render)),
+        Err(problems) => Err(report_problems(stderr, problems.iter())),
+    }
 }
 
 /// `solve`: the exact stationary distribution of the quadratic landscape.
 fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let config = match read_config("solve", args, SOLVE_HELP, stdout, stderr) {
-        Ok(config) => config,
+    let config = match read_config(Command::Solve, args, stdout, stderr) {
+        Ok((config, _)) => config,
         Err(code) => return code,
     };
     // `solve` runs no simulation: only the theory's cost counts.
@@ -140,8 +152,8 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
 
 /// `simulate`: an ensemble on the quadratic landscape, or escapes from the double well.
 fn simulate(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let config = match read_config("simulate", args, SIMULATE_HELP, stdout, stderr) {
-        Ok(config) => config,
+    let config = match read_config(Command::Simulate, args, stdout, stderr) {
+        Ok((config, _)) => config,
         Err(code) => return code,
     };
     if let Err(problem) = Cost::of(&config).check(&Budget::NATIVE) {
@@ -347,57 +359,375 @@ fn run_in_slices(total: u64, mut advance: impl FnMut(u64) -> bool) -> u64 {
     done
 }
 
-/// Runs `work` and measures its wall-clock time in seconds; `None` where there is no clock
-/// (wasm32, where `std::time::Instant` panics).
-fn timed<T>(work: impl FnOnce() -> T) -> (T, Option<f64>) {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let start = std::time::Instant::now();
-        let result = work();
-        (result, Some(start.elapsed().as_secs_f64()))
-    }
-    #[cfg(target_arch = "wasm32")]
-    {
-        (work(), None)
-    }
+/// Runs `work` and measures its wall-clock time in seconds.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    let start = std::time::Instant::now();
+    let result = work();
+    (result, start.elapsed().as_secs_f64())
 }
 
 /// Nominal particle-steps (particles × steps run, diverged or escaped particles included) per
 /// second.
-fn per_second(particles: usize, steps: u64, seconds: Option<f64>) -> Option<f64> {
-    seconds
-        .filter(|seconds| *seconds > 0.0)
-        .map(|seconds| particles as f64 * steps as f64 / seconds)
+fn per_second(particles: usize, steps: u64, seconds: f64) -> Option<f64> {
+    (seconds > 0.0).then(|| particles as f64 * steps as f64 / seconds)
 }
 
-/// The configuration text of `command`'s arguments; `Ok(None)` when help was asked for.
-fn configuration_text(command: &str, args: &[String]) -> Result<Option<String>, String> {
-    let mut file = None;
-    let mut chunks = Vec::new();
-    let mut remaining = args.iter();
-    while let Some(arg) = remaining.next() {
-        match arg.as_str() {
-            "--help" | "-h" => return Ok(None),
-            "--config" => match remaining.next() {
-                Some(path) => file = Some(path.clone()),
-                None => return Err("--config needs a file name".to_string()),
-            },
-            option if option.starts_with("--config=") => {
-                file = Some(option.trim_start_matches("--config=").to_string());
-            }
-            option if option.starts_with('-') => return Err(format!("unknown option '{option}'")),
-            chunk => chunks.push(chunk),
+/// A command that reads a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    Solve,
+    Simulate,
+    Render,
+}
+
+impl Command {
+    fn name(self) -> &'static str {
+        match self {
+            Command::Solve => "solve",
+            Command::Simulate => "simulate",
+            Command::Render => "render",
         }
     }
-    match (file, chunks.is_empty()) {
-        (Some(_), false) => {
-            Err("give the configuration either as text or with --config, not both".to_string())
+
+    fn help(self) -> &'static str {
+        match self {
+            Command::Solve => SOLVE_HELP,
+            Command::Simulate => SIMULATE_HELP,
+            Command::Render => RENDER_HELP,
         }
-        (Some(path), true) => read_file(&path).map(Some),
-        (None, false) => Ok(Some(chunks.join("&"))),
-        (None, true) => Err(format!(
-            "{command} needs a configuration (text such as 'lr=1.5', or --config FILE)"
-        )),
+    }
+}
+
+/// An option of the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opt {
+    Help,
+    Config,
+    Format,
+    Out,
+    Width,
+    Height,
+    Theme,
+    TheoryOnly,
+}
+
+/// One option, declared once: the parser, the messages naming it and the list of what a command
+/// allows all come from [`OPTIONS`].
+#[derive(Debug)]
+struct OptionSpec {
+    opt: Opt,
+    long: &'static str,
+    short: Option<char>,
+    /// The value's name in the usage (`FILE`); `None` for a flag.
+    metavar: Option<&'static str>,
+    /// What a missing value should have been ("a file name").
+    needs: &'static str,
+    /// Only `render` takes it.
+    render_only: bool,
+}
+
+/// Every option of `solve`, `simulate` and `render`. A value is given as `--opt value` or
+/// `--opt=value` (lexopt reads both).
+const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        opt: Opt::Config,
+        long: "config",
+        short: None,
+        metavar: Some("FILE"),
+        needs: "a file name",
+        render_only: false,
+    },
+    OptionSpec {
+        opt: Opt::Format,
+        long: "format",
+        short: None,
+        metavar: Some("svg|png|csv|table"),
+        needs: "a format (svg, png, csv or table)",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::Out,
+        long: "out",
+        short: None,
+        metavar: Some("FILE"),
+        needs: "a file name",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::Width,
+        long: "width",
+        short: None,
+        metavar: Some("PIXELS"),
+        needs: "a number of pixels",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::Height,
+        long: "height",
+        short: None,
+        metavar: Some("PIXELS"),
+        needs: "a number of pixels",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::Theme,
+        long: "theme",
+        short: None,
+        metavar: Some("light|dark"),
+        needs: "a theme (light or dark)",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::TheoryOnly,
+        long: "theory-only",
+        short: None,
+        metavar: None,
+        needs: "",
+        render_only: true,
+    },
+    OptionSpec {
+        opt: Opt::Help,
+        long: "help",
+        short: Some('h'),
+        metavar: None,
+        needs: "",
+        render_only: false,
+    },
+];
+
+impl OptionSpec {
+    fn takes(&self, command: Command) -> bool {
+        !self.render_only || command == Command::Render
+    }
+
+    /// `--long` as typed.
+    fn name(&self) -> String {
+        format!("--{}", self.long)
+    }
+}
+
+/// The options `command` takes, as the usage writes them: `--config FILE, --help (-h)`.
+fn allowed_options(command: Command) -> String {
+    OPTIONS
+        .iter()
+        .filter(|spec| spec.takes(command))
+        .map(|spec| {
+            let mut shown = spec.name();
+            if let Some(metavar) = spec.metavar {
+                shown = format!("{shown} {metavar}");
+            }
+            if let Some(short) = spec.short {
+                shown = format!("{shown} (-{short})");
+            }
+            shown
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A mistake on the command line itself (not in the configuration it gives): one line naming
+/// the option, the value given and what is allowed.
+#[derive(Debug)]
+enum UsageError {
+    /// An option that `command` does not take.
+    UnknownOption { option: String, command: Command },
+    /// An option given without its value, at the end of the command line.
+    MissingValue { option: &'static OptionSpec },
+    /// A flag given a value (`--theory-only=yes`).
+    UnexpectedValue { option: String, value: String },
+    /// An option's value outside what it allows.
+    InvalidValue {
+        option: &'static OptionSpec,
+        value: String,
+        allowed: &'static str,
+    },
+    /// Configuration text and `--config` both given.
+    TextAndFile,
+    /// Neither configuration text nor `--config`.
+    NoConfiguration { command: Command },
+    /// The configuration file cannot be read (the reason, with the file's name).
+    File(String),
+    /// Anything else the parser reports, in lexopt's words.
+    Parser(String),
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsageError::UnknownOption { option, command } => write!(
+                f,
+                "unknown option '{option}'; allowed with {}: {}",
+                command.name(),
+                allowed_options(*command)
+            ),
+            UsageError::MissingValue { option } => {
+                write!(f, "{} needs {}", option.name(), option.needs)
+            }
+            UsageError::UnexpectedValue { option, value } => write!(
+                f,
+                "{option}: invalid value '{value}'; allowed: no value ({option} is a flag)"
+            ),
+            UsageError::InvalidValue {
+                option,
+                value,
+                allowed,
+            } => write!(
+                f,
+                "{}: invalid value '{value}'; allowed: {allowed}",
+                option.name()
+            ),
+            UsageError::TextAndFile => {
+                f.write_str("give the configuration either as text or with --config, not both")
+            }
+            UsageError::NoConfiguration { command } => write!(
+                f,
+                "{} needs a configuration (text such as 'lr=1.5', or --config FILE)",
+                command.name()
+            ),
+            UsageError::File(message) | UsageError::Parser(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<lexopt::Error> for UsageError {
+    fn from(error: lexopt::Error) -> Self {
+        match error {
+            lexopt::Error::UnexpectedValue { option, value } => UsageError::UnexpectedValue {
+                option,
+                value: value.to_string_lossy().into_owned(),
+            },
+            // `Parser::next` reports nothing else; a missing value is mapped where it is read.
+            other => UsageError::Parser(other.to_string()),
+        }
+    }
+}
+
+/// What a command line asks for once its options are read.
+struct CommandLine {
+    /// `--help` or `-h` was given (the options after it are not read).
+    help: bool,
+    /// `--config FILE` (the last one given).
+    file: Option<String>,
+    /// The positional arguments: pieces of configuration text, joined by `&`.
+    text: Vec<String>,
+    /// `render`'s options (their defaults for the other commands, which refuse them).
+    render: RenderOptions,
+}
+
+impl CommandLine {
+    /// Reads `args` (the arguments after the command) with lexopt: `--opt value` and
+    /// `--opt=value` alike, every other argument a piece of configuration text.
+    fn parse(command: Command, args: &[String]) -> Result<CommandLine, UsageError> {
+        let mut line = CommandLine {
+            help: false,
+            file: None,
+            text: Vec::new(),
+            render: RenderOptions::default(),
+        };
+        let mut parser = lexopt::Parser::from_args(args);
+        while let Some(arg) = parser.next()? {
+            let (spec, typed) = match arg {
+                lexopt::Arg::Value(value) => {
+                    let value = value.to_string_lossy().into_owned();
+                    // A lone "-" is no configuration text: refused as an option, as it always was.
+                    if value == "-" {
+                        return Err(UsageError::UnknownOption {
+                            option: value,
+                            command,
+                        });
+                    }
+                    line.text.push(value);
+                    continue;
+                }
+                lexopt::Arg::Long(long) => (
+                    OPTIONS.iter().find(|spec| spec.long == long),
+                    format!("--{long}"),
+                ),
+                lexopt::Arg::Short(short) => (
+                    OPTIONS.iter().find(|spec| spec.short == Some(short)),
+                    format!("-{short}"),
+                ),
+            };
+            let Some(spec) = spec.filter(|spec| spec.takes(command)) else {
+                return Err(UsageError::UnknownOption {
+                    option: typed,
+                    command,
+                });
+            };
+            if spec.opt == Opt::Help {
+                line.help = true;
+                return Ok(line);
+            }
+            if spec.opt == Opt::TheoryOnly {
+                line.render.theory_only = true;
+                continue;
+            }
+            let value = parser
+                .value()
+                .map_err(|_| UsageError::MissingValue { option: spec })?
+                .to_string_lossy()
+                .into_owned();
+            let invalid = |allowed| UsageError::InvalidValue {
+                option: spec,
+                value: value.clone(),
+                allowed,
+            };
+            match spec.opt {
+                Opt::Config => line.file = Some(value),
+                Opt::Out => line.render.out = Some(value),
+                Opt::Format => {
+                    line.render.format = Some(match value.as_str() {
+                        "svg" => RenderFormat::Svg,
+                        "png" => RenderFormat::Png,
+                        "csv" => RenderFormat::Csv,
+                        "table" => RenderFormat::Table,
+                        _ => {
+                            return Err(invalid(
+                                "svg, png, csv or table (the table of fig=explorer, as CSV)",
+                            ))
+                        }
+                    })
+                }
+                Opt::Width | Opt::Height => {
+                    let pixels = value
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|pixels| PIXELS.contains(pixels))
+                        .ok_or_else(|| invalid("an integer in [100, 8000]"))?;
+                    if spec.opt == Opt::Width {
+                        line.render.width = pixels;
+                    } else {
+                        line.render.height = pixels;
+                    }
+                }
+                Opt::Theme => {
+                    line.render.dark = match value.as_str() {
+                        "light" => false,
+                        "dark" => true,
+                        _ => return Err(invalid("light or dark")),
+                    }
+                }
+                Opt::Help | Opt::TheoryOnly => {}
+            }
+        }
+        if line.render.format.is_none() {
+            line.render.format = Some(match line.render.out.as_deref() {
+                Some(path) if path.ends_with(".png") => RenderFormat::Png,
+                Some(path) if path.ends_with(".csv") => RenderFormat::Csv,
+                _ => RenderFormat::Svg,
+            });
+        }
+        Ok(line)
+    }
+
+    /// The configuration text: the positional pieces joined by `&`, or the file's contents.
+    fn configuration_text(&self, command: Command) -> Result<String, UsageError> {
+        match (&self.file, self.text.is_empty()) {
+            (Some(_), false) => Err(UsageError::TextAndFile),
+            (Some(path), true) => read_file(path).map_err(UsageError::File),
+            (None, false) => Ok(self.text.join("&")),
+            (None, true) => Err(UsageError::NoConfiguration { command }),
+        }
     }
 }
 
@@ -485,6 +815,7 @@ usage: sgd-playground solve '<config>' [more config text ...]
        sgd-playground simulate --config FILE
        sgd-playground render '<config with fig=…>' [--format svg|png|csv|table] [--out FILE]
        sgd-playground help
+An option's value is given as --opt value or --opt=value (--config=FILE, --width=800).
 ";
 
 const SOLVE_HELP: &str = "\
@@ -529,7 +860,7 @@ with their standard errors (the whole simulation runs first; its size is set by 
 (a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr; a heatmap
 adds value). --format table writes the numbers of fig=explorer's table (Table 1 live) as CSV,
 one per line: row,quantity,i,j,value.
-The default size is 1200 × 600 pixels.
+The default size is 1200 × 600 pixels. Every option takes its value as --opt value or --opt=value.
 Examples:
   sgd-playground render 'fig=2a' --out fig2a.svg
   sgd-playground render 'fig=3&particles=2000' --format png --out fig3.png
@@ -547,8 +878,12 @@ enum RenderFormat {
     Table,
 }
 
-/// `render`'s own options, split from the configuration arguments.
+/// The sizes `--width` and `--height` allow, in pixels.
+const PIXELS: std::ops::RangeInclusive<u32> = 100..=8000;
+
+/// `render`'s own options.
 struct RenderOptions {
+    /// `--format`, else from `--out`'s extension, else SVG (set once the options are read).
     format: Option<RenderFormat>,
     out: Option<String>,
     width: u32,
@@ -557,81 +892,23 @@ struct RenderOptions {
     theory_only: bool,
 }
 
-fn parse_render_options(args: &[String]) -> Result<(RenderOptions, Vec<String>), String> {
-    let mut options = RenderOptions {
-        format: None,
-        out: None,
-        width: 1200,
-        height: 600,
-        dark: false,
-        theory_only: false,
-    };
-    let mut rest = Vec::new();
-    let mut iter = args.iter();
-    let size = |name: &str, value: Option<&String>| -> Result<u32, String> {
-        let value = value.ok_or_else(|| format!("{name} needs a number of pixels"))?;
-        value
-            .parse::<u32>()
-            .ok()
-            .filter(|v| (100..=8000).contains(v))
-            .ok_or_else(|| {
-                format!("{name}: invalid value '{value}'; allowed: an integer in [100, 8000]")
-            })
-    };
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--format" => {
-                let value = iter.next().map(String::as_str).unwrap_or("");
-                options.format = Some(match value {
-                    "svg" => RenderFormat::Svg,
-                    "png" => RenderFormat::Png,
-                    "csv" => RenderFormat::Csv,
-                    "table" => RenderFormat::Table,
-                    other => {
-                        return Err(format!(
-                            "--format: invalid value '{other}'; allowed: svg, png, csv or table \
-                             (the table of fig=explorer, as CSV)"
-                        ))
-                    }
-                });
-            }
-            "--out" => {
-                options.out = Some(iter.next().ok_or("--out needs a file name")?.clone());
-            }
-            "--width" => options.width = size("--width", iter.next())?,
-            "--height" => options.height = size("--height", iter.next())?,
-            "--theme" => match iter.next().map(String::as_str) {
-                Some("light") => options.dark = false,
-                Some("dark") => options.dark = true,
-                other => {
-                    return Err(format!(
-                        "--theme: invalid value '{}'; allowed: light or dark",
-                        other.unwrap_or("")
-                    ))
-                }
-            },
-            "--theory-only" => options.theory_only = true,
-            _ => rest.push(arg.clone()),
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            format: None,
+            out: None,
+            width: 1200,
+            height: 600,
+            dark: false,
+            theory_only: false,
         }
     }
-    if options.format.is_none() {
-        options.format = Some(match options.out.as_deref() {
-            Some(path) if path.ends_with(".png") => RenderFormat::Png,
-            Some(path) if path.ends_with(".csv") => RenderFormat::Csv,
-            _ => RenderFormat::Svg,
-        });
-    }
-    Ok((options, rest))
 }
 
 /// `render`: a figure's data drawn by `figures` (the web page's drawing code) to a file.
 fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let (options, config_args) = match parse_render_options(args) {
-        Ok(split) => split,
-        Err(message) => return usage_error(stderr, &message),
-    };
-    let config = match read_config("render", &config_args, RENDER_HELP, stdout, stderr) {
-        Ok(config) => config,
+    let (config, options) = match read_config(Command::Render, args, stdout, stderr) {
+        Ok(read) => read,
         Err(code) => return code,
     };
     // The same cost model as the page, with the command line's limit, before anything is built;
@@ -696,7 +973,7 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             if options.out.is_none() {
                 return usage_error(stderr, "a PNG needs --out FILE");
             }
-            match png_bytes(&data, &options, &style) {
+            match crate::figures::to_png(&data, options.width, options.height, &style) {
                 Ok(png) => png,
                 Err(e) => return failure(stderr, &format!("cannot draw the figure: {e}")),
             }
@@ -712,24 +989,6 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
             Err(_) => EXIT_FAILURE,
         },
     }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn png_bytes(
-    data: &crate::experiments::data::FigureData,
-    options: &RenderOptions,
-    style: &crate::figures::FigureStyle,
-) -> Result<Vec<u8>, crate::figures::FigureError> {
-    crate::figures::to_png(data, options.width, options.height, style)
-}
-
-#[cfg(target_arch = "wasm32")]
-fn png_bytes(
-    _data: &crate::experiments::data::FigureData,
-    _options: &RenderOptions,
-    _style: &crate::figures::FigureStyle,
-) -> Result<Vec<u8>, String> {
-    Err("PNG export is native only".to_string())
 }
 
 /// Writes `message` to stderr and returns [`EXIT_FAILURE`].

@@ -1,6 +1,7 @@
 //! A tiny JSON writer (no serde): a value tree ([`Json`]) written compactly by its `Display`.
 //!
-//! Numbers are written in their shortest round-trip form ([`format_number`]), so a reader gets back
+//! Numbers are written in their shortest round-trip form ([`format_number`], the configuration
+//! language's number syntax, which JSON shares), so a reader gets back
 //! exactly the `f64` that was computed; non-finite numbers, which JSON cannot represent, become
 //! `null`. Matrices are arrays of rows.
 
@@ -8,33 +9,7 @@ use std::fmt::{self, Write as _};
 
 use nalgebra::{DMatrix, DVector};
 
-/// Magnitudes at or above this are written in exponent form (`1e16`), not as long digit strings.
-const EXPONENT_ABOVE: f64 = 1e16;
-/// Non-zero magnitudes below this are written in exponent form (`1e-7`), not as `0.0000001`.
-const EXPONENT_BELOW: f64 = 1e-5;
-
-/// The shortest text that parses back to exactly `x`: Rust's `{}` (shortest round-trip digits) for
-/// ordinary magnitudes, `{:e}` (also shortest round-trip) below 1e-5 and from 1e16 on, so that
-/// neither 1e300 nor 1e-300 turns into hundreds of digits. Both forms are valid JSON numbers and
-/// valid configuration numbers. Non-finite values give `NaN`, `inf` or `-inf` (never valid JSON:
-/// [`Json`] writes them as `null`).
-///
-/// # Example
-/// ```
-/// use sgd_playground::json::format_number;
-/// assert_eq!(format_number(0.1), "0.1");
-/// assert_eq!(format_number(3.0), "3");
-/// assert_eq!(format_number(1.5e-7), "1.5e-7");
-/// assert_eq!(format_number(2e300), "2e300");
-/// ```
-pub fn format_number(x: f64) -> String {
-    let magnitude = x.abs();
-    if x == 0.0 || !x.is_finite() || (EXPONENT_BELOW..EXPONENT_ABOVE).contains(&magnitude) {
-        format!("{x}")
-    } else {
-        format!("{x:e}")
-    }
-}
+use crate::config::format_number;
 
 /// A JSON value.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,39 +170,6 @@ fn write_string(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_round_trip_exactly() {
-        let values = [
-            0.1,
-            1.0 / 3.0,
-            -2.5,
-            1e-5,
-            9.999_999_999_999_999e-6,
-            1e16,
-            9_999_999_999_999_998.0,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            5e-324,
-            -0.0,
-            123_456_789.123_456_79,
-        ];
-        for x in values {
-            let text = format_number(x);
-            let back: f64 = text.parse().expect("a number");
-            assert_eq!(back.to_bits(), x.to_bits(), "{x} written as {text}");
-        }
-    }
-
-    #[test]
-    fn numbers_use_exponents_only_at_extreme_magnitudes() {
-        assert_eq!(format_number(0.5), "0.5");
-        assert_eq!(format_number(1e15), "1000000000000000");
-        assert_eq!(format_number(1e16), "1e16");
-        assert_eq!(format_number(1e-5), "0.00001");
-        assert_eq!(format_number(-3e-6), "-3e-6");
-        assert_eq!(format_number(0.0), "0");
-    }
 
     #[test]
     fn non_finite_numbers_are_null() {

@@ -40,9 +40,10 @@
 //! [`cost`] counts the work a configuration asks for against each front end's limit;
 //! [`closed_forms`] has the paper's formulas (corrected where `ERRATA.md` says so); [`sim`]
 //! simulates ensembles; [`config`] is the `key=value&…` language shared by URLs, the CLI and the
-//! tests; [`cli`] is the native command line; `web` (wasm32 only) is the browser layer.
+//! tests; `cli` (native only) is the command line; `web` (wasm32 only) is the browser layer.
 //! `ARCHITECTURE.md` has a paragraph per module.
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod closed_forms;
 pub mod config;

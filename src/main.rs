@@ -1,8 +1,14 @@
-//! `sgd-playground` on the command line; everything happens in [`sgd_playground::cli::run`].
+//! `sgd-playground` on the command line; everything happens in `sgd_playground::cli::run`.
+//! The command line is native only: built for wasm32 (as `cargo build --tests` does for the
+//! browser tests), this binary is an empty `main`.
 
-use std::io::Write;
+#[cfg(target_arch = "wasm32")]
+fn main() {}
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    use std::io::Write;
+
     // args_os: a non-UTF-8 argument must not panic; it is read lossily (and then rejected or used).
     let args: Vec<String> = std::env::args_os()
         .map(|arg| arg.to_string_lossy().into_owned())

@@ -9,6 +9,9 @@
 //! CI runs a few hundred seeded inputs (seconds). The long campaign is the ignored test:
 //! `FUZZ_INPUTS=1000000 cargo test --release --test fuzz -- --ignored --nocapture` (seed with
 //! `FUZZ_SEED`); it prints the inputs run, the crashes and the slowest input.
+//!
+//! Native only, like the CLI it drives (and the corpus file it reads).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::{Duration, Instant};
 

@@ -8,8 +8,8 @@ use super::{
     EscapeEfficiencyFigureConfig, ExplorerFigureConfig, MatrixSpec, PhaseDiagramFigureConfig,
     SecondOrderFigureConfig, SimulationConfig, SimulationLimits, Value,
 };
+use crate::config::format_number;
 use crate::error::{FieldError, FieldErrors};
-use crate::json::format_number;
 use crate::model::{Minibatch, Noise, Optimizer, Problem};
 use crate::sim::double_well::DoubleWell;
 use crate::sim::Start;

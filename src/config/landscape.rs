@@ -6,9 +6,9 @@ use std::fmt;
 use nalgebra::{DMatrix, DVector};
 
 use super::{key_spec, list_text, resolve, rows_text, Value};
+use crate::config::format_number;
 use crate::conventions::Conventions;
 use crate::error::{FieldError, FieldErrors};
-use crate::json::format_number;
 use crate::model::{Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_MINIBATCH_DIMENSION};
 use crate::sim::double_well::{DoubleWell, EscapeDynamics};
 use crate::sim::{NaturalGradientFisher, Start, MAX_PARTICLE_STEPS};

@@ -59,7 +59,6 @@
 use std::collections::BTreeMap;
 
 use crate::error::{FieldError, FieldErrors};
-use crate::json::format_number;
 use crate::model::Problem;
 use crate::sim::double_well::EscapeDynamics;
 use crate::sim::{EnsembleSpec, Start};
@@ -104,6 +103,7 @@ pub use landscape::{
 use reading::{
     assemble, read_conventions, read_regression, read_sweep, reset_named_keys, resolve, Reader,
 };
+pub use syntax::{encode, format_number};
 use syntax::{list_text, parse_value, read, rows_text, Entry, Reading, Value};
 pub(crate) use syntax::{percent_decode, shorten};
 

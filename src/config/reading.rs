@@ -14,9 +14,9 @@ use super::{
     RegressionFigureConfig, SimulationConfig, SweepSimulation, Value,
     WhiteNoiseScatterFigureConfig,
 };
+use crate::config::format_number;
 use crate::conventions::{Conventions, MomentumForm, NesterovForm, WeightDecayMode};
 use crate::error::FieldError;
-use crate::json::format_number;
 use crate::sim::{NaturalGradientFisher, Start};
 
 /// The matrix `spec` for a model of dimension D, or an error naming `key`, its size, `K` and

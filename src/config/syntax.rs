@@ -1,5 +1,5 @@
-//! The text syntax: pairs, percent-decoding, numbers, matrices, lists and rows, and the typed
-//! values they become.
+//! The text syntax: pairs, percent-decoding and -encoding, numbers (read, and written by
+//! [`format_number`]), matrices, lists and rows, and the typed values they become.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -8,9 +8,36 @@ use nalgebra::{DMatrix, DVector};
 
 use super::{key_spec, unknown_key, KeySpec, Kind, MatrixSpec, Range, MAX_TEXT_BYTES, VERSION};
 use crate::error::FieldError;
-use crate::json::format_number;
 use crate::model::MAX_DIMENSION;
 use crate::sim::Start;
+
+/// Magnitudes at or above this are written in exponent form (`1e16`), not as long digit strings.
+const EXPONENT_ABOVE: f64 = 1e16;
+/// Non-zero magnitudes below this are written in exponent form (`1e-7`), not as `0.0000001`.
+const EXPONENT_BELOW: f64 = 1e-5;
+
+/// The shortest text that parses back to exactly `x`: Rust's `{}` (shortest round-trip digits) for
+/// ordinary magnitudes, `{:e}` (also shortest round-trip) below 1e-5 and from 1e16 on, so that
+/// neither 1e300 nor 1e-300 turns into hundreds of digits. Both forms are valid JSON numbers and
+/// valid configuration numbers. Non-finite values give `NaN`, `inf` or `-inf` (never valid JSON:
+/// [`crate::json::Json`] writes them as `null`).
+///
+/// # Example
+/// ```
+/// use sgd_playground::config::format_number;
+/// assert_eq!(format_number(0.1), "0.1");
+/// assert_eq!(format_number(3.0), "3");
+/// assert_eq!(format_number(1.5e-7), "1.5e-7");
+/// assert_eq!(format_number(2e300), "2e300");
+/// ```
+pub fn format_number(x: f64) -> String {
+    let magnitude = x.abs();
+    if x == 0.0 || !x.is_finite() || (EXPONENT_BELOW..EXPONENT_ABOVE).contains(&magnitude) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
+    }
+}
 
 /// A parsed value.
 #[derive(Clone, Debug, PartialEq)]
@@ -234,6 +261,21 @@ pub(crate) fn percent_decode(raw: &str) -> Result<String, String> {
     String::from_utf8(decoded).map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Percent-encodes what a query value cannot hold literally (`&`, `=`, `#`, `%`, `+`, spaces,
+/// control characters and non-ASCII characters).
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        let literal = byte.is_ascii_alphanumeric() || b"-._~,;:!*()'/".contains(&byte);
+        if literal {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 pub(super) fn hex_digit(byte: u8) -> Option<u8> {
     char::from(byte)
         .to_digit(16)
@@ -453,4 +495,63 @@ pub(super) fn parse_list(text: &str, max_len: usize, range: Range) -> Result<Vec
         }
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(value: &str) -> String {
+        percent_decode(value).unwrap_or_else(|lossy| lossy)
+    }
+
+    #[test]
+    fn decoding_keeps_malformed_escapes() {
+        assert_eq!(decode("a%2Cb"), "a,b");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%zz"), "%zz");
+        assert_eq!(decode("a+b"), "a b");
+        assert_eq!(decode("%E2%80%A6"), "…");
+    }
+
+    #[test]
+    fn encoding_round_trips() {
+        for value in ["1,0.1", "a&b=c", "50%", "x y", "λ", "1e-7"] {
+            assert_eq!(decode(&encode(value)), value);
+        }
+        assert_eq!(encode("1,0;2"), "1,0;2");
+    }
+
+    #[test]
+    fn numbers_round_trip_exactly() {
+        let values = [
+            0.1,
+            1.0 / 3.0,
+            -2.5,
+            1e-5,
+            9.999_999_999_999_999e-6,
+            1e16,
+            9_999_999_999_999_998.0,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -0.0,
+            123_456_789.123_456_79,
+        ];
+        for x in values {
+            let text = format_number(x);
+            let back: f64 = text.parse().expect("a number");
+            assert_eq!(back.to_bits(), x.to_bits(), "{x} written as {text}");
+        }
+    }
+
+    #[test]
+    fn numbers_use_exponents_only_at_extreme_magnitudes() {
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_number(1e15), "1000000000000000");
+        assert_eq!(format_number(1e16), "1e16");
+        assert_eq!(format_number(1e-5), "0.00001");
+        assert_eq!(format_number(-3e-6), "-3e-6");
+        assert_eq!(format_number(0.0), "0");
+    }
 }

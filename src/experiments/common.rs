@@ -3,7 +3,7 @@
 use nalgebra::{DMatrix, Matrix2};
 
 use super::data::{Curve, Panel, Role, Scale};
-use crate::json::format_number;
+use crate::config::format_number;
 use crate::linalg::SymmetricEigen;
 
 /// Points of a smooth theory curve.

@@ -20,9 +20,9 @@ use super::FigurePlan;
 use crate::closed_forms::{
     continuous, discrete, relative_commutator, second_order, ClosedFormError, Commutation,
 };
+use crate::config::format_number;
 use crate::config::{angle_applies, rotated_hessian, ExplorerFigureConfig, MatrixSpec};
 use crate::error::FieldErrors;
-use crate::json::format_number;
 use crate::linalg::SymmetricEigen;
 use crate::model::{Conventions, Optimizer, Problem};
 use crate::sim::{EnsembleSpec, Start};

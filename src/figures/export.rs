@@ -172,7 +172,7 @@ pub fn table_csv(table: &crate::experiments::data::Table) -> String {
                 "{},{},{i},{j},{}",
                 csv_field(&value.row),
                 csv_field(&value.quantity),
-                crate::json::format_number(value.value)
+                crate::config::format_number(value.value)
             );
         }
         return out;

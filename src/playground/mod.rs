@@ -560,45 +560,13 @@ pub fn paper_config(figure: &str) -> Option<Config> {
         .flatten()
 }
 
-/// Percent-encodes what a query value cannot hold literally (`&`, `=`, `#`, `%`, `+`, spaces,
-/// control characters and non-ASCII characters).
-pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        let literal = byte.is_ascii_alphanumeric() || b"-._~,;:!*()'/".contains(&byte);
-        if literal {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
+/// Percent-encodes what a query value cannot hold literally; the encoder lives with the
+/// configuration's text syntax, next to its decoder.
+pub use crate::config::encode;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn decode(value: &str) -> String {
-        percent_decode(value).unwrap_or_else(|lossy| lossy)
-    }
-
-    #[test]
-    fn decoding_keeps_malformed_escapes() {
-        assert_eq!(decode("a%2Cb"), "a,b");
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz"), "%zz");
-        assert_eq!(decode("a+b"), "a b");
-        assert_eq!(decode("%E2%80%A6"), "…");
-    }
-
-    #[test]
-    fn encoding_round_trips() {
-        for value in ["1,0.1", "a&b=c", "50%", "x y", "λ", "1e-7"] {
-            assert_eq!(decode(&encode(value)), value);
-        }
-        assert_eq!(encode("1,0;2"), "1,0;2");
-    }
 
     #[test]
     fn page_keys_are_checked() {

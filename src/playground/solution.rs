@@ -5,10 +5,11 @@
 use nalgebra::DMatrix;
 
 use super::describe::readable;
+use crate::config::format_number;
 use crate::config::Config;
 use crate::conventions::framework_code;
 use crate::error::FieldErrors;
-use crate::json::{format_number, Json};
+use crate::json::Json;
 use crate::model::Problem;
 use crate::solver::{self, Divergence, Stability, Stationary};
 

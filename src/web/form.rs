@@ -92,7 +92,7 @@ impl Form {
                             let position = range_ref.value().parse::<u32>().unwrap_or(0);
                             let value = slider_value(position, min, max, log);
                             if let Some(app) = app_ref.upgrade() {
-                                app.slid(index, key, crate::json::format_number(value));
+                                app.slid(index, key, crate::config::format_number(value));
                             }
                         })?);
                     slider = Some(range);
@@ -160,7 +160,7 @@ impl Form {
                         };
                         let value = nudge(current, up, min, max);
                         if let Some(app) = app_ref.upgrade() {
-                            app.slid(index, key, crate::json::format_number(value));
+                            app.slid(index, key, crate::config::format_number(value));
                         }
                     })?);
                 }
