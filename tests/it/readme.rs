@@ -1,7 +1,6 @@
 //! The README documents every configuration key: its table is generated from `config::KEYS`, and
 //! this test fails when the two drift apart. Regenerate with
-//! `UPDATE_README=1 cargo test --test readme`.
-#![cfg(not(target_arch = "wasm32"))]
+//! `UPDATE_README=1 cargo test --test it readme::`.
 
 const BEGIN: &str = "<!-- keys:begin (generated from config::KEYS by tests/readme.rs) -->\n";
 const END: &str = "<!-- keys:end -->";
@@ -21,7 +20,7 @@ fn readme_key_table_is_generated_from_the_key_specs() {
             std::fs::write(path, updated).expect("write README.md");
             return;
         }
-        panic!("README.md's key table is stale: run `UPDATE_README=1 cargo test --test readme`");
+        panic!("README.md's key table is stale: run `UPDATE_README=1 cargo test --test it readme::`");
     }
     // Every key of the language appears in the table.
     for spec in sgd_playground::config::KEYS {

@@ -1,7 +1,6 @@
 //! The playground's page logic, natively: golden links keep opening the same configuration,
 //! links round-trip, bad values are reported by key and never lose the good ones, every control
 //! edits its key, and the text alternative and hover read-out come from the drawn data.
-#![cfg(not(target_arch = "wasm32"))]
 
 use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use proptest::prelude::*;
@@ -14,7 +13,7 @@ use sgd_playground::playground::{
     PAGE_KEYS,
 };
 
-const GOLDEN: &str = include_str!("fixtures/golden_urls.txt");
+const GOLDEN: &str = include_str!("../fixtures/golden_urls.txt");
 
 /// What the page opens for a URL query: (canonical text, notices).
 fn opened(query: &str) -> (String, Vec<String>) {

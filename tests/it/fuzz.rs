@@ -7,11 +7,10 @@
 //! page would run fits `Budget::BROWSER`.
 //!
 //! CI runs a few hundred seeded inputs (seconds). The long campaign is the ignored test:
-//! `FUZZ_INPUTS=1000000 cargo test --release --test fuzz -- --ignored --nocapture` (seed with
+//! `FUZZ_INPUTS=1000000 cargo test --release --test it fuzz:: -- --ignored --nocapture` (seed with
 //! `FUZZ_SEED`); it prints the inputs run, the crashes and the slowest input.
 //!
 //! Native only, like the CLI it drives (and the corpus file it reads).
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::time::{Duration, Instant};
 
@@ -163,7 +162,7 @@ fn keys() -> Vec<&'static str> {
 /// The seed texts: golden links, README examples, hostile links, the failure corpus.
 fn seeds() -> Vec<String> {
     let mut seeds: Vec<String> = HOSTILE.iter().map(|s| s.to_string()).collect();
-    let golden = include_str!("fixtures/golden_urls.txt");
+    let golden = include_str!("../fixtures/golden_urls.txt");
     seeds.extend(
         golden
             .lines()
@@ -172,7 +171,7 @@ fn seeds() -> Vec<String> {
             .map(|query| read_query(query).config_text),
     );
     seeds.extend(corpus());
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     for quoted in readme.split('\'').skip(1).step_by(2) {
         if quoted.contains('=') && !quoted.contains(' ') && quoted.len() < 400 {
             seeds.push(quoted.to_string());
@@ -194,7 +193,7 @@ fn seeds() -> Vec<String> {
 
 /// Every input that ever failed (one per line, as configuration text).
 fn corpus() -> Vec<String> {
-    include_str!("fixtures/fuzz_corpus.txt")
+    include_str!("../fixtures/fuzz_corpus.txt")
         .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(String::from)
@@ -485,7 +484,7 @@ fn seeded_mutations_never_break_a_promise() {
 
 /// The long campaign, outside CI.
 #[test]
-#[ignore = "long: FUZZ_INPUTS=1000000 cargo test --release --test fuzz -- --ignored --nocapture"]
+#[ignore = "long: FUZZ_INPUTS=1000000 cargo test --release --test it fuzz:: -- --ignored --nocapture"]
 fn long_campaign() {
     let count = std::env::var("FUZZ_INPUTS")
         .ok()

@@ -3,9 +3,9 @@
 //! The browser test (`tests/web.rs`) recomputes the same problems in wasm and compares with this
 //! file, so a value that differs between the native and the wasm build is caught. When the engine
 //! changes on purpose, regenerate the file with
-//! `UPDATE_FIXTURES=1 cargo test --test native_fixture` and review the diff.
+//! `UPDATE_FIXTURES=1 cargo test --test it native_fixture::` and review the diff.
 
-#[path = "fixtures/cases.rs"]
+#[path = "../fixtures/cases.rs"]
 mod cases;
 
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ fn fixture_path() -> PathBuf {
 }
 
 const HOW_TO_UPDATE: &str = "if the engine changed on purpose, regenerate it with \
-     `UPDATE_FIXTURES=1 cargo test --test native_fixture` and review the diff";
+     `UPDATE_FIXTURES=1 cargo test --test it native_fixture::` and review the diff";
 
 #[test]
 fn fixture_matches_native_engine_bit_for_bit() {

@@ -2,7 +2,7 @@
 //! closed forms equal to the engine where they apply and flagged where they do not, the λ → 0
 //! limit, divergence, dimensions 1 to 6, and the simulated cloud against the 3σ ellipse.
 
-mod common;
+use crate::common;
 use common::experiment;
 use nalgebra::DMatrix;
 use sgd_playground::config::Config;

@@ -2,9 +2,8 @@
 //! limits), the exact theories against the engine, simulations against theory within computed
 //! standard errors, finiteness of every figure (defaults, edited, partial), slicing invariance,
 //! and errors that name key, value and what is allowed.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use common::experiment;
 use sgd_playground::closed_forms::one_dimensional;
 use sgd_playground::config::{Config, FIGURE_IDS};

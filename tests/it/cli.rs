@@ -2,7 +2,6 @@
 //! `simulate` (checked against the exact answers in reported standard errors), help and errors.
 //! Every output is parsed by serde_json (refusing repeated keys, below), so "exactly one JSON
 //! object" is checked, not assumed.
-#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::{self, Write};
 use std::path::PathBuf;

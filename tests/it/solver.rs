@@ -8,7 +8,7 @@
 //! Each test computes κ for its case and allows `TOL_FACTOR · ε · n · κ`, with TOL_FACTOR = 1e3
 //! covering the eigen-decomposition's own O(n ε) error and the basis changes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use nalgebra::DMatrix;

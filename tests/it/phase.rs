@@ -4,7 +4,7 @@
 //! `solver::stationary` (white noise: a Lyapunov solve in K's eigenbasis; minibatch: the exact
 //! D(D+1)/2 system) and its bisection for the minibatch critical learning rate.
 
-mod common;
+use crate::common;
 use nalgebra::DMatrix;
 use sgd_playground::config::{Config, FigureConfig};
 use sgd_playground::experiments::data::{FigureData, Heatmap, Role};

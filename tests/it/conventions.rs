@@ -12,7 +12,7 @@
 //!   weight decay = the Hessian K + wd·I), against the continuous-time limit, and its stability
 //!   thresholds against the spectral radius.
 
-mod common;
+use crate::common;
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;

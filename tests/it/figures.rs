@@ -1,9 +1,8 @@
 //! Figures rendered natively to SVG, PNG and CSV from hand-built data shaped like the paper's
 //! figures; the tests read the output back (coordinates, labels, pixels, numbers).
 //!
-//! `FIGURES_OUT=/some/dir cargo test --test figures` also writes the PNG/SVG files there, to
+//! `FIGURES_OUT=/some/dir cargo test --test it figures::` also writes the PNG/SVG files there, to
 //! look at them.
-#![cfg(not(target_arch = "wasm32"))]
 
 use sgd_playground::experiments::data::*;
 use sgd_playground::figures::{self, FigureError, FigureStyle};

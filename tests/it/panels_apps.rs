@@ -2,9 +2,8 @@
 //! panel's numbers against the engine and the closed forms (tolerances stated where used), the
 //! escape simulation against Eq. 41 within computed standard errors, finiteness of the defaults,
 //! and errors that name the key.
-#![cfg(not(target_arch = "wasm32"))]
 
-mod common;
+use crate::common;
 use common::experiment;
 use nalgebra::DMatrix;
 use sgd_playground::closed_forms::{bayes, escape, second_order, ClosedFormError};

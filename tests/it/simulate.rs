@@ -7,7 +7,7 @@
 //! 4 standard errors: for one Gaussian estimate the chance of a false failure is 6e-5; the seeds
 //! are fixed, so the outcome is deterministic.
 
-mod common;
+use crate::common;
 
 use common::*;
 use nalgebra::{DMatrix, DVector};
