@@ -7,7 +7,6 @@
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
-use rand_distr::{Distribution, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use crate::conventions::{
@@ -341,6 +340,9 @@ impl RegressionData {
                 "a finite number ≥ 0",
             ));
         }
+        // The project's portable sampler: the same data natively and in the browser, bit for bit
+        // (rand_distr's calls the platform's exp and ln in its tail).
+        let normal = crate::sim::normal::Ziggurat::new();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut inputs = DMatrix::zeros(dataset_size, d);
         let mut targets = DVector::zeros(dataset_size);
@@ -348,12 +350,12 @@ impl RegressionData {
         for i in 0..dataset_size {
             let mut y = 0.0;
             for j in 0..d {
-                let z: f64 = StandardNormal.sample(&mut rng);
+                let z = normal.sample(&mut rng);
                 let x = z * input_variances[j].sqrt();
                 inputs[(i, j)] = x;
                 y += true_weights[j] * x;
             }
-            let noise: f64 = StandardNormal.sample(&mut rng);
+            let noise = normal.sample(&mut rng);
             targets[i] = y + label_sd * noise;
         }
         Self::new(inputs, targets).map_err(|e| FieldError {
