@@ -12,9 +12,12 @@
 
 mod axis;
 mod export;
+mod heatmap;
 mod legend;
+mod marks;
 pub mod rich;
 mod style;
+mod text;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use export::to_png;
@@ -24,17 +27,15 @@ pub use style::{
     MarkerShape, SeriesStyle, Theme,
 };
 
-use crate::experiments::data::{FigureData, Heatmap, Panel, Scale};
+use crate::experiments::data::{FigureData, Panel, Scale};
 use axis::{Axis, Tick};
-use legend::{Entries, Kind};
+use legend::Entries;
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
-use plotters::element::{Circle, PathElement, Polygon, Rectangle};
+use plotters::element::Rectangle;
 use plotters::prelude::DrawingBackend;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{
-    Color, FontDesc, FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle, TextStyle,
-};
+use plotters::style::text_anchor::{HPos, VPos};
+use plotters::style::{FontDesc, FontFamily, FontStyle};
 use std::fmt;
 
 /// Why a figure could not be drawn (completely).
@@ -86,7 +87,9 @@ impl fmt::Display for FigureError {
 
 impl std::error::Error for FigureError {}
 
-fn backend_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> FigureError {
+pub(super) fn backend_err<E: std::error::Error + Send + Sync>(
+    e: DrawingAreaErrorKind<E>,
+) -> FigureError {
     FigureError::Backend(e.to_string())
 }
 
@@ -392,7 +395,7 @@ impl PlotFrame {
 
 /// Sizes in device pixels, all derived from the area and the hi-DPI scale.
 #[derive(Clone, Copy, Debug)]
-struct Metrics {
+pub(super) struct Metrics {
     /// Base font size: 2.1% of the smaller of width and 1.6 × height, in logical pixels
     /// clamped to [11, 26] (≈ 18 px on a 1024 × 600 projector slide), times the scale.
     base: f64,
@@ -434,7 +437,7 @@ impl Metrics {
 
 /// A rectangle in device pixels relative to the area.
 #[derive(Clone, Copy, Debug)]
-struct Rect {
+pub(super) struct Rect {
     x0: f64,
     x1: f64,
     y0: f64,
@@ -451,291 +454,21 @@ impl Rect {
 }
 
 /// Draws on one area with one set of metrics and one theme.
-struct Painter<'a, DB: DrawingBackend> {
+pub(super) struct Painter<'a, DB: DrawingBackend> {
     area: &'a DrawingArea<DB, Shift>,
     m: Metrics,
     theme: &'a Theme,
 }
 
-fn font(size: f64) -> FontDesc<'static> {
+pub(super) fn font(size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::SansSerif, size.max(1.0), FontStyle::Normal)
 }
 
-fn ipt((x, y): (f64, f64)) -> (i32, i32) {
+pub(super) fn ipt((x, y): (f64, f64)) -> (i32, i32) {
     (x.round() as i32, y.round() as i32)
 }
 
 impl<DB: DrawingBackend> Painter<'_, DB> {
-    /// The width of one piece of text without markup.
-    fn plain_w(&self, text: &str, size: f64) -> Result<f64, FigureError> {
-        let style = TextStyle::from(font(size));
-        let (w, _) = self
-            .area
-            .estimate_text_size(text, &style)
-            .map_err(backend_err)?;
-        Ok(f64::from(w))
-    }
-
-    /// The width of a text with sub- and superscripts ([`rich`]).
-    fn text_w(&self, text: &str, size: f64) -> Result<f64, FigureError> {
-        let mut w = 0.0;
-        for piece in rich::pieces(text) {
-            w += self.plain_w(&piece.text, size * piece.shift.scale())?;
-        }
-        Ok(w)
-    }
-
-    fn plain_text(
-        &self,
-        text: &str,
-        at: (f64, f64),
-        size: f64,
-        color: RGBColor,
-        (h, v): (HPos, VPos),
-        vertical: bool,
-    ) -> Result<(), FigureError> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        let mut style = TextStyle::from(font(size))
-            .color(&color)
-            .pos(Pos::new(h, v));
-        if vertical {
-            style = style.transform(FontTransform::Rotate270);
-        }
-        self.area
-            .draw_text(text, &style, ipt(at))
-            .map_err(backend_err)
-    }
-
-    /// Draws `text` with its sub- and superscripts ([`rich`]): one piece after another along
-    /// the reading direction (upwards when `vertical`), each script smaller and with its
-    /// baseline lowered or raised. Text without scripts is one plain text, as before.
-    fn text(
-        &self,
-        text: &str,
-        at: (f64, f64),
-        size: f64,
-        color: RGBColor,
-        (h, v): (HPos, VPos),
-        vertical: bool,
-    ) -> Result<(), FigureError> {
-        let pieces = rich::pieces(text);
-        if pieces.len() < 2 {
-            return self.plain_text(text, at, size, color, (h, v), vertical);
-        }
-        let widths = pieces
-            .iter()
-            .map(|piece| self.plain_w(&piece.text, size * piece.shift.scale()))
-            .collect::<Result<Vec<f64>, FigureError>>()?;
-        let total: f64 = widths.iter().sum();
-        let mut along = match h {
-            HPos::Left => 0.0,
-            HPos::Center => -total / 2.0,
-            HPos::Right => -total,
-        };
-        // Where the anchor lies above the baseline, as a fraction of the size, for each vertical
-        // anchor (close for every backend: ~0.75 em for top, ~0.3 for centre, ~−0.2 for bottom):
-        // a smaller piece keeps the text's baseline with its anchor moved by the difference.
-        let above_baseline = match v {
-            VPos::Top => 0.75,
-            VPos::Center => 0.3,
-            VPos::Bottom => -0.2,
-        };
-        // Reading direction and "down" of the text on the page.
-        let (advance, down) = if vertical {
-            ((0.0, -1.0), (1.0, 0.0))
-        } else {
-            ((1.0, 0.0), (0.0, 1.0))
-        };
-        for (piece, w) in pieces.iter().zip(&widths) {
-            let piece_size = size * piece.shift.scale();
-            let lowered = piece.shift.drop() * size + above_baseline * (size - piece_size);
-            let point = (
-                at.0 + advance.0 * along + down.0 * lowered,
-                at.1 + advance.1 * along + down.1 * lowered,
-            );
-            self.plain_text(
-                &piece.text,
-                point,
-                piece_size,
-                color,
-                (HPos::Left, v),
-                vertical,
-            )?;
-            along += w;
-        }
-        Ok(())
-    }
-
-    /// `text` shrunk (down to `min_size`) and then shortened with "…" to fit `max_w`.
-    fn fit(
-        &self,
-        text: &str,
-        size: f64,
-        min_size: f64,
-        max_w: f64,
-    ) -> Result<(String, f64), FigureError> {
-        let w = self.text_w(text, size)?;
-        if w <= max_w {
-            return Ok((text.to_string(), size));
-        }
-        let shrunk = size * max_w / w;
-        if shrunk >= min_size {
-            return Ok((text.to_string(), shrunk));
-        }
-        let chars: Vec<char> = text.chars().collect();
-        let mut n = chars.len();
-        while n > 0 {
-            n -= 1;
-            let t: String = chars[..n].iter().collect::<String>() + "…";
-            if self.text_w(&t, min_size)? <= max_w {
-                return Ok((t, min_size));
-            }
-        }
-        Ok((String::new(), min_size))
-    }
-
-    fn stroke(&self, color: RGBColor, opacity: f64, width: f64) -> ShapeStyle {
-        ShapeStyle {
-            color: color.mix(opacity),
-            filled: false,
-            stroke_width: width.round().max(1.0) as u32,
-        }
-    }
-
-    fn path(&self, pts: &[(f64, f64)], style: ShapeStyle) -> Result<(), FigureError> {
-        if pts.len() < 2 {
-            return Ok(());
-        }
-        let pts: Vec<(i32, i32)> = pts.iter().map(|p| ipt(*p)).collect();
-        self.area
-            .draw(&PathElement::new(pts, style))
-            .map_err(backend_err)
-    }
-
-    /// A line in a series style: its colour, width and dash pattern.
-    fn styled_line(&self, pts: &[(f64, f64)], s: &SeriesStyle) -> Result<(), FigureError> {
-        let width = s.width * self.m.line;
-        let pattern: Vec<f64> = s.dash.iter().map(|l| l * width.max(1.5)).collect();
-        for piece in axis::dash(pts, &pattern) {
-            self.path(&piece, self.stroke(s.color, 1.0, width))?;
-        }
-        Ok(())
-    }
-
-    fn fill_rect(&self, r: Rect, color: RGBColor, opacity: f64) -> Result<(), FigureError> {
-        self.area
-            .draw(&Rectangle::new(
-                [ipt((r.x0, r.y0)), ipt((r.x1, r.y1))],
-                color.mix(opacity).filled(),
-            ))
-            .map_err(backend_err)
-    }
-
-    /// A shaded region in the look of shading `variant`: a translucent fill, with diagonal
-    /// hatching from variant 1 on (lines anchored to the area, so overlapping regions line up).
-    fn shade(&self, r: Rect, variant: usize) -> Result<(), FigureError> {
-        let theme = self.theme;
-        let fill = if variant == 0 { 1.0 } else { 0.35 };
-        self.fill_rect(r, theme.shading, fill * theme.shading_opacity)?;
-        if variant == 0 {
-            return Ok(());
-        }
-        let step = 0.6 * self.m.base * (1.0 + 0.25 * ((variant - 1) / 2) as f64);
-        let st = self.stroke(theme.shading, 0.55, (0.5 * self.m.line).max(1.0));
-        let bounds = (r.x0, r.x1, r.y0, r.y1);
-        // Lines x ± y = c·step through the rectangle; odd variants lean one way, even ones
-        // (from 2 on) are cross-hatched.
-        let directions: &[f64] = if variant % 2 == 1 {
-            &[1.0]
-        } else {
-            &[1.0, -1.0]
-        };
-        for &d in directions {
-            let corners = [(r.x0, r.y0), (r.x0, r.y1), (r.x1, r.y0), (r.x1, r.y1)];
-            let v = corners.map(|(x, y)| x + d * y);
-            let c0 = (v.iter().copied().fold(f64::INFINITY, f64::min) / step).floor() as i64;
-            let c1 = (v.iter().copied().fold(f64::NEG_INFINITY, f64::max) / step).ceil() as i64;
-            for c in c0..=c1.min(c0 + 10_000) {
-                // Points with x + d·y = c·step at y = y0 and y = y1.
-                let x_at = |y: f64| c as f64 * step - d * y;
-                let line = [Some((x_at(r.y0), r.y0)), Some((x_at(r.y1), r.y1))];
-                for run in axis::clip_polyline(line.into_iter(), bounds) {
-                    self.path(&run, st)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn marker(
-        &self,
-        shape: MarkerShape,
-        (x, y): (f64, f64),
-        r: f64,
-        color: RGBColor,
-    ) -> Result<(), FigureError> {
-        let poly = |pts: &[(f64, f64)]| -> Vec<(i32, i32)> {
-            pts.iter()
-                .map(|(dx, dy)| ipt((x + dx * r, y + dy * r)))
-                .collect()
-        };
-        let fill = color.filled();
-        let res = match shape {
-            MarkerShape::Circle => {
-                self.area
-                    .draw(&Circle::new(ipt((x, y)), r.round().max(1.0) as u32, fill))
-            }
-            MarkerShape::Square => self.area.draw(&Polygon::new(
-                poly(&[(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)]),
-                fill,
-            )),
-            MarkerShape::Diamond => self.area.draw(&Polygon::new(
-                poly(&[(0.0, -1.2), (1.2, 0.0), (0.0, 1.2), (-1.2, 0.0)]),
-                fill,
-            )),
-            MarkerShape::TriangleUp => self.area.draw(&Polygon::new(
-                poly(&[(0.0, -1.2), (1.1, 0.8), (-1.1, 0.8)]),
-                fill,
-            )),
-            MarkerShape::TriangleDown => self.area.draw(&Polygon::new(
-                poly(&[(0.0, 1.2), (1.1, -0.8), (-1.1, -0.8)]),
-                fill,
-            )),
-            MarkerShape::Cross => {
-                let st = self.stroke(color, 1.0, 0.45 * r);
-                self.path(&[(x - r, y - r), (x + r, y + r)], st)?;
-                return self.path(&[(x - r, y + r), (x + r, y - r)], st);
-            }
-        };
-        res.map_err(backend_err)
-    }
-
-    /// An error-bar point: the bar (one vertical line), caps where the bar is not clipped, and
-    /// the marker on a background-coloured halo so it stays visible on top of curves.
-    fn error_point(
-        &self,
-        c: (f64, f64),
-        (bar_lo, bar_hi): (f64, f64),
-        (cap_lo, cap_hi): (bool, bool),
-        s: &SeriesStyle,
-        r: f64,
-    ) -> Result<(), FigureError> {
-        let st = self.stroke(s.color, 1.0, 0.8 * self.m.line);
-        self.path(&[(c.0, bar_lo), (c.0, bar_hi)], st)?;
-        let cap = 0.9 * r;
-        for (y, on) in [(bar_lo, cap_lo), (bar_hi, cap_hi)] {
-            if on {
-                self.path(&[(c.0 - cap, y), (c.0 + cap, y)], st)?;
-            }
-        }
-        if s.marker != MarkerShape::Cross {
-            self.marker(s.marker, c, r + 0.12 * self.m.base, self.theme.background)?;
-        }
-        self.marker(s.marker, c, r, s.color)
-    }
-
     fn draw_panel(
         &self,
         index: usize,
@@ -924,162 +657,6 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         }))
     }
 
-    /// Width of a heatmap's colour bar strip: gap, bar, tick labels, vertical label.
-    fn color_bar_width(&self, heatmap: &Heatmap) -> Result<f64, FigureError> {
-        let (m, b) = (self.m, self.m.base);
-        let (lo, hi) = heatmap.color_range;
-        let mut label_w: f64 = 0.0;
-        for t in axis::ticks(Scale::Linear, lo, hi, 5) {
-            if let Some(l) = &t.label {
-                label_w = label_w.max(self.text_w(l, m.tick())?);
-            }
-        }
-        Ok(0.6 * b + 0.9 * b + 0.3 * b + label_w + 0.4 * b + 1.2 * m.label())
-    }
-
-    /// The cells of a heatmap, one rectangle per run of equal colour in a row (a smooth field
-    /// needs far fewer rectangles than cells, which keeps an SVG small).
-    fn heatmap_cells(
-        &self,
-        heatmap: &Heatmap,
-        ax: &Axis,
-        ay: &Axis,
-        plot: Rect,
-    ) -> Result<(), FigureError> {
-        let (x0, x1) = heatmap.x_range;
-        let (y0, y1) = heatmap.y_range;
-        let (columns, rows) = (heatmap.columns, heatmap.rows);
-        if columns == 0 || rows == 0 {
-            return Ok(());
-        }
-        let x_at = |i: usize| ax.px(x0 + (x1 - x0) * i as f64 / columns as f64);
-        let y_at = |j: usize| ay.px(y0 + (y1 - y0) * j as f64 / rows as f64);
-        let clip = |r: Rect| Rect {
-            x0: r.x0.max(plot.x0),
-            x1: r.x1.min(plot.x1),
-            y0: r.y0.max(plot.y0),
-            y1: r.y1.min(plot.y1),
-        };
-        for row in 0..rows {
-            let mut start = 0;
-            let mut color = heatmap_color(heatmap.value(0, row), heatmap.color_range, self.theme);
-            for column in 1..=columns {
-                let next = (column < columns).then(|| {
-                    heatmap_color(heatmap.value(column, row), heatmap.color_range, self.theme)
-                });
-                if next == Some(color) {
-                    continue;
-                }
-                let r = clip(Rect {
-                    x0: x_at(start).floor(),
-                    x1: x_at(column).ceil(),
-                    y0: y_at(row + 1).floor(),
-                    y1: y_at(row).ceil(),
-                });
-                if r.x1 > r.x0 && r.y1 > r.y0 {
-                    self.fill_rect(r, color, 1.0)?;
-                }
-                if let Some(next) = next {
-                    color = next;
-                    start = column;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The colour bar of a heatmap at x0, as tall as the plot: the scale, its ticks, its label,
-    /// and a swatch for missing cells at the bottom.
-    fn color_bar(&self, heatmap: &Heatmap, x0: f64, plot: Rect) -> Result<(), FigureError> {
-        let (m, theme, b) = (self.m, self.theme, self.m.base);
-        let swatch = 1.0 * b;
-        let bar = Rect {
-            x0,
-            x1: x0 + 0.9 * b,
-            y0: plot.y0,
-            y1: plot.y1 - swatch - 0.4 * b,
-        };
-        if bar.y1 - bar.y0 < 2.0 * b {
-            return Ok(());
-        }
-        let (lo, hi) = heatmap.color_range;
-        const STEPS: usize = 48;
-        for i in 0..STEPS {
-            let t0 = i as f64 / STEPS as f64;
-            let t1 = (i + 1) as f64 / STEPS as f64;
-            let value = lo + (hi - lo) * (t0 + t1) / 2.0;
-            let r = Rect {
-                x0: bar.x0,
-                x1: bar.x1,
-                y0: (bar.y1 - t1 * (bar.y1 - bar.y0)).floor(),
-                y1: (bar.y1 - t0 * (bar.y1 - bar.y0)).ceil(),
-            };
-            self.fill_rect(r, heatmap_color(Some(value), (lo, hi), theme), 1.0)?;
-        }
-        let frame = self.stroke(theme.axis, 1.0, (0.5 * m.line).max(1.0));
-        self.path(
-            &[
-                (bar.x0, bar.y0),
-                (bar.x1, bar.y0),
-                (bar.x1, bar.y1),
-                (bar.x0, bar.y1),
-                (bar.x0, bar.y0),
-            ],
-            frame,
-        )?;
-        let mut label_right = bar.x1;
-        for t in axis::ticks(Scale::Linear, lo, hi, 5) {
-            let y = bar.y1 - (t.at - lo) / (hi - lo) * (bar.y1 - bar.y0);
-            self.path(&[(bar.x1, y), (bar.x1 + 0.25 * b, y)], frame)?;
-            if let Some(l) = &t.label {
-                let at = (bar.x1 + 0.3 * b, y);
-                self.text(
-                    l,
-                    at,
-                    m.tick(),
-                    theme.text,
-                    (HPos::Left, VPos::Center),
-                    false,
-                )?;
-                label_right = label_right.max(at.0 + self.text_w(l, m.tick())?);
-            }
-        }
-        // Missing cells: a swatch under the bar, labelled.
-        let sw = Rect {
-            x0: bar.x0,
-            x1: bar.x1,
-            y0: plot.y1 - swatch,
-            y1: plot.y1,
-        };
-        self.fill_rect(sw, missing_color(theme), 1.0)?;
-        self.path(
-            &[
-                (sw.x0, sw.y0),
-                (sw.x1, sw.y0),
-                (sw.x1, sw.y1),
-                (sw.x0, sw.y1),
-                (sw.x0, sw.y0),
-            ],
-            frame,
-        )?;
-        let size = 0.85 * m.tick();
-        let (t, size) = self.fit(&heatmap.missing_label, size, 0.6 * size, 4.0 * b)?;
-        self.text(
-            &t,
-            (bar.x1 + 0.3 * b, (sw.y0 + sw.y1) / 2.0),
-            size,
-            theme.text,
-            (HPos::Left, VPos::Center),
-            false,
-        )?;
-        // The scale's label, vertical, right of the tick labels.
-        let size = m.label();
-        let (t, size) = self.fit(heatmap.label.trim(), size, 0.75 * size, bar.y1 - bar.y0)?;
-        let at = (label_right + 0.4 * b, (bar.y0 + bar.y1) / 2.0);
-        self.text(&t, at, size, theme.text, (HPos::Center, VPos::Top), true)?;
-        Ok(())
-    }
-
     /// x ticks with as many labels as fit side by side.
     fn x_ticks(
         &self,
@@ -1138,128 +715,6 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                     self.path(&[(p, plot.y0), (p, plot.y1)], st)?;
                 } else {
                     self.path(&[(plot.x0, p), (plot.x1, p)], st)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Shaded regions and vertical marker lines (beneath everything else); the lines are added
-    /// to `ink`, so that no other marker's label crosses them.
-    fn shadings_and_markers(
-        &self,
-        panel: &Panel,
-        ax: &Axis,
-        plot: Rect,
-        entries: &Entries,
-        ink: &mut Vec<(f64, f64)>,
-    ) -> Result<(), FigureError> {
-        let (m, theme) = (self.m, self.theme);
-        for s in &panel.shadings {
-            if let (Some(a), Some(b)) = (clamped(ax, s.from), clamped(ax, s.to)) {
-                let (a, b) = (ax.px(a.min(b)), ax.px(a.max(b)));
-                if b > a {
-                    let r = Rect {
-                        x0: a,
-                        x1: b,
-                        y0: plot.y0,
-                        y1: plot.y1,
-                    };
-                    self.shade(r, entries.shading_variant(&s.label))?;
-                }
-            }
-        }
-        let marker_style = SeriesStyle {
-            color: theme.marker,
-            dash: &[6.0, 2.5, 1.5, 2.5],
-            width: 0.7,
-            marker: MarkerShape::Cross,
-        };
-        for mk in &panel.markers {
-            if let Some(t) = ax.t(mk.x).filter(|t| ax.contains(*t)) {
-                let x = ax.px(t);
-                let line = [(x, plot.y1), (x, plot.y0)];
-                self.styled_line(&line, &marker_style)?;
-                // Another marker's label should not cross this line either.
-                sample_line(&line, 0.25 * m.base, ink);
-            }
-        }
-        Ok(())
-    }
-
-    /// Scatters, curves, error-bar points — in that order, so that lines sit on clouds and
-    /// points on lines — clipped to the plot. Adds pixel samples of all of them to `ink` (for
-    /// placing marker labels where they hide the least); with `draw` false it only does that.
-    fn series(
-        &self,
-        panel: &Panel,
-        ax: &Axis,
-        ay: &Axis,
-        entries: &Entries,
-        ink: &mut Vec<(f64, f64)>,
-        draw: bool,
-    ) -> Result<(), FigureError> {
-        let (m, theme) = (self.m, self.theme);
-        let inside = |x: f64, y: f64| -> Option<(f64, f64)> {
-            let (tx, ty) = (ax.t(x)?, ay.t(y)?);
-            (ax.contains(tx) && ay.contains(ty)).then(|| (ax.px(tx), ay.px(ty)))
-        };
-        for s in &panel.scatters {
-            let st = entries.style(Kind::Scatter, s.role, &s.label);
-            let r = (0.11 * m.base).round().max(1.0) as u32;
-            let fill = st.color.mix(theme.scatter_opacity).filled();
-            for (i, &(x, y)) in s.points.iter().enumerate() {
-                if let Some(p) = inside(x, y) {
-                    if draw {
-                        self.area
-                            .draw(&Circle::new(ipt(p), r, fill))
-                            .map_err(backend_err)?;
-                    }
-                    if i % 4 == 0 {
-                        ink.push(p);
-                    }
-                }
-            }
-        }
-        let bounds = (ax.lo, ax.hi, ay.lo, ay.hi);
-        for c in &panel.curves {
-            let st = entries.style(Kind::Curve, c.role, &c.label);
-            let pts = c
-                .points
-                .iter()
-                .map(|&(x, y)| Some((beyond(ax, x)?, beyond(ay, y)?)));
-            for run in axis::clip_polyline(pts, bounds) {
-                let px: Vec<(f64, f64)> = run.iter().map(|&(x, y)| (ax.px(x), ay.px(y))).collect();
-                sample_line(&px, 0.25 * m.base, ink);
-                if draw {
-                    if panel.heatmap.is_some() {
-                        // Over a heatmap a curve gets a solid halo of the background colour, so
-                        // that it stands out from cells of any colour.
-                        let width = (st.width * m.line).max(1.0) + 0.25 * m.base;
-                        self.path(&px, self.stroke(theme.background, 0.85, width))?;
-                    }
-                    self.styled_line(&px, &st)?;
-                }
-            }
-        }
-        for s in &panel.points {
-            let st = entries.style(Kind::Points, s.role, &s.label);
-            for p in &s.points {
-                let Some(c) = inside(p.x, p.y) else { continue };
-                let se = if p.stderr.is_finite() {
-                    p.stderr.abs()
-                } else {
-                    0.0
-                };
-                let (lo, hi) = (clamped(ay, p.y - se), clamped(ay, p.y + se));
-                let lo = lo.unwrap_or(ay.lo);
-                let hi = hi.unwrap_or(ay.hi);
-                let cap_lo = ay.t(p.y - se).is_some_and(|t| t >= ay.lo);
-                let cap_hi = ay.t(p.y + se).is_some_and(|t| t <= ay.hi);
-                let bar = (ay.px(lo), ay.px(hi));
-                ink.extend([c, (c.0, bar.0), (c.0, bar.1)]);
-                if draw {
-                    self.error_point(c, bar, (cap_lo, cap_hi), &st, 0.26 * m.base)?;
                 }
             }
         }
@@ -1327,79 +782,10 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         }
         Ok(())
     }
-
-    /// Labels of vertical markers, written along their line on the side and end (top/bottom)
-    /// where they cover the fewest data samples, on a translucent background.
-    fn marker_labels(
-        &self,
-        panel: &Panel,
-        ax: &Axis,
-        plot: Rect,
-        ink: &[(f64, f64)],
-    ) -> Result<(), FigureError> {
-        let (m, theme) = (self.m, self.theme);
-        let gap = 0.35 * m.base;
-        let mut taken: Vec<Rect> = Vec::new();
-        for mk in &panel.markers {
-            let label = mk.label.trim();
-            let Some(t) = ax.t(mk.x).filter(|t| ax.contains(*t)) else {
-                continue;
-            };
-            if label.is_empty() {
-                continue;
-            }
-            let size = m.marker_label();
-            let max_l = plot.y1 - plot.y0 - 2.0 * gap;
-            let (text, size) = self.fit(label, size, 0.8 * size, max_l)?;
-            let len = self.text_w(&text, size)?;
-            let th = 1.05 * size;
-            let x = ax.px(t);
-            let mut best: Option<(f64, Rect, bool, bool)> = None;
-            for (right_side, at_top) in [(true, true), (false, true), (true, false), (false, false)]
-            {
-                let (x0, x1) = if right_side {
-                    (x + 0.5 * gap, x + 0.5 * gap + th)
-                } else {
-                    (x - 0.5 * gap - th, x - 0.5 * gap)
-                };
-                let (y0, y1) = if at_top {
-                    (plot.y0 + gap, plot.y0 + gap + len)
-                } else {
-                    (plot.y1 - gap - len, plot.y1 - gap)
-                };
-                let r = Rect { x0, x1, y0, y1 };
-                let mut score = ink.iter().filter(|p| r.contains(**p)).count() as f64;
-                if x0 < plot.x0 || x1 > plot.x1 {
-                    score += 1e6;
-                }
-                score += 1e3 * taken.iter().filter(|o| o.overlaps(&r)).count() as f64;
-                if best.as_ref().is_none_or(|b| score < b.0) {
-                    best = Some((score, r, right_side, at_top));
-                }
-            }
-            let Some((_, r, right_side, at_top)) = best else {
-                continue;
-            };
-            self.fill_rect(r, theme.background, 0.75)?;
-            let (px, v) = if right_side {
-                (r.x0, VPos::Top)
-            } else {
-                (r.x1, VPos::Bottom)
-            };
-            let (py, h) = if at_top {
-                (r.y0, HPos::Right)
-            } else {
-                (r.y1, HPos::Left)
-            };
-            self.text(&text, (px, py), size, theme.text, (h, v), true)?;
-            taken.push(r);
-        }
-        Ok(())
-    }
 }
 
 /// Transformed `v` clamped into the axis; ±∞ and (on log axes) values ≤ 0 go to the ends.
-fn clamped(axis: &Axis, v: f64) -> Option<f64> {
+pub(super) fn clamped(axis: &Axis, v: f64) -> Option<f64> {
     if let Some(t) = axis.t(v) {
         Some(axis.clamp(t))
     } else if v == f64::INFINITY {
@@ -1414,7 +800,7 @@ fn clamped(axis: &Axis, v: f64) -> Option<f64> {
 /// Transformed `v` for a curve vertex. ±∞ (a divergence) is put far outside the range, so the
 /// line runs off the frame towards it; NaN and, on a log axis, values ≤ 0 break the line (a
 /// segment towards log 0 = −∞ would be drawn as a misleading near-vertical drop).
-fn beyond(axis: &Axis, v: f64) -> Option<f64> {
+pub(super) fn beyond(axis: &Axis, v: f64) -> Option<f64> {
     let far = 100.0 * (axis.hi - axis.lo);
     if v == f64::INFINITY {
         Some(axis.hi + far)
@@ -1426,7 +812,7 @@ fn beyond(axis: &Axis, v: f64) -> Option<f64> {
 }
 
 /// Points every `step` pixels along a polyline (at most 4096 per call).
-fn sample_line(line: &[(f64, f64)], step: f64, out: &mut Vec<(f64, f64)>) {
+pub(super) fn sample_line(line: &[(f64, f64)], step: f64, out: &mut Vec<(f64, f64)>) {
     for w in line.windows(2) {
         let len = (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1);
         let n = ((len / step).ceil() as usize).clamp(1, 4096);
@@ -1441,7 +827,7 @@ fn sample_line(line: &[(f64, f64)], step: f64, out: &mut Vec<(f64, f64)>) {
 }
 
 /// Every x value of a panel (for repairing a log x range).
-fn xs(p: &Panel) -> impl Iterator<Item = f64> + '_ {
+pub(super) fn xs(p: &Panel) -> impl Iterator<Item = f64> + '_ {
     let c = p.curves.iter().flat_map(|c| c.points.iter().map(|q| q.0));
     let e = p.points.iter().flat_map(|s| s.points.iter().map(|q| q.x));
     let s = p.scatters.iter().flat_map(|s| s.points.iter().map(|q| q.0));
@@ -1450,7 +836,7 @@ fn xs(p: &Panel) -> impl Iterator<Item = f64> + '_ {
 }
 
 /// Every y value of a panel (for repairing a log y range).
-fn ys(p: &Panel) -> impl Iterator<Item = f64> + '_ {
+pub(super) fn ys(p: &Panel) -> impl Iterator<Item = f64> + '_ {
     let c = p.curves.iter().flat_map(|c| c.points.iter().map(|q| q.1));
     let e = p.points.iter().flat_map(|s| s.points.iter().map(|q| q.y));
     let s = p.scatters.iter().flat_map(|s| s.points.iter().map(|q| q.1));

@@ -2,7 +2,6 @@
 //! percent-decoding, versions, simulation sizes, round trips and robustness against arbitrary
 //! text; the figure keys (`fig` and the keys each figure reads).
 
-
 use nalgebra::DMatrix;
 use proptest::collection::vec;
 use proptest::option;

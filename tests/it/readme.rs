@@ -20,7 +20,9 @@ fn readme_key_table_is_generated_from_the_key_specs() {
             std::fs::write(path, updated).expect("write README.md");
             return;
         }
-        panic!("README.md's key table is stale: run `UPDATE_README=1 cargo test --test it readme::`");
+        panic!(
+            "README.md's key table is stale: run `UPDATE_README=1 cargo test --test it readme::`"
+        );
     }
     // Every key of the language appears in the table.
     for spec in sgd_playground::config::KEYS {
