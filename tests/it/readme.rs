@@ -2,7 +2,7 @@
 //! this test fails when the two drift apart. Regenerate with
 //! `UPDATE_README=1 cargo test --test it readme::`.
 
-const BEGIN: &str = "<!-- keys:begin (generated from config::KEYS by tests/readme.rs) -->\n";
+const BEGIN: &str = "<!-- keys:begin (generated from config::KEYS by tests/it/readme.rs) -->\n";
 const END: &str = "<!-- keys:end -->";
 
 #[test]
