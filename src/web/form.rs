@@ -2,14 +2,12 @@
 //! checkbox or text), built from [`crate::playground::controls`]. Used by every figure's card and
 //! by the exact-solver panel; edits go to [`App::edit`] and are applied once per frame.
 
-use std::rc::Weak;
-
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
-use super::app::App;
 use super::dom::{cast, child, element, Listener};
+use super::events::{Events, PageEvent};
 use crate::config::Config;
 use crate::playground::controls::{
     needs_fine_steps, nudge, slider_position, slider_value, SLIDER_STEPS,
@@ -46,7 +44,7 @@ impl Form {
     /// into `form`. Edits go to [`App::edit`] with `index` (a card's index, or the solver's);
     /// `prefix` makes the elements' ids unique on the page.
     pub fn build(
-        app: &Weak<App>,
+        events: &Events,
         document: &Document,
         form: &Element,
         config: &Config,
@@ -85,15 +83,17 @@ impl Form {
                     range.set_attribute("aria-label", &format!("{} (slider)", control.label))?;
                     range.set_attribute("aria-describedby", &hint_id)?;
                     let (min, max, log) = (*min, *max, *log);
-                    let app_ref = app.clone();
+                    let events = events.clone();
                     let range_ref = range.clone();
                     this.listeners
                         .push(Listener::new(&range, "input", move |_| {
                             let position = range_ref.value().parse::<u32>().unwrap_or(0);
                             let value = slider_value(position, min, max, log);
-                            if let Some(app) = app_ref.upgrade() {
-                                app.slid(index, key, crate::config::format_number(value));
-                            }
+                            events.send(PageEvent::Slid {
+                                card: index,
+                                key,
+                                value: crate::config::format_number(value),
+                            });
                         })?);
                     slider = Some(range);
                     let number = element(document, "input", "number", "")?;
@@ -148,7 +148,7 @@ impl Form {
                         "aria-label",
                         &format!("{} a little {name}", control.label),
                     )?;
-                    let app_ref = app.clone();
+                    let events = events.clone();
                     let field_ref = field.clone();
                     this.listeners.push(Listener::new(&step, "click", move |_| {
                         let current = field_ref
@@ -159,9 +159,11 @@ impl Form {
                             return;
                         };
                         let value = nudge(current, up, min, max);
-                        if let Some(app) = app_ref.upgrade() {
-                            app.slid(index, key, crate::config::format_number(value));
-                        }
+                        events.send(PageEvent::Slid {
+                            card: index,
+                            key,
+                            value: crate::config::format_number(value),
+                        });
                     })?);
                 }
             }
@@ -169,14 +171,16 @@ impl Form {
                 Widget::Select(_) | Widget::Checkbox => "change",
                 _ => "input",
             };
-            let app_ref = app.clone();
+            let events = events.clone();
             let field_ref = field.clone();
             let widget = control.widget.clone();
             this.listeners.push(Listener::new(&field, event, move |_| {
                 let raw = read_field(&field_ref, &widget);
-                if let Some(app) = app_ref.upgrade() {
-                    app.edit(index, key, raw);
-                }
+                events.send(PageEvent::Edit {
+                    card: index,
+                    key,
+                    raw,
+                });
             })?);
             let mut hint_text = format!("allowed: {}", control.allowed);
             if let Some(default) = &control.default {

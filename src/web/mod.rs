@@ -8,6 +8,7 @@
 pub mod app;
 pub mod card;
 pub mod dom;
+pub mod events;
 pub mod form;
 pub mod measure;
 pub mod solver;

@@ -5,13 +5,11 @@
 //! the figures' (one control per key the configuration reads), the configuration as text, and
 //! JSON / CSV downloads and a link.
 
-use std::rc::Weak;
-
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlButtonElement, HtmlInputElement};
 
-use super::app::App;
 use super::dom::{cast, child, Listener};
+use super::events::{Events, PageEvent};
 use super::form::Form;
 use crate::config::Config;
 use crate::playground::controls;
@@ -37,7 +35,7 @@ pub enum SolverAction {
 pub struct SolverPanel {
     config: Config,
     document: Document,
-    app: Weak<App>,
+    events: Events,
     input: HtmlInputElement,
     output: Element,
     error: Element,
@@ -53,7 +51,7 @@ pub struct SolverPanel {
 impl SolverPanel {
     /// Builds the panel into `parent` and solves `config`.
     pub fn new(
-        app: &Weak<App>,
+        events: &Events,
         parent: &Element,
         config: &Config,
         from_link: bool,
@@ -98,12 +96,10 @@ impl SolverPanel {
         message.set_attribute("role", "status")?;
 
         let mut listeners = Vec::new();
-        let app_ref = app.clone();
+        let sender = events.clone();
         let input_ref = input.clone();
         listeners.push(Listener::new(&input, "input", move |_| {
-            if let Some(app) = app_ref.upgrade() {
-                app.solver_input(&input_ref.value());
-            }
+            sender.send(PageEvent::SolverInput(input_ref.value()));
         })?);
         for (label, action) in [
             ("JSON", SolverAction::Json),
@@ -113,15 +109,13 @@ impl SolverPanel {
         ] {
             let button: HtmlButtonElement = cast(child(&actions, "button", "", label)?)?;
             button.set_type("button");
-            let app_ref = app.clone();
+            let sender = events.clone();
             listeners.push(Listener::new(&button, "click", move |_| {
-                if let Some(app) = app_ref.upgrade() {
-                    app.solver_action(action);
-                }
+                sender.send(PageEvent::SolverAction(action));
             })?);
         }
         let form = Form::build(
-            app,
+            events,
             &document,
             &form_element,
             config,
@@ -132,7 +126,7 @@ impl SolverPanel {
         let panel = Self {
             config: config.clone(),
             document,
-            app: app.clone(),
+            events: events.clone(),
             input,
             output,
             error,
@@ -226,7 +220,7 @@ impl SolverPanel {
         }
         self.form_element.set_text_content(None);
         if let Ok(form) = Form::build(
-            &self.app,
+            &self.events,
             &self.document,
             &self.form_element,
             &self.config,

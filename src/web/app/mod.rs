@@ -20,6 +20,7 @@ use startup::{Cards, StartupStep, StartupTiming};
 
 use super::card::{page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
+use super::events::{Events, PageEvent};
 use super::solver::{SolverAction, SOLVER_INDEX};
 use crate::config::{Config, FIGURE_IDS};
 use crate::figures::{draw_wrapped, to_csv, to_svg};
@@ -106,6 +107,8 @@ struct State {
     observers: Vec<(JsValue, ObserverCallback)>,
     dark: bool,
     stopped: bool,
+    /// Where the page's elements send their events (set right after the app exists).
+    events: Option<Events>,
     /// Milliseconds from navigation to all theory drawn (the start-up's end).
     pub theory_drawn_ms: f64,
     /// The start-up's steps still to run, in order (see [`StartupStep`]).
@@ -192,6 +195,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             observers: Vec::new(),
             dark,
             stopped: false,
+            events: None,
             theory_drawn_ms: 0.0,
             startup: VecDeque::new(),
             unbuilt: Vec::new(),
@@ -205,6 +209,16 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
         }),
     });
     let weak = Rc::downgrade(&app);
+    // The one channel the cards, forms and the solver panel send their events through.
+    let events = {
+        let weak = weak.clone();
+        Events::new(move |event| {
+            if let Some(app) = weak.upgrade() {
+                app.dispatch(event);
+            }
+        })
+    };
+    app.state.borrow_mut().events = Some(events.clone());
     let focus = opened.config.figure.as_ref().map(|figure| figure.id());
     {
         let mut state = app.state.borrow_mut();
@@ -228,7 +242,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
         } else {
             if opened.config.figure.is_none() {
                 state.solver = Some(super::solver::SolverPanel::new(
-                    &weak,
+                    &events,
                     root,
                     &opened.config,
                     !request.config_text.is_empty(),
@@ -311,6 +325,18 @@ fn show_notices(element: &Element, notices: &[String]) -> Result<(), JsValue> {
 }
 
 impl App {
+    /// Carries out what an element of the page asks ([`PageEvent`]).
+    pub fn dispatch(self: &Rc<Self>, event: PageEvent) {
+        match event {
+            PageEvent::Action { card, action } => self.action(card, action),
+            PageEvent::Edit { card, key, raw } => self.edit(card, key, raw),
+            PageEvent::Slid { card, key, value } => self.slid(card, key, value),
+            PageEvent::Hover { card, at } => self.hover(card, at),
+            PageEvent::SolverInput(text) => self.solver_input(&text),
+            PageEvent::SolverAction(action) => self.solver_action(action),
+        }
+    }
+
     fn install_listeners(self: &Rc<Self>, weak: &Weak<App>) -> Result<(), JsValue> {
         let mut state = self.state.borrow_mut();
         // Theme changes of the system.
@@ -650,6 +676,7 @@ impl App {
         let dark = state.dark;
         let document = state.document.clone();
         let link = self.link_for(&state, index);
+        let events = state.events.clone();
         let Some(card) = state.cards.get_mut(index) else {
             return Ok(());
         };
@@ -738,7 +765,9 @@ impl App {
                 }
             }
             Action::CopyEmbed | Action::CopyEmbedAgain => {
-                card.open_embed_options(&Rc::downgrade(self))?;
+                if let Some(events) = &events {
+                    card.open_embed_options(events)?;
+                }
                 let embed = self.embed_code(&state, index);
                 if let Some(card) = state.cards.get(index) {
                     card.show_embed_code(&embed);

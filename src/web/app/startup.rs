@@ -265,7 +265,6 @@ impl App {
     pub(super) fn startup_step(self: &Rc<Self>, step: StartupStep) -> Result<(), JsValue> {
         match step {
             StartupStep::Build(index) => {
-                let weak = Rc::downgrade(self);
                 let mut state = self.state.borrow_mut();
                 let embed = state.options.embed;
                 let Some(config) = state.unbuilt.get_mut(index).and_then(Option::take) else {
@@ -278,7 +277,10 @@ impl App {
                     (Some(nursery), false) => nursery.clone(),
                     _ => state.root.clone(),
                 };
-                let card = Card::new(&weak, &root, index, config, shown.as_deref())?;
+                let Some(events) = state.events.clone() else {
+                    return Ok(());
+                };
+                let card = Card::new(&events, &root, index, config, shown.as_deref())?;
                 // The notices go where the reader lands: into the figure the link opens.
                 if state.url_card == Some(index) {
                     if let Some(notices) = &state.notices {

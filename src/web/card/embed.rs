@@ -1,13 +1,12 @@
 //! A card's embed options (which controls, theme, height) and the embed code they give.
 
-use std::rc::Weak;
-
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlButtonElement, HtmlInputElement, HtmlSelectElement};
 
 use super::Card;
-use crate::web::app::{Action, App};
+use crate::web::app::Action;
 use crate::web::dom::{cast, child, Listener};
+use crate::web::events::{Events, PageEvent};
 
 /// What an embed code shows: the controls ticked, the theme and the frame's height.
 pub(super) struct EmbedOptions {
@@ -40,7 +39,7 @@ impl Card {
     /// Shows the embed options under the actions, built on first use: one checkbox per control
     /// (the figure's main knob ticked), the theme and the frame's height. A change asks the app
     /// for a new code ([`Action::EmbedChanged`]).
-    pub fn open_embed_options(&mut self, app: &Weak<App>) -> Result<(), JsValue> {
+    pub fn open_embed_options(&mut self, events: &Events) -> Result<(), JsValue> {
         let holder = &self.elements.embed_holder;
         holder.remove_attribute("hidden")?;
         if self.embed_options.is_some() {
@@ -49,11 +48,12 @@ impl Card {
         let index = self.index;
         let mut listeners = Vec::new();
         let changed = |element: &Element, event: &'static str| -> Result<Listener, JsValue> {
-            let app = app.clone();
+            let events = events.clone();
             Listener::new(element, event, move |_| {
-                if let Some(app) = app.upgrade() {
-                    app.action(index, Action::EmbedChanged);
-                }
+                events.send(PageEvent::Action {
+                    card: index,
+                    action: Action::EmbedChanged,
+                });
             })
         };
         let set = child(holder, "fieldset", "", "")?;
@@ -93,11 +93,12 @@ impl Card {
         let again: HtmlButtonElement = cast(child(holder, "button", "", "Copy this code")?)?;
         again.set_type("button");
         {
-            let app = app.clone();
+            let events = events.clone();
             listeners.push(Listener::new(&again, "click", move |_| {
-                if let Some(app) = app.upgrade() {
-                    app.action(index, Action::CopyEmbedAgain);
-                }
+                events.send(PageEvent::Action {
+                    card: index,
+                    action: Action::CopyEmbedAgain,
+                });
             })?);
         }
         self.embed_options = Some(EmbedOptions {

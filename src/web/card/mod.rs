@@ -9,14 +9,13 @@ pub use canvas::{device_pixel_ratio, page_style};
 use embed::EmbedOptions;
 pub use embed::{embed_controls, EMBED_HEIGHT};
 
-use std::rc::Weak;
-
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlProgressElement};
 
-use super::app::{Action, App};
+use super::app::Action;
 use super::dom::{cast, child, rich_text, Listener};
+use super::events::{Events, PageEvent};
 use super::form::Form;
 use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
@@ -121,7 +120,7 @@ fn formula_template(id: &str) -> Option<&'static str> {
 impl Card {
     /// Builds the card's elements into `parent` and draws its theory.
     pub fn new(
-        app: &Weak<App>,
+        events: &Events,
         parent: &Element,
         index: usize,
         config: Config,
@@ -206,11 +205,12 @@ impl Card {
             let mut button = |label: &str, action: Action| -> Result<HtmlButtonElement, JsValue> {
                 let button: HtmlButtonElement = cast(child(&actions, "button", "", label)?)?;
                 button.set_type("button");
-                let app = app.clone();
+                let events = events.clone();
                 let listener = Listener::new(&button, "click", move |_| {
-                    if let Some(app) = app.upgrade() {
-                        app.action(index, action);
-                    }
+                    events.send(PageEvent::Action {
+                        card: index,
+                        action,
+                    });
                 })?;
                 listeners.push(listener);
                 Ok(button)
@@ -242,21 +242,19 @@ impl Card {
 
         // Hover read-out.
         {
-            let moved = app.clone();
+            let moved = events.clone();
             listeners.push(Listener::new(&canvas, "pointermove", move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::MouseEvent>() else {
                     return;
                 };
-                if let Some(app) = moved.upgrade() {
-                    app.hover(
-                        index,
-                        Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
-                    );
-                }
+                moved.send(PageEvent::Hover {
+                    card: index,
+                    at: Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
+                });
             })?);
             // A tap (touch or pen) reads out the point under the finger; it stays until the next
             // tap, since a finger has no hover to leave.
-            let tapped = app.clone();
+            let tapped = events.clone();
             listeners.push(Listener::new(&canvas, "pointerdown", move |event| {
                 let Some(event) = event.dyn_ref::<web_sys::PointerEvent>() else {
                     return;
@@ -264,14 +262,12 @@ impl Card {
                 if event.pointer_type() == "mouse" {
                     return;
                 }
-                if let Some(app) = tapped.upgrade() {
-                    app.hover(
-                        index,
-                        Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
-                    );
-                }
+                tapped.send(PageEvent::Hover {
+                    card: index,
+                    at: Some((f64::from(event.offset_x()), f64::from(event.offset_y()))),
+                });
             })?);
-            let left = app.clone();
+            let left = events.clone();
             listeners.push(Listener::new(&canvas, "pointerleave", move |event| {
                 let touch = event
                     .dyn_ref::<web_sys::PointerEvent>()
@@ -279,9 +275,10 @@ impl Card {
                 if touch {
                     return;
                 }
-                if let Some(app) = left.upgrade() {
-                    app.hover(index, None);
-                }
+                left.send(PageEvent::Hover {
+                    card: index,
+                    at: None,
+                });
             })?);
         }
 
@@ -332,7 +329,7 @@ impl Card {
         card.elements
             .title
             .set_text_content(Some(&crate::playground::short_name(id)));
-        card.form = Form::build(app, &document, &form, &card.config, index, id, embed)?;
+        card.form = Form::build(events, &document, &form, &card.config, index, id, embed)?;
         Ok(card)
     }
 
