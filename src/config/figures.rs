@@ -14,12 +14,6 @@ use crate::model::{Minibatch, Noise, Optimizer, Problem};
 use crate::sim::double_well::DoubleWell;
 use crate::sim::Start;
 
-/// The figures of the paper a configuration can draw (values of `fig`), in the order of the paper.
-pub const FIGURE_IDS: &[&str] = &[
-    "1b", "2a", "2b", "3", "4", "5a", "5b", "5c", "5d", "6a", "6b", "phase", "bayes", "escape",
-    "newton", "explorer",
-];
-
 /// Most learning rates in `lrs` (one panel each).
 pub const MAX_FIGURE_PANELS: usize = 8;
 

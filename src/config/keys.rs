@@ -66,68 +66,13 @@ pub(super) const LOSS_CONVENTIONS: &[&str] = &["eq28", "half"];
 /// The forms of Eq. 52, as `eq52` names them.
 pub(super) const EQ52_FORMS: &[&str] = &["printed", "corrected"];
 
-/// Defaults that depend on the figure: (figure, key, default). A key not listed has its
-/// [`KeySpec::default`] (or, for fig=6a and 6b, its double-well default).
-pub(super) const FIGURE_DEFAULTS: &[(&str, &str, &str)] = &[
-    ("1b", "lrs", "1.25,1.5,1.75"),
-    ("1b", "start", "1"),
-    ("1b", "steps", "20"),
-    ("2a", "particles", "10000"),
-    ("2b", "particles", "100"),
-    ("2b", "steps", "2000"),
-    ("2b", "burnin", "500"),
-    ("2b", "points", "20"),
-    ("3", "K", "1,0.1"),
-    ("3", "lrs", "0.1,0.5,1,1.5,1.9"),
-    ("3", "particles", "2000"),
-    ("3", "steps", "5000"),
-    ("4", "x_var", "1,0.1"),
-    ("4", "lrs", "0.1,0.4,0.7,0.9"),
-    ("4", "particles", "2000"),
-    ("4", "steps", "600"),
-    ("5a", "lr_k", "2.75"),
-    ("5a", "mu_min", "0.38"),
-    ("5a", "steps", "6000"),
-    ("5a", "burnin", "2000"),
-    ("5b", "steps", "6000"),
-    ("5b", "burnin", "2000"),
-    ("5c", "lr_k", "2.75"),
-    ("5c", "mu_min", "0.38"),
-    ("5c", "particles", "100"),
-    ("5c", "steps", "4000"),
-    ("5c", "burnin", "2000"),
-    ("5c", "points", "20"),
-    ("5d", "particles", "100"),
-    ("5d", "steps", "4000"),
-    ("5d", "burnin", "2000"),
-    ("5d", "points", "20"),
-    ("6b", "steps", "1000000"),
-    ("6b", "points", "8"),
-    ("phase", "opt", "sgdm"),
-    ("phase", "lr_k", "2.75"),
-    ("phase", "mu", "0.5"),
-    ("phase", "S", "10"),
-    ("bayes", "K", "1,0.1"),
-    ("escape", "K", "1,0.1"),
-    ("escape", "C", "1,0.1"),
-    ("escape", "lr", "1"),
-    ("escape", "steps", "30"),
-    ("escape", "points", "10"),
-    ("escape", "particles", "2000"),
-    ("newton", "K", "1,0.1"),
-    ("newton", "angle", "30"),
-    ("newton", "mu", "0"),
-    ("explorer", "K", "1,0.1"),
-    ("explorer", "angle", "30"),
-    ("explorer", "particles", "2000"),
-];
-
 /// The per-figure default of `key` with `fig=figure`, if it has one.
 pub fn figure_default(figure: &str, key: &str) -> Option<&'static str> {
-    FIGURE_DEFAULTS
+    super::figure_entry(figure)?
+        .defaults
         .iter()
-        .find(|(id, name, _)| *id == figure && *name == key)
-        .map(|(_, _, default)| *default)
+        .find(|(name, _)| *name == key)
+        .map(|(_, default)| *default)
 }
 
 /// The default of `key` as configuration text, with `fig=figure` (`None`: no figure, the

@@ -63,6 +63,7 @@ use crate::model::Problem;
 use crate::sim::double_well::EscapeDynamics;
 use crate::sim::{EnsembleSpec, Start};
 
+mod catalogue;
 mod figures;
 mod key_table;
 mod keys;
@@ -77,6 +78,7 @@ pub use panels::{
     SecondOrderFigureConfig, EXPLORER_METHODS, MAX_PANEL_DIMENSION,
 };
 
+pub use catalogue::{figure_entry, FigureEntry, FIGURES, FIGURE_IDS};
 use figures::{
     check_figure_size, compact_count, push_regression_values, push_sweep_values, FigureParts,
 };
@@ -84,8 +86,8 @@ pub use figures::{
     DecayFigureConfig, Eq52Form, EscapeRateFigureConfig, FigureConfig,
     LearningRateSweepFigureConfig, LossConvention, MinibatchMomentumSweepFigureConfig,
     MinibatchScatterFigureConfig, MinibatchSweepFigureConfig, MomentumSweepFigureConfig,
-    RegressionFigureConfig, SweepSimulation, WhiteNoiseScatterFigureConfig, FIGURE_IDS,
-    MAX_FIGURE_PANELS, MAX_FIGURE_POINTS, MAX_TRAJECTORY_STEPS,
+    RegressionFigureConfig, SweepSimulation, WhiteNoiseScatterFigureConfig, MAX_FIGURE_PANELS,
+    MAX_FIGURE_POINTS, MAX_TRAJECTORY_STEPS,
 };
 pub use key_table::KEYS;
 pub use keys::{
@@ -567,11 +569,9 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::figures::FigureConfig;
-    use super::figures::FIGURE_IDS;
     use super::key_table::KEYS;
     use super::keys::key_spec;
     use super::keys::Kind;
-    use super::keys::FIGURE_DEFAULTS;
     use super::syntax::parse_value;
     use super::syntax::percent_decode;
     use super::syntax::split_pairs;
@@ -610,7 +610,12 @@ mod tests {
 
     #[test]
     fn every_figure_default_is_valid_documented_and_used() {
-        for (figure, key, default) in FIGURE_DEFAULTS {
+        for (figure, key, default) in FIGURES.iter().flat_map(|entry| {
+            entry
+                .defaults
+                .iter()
+                .map(move |(key, default)| (&entry.id, key, default))
+        }) {
             assert!(FIGURE_IDS.contains(figure), "{figure}");
             let spec = key_spec(key).expect("a key");
             let value = parse_value(spec, default).expect("a valid default");

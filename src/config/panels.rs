@@ -1,7 +1,7 @@
 //! The configuration of the panels beyond the paper's figures (`fig=phase`, `bayes`, `escape`,
 //! `newton`, `explorer`): Table 1 live, the stability phase diagram and the applications of
 //! Sec. 6.1, 6.2 and 6.5. Same language, same rules as the figures: every key in [`super::KEYS`],
-//! defaults in [`super::keys::FIGURE_DEFAULTS`].
+//! defaults in the figure catalogue ([`super::FIGURES`]).
 
 use nalgebra::DMatrix;
 

@@ -55,9 +55,6 @@ pub struct Control {
     pub widget: Widget,
 }
 
-/// Figures whose `K` and `C` are one number (1-D): these get a slider.
-const SCALAR_FIGURES: &[&str] = &["1b", "2a", "5a", "5b"];
-
 /// The controls of `config`'s figure (or landscape), one per key it reads except `v` and `fig`,
 /// in the order of [`crate::config::KEYS`].
 ///
@@ -80,7 +77,9 @@ pub fn controls(config: &Config) -> Vec<Control> {
         .filter(|(key, _)| !matches!(*key, "v" | "fig"))
         .filter_map(|(key, value)| {
             let spec = key_spec(key)?;
-            let scalar = figure.is_some_and(|id| SCALAR_FIGURES.contains(&id));
+            let scalar = figure
+                .and_then(crate::config::figure_entry)
+                .is_some_and(|entry| entry.scalar_model);
             let mut widget = widget(key, spec.input_kind(), scalar);
             // The phase diagram takes only the momentum methods and two noise models.
             if figure == Some("phase") {

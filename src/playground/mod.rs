@@ -542,14 +542,10 @@ pub fn legend_height_estimate(data: &crate::experiments::data::FigureData, css_w
 /// A figure's short name for the table of contents and its card before the theory is drawn:
 /// `Fig. 2a` for the paper's figures, a name for the panels beyond them.
 pub fn short_name(figure: &str) -> String {
-    match figure {
-        "phase" => "Phase diagram".to_string(),
-        "bayes" => "Bayes-optimal λ".to_string(),
-        "escape" => "Escape efficiency".to_string(),
-        "newton" => "Second-order methods".to_string(),
-        "explorer" => "Table 1 live".to_string(),
-        id => format!("Fig. {id}"),
-    }
+    crate::config::figure_entry(figure).map_or_else(
+        || format!("Fig. {figure}"),
+        |entry| entry.short_name.to_string(),
+    )
 }
 
 /// The paper's configuration of a figure (every key at its default).

@@ -20,19 +20,10 @@ pub(super) struct EmbedOptions {
 /// Height of an embed's frame before the figure reports its own (CSS pixels).
 pub const EMBED_HEIGHT: u32 = 520;
 
-/// The controls an embed code shows by default: the figure's main knob.
+/// The controls an embed code shows by default: the figure's main knob (the catalogue's
+/// [`FigureEntry::embed_controls`](crate::config::FigureEntry::embed_controls)).
 pub fn embed_controls(id: &str) -> &'static str {
-    match id {
-        "1b" | "3" | "4" => "lrs",
-        "2a" => "C",
-        "2b" => "S",
-        "5a" | "5b" | "5c" | "5d" => "lr_k",
-        "6a" => "r",
-        "phase" => "mu",
-        "escape" | "explorer" => "lr",
-        "newton" => "angle",
-        _ => "S",
-    }
+    crate::config::figure_entry(id).map_or("S", |entry| entry.embed_controls)
 }
 
 impl Card {

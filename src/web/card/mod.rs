@@ -99,24 +99,6 @@ pub struct Card {
     _listeners: Vec<Listener>,
 }
 
-/// Which template holds a figure's formula (`None`: the panel's caption says it all).
-fn formula_template(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "1b" => "formula-1b",
-        "2a" => "formula-2a",
-        "2b" => "formula-2b",
-        "3" => "formula-3",
-        "4" => "formula-4",
-        "5a" | "5b" | "5c" | "5d" => "formula-5a",
-        "6a" => "formula-6a",
-        "6b" => "formula-6b",
-        "phase" => "formula-phase",
-        "bayes" => "formula-bayes",
-        "escape" => "formula-escape",
-        _ => return None,
-    })
-}
-
 impl Card {
     /// Builds the card's elements into `parent` and draws its theory.
     pub fn new(
@@ -159,8 +141,9 @@ impl Card {
         status.set_attribute("role", "status")?;
 
         if embed.is_none() {
-            if let Some(template) =
-                formula_template(id).and_then(|name| document.get_element_by_id(name))
+            if let Some(template) = crate::config::figure_entry(id)
+                .and_then(|entry| entry.formula_template)
+                .and_then(|name| document.get_element_by_id(name))
             {
                 if let Ok(template) = template.dyn_into::<web_sys::HtmlTemplateElement>() {
                     let formula = child(&plot, "div", "formula", "")?;
