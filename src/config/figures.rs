@@ -260,7 +260,7 @@ pub struct EscapeRateFigureConfig {
     pub simulation: SweepSimulation,
 }
 
-/// The figure a configuration draws (key `fig`) with every key it reads; see [`FIGURE_IDS`].
+/// The figure a configuration draws (key `fig`) with every key it reads; see [`FIGURE_IDS`](super::FIGURE_IDS).
 #[derive(Clone, Debug, PartialEq)]
 pub enum FigureConfig {
     /// `fig=1b`.
@@ -298,7 +298,7 @@ pub enum FigureConfig {
 }
 
 impl FigureConfig {
-    /// The value of `fig`: one of [`FIGURE_IDS`].
+    /// The value of `fig`: one of [`FIGURE_IDS`](super::FIGURE_IDS).
     pub fn id(&self) -> &'static str {
         match self {
             FigureConfig::Fig1b(_) => "1b",

@@ -84,7 +84,7 @@ impl fmt::Display for MatrixSpec {
 
 /// The optimizer and its hyper-parameters as a configuration gives them (key `opt` and the keys
 /// it uses): the model's [`Optimizer`], with the preconditioner `P` as written (a
-/// [`MatrixSpec`], resolved against the model's dimension by [`resolve_optimizer`]).
+/// [`MatrixSpec`], resolved against the model's dimension by `resolve_optimizer`).
 pub type OptimizerConfig = Optimizer<MatrixSpec>;
 
 /// The model's optimizer for a model of dimension D (the size of a scalar or diagonal `P`).
