@@ -143,6 +143,82 @@ pub struct Conventions {
     pub nesterov_form: NesterovForm,
 }
 
+/// The paper's scalar-λ rules as printed, with their parameters: SGD (Eq. 6), SGDM (Eq. 10),
+/// QHM (Eq. 53) and Nesterov in Sutskever's look-ahead form. The one parameter type of the
+/// engine's per-mode solver (`solver::modes`) and of the simulator (its general and diagonal
+/// paths); each keeps its own algebra, the simulator being a check on the engine. Every other
+/// rule (the frameworks' conventions) is a [`ScalarRule`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PaperRule {
+    /// Eq. 6: w_t = w_{t−1} − λ g_t.
+    Sgd {
+        /// λ.
+        lr: f64,
+    },
+    /// Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
+    Momentum {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
+    },
+    /// Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
+    QuasiHyperbolic {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
+        /// ν.
+        nu: f64,
+    },
+    /// Sutskever's look-ahead form: the gradient at w − λμm, then as SGDM.
+    Nesterov {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
+    },
+}
+
+impl PaperRule {
+    /// The printed rule of a scalar-λ optimizer (`None` for `precond`, `dnm` and `ngd`). Whether
+    /// the printed rule applies is the [`Conventions`]' call ([`Conventions::is_paper_rule`]).
+    pub fn of(optimizer: &Optimizer) -> Option<Self> {
+        Some(match *optimizer {
+            Optimizer::Sgd { learning_rate } => PaperRule::Sgd { lr: learning_rate },
+            Optimizer::Momentum {
+                learning_rate,
+                momentum,
+            } => PaperRule::Momentum {
+                lr: learning_rate,
+                mu: momentum,
+            },
+            Optimizer::QuasiHyperbolic {
+                learning_rate,
+                momentum,
+                nu,
+            } => PaperRule::QuasiHyperbolic {
+                lr: learning_rate,
+                mu: momentum,
+                nu,
+            },
+            Optimizer::Nesterov {
+                learning_rate,
+                momentum,
+            } => PaperRule::Nesterov {
+                lr: learning_rate,
+                mu: momentum,
+            },
+            _ => return None,
+        })
+    }
+
+    /// Whether it carries a momentum buffer.
+    pub fn has_momentum(&self) -> bool {
+        !matches!(self, PaperRule::Sgd { .. })
+    }
+}
+
 /// The one-step rule of a scalar-λ optimizer under [`Conventions`], in the terms of the module
 /// documentation: m ← μm + `gradient_gain`·g; θ ← θ − λ(`direct`·g + `through`·m) − λ·wd_d·θ.
 /// Independent of K: the engine and the simulator's fast path apply it per eigenvalue or per

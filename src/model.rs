@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use crate::conventions::{
-    Conventions, MomentumForm, NesterovForm, ScalarRule, WeightDecayMode,
+    Conventions, MomentumForm, NesterovForm, PaperRule, ScalarRule, WeightDecayMode,
 };
 use crate::error::{describe_matrix, FieldError, FieldErrors};
 use crate::linalg::SymmetricEigen;

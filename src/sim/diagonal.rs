@@ -6,6 +6,7 @@
 use super::general::{FrameworkStep, Oracle, Update};
 use super::lanes::StreamLanes;
 use super::{avx2, Ensemble};
+use crate::model::PaperRule;
 
 /// Steps whose normals the diagonal fast path draws at once.
 pub(super) const NOISE_BLOCK_STEPS: usize = 64;
@@ -15,10 +16,7 @@ pub(super) const LANES: usize = 16;
 /// A scalar rule of the diagonal fast path.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum DiagonalRule {
-    Sgd { lr: f64 },
-    Momentum { lr: f64, mu: f64 },
-    QuasiHyperbolic { lr: f64, mu: f64, nu: f64 },
-    Nesterov { lr: f64, mu: f64 },
+    Paper(PaperRule),
     Framework(FrameworkStep),
 }
 
@@ -34,10 +32,7 @@ impl Ensemble {
             return false;
         };
         let rule = match self.update {
-            Update::Sgd { lr } => DiagonalRule::Sgd { lr },
-            Update::Momentum { lr, mu } => DiagonalRule::Momentum { lr, mu },
-            Update::QuasiHyperbolic { lr, mu, nu } => DiagonalRule::QuasiHyperbolic { lr, mu, nu },
-            Update::Nesterov { lr, mu } => DiagonalRule::Nesterov { lr, mu },
+            Update::Paper(rule) => DiagonalRule::Paper(rule),
             Update::Framework(step) => DiagonalRule::Framework(step),
             Update::Preconditioned { .. } => return false,
         };
@@ -183,13 +178,13 @@ impl<const D: usize> DiagonalLanes<D> {
         let gradient = |a: usize, w: f64, noise: f64| h[a] * w + l[a] * noise;
         match rule {
             // Eq. 6: w_t = w_{t−1} − λ g_t.
-            DiagonalRule::Sgd { lr } => self.run_rule(
+            DiagonalRule::Paper(PaperRule::Sgd { lr }) => self.run_rule(
                 |a, w, m, xi| (w - lr * gradient(a, w, xi), m),
                 block,
                 diverged_at,
             ),
             // Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
-            DiagonalRule::Momentum { lr, mu } => self.run_rule(
+            DiagonalRule::Paper(PaperRule::Momentum { lr, mu }) => self.run_rule(
                 |a, w, m, xi| {
                     let m = mu * m + gradient(a, w, xi);
                     (w - lr * m, m)
@@ -198,7 +193,7 @@ impl<const D: usize> DiagonalLanes<D> {
                 diverged_at,
             ),
             // The gradient at the look-ahead w − λμm.
-            DiagonalRule::Nesterov { lr, mu } => self.run_rule(
+            DiagonalRule::Paper(PaperRule::Nesterov { lr, mu }) => self.run_rule(
                 |a, w, m, xi| {
                     let m = mu * m + gradient(a, w - lr * mu * m, xi);
                     (w - lr * m, m)
@@ -213,7 +208,7 @@ impl<const D: usize> DiagonalLanes<D> {
                 diverged_at,
             ),
             // Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
-            DiagonalRule::QuasiHyperbolic { lr, mu, nu } => self.run_rule(
+            DiagonalRule::Paper(PaperRule::QuasiHyperbolic { lr, mu, nu }) => self.run_rule(
                 |a, w, m, xi| {
                     let g = gradient(a, w, xi);
                     let m = mu * m + (1.0 - mu) * g;

@@ -5,7 +5,7 @@ use nalgebra::DMatrix;
 
 use super::normal::{NormalStream, Ziggurat};
 use crate::linalg::SymmetricEigen;
-use crate::model::{MomentumForm, Optimizer, Problem};
+use crate::model::{MomentumForm, Optimizer, PaperRule, Problem};
 
 /// The gradient oracle.
 #[derive(Clone, Debug)]
@@ -117,30 +117,12 @@ impl FrameworkStep {
 /// The update rule, with the constants it needs.
 #[derive(Clone, Debug)]
 pub(super) enum Update {
-    Sgd {
-        lr: f64,
-    },
-    Momentum {
-        lr: f64,
-        mu: f64,
-    },
-    QuasiHyperbolic {
-        lr: f64,
-        mu: f64,
-        nu: f64,
-    },
-    /// Sutskever's look-ahead form.
-    Nesterov {
-        lr: f64,
-        mu: f64,
-    },
+    /// The paper's printed rules (Nesterov in Sutskever's look-ahead form).
+    Paper(PaperRule),
     /// The frameworks' rules (θ-form Nesterov, weight decay, dampening, EMA momentum).
     Framework(FrameworkStep),
     /// w ← w − Λ m (row-major D×D Λ).
-    Preconditioned {
-        lambda: Vec<f64>,
-        mu: f64,
-    },
+    Preconditioned { lambda: Vec<f64>, mu: f64 },
 }
 
 impl Update {
@@ -148,7 +130,7 @@ impl Update {
     pub(super) fn has_momentum(&self) -> bool {
         !matches!(
             self,
-            Update::Sgd { .. }
+            Update::Paper(PaperRule::Sgd { .. })
                 | Update::Framework(FrameworkStep {
                     momentum: FrameworkMomentum::None,
                     ..
@@ -317,7 +299,7 @@ pub(super) fn step_once(
     let d = w.len();
     match update {
         // Eq. 6: w_t = w_{t−1} − λ g_t.
-        Update::Sgd { lr } => {
+        Update::Paper(PaperRule::Sgd { lr }) => {
             gradient(oracle, zig, rng, w, s);
             let g = &s.gradient;
             for a in 0..d {
@@ -325,7 +307,7 @@ pub(super) fn step_once(
             }
         }
         // Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
-        Update::Momentum { lr, mu } => {
+        Update::Paper(PaperRule::Momentum { lr, mu }) => {
             gradient(oracle, zig, rng, w, s);
             let g = &s.gradient;
             for a in 0..d {
@@ -334,7 +316,7 @@ pub(super) fn step_once(
             }
         }
         // Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
-        Update::QuasiHyperbolic { lr, mu, nu } => {
+        Update::Paper(PaperRule::QuasiHyperbolic { lr, mu, nu }) => {
             gradient(oracle, zig, rng, w, s);
             let g = &s.gradient;
             for a in 0..d {
@@ -343,7 +325,7 @@ pub(super) fn step_once(
             }
         }
         // Nesterov (our addition): the gradient at the look-ahead w − λμm.
-        Update::Nesterov { lr, mu } => {
+        Update::Paper(PaperRule::Nesterov { lr, mu }) => {
             for a in 0..d {
                 s.lookahead[a] = w[a] - lr * mu * m[a];
             }

@@ -30,7 +30,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
-use crate::model::{Noise, Optimizer, Problem};
+use crate::model::{Noise, Optimizer, PaperRule, Problem};
 use crate::solver;
 use general::{
     gaussian_oracle, psd_factor, row_major, step_once, FrameworkStep, Oracle, Scratch, Update,
@@ -200,30 +200,6 @@ impl Ensemble {
             Update::Framework(step)
         } else {
             match problem.optimizer() {
-                Optimizer::Sgd { learning_rate } => Update::Sgd { lr: *learning_rate },
-                Optimizer::Momentum {
-                    learning_rate,
-                    momentum,
-                } => Update::Momentum {
-                    lr: *learning_rate,
-                    mu: *momentum,
-                },
-                Optimizer::QuasiHyperbolic {
-                    learning_rate,
-                    momentum,
-                    nu,
-                } => Update::QuasiHyperbolic {
-                    lr: *learning_rate,
-                    mu: *momentum,
-                    nu: *nu,
-                },
-                Optimizer::Nesterov {
-                    learning_rate,
-                    momentum,
-                } => Update::Nesterov {
-                    lr: *learning_rate,
-                    mu: *momentum,
-                },
                 Optimizer::Preconditioned { preconditioner, .. } => Update::Preconditioned {
                     lambda: row_major(preconditioner),
                     mu,
@@ -262,6 +238,10 @@ impl Ensemble {
                         mu,
                     }
                 }
+                // The paper's scalar rules (a framework's rule is a FrameworkStep above).
+                scalar => Update::Paper(PaperRule::of(scalar).ok_or_else(|| {
+                    FieldError::new("opt", scalar.name(), "a scalar-λ optimizer")
+                })?),
             }
         };
         let oracle = match problem.noise() {

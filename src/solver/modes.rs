@@ -15,7 +15,7 @@
 
 use nalgebra::DMatrix;
 
-use crate::model::{Conventions, Optimizer, ScalarRule};
+use crate::model::{Conventions, Optimizer, PaperRule, ScalarRule};
 
 /// Largest per-mode state size (w and m).
 pub const MAX_BLOCK: usize = 2;
@@ -33,22 +33,8 @@ pub struct ModeDynamics {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum ModeKind {
-    Sgd {
-        lr: f64,
-    },
-    Momentum {
-        lr: f64,
-        mu: f64,
-    },
-    QuasiHyperbolic {
-        lr: f64,
-        mu: f64,
-        nu: f64,
-    },
-    Nesterov {
-        lr: f64,
-        mu: f64,
-    },
+    /// The paper's printed rules (and Nesterov's look-ahead form).
+    Paper(PaperRule),
     /// The frameworks' rules ([`ScalarRule`]): θ-form Nesterov, weight decay, dampening, EMA.
     Rule(ScalarRule),
 }
@@ -68,44 +54,17 @@ impl ModeDynamics {
             return ScalarRule::new(optimizer, conventions)
                 .map(|rule| Self::from_kind(ModeKind::Rule(rule)));
         }
-        let kind = match *optimizer {
-            Optimizer::Sgd { learning_rate } => ModeKind::Sgd { lr: learning_rate },
-            Optimizer::Momentum {
-                learning_rate,
-                momentum,
-            } => ModeKind::Momentum {
-                lr: learning_rate,
-                mu: momentum,
-            },
-            Optimizer::QuasiHyperbolic {
-                learning_rate,
-                momentum,
-                nu,
-            } => ModeKind::QuasiHyperbolic {
-                lr: learning_rate,
-                mu: momentum,
-                nu,
-            },
-            Optimizer::Nesterov {
-                learning_rate,
-                momentum,
-            } => ModeKind::Nesterov {
-                lr: learning_rate,
-                mu: momentum,
-            },
-            _ => return None,
-        };
-        Some(Self::from_kind(kind))
+        PaperRule::of(optimizer).map(|rule| Self::from_kind(ModeKind::Paper(rule)))
     }
 
     /// Heavy-ball momentum with learning rate `lr` (the reduced form of every preconditioned method).
     pub fn momentum(lr: f64, mu: f64) -> Self {
-        Self::from_kind(ModeKind::Momentum { lr, mu })
+        Self::from_kind(ModeKind::Paper(PaperRule::Momentum { lr, mu }))
     }
 
     fn from_kind(kind: ModeKind) -> Self {
         let size = match kind {
-            ModeKind::Sgd { .. } => 1,
+            ModeKind::Paper(PaperRule::Sgd { .. }) => 1,
             ModeKind::Rule(rule) if !rule.has_momentum => 1,
             _ => 2,
         };
@@ -115,16 +74,16 @@ impl ModeDynamics {
     /// n(k) = I − a(k) for the eigenvalue k (rows of the augmented matrices in `ERRATA.md`).
     pub fn complement(&self, k: f64) -> Block {
         match self.kind {
-            ModeKind::Sgd { lr } => [[lr * k, 0.0], [0.0, 0.0]],
+            ModeKind::Paper(PaperRule::Sgd { lr }) => [[lr * k, 0.0], [0.0, 0.0]],
             // A = [[1−λk, −λμ], [k, μ]]
-            ModeKind::Momentum { lr, mu } => [[lr * k, lr * mu], [-k, 1.0 - mu]],
+            ModeKind::Paper(PaperRule::Momentum { lr, mu }) => [[lr * k, lr * mu], [-k, 1.0 - mu]],
             // α = λ(1−μν); A = [[1−αk, −λνμ], [(1−μ)k, μ]]
-            ModeKind::QuasiHyperbolic { lr, mu, nu } => {
+            ModeKind::Paper(PaperRule::QuasiHyperbolic { lr, mu, nu }) => {
                 let alpha = lr * (1.0 - mu * nu);
                 [[alpha * k, lr * nu * mu], [-(1.0 - mu) * k, 1.0 - mu]]
             }
             // A = [[1−λk, −λμ(1−λk)], [k, μ(1−λk)]]
-            ModeKind::Nesterov { lr, mu } => [
+            ModeKind::Paper(PaperRule::Nesterov { lr, mu }) => [
                 [lr * k, lr * mu * (1.0 - lr * k)],
                 [-k, 1.0 - mu + mu * lr * k],
             ],
@@ -168,9 +127,13 @@ impl ModeDynamics {
     /// b, the per-mode noise input (the same for every eigenvalue).
     pub fn input(&self) -> [f64; MAX_BLOCK] {
         match self.kind {
-            ModeKind::Sgd { lr } => [-lr, 0.0],
-            ModeKind::Momentum { lr, .. } | ModeKind::Nesterov { lr, .. } => [-lr, 1.0],
-            ModeKind::QuasiHyperbolic { lr, mu, nu } => [-lr * (1.0 - mu * nu), 1.0 - mu],
+            ModeKind::Paper(PaperRule::Sgd { lr }) => [-lr, 0.0],
+            ModeKind::Paper(PaperRule::Momentum { lr, .. } | PaperRule::Nesterov { lr, .. }) => {
+                [-lr, 1.0]
+            }
+            ModeKind::Paper(PaperRule::QuasiHyperbolic { lr, mu, nu }) => {
+                [-lr * (1.0 - mu * nu), 1.0 - mu]
+            }
             ModeKind::Rule(rule) => [-rule.learning_rate * rule.step_gain(), rule.gradient_gain],
         }
     }
