@@ -135,12 +135,19 @@ pub(super) struct Legend {
     size: f64,
 }
 
+/// Most lines a legend label wraps onto (a longer one is cut on its last line).
+const MAX_LABEL_LINES: usize = 3;
+
 struct LegendItem {
     entry: usize,
     text: String,
+    /// Its width in the row (for a wrapped label, the wider of its two lines, so that both
+    /// lines start at the same x).
     text_w: f64,
     /// Its font size (smaller than the legend's for a label that would not fit).
     size: f64,
+    /// A further line of a wrapped label: no sample, the text under the first line's.
+    continuation: bool,
 }
 
 impl Legend {
@@ -181,15 +188,50 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             if e.label.trim().is_empty() {
                 continue;
             }
-            // A long label on a narrow figure is drawn smaller (down to 70%) before it is cut.
-            let (text, size) =
-                self.fit(e.label.trim(), legend.size, 0.7 * legend.size, max_text)?;
+            let label = e.label.trim();
+            // A long label on a narrow figure is drawn a little smaller (down to 85%), then on
+            // lines of its own (up to three), and only then smaller still (70%) and cut.
+            let (fitted, _) = self.fit(label, legend.size, 0.85 * legend.size, max_text)?;
+            if fitted != label {
+                let size = 0.85 * legend.size;
+                let mut lines = self.wrap_label(label, size, max_text)?;
+                if lines.len() > 1 {
+                    // At most MAX_LABEL_LINES lines; what is left joins the last (then cut).
+                    if lines.len() > MAX_LABEL_LINES {
+                        let rest = lines.split_off(MAX_LABEL_LINES - 1).join(" ");
+                        lines.push(rest);
+                    }
+                    let mut fitted_lines = Vec::with_capacity(lines.len());
+                    for line in &lines {
+                        fitted_lines.push(self.fit(line, size, 0.7 * legend.size, max_text)?);
+                    }
+                    let mut text_w: f64 = 0.0;
+                    for (line, line_size) in &fitted_lines {
+                        text_w = text_w.max(self.text_w(line, *line_size)?);
+                    }
+                    if !row.is_empty() {
+                        legend.rows.push(std::mem::take(&mut row));
+                    }
+                    for (k, (text, size)) in fitted_lines.into_iter().enumerate() {
+                        legend.rows.push(vec![LegendItem {
+                            entry: i,
+                            text,
+                            text_w,
+                            size,
+                            continuation: k > 0,
+                        }]);
+                    }
+                    continue;
+                }
+            }
+            let (text, size) = self.fit(label, legend.size, 0.7 * legend.size, max_text)?;
             let text_w = self.text_w(&text, size)?;
             let item = LegendItem {
                 entry: i,
                 text,
                 text_w,
                 size,
+                continuation: false,
             };
             if !row.is_empty()
                 && legend.row_w(&row) + legend.spacing + legend.item_w(&item) > avail_w
@@ -202,6 +244,29 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             legend.rows.push(row);
         }
         Ok(legend)
+    }
+
+    /// A label broken at spaces into lines that each fit `max_w` at `size` (greedily, as text
+    /// wraps); a single word wider than `max_w` is a line of its own.
+    fn wrap_label(&self, label: &str, size: f64, max_w: f64) -> Result<Vec<String>, FigureError> {
+        let mut lines = Vec::new();
+        let mut current = String::new();
+        for word in label.split(' ').filter(|word| !word.is_empty()) {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            if current.is_empty() || self.text_w(&candidate, size)? <= max_w {
+                current = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut current, word.to_string()));
+            }
+        }
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        Ok(lines)
     }
 
     pub(super) fn draw_legend(
@@ -220,6 +285,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                 let (x0, x1) = (x, x + legend.sample_w);
                 let xm = (x0 + x1) / 2.0;
                 match e.kind {
+                    _ if item.continuation => {}
                     Kind::Curve => self.styled_line(&[(x0, yc), (x1, yc)], &e.style)?,
                     Kind::Points => {
                         let r = 0.26 * b;

@@ -528,7 +528,14 @@ pub fn legend_height_estimate(data: &crate::experiments::data::FigureData, css_w
     let mut rows = 0usize;
     let mut used = f64::INFINITY;
     for label in labels {
-        let width = (44.0 + 6.2 * label.chars().count() as f64).min(available);
+        let width = 44.0 + 6.2 * label.chars().count() as f64;
+        // A label wider than the legend goes on rows of its own (figures::legend wraps it onto
+        // up to three).
+        if width > available {
+            rows += ((width / available).ceil() as usize).clamp(2, 3);
+            used = f64::INFINITY;
+            continue;
+        }
         if used + width > available {
             rows += 1;
             used = width;

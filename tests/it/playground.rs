@@ -549,3 +549,40 @@ fn every_key_carries_a_label_a_proper_slider_span_and_unique_aliases() {
     let error = Config::parse("learning_rate=0.5").expect_err("an alias is not a key");
     assert!(error.to_string().contains("did you mean lr?"), "{error}");
 }
+
+#[test]
+fn a_legend_label_wider_than_a_phone_is_wrapped_not_cut() {
+    // Fig. 3 on a 390 px phone, with a label as long as its simulation entry's: the legend
+    // draws it in full on two or three lines (at 85% of the legend's size), never with "…".
+    let mut data = Experiment::new(&Config::parse("fig=3").unwrap())
+        .unwrap()
+        .theory();
+    let long =
+        "simulation (2000 points per panel; title: % inside the discrete / continuous 3σ ellipse)";
+    data.panels[0].curves[0].label = long.to_string();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (390, 900)).into_drawing_area();
+        draw_wrapped(&data, &root, &FigureStyle::default(), 2, &mut Vec::new()).unwrap();
+        root.present().unwrap();
+    }
+    assert!(!svg.contains('…'), "a legend label was cut");
+    let texts: Vec<&str> = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+        .collect();
+    let first = texts
+        .iter()
+        .position(|t| long.starts_with(t.trim()) && t.trim().len() > 10)
+        .expect("the label's first line");
+    let mut joined = texts[first].trim().to_string();
+    for line in &texts[first + 1..] {
+        if joined.len() >= long.len() {
+            break;
+        }
+        joined = format!("{joined} {}", line.trim());
+    }
+    assert_eq!(joined, long, "the lines are the whole label");
+    assert!(joined != texts[first].trim(), "the label is wrapped");
+}
