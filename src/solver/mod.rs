@@ -236,12 +236,18 @@ fn condition_rhs(condition: &str) -> &str {
     condition.split(" < ").nth(1).unwrap_or("the threshold")
 }
 
-/// Shortest round-trip text of a number (used in messages).
+/// A number in a message, to 12 significant digits: rounding noise in the last digits of an
+/// f64 (a spectral radius of 1.2000000000000002) goes, a real difference from a threshold
+/// (2.0000000001 against 2) stays. The numbers themselves (JSON, CSV) keep every digit.
 pub(crate) fn fmt_num(x: f64) -> String {
-    if x.is_finite() && x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-4) {
-        format!("{x:e}")
+    if !x.is_finite() || x == 0.0 {
+        return format!("{x}");
+    }
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    if rounded.abs() >= 1e6 || rounded.abs() < 1e-4 {
+        format!("{rounded:e}")
     } else {
-        format!("{x}")
+        format!("{rounded}")
     }
 }
 

@@ -868,3 +868,28 @@ fn invalid_models_are_rejected_with_the_field_named() {
     .expect_err("collinear");
     assert_eq!(err.field, "X");
 }
+
+#[test]
+fn a_divergence_reason_prints_numbers_without_rounding_noise() {
+    // λk = 2.2: the spectral radius is 1.2 up to rounding (1.2000000000000002 as an f64); the
+    // reason, written for a person, says 1.2; a real excess of 1e-10 is still visible.
+    let problem = |lr: f64| {
+        Problem::new(
+            Some(DMatrix::from_element(1, 1, 1.0)),
+            Noise::Gaussian {
+                covariance: DMatrix::from_element(1, 1, 1.0),
+            },
+            Optimizer::Sgd { learning_rate: lr },
+        )
+        .unwrap()
+    };
+    let reason = solver::stationary(&problem(2.2)).unwrap_err().reason;
+    assert!(
+        reason.contains("λk* = 2.2 is not below 2") && reason.contains("dynamics 1.2 ≥ 1"),
+        "{reason}"
+    );
+    let reason = solver::stationary(&problem(2.0000000001))
+        .unwrap_err()
+        .reason;
+    assert!(reason.contains("λk* = 2.0000000001"), "{reason}");
+}
