@@ -529,6 +529,8 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         };
 
         let (tick_len, gap) = (0.35 * b, 0.3 * b);
+        // The x description uses the panel's width, on two lines if one would cut it.
+        let x_lines = self.wrap_axis_label(panel.x_label.trim(), m.label(), rect.x1 - rect.x0)?;
         let desc = |label: &str| {
             if label.trim().is_empty() {
                 0.0
@@ -536,7 +538,12 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                 1.2 * m.label() + gap
             }
         };
-        let bottom = rect.y1 - (tick_len + gap + 1.1 * m.tick() + desc(&panel.x_label));
+        let x_desc = if x_lines.is_empty() {
+            0.0
+        } else {
+            1.2 * m.label() * x_lines.len() as f64 + gap
+        };
+        let bottom = rect.y1 - (tick_len + gap + 1.1 * m.tick() + x_desc);
         if bottom - top < 2.0 * b {
             return Ok(None);
         }
@@ -629,12 +636,18 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         self.frame_and_ticks(&ax, &ay, &x_ticks, &y_ticks, plot, tick_len, gap)?;
 
         // Axis descriptions.
-        if !panel.x_label.trim().is_empty() {
+        for (k, line) in x_lines.iter().enumerate() {
             let size = m.label();
-            let (t, size) = self.fit(panel.x_label.trim(), size, 0.75 * size, right - left)?;
+            let room = rect.x1 - rect.x0;
+            let (t, size) = self.fit(line, size, 0.75 * size, room)?;
+            // Centred under the plot, moved left or right as far as it must to stay inside
+            // the panel.
+            let half = 0.5 * self.text_w(&t, size)?;
+            let centre =
+                (0.5 * (left + right)).clamp(rect.x0 + half, (rect.x1 - half).max(rect.x0 + half));
             let at = (
-                (left + right) / 2.0,
-                bottom + tick_len + gap + 1.1 * m.tick(),
+                centre,
+                bottom + tick_len + gap + 1.1 * m.tick() + 1.2 * m.label() * k as f64,
             );
             self.text(&t, at, size, theme.text, (HPos::Center, VPos::Top), false)?;
         }

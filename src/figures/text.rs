@@ -110,6 +110,41 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         Ok(())
     }
 
+    /// An axis description as the lines it is drawn on: one if it fits `max_w` at 85% of
+    /// `size`, else two, broken at the space that leaves the first line as long as it can be
+    /// (the second is then fitted, shrunk or cut, when drawn); none for an empty description.
+    pub(super) fn wrap_axis_label(
+        &self,
+        label: &str,
+        size: f64,
+        max_w: f64,
+    ) -> Result<Vec<String>, FigureError> {
+        if label.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.text_w(label, 0.85 * size)? <= max_w {
+            return Ok(vec![label.to_string()]);
+        }
+        let mut best = None;
+        for (at, _) in label.match_indices(' ') {
+            let first = label[..at].trim_end();
+            if first.is_empty() {
+                continue;
+            }
+            if self.text_w(first, size)? > max_w {
+                break;
+            }
+            best = Some(at);
+        }
+        Ok(match best {
+            Some(at) => vec![
+                label[..at].trim_end().to_string(),
+                label[at..].trim_start().to_string(),
+            ],
+            None => vec![label.to_string()],
+        })
+    }
+
     /// `text` shrunk (down to `min_size`) and then shortened with "…" to fit `max_w`.
     pub(super) fn fit(
         &self,

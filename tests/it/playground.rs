@@ -586,3 +586,37 @@ fn a_legend_label_wider_than_a_phone_is_wrapped_not_cut() {
     assert_eq!(joined, long, "the lines are the whole label");
     assert!(joined != texts[first].trim(), "the label is wrapped");
 }
+
+#[test]
+fn a_long_axis_description_is_drawn_whole_on_two_lines() {
+    // Sec. 6.2's panel (b) in a desktop card (892 px for two panels): its x description is
+    // longer than the plot; it goes on two lines within the panel instead of ending in "…".
+    let data = Experiment::new(&Config::parse("fig=escape").unwrap())
+        .unwrap()
+        .theory();
+    let label = data.panels[1].x_label.trim().to_string();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (892, 520)).into_drawing_area();
+        draw_wrapped(&data, &root, &FigureStyle::default(), 2, &mut Vec::new()).unwrap();
+        root.present().unwrap();
+    }
+    assert!(!svg.contains('…'), "a label was cut");
+    // The description's words all appear, in order, in the drawn text.
+    let drawn: String = svg
+        .split("<text")
+        .skip(1)
+        .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut rest = drawn.as_str();
+    for word in label
+        .split(' ')
+        .filter(|w| w.chars().all(|c| c.is_alphanumeric()))
+    {
+        let at = rest
+            .find(word)
+            .unwrap_or_else(|| panic!("{word:?} of {label:?} not drawn"));
+        rest = &rest[at + word.len()..];
+    }
+}
