@@ -928,7 +928,10 @@ fn png_data_url(card: &Card, dark: bool) -> Result<String, JsValue> {
     let canvas: HtmlCanvasElement = cast(document.create_element("canvas")?)?;
     canvas.set_width((css_width * scale).round() as u32);
     canvas.set_height((css_height * scale).round() as u32);
-    let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas.clone())
+    // The page's own backend: the drawing code is compiled once for the canvas (a second
+    // backend type would carry a second copy of every drawing function in the .wasm), and text
+    // is measured by the canvas, not by a <span> laid out per label.
+    let backend = super::measure::MeasuredCanvas::new(canvas.clone())
         .ok_or_else(|| JsValue::from_str("no 2-D context"))?;
     let area = plotters::prelude::IntoDrawingArea::into_drawing_area(backend);
     let style = crate::figures::FigureStyle {
