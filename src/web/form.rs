@@ -1,6 +1,6 @@
 //! A configuration's form: one control per key (slider with a typed field, number, select,
-//! checkbox or text), built from [`crate::playground::controls`]. Used by every figure's card and
-//! by the exact-solver panel; edits go to [`App::edit`] and are applied once per frame.
+//! checkbox or text), built from [`crate::playground::controls()`]. Used by every figure's card and
+//! by the exact-solver panel; edits go to [`App::edit`](super::app::App::edit) and are applied once per frame.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,7 +41,7 @@ impl Form {
     }
 
     /// One control per key of `config` (only those listed in `shown`, an embed's controls), built
-    /// into `form`. Edits go to [`App::edit`] with `index` (a card's index, or the solver's);
+    /// into `form`. Edits go to [`App::edit`](super::app::App::edit) with `index` (a card's index, or the solver's);
     /// `prefix` makes the elements' ids unique on the page.
     pub fn build(
         events: &Events,

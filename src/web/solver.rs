@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::playground::controls;
 use crate::playground::solution::solution_text;
 
-/// The index edits of the solver's form carry in [`App::edit`] (cards have 0, 1, …).
+/// The index edits of the solver's form carry in [`App::edit`](super::app::App::edit) (cards have 0, 1, …).
 pub const SOLVER_INDEX: usize = usize::MAX;
 
 /// What a button of the solver panel does.

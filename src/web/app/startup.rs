@@ -13,7 +13,8 @@ use crate::web::card::Card;
 use crate::web::dom::now;
 
 /// Milliseconds of start-up work per task: cheap steps (building a card's controls) are
-/// batched up to this; a theory or a drawing always has a task of its own.
+/// batched up to this; a theory or a drawing starts a task or follows less than
+/// `HEAVY_STEP_ROOM_MS` (10 ms) of other steps.
 pub const STARTUP_SLICE_MS: f64 = 24.0;
 
 /// A theory or a drawing starts a slice, or follows steps that took less than this (ms): one
@@ -44,11 +45,10 @@ impl Cards {
         self.0.get_mut(place)
     }
 
-    /// Adds a card in its place; returns the card after it (whose figure element goes after).
-    pub(super) fn insert(&mut self, card: Card) -> Option<&Card> {
+    /// Adds a card in its place (by figure index).
+    pub(super) fn insert(&mut self, card: Card) {
         let place = self.0.partition_point(|other| other.index < card.index);
         self.0.insert(place, card);
-        self.0.get(place + 1)
     }
 
     /// Removes every card.
@@ -151,7 +151,7 @@ impl App {
     }
 
     /// Runs every start-up step left, now (tests and tools that read the page right after
-    /// [`mount`]; printing).
+    /// [`mount`](super::mount); printing).
     pub fn finish_startup(self: &Rc<Self>) {
         while self.run_startup(f64::INFINITY) {}
     }
