@@ -419,7 +419,10 @@ proptest! {
         for notice in &opened.notices {
             let key = notice.split(':').next().unwrap_or_default();
             prop_assert!(!key.is_empty(), "{notice}");
-            let named = decoded(&link).contains(key)
+            // A key is echoed with its invisible characters escaped (`fig\u{1b}`).
+            let decoded = decoded(&link);
+            let named = decoded.contains(key)
+                || sgd_playground::error::escape_text(&decoded).contains(key)
                 || KEYS.iter().any(|s| s.key == key)
                 || key == "(empty key)";
             prop_assert!(named, "{} in {}", notice, link);
