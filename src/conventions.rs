@@ -212,11 +212,6 @@ impl PaperRule {
             _ => return None,
         })
     }
-
-    /// Whether it carries a momentum buffer.
-    pub fn has_momentum(&self) -> bool {
-        !matches!(self, PaperRule::Sgd { .. })
-    }
 }
 
 /// The one-step rule of a scalar-λ optimizer under [`Conventions`], in the terms of the module

@@ -191,23 +191,20 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             let label = e.label.trim();
             // A long label on a narrow figure is drawn a little smaller (down to 85%), then on
             // lines of its own (up to three), and only then smaller still (70%) and cut.
-            let (fitted, _) = self.fit(label, legend.size, 0.85 * legend.size, max_text)?;
-            if fitted != label {
+            let (text, size) = self.fit(label, legend.size, 0.85 * legend.size, max_text)?;
+            let (text, size) = if text == label {
+                (text, size)
+            } else {
                 let size = 0.85 * legend.size;
-                let mut lines = self.wrap_label(label, size, max_text)?;
+                let lines = self.wrap_lines(label, size, max_text, MAX_LABEL_LINES)?;
                 if lines.len() > 1 {
-                    // At most MAX_LABEL_LINES lines; what is left joins the last (then cut).
-                    if lines.len() > MAX_LABEL_LINES {
-                        let rest = lines.split_off(MAX_LABEL_LINES - 1).join(" ");
-                        lines.push(rest);
-                    }
                     let mut fitted_lines = Vec::with_capacity(lines.len());
-                    for line in &lines {
-                        fitted_lines.push(self.fit(line, size, 0.7 * legend.size, max_text)?);
-                    }
                     let mut text_w: f64 = 0.0;
-                    for (line, line_size) in &fitted_lines {
-                        text_w = text_w.max(self.text_w(line, *line_size)?);
+                    for line in &lines {
+                        let (text, line_size) =
+                            self.fit(line, size, 0.7 * legend.size, max_text)?;
+                        text_w = text_w.max(self.text_w(&text, line_size)?);
+                        fitted_lines.push((text, line_size));
                     }
                     if !row.is_empty() {
                         legend.rows.push(std::mem::take(&mut row));
@@ -223,8 +220,8 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
                     }
                     continue;
                 }
-            }
-            let (text, size) = self.fit(label, legend.size, 0.7 * legend.size, max_text)?;
+                self.fit(label, legend.size, 0.7 * legend.size, max_text)?
+            };
             let text_w = self.text_w(&text, size)?;
             let item = LegendItem {
                 entry: i,
@@ -244,29 +241,6 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             legend.rows.push(row);
         }
         Ok(legend)
-    }
-
-    /// A label broken at spaces into lines that each fit `max_w` at `size` (greedily, as text
-    /// wraps); a single word wider than `max_w` is a line of its own.
-    fn wrap_label(&self, label: &str, size: f64, max_w: f64) -> Result<Vec<String>, FigureError> {
-        let mut lines = Vec::new();
-        let mut current = String::new();
-        for word in label.split(' ').filter(|word| !word.is_empty()) {
-            let candidate = if current.is_empty() {
-                word.to_string()
-            } else {
-                format!("{current} {word}")
-            };
-            if current.is_empty() || self.text_w(&candidate, size)? <= max_w {
-                current = candidate;
-            } else {
-                lines.push(std::mem::replace(&mut current, word.to_string()));
-            }
-        }
-        if !current.is_empty() {
-            lines.push(current);
-        }
-        Ok(lines)
     }
 
     pub(super) fn draw_legend(

@@ -110,9 +110,40 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         Ok(())
     }
 
+    /// `label` broken at spaces into at most `max_lines` lines that each fit `max_w` at
+    /// `size`, greedily, as text wraps (the first line as long as it can be); what is left after
+    /// the last line joins it (to be shrunk or cut when drawn), and a single word wider than
+    /// `max_w` is a line of its own. Shared by the legend and the axis descriptions.
+    pub(super) fn wrap_lines(
+        &self,
+        label: &str,
+        size: f64,
+        max_w: f64,
+        max_lines: usize,
+    ) -> Result<Vec<String>, FigureError> {
+        let mut lines = Vec::new();
+        let mut current = String::new();
+        for word in label.split(' ').filter(|word| !word.is_empty()) {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            let last_line = lines.len() + 1 >= max_lines;
+            if current.is_empty() || last_line || self.text_w(&candidate, size)? <= max_w {
+                current = candidate;
+            } else {
+                lines.push(std::mem::replace(&mut current, word.to_string()));
+            }
+        }
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        Ok(lines)
+    }
+
     /// An axis description as the lines it is drawn on: one if it fits `max_w` at 85% of
-    /// `size`, else two, broken at the space that leaves the first line as long as it can be
-    /// (the second is then fitted, shrunk or cut, when drawn); none for an empty description.
+    /// `size`, else up to two ([`Painter::wrap_lines`]); none for an empty description.
     pub(super) fn wrap_axis_label(
         &self,
         label: &str,
@@ -125,24 +156,7 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
         if self.text_w(label, 0.85 * size)? <= max_w {
             return Ok(vec![label.to_string()]);
         }
-        let mut best = None;
-        for (at, _) in label.match_indices(' ') {
-            let first = label[..at].trim_end();
-            if first.is_empty() {
-                continue;
-            }
-            if self.text_w(first, size)? > max_w {
-                break;
-            }
-            best = Some(at);
-        }
-        Ok(match best {
-            Some(at) => vec![
-                label[..at].trim_end().to_string(),
-                label[at..].trim_start().to_string(),
-            ],
-            None => vec![label.to_string()],
-        })
+        self.wrap_lines(label, size, max_w, 2)
     }
 
     /// `text` shrunk (down to `min_size`) and then shortened with "…" to fit `max_w`.
