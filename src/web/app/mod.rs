@@ -160,11 +160,7 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
     }
     // Identical problems once, at most MAX_NOTICES items: a link of 20,000 keys stays one alert.
     let notices = crate::playground::cap_notices(notices);
-    let dark = match options.theme {
-        ThemeChoice::Dark => true,
-        ThemeChoice::Light => false,
-        ThemeChoice::Auto => prefers_dark(&window),
-    };
+    let dark = theme_is_dark(options.theme, &window);
     if let Some(html) = document.document_element() {
         match options.theme {
             ThemeChoice::Auto => html.remove_attribute("data-theme")?,
@@ -294,6 +290,15 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
     app.post_startup_task();
     app.request_frame();
     Ok(app)
+}
+
+/// Whether the page draws dark: as the link says, or as the system prefers.
+fn theme_is_dark(theme: ThemeChoice, window: &Window) -> bool {
+    match theme {
+        ThemeChoice::Dark => true,
+        ThemeChoice::Light => false,
+        ThemeChoice::Auto => prefers_dark(window),
+    }
 }
 
 fn prefers_dark(window: &Window) -> bool {
@@ -456,12 +461,7 @@ impl App {
         let Ok(mut state) = self.state.try_borrow_mut() else {
             return;
         };
-        let dark = !printing
-            && match state.options.theme {
-                ThemeChoice::Dark => true,
-                ThemeChoice::Light => false,
-                ThemeChoice::Auto => prefers_dark(&state.window),
-            };
+        let dark = !printing && theme_is_dark(state.options.theme, &state.window);
         state.dark = dark;
         for card in &mut state.cards {
             card.force_draw(dark);

@@ -27,21 +27,19 @@ pub(super) const HEAVY_STEP_ROOM_MS: f64 = 10.0;
 pub(super) struct Cards(Vec<Card>);
 
 impl Cards {
+    /// Where the card of figure index `index` is in the list, if built.
+    fn place(&self, index: usize) -> Option<usize> {
+        self.0.binary_search_by_key(&index, |card| card.index).ok()
+    }
+
     /// The card of figure index `index`, if built.
     pub(super) fn get(&self, index: usize) -> Option<&Card> {
-        let place = self
-            .0
-            .binary_search_by_key(&index, |card| card.index)
-            .ok()?;
-        self.0.get(place)
+        self.0.get(self.place(index)?)
     }
 
     /// The card of figure index `index`, if built.
     pub(super) fn get_mut(&mut self, index: usize) -> Option<&mut Card> {
-        let place = self
-            .0
-            .binary_search_by_key(&index, |card| card.index)
-            .ok()?;
+        let place = self.place(index)?;
         self.0.get_mut(place)
     }
 
