@@ -55,6 +55,8 @@ pub mod figures;
 pub mod json;
 pub mod linalg;
 pub mod model;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod parallel;
 pub mod playground;
 pub mod sim;
 pub mod solver;

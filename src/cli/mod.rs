@@ -23,10 +23,11 @@ use crate::config::{
     Config, DoubleWellConfig, LandscapeConfig, SimulationLimits, KEYS, MAX_TEXT_BYTES, VERSION,
 };
 use crate::cost::{Budget, Cost};
-use crate::error::FieldErrors;
+use crate::error::{FieldError, FieldErrors};
 use crate::json::Json;
+use crate::parallel::map_in_order;
 use crate::sim::double_well::{exact_mean_escape_steps, EscapeEnsemble};
-use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged};
+use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged, BLOCK_MIN_PARTICLES};
 use crate::solver::{self, Divergence, Stationary};
 
 /// Exit code of a successful run.
@@ -113,7 +114,7 @@ fn read_config(
     args: &[String],
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<(Config, RenderOptions), i32> {
+) -> Result<(Config, CommandOptions), i32> {
     let line = match CommandLine::parse(command, args) {
         Ok(line) => line,
         Err(problem) => return Err(usage_error(stderr, &problem.to_string())),
@@ -128,7 +129,7 @@ fn read_config(
     // A pasted link or query works too: its page keys (embed, ctl, theme) are not read here.
     let text = crate::playground::config_text_of(&text);
     match Config::parse(&text) {
-        Ok(config) => Ok((config, line.render)),
+        Ok(config) => Ok((config, line.options)),
         Err(problems) => Err(report_problems(stderr, problems.iter())),
     }
 }
@@ -155,16 +156,16 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
 
 /// `simulate`: an ensemble on the quadratic landscape, or escapes from the double well.
 fn simulate(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let config = match read_config(Command::Simulate, args, stdout, stderr) {
-        Ok((config, _)) => config,
+    let (config, options) = match read_config(Command::Simulate, args, stdout, stderr) {
+        Ok(read) => read,
         Err(code) => return code,
     };
     if let Err(problem) = Cost::of(&config).check(&Budget::NATIVE) {
         return report_problems(stderr, std::iter::once(&problem));
     }
     let output = match &config.landscape {
-        LandscapeConfig::Quadratic(_) => simulate_quadratic(&config),
-        LandscapeConfig::DoubleWell(well) => simulate_double_well(&config, well),
+        LandscapeConfig::Quadratic(_) => simulate_quadratic(&config, options.threads),
+        LandscapeConfig::DoubleWell(well) => simulate_double_well(&config, well, options.threads),
     };
     match output {
         Ok(output) => write_out(stdout, stderr, &format!("{output}\n")),
@@ -172,18 +173,26 @@ fn simulate(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> 
     }
 }
 
-fn simulate_quadratic(config: &Config) -> Result<Json, FieldErrors> {
+fn simulate_quadratic(config: &Config, threads: usize) -> Result<Json, FieldErrors> {
     let problem = config.to_problem()?;
     config.check_simulation_size(problem.dimension(), &SimulationLimits::NATIVE)?;
     let spec = config.ensemble_spec(&problem)?;
-    let mut ensemble = Ensemble::new(&problem, &spec)?;
+    let ensemble = Ensemble::new(&problem, &spec)?;
     let exact = solver::stationary(&problem);
-    let (steps_run, seconds) = timed(|| {
-        run_in_slices(config.simulation.steps, |slice| {
-            ensemble.advance(slice);
-            true
+    // Blocks of particles on the threads, put back together before any statistic: the numbers
+    // of one thread (every particle has its own stream).
+    let blocks = ensemble.split(threads, BLOCK_MIN_PARTICLES);
+    let (blocks, seconds) = timed(|| {
+        map_in_order(blocks, threads, |mut block| {
+            run_in_slices(config.simulation.steps, |slice| {
+                block.advance(slice);
+                true
+            });
+            block
         })
     });
+    let ensemble = Ensemble::join(blocks).ok_or_else(blocks_not_joined)?;
+    let steps_run = ensemble.steps();
     let statistics = ensemble.statistics();
     let (opt, noise) = config.quadratic().map_or(("", ""), |quadratic| {
         (quadratic.optimizer.name(), quadratic.noise.name())
@@ -259,17 +268,29 @@ fn exact_json(exact: &Result<Stationary, Divergence>) -> Json {
     }
 }
 
-fn simulate_double_well(config: &Config, well: &DoubleWellConfig) -> Result<Json, FieldErrors> {
+fn simulate_double_well(
+    config: &Config,
+    well: &DoubleWellConfig,
+    threads: usize,
+) -> Result<Json, FieldErrors> {
     let dynamics = well.to_dynamics()?;
     config.check_simulation_size(1, &SimulationLimits::NATIVE)?;
     let simulation = &config.simulation;
-    let mut ensemble = EscapeEnsemble::new(dynamics, simulation.particles, simulation.seed)?;
-    let (steps_run, seconds) = timed(|| {
-        run_in_slices(simulation.steps, |slice| {
-            ensemble.advance(slice);
-            !ensemble.all_escaped()
+    let ensemble = EscapeEnsemble::new(dynamics, simulation.particles, simulation.seed)?;
+    // Blocks on the threads: each stops at the end of the slice in which its last particle
+    // escaped, so the joined ensemble has run what the whole one would have (the most of any).
+    let blocks = ensemble.split(threads, BLOCK_MIN_PARTICLES);
+    let (blocks, seconds) = timed(|| {
+        map_in_order(blocks, threads, |mut block| {
+            run_in_slices(simulation.steps, |slice| {
+                block.advance(slice);
+                !block.all_escaped()
+            });
+            block
         })
     });
+    let ensemble = EscapeEnsemble::join(blocks).ok_or_else(blocks_not_joined)?;
+    let steps_run = ensemble.steps();
     let statistics = ensemble.statistics();
     let exact_steps = exact_mean_escape_steps(&dynamics, EXACT_ESCAPE_CELLS);
     // Sec. 6.3's closed forms with the same parameters; both give γ in the continuous time of the
@@ -360,6 +381,17 @@ fn run_in_slices(total: u64, mut advance: impl FnMut(u64) -> bool) -> u64 {
         }
     }
     done
+}
+
+/// The error of blocks of an ensemble that cannot be put back together (never expected: they
+/// come from one ensemble and ran the same steps).
+fn blocks_not_joined() -> FieldErrors {
+    FieldError::new(
+        "particles",
+        "(blocks)",
+        "blocks of one ensemble that ran the same steps (an internal error: please report it)",
+    )
+    .into()
 }
 
 /// Runs `work` and measures its wall-clock time in seconds.
@@ -455,9 +487,10 @@ fn usage_error(stderr: &mut dyn Write, message: &str) -> i32 {
 const USAGE: &str = "\
 usage: sgd-playground solve '<config>' [more config text ...]
        sgd-playground solve --config FILE
-       sgd-playground simulate '<config>' [more config text ...]
-       sgd-playground simulate --config FILE
+       sgd-playground simulate '<config>' [more config text ...] [--threads N]
+       sgd-playground simulate --config FILE [--threads N]
        sgd-playground render '<config with fig=…>' [--format svg|png|csv|table] [--out FILE]
+                             [--threads N]
        sgd-playground help
 An option's value is given as --opt value or --opt=value (--config=FILE, --width=800).
 ";
@@ -475,8 +508,8 @@ Run `sgd-playground help` for the configuration keys.
 ";
 
 const SIMULATE_HELP: &str = "\
-usage: sgd-playground simulate '<config>' [more config text ...]
-       sgd-playground simulate --config FILE
+usage: sgd-playground simulate '<config>' [more config text ...] [--threads N]
+       sgd-playground simulate --config FILE [--threads N]
 
 Simulates `particles` independent particles for `steps` steps (seeded by `seed`, reproducible)
 and prints one JSON object: the ensemble's mean and covariance (\"sigma\") with standard errors,
@@ -485,7 +518,10 @@ answer (\"exact\") for comparison. With landscape=doublewell: escapes from the d
 run stops once every particle escaped), the escape rate and mean escape time with standard
 errors, the exact mean escape time and the Kramers rates of Eq. 51 and 52.
 An invalid configuration, or particles × steps × D above 1e11, prints one line per problem on
-stderr and exits with 2. Examples:
+stderr and exits with 2.
+--threads N runs blocks of particles on N threads (default: every core); the output is the same
+for any N, except \"seconds\" and \"particle_steps_per_second\", which measure the run.
+Examples:
   sgd-playground simulate 'lr=1&particles=4000&steps=200&start=stationary&burnin=0'
   sgd-playground simulate 'landscape=doublewell&r=1.2&particles=500&steps=100000'
 Run `sgd-playground help` for the configuration keys.
@@ -494,6 +530,7 @@ Run `sgd-playground help` for the configuration keys.
 const RENDER_HELP: &str = "\
 usage: sgd-playground render '<config with fig=…>' [--format svg|png|csv|table] [--out FILE]
                              [--width PIXELS] [--height PIXELS] [--theme light|dark] [--theory-only]
+                             [--threads N]
        sgd-playground render --config FILE [options]
 
 Draws one of the paper's figures (fig = 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b) or of the
@@ -504,6 +541,8 @@ with their standard errors (the whole simulation runs first; its size is set by 
 (a PNG needs --out). CSV is tidy: one row per point (panel, series, role, x, y, stderr; a heatmap
 adds value). --format table writes the numbers of fig=explorer's table (Table 1 live) as CSV,
 one per line: row,quantity,i,j,value.
+--threads N runs the simulation's ensembles (and blocks of the particles of each, when there are
+fewer ensembles than threads) on N threads, by default every core; the output is the same for any N.
 The default size is 1200 × 600 pixels. Every option takes its value as --opt value or --opt=value.
 Examples:
   sgd-playground render 'fig=2a' --out fig2a.svg
@@ -525,8 +564,12 @@ enum RenderFormat {
 /// The sizes `--width` and `--height` allow, in pixels.
 const PIXELS: std::ops::RangeInclusive<u32> = 100..=8000;
 
-/// `render`'s own options.
-struct RenderOptions {
+/// The options beyond the configuration: `render`'s, and `--threads`.
+struct CommandOptions {
+    /// `--threads N` (`simulate`, `render`): the most threads to run on; every core by default.
+    /// The output is the same for any number (only `seconds` and the throughput it implies
+    /// differ).
+    threads: usize,
     /// `--format`, else from `--out`'s extension, else SVG (set once the options are read).
     format: Option<RenderFormat>,
     out: Option<String>,
@@ -536,9 +579,10 @@ struct RenderOptions {
     theory_only: bool,
 }
 
-impl Default for RenderOptions {
+impl Default for CommandOptions {
     fn default() -> Self {
-        RenderOptions {
+        CommandOptions {
+            threads: crate::parallel::available_threads(),
             format: None,
             out: None,
             width: 1200,
@@ -589,9 +633,7 @@ fn render(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i3
         experiment.theory()
     } else {
         let mut run = experiment.simulation();
-        while !run.is_done() {
-            run.advance(10_000_000);
-        }
+        run.finish_on_threads(options.threads);
         experiment.figure(&run)
     };
     let style = if options.dark {

@@ -40,6 +40,7 @@ pub(super) enum Opt {
     Height,
     Theme,
     TheoryOnly,
+    Threads,
 }
 
 /// One option, declared once: the parser, the messages naming it and the list of what a command
@@ -53,9 +54,15 @@ pub(super) struct OptionSpec {
     metavar: Option<&'static str>,
     /// What a missing value should have been ("a file name").
     needs: &'static str,
-    /// Only `render` takes it.
-    render_only: bool,
+    /// The commands that take it.
+    commands: &'static [Command],
 }
+
+/// Every command.
+const ALL_COMMANDS: &[Command] = &[Command::Solve, Command::Simulate, Command::Render];
+
+/// The most threads `--threads` allows.
+pub(super) const MAX_THREADS: usize = 256;
 
 /// Every option of `solve`, `simulate` and `render`. A value is given as `--opt value` or
 /// `--opt=value` (lexopt reads both).
@@ -66,7 +73,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("FILE"),
         needs: "a file name",
-        render_only: false,
+        commands: ALL_COMMANDS,
     },
     OptionSpec {
         opt: Opt::Format,
@@ -74,7 +81,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("svg|png|csv|table"),
         needs: "a format (svg, png, csv or table)",
-        render_only: true,
+        commands: &[Command::Render],
     },
     OptionSpec {
         opt: Opt::Out,
@@ -82,7 +89,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("FILE"),
         needs: "a file name",
-        render_only: true,
+        commands: &[Command::Render],
     },
     OptionSpec {
         opt: Opt::Width,
@@ -90,7 +97,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("PIXELS"),
         needs: "a number of pixels",
-        render_only: true,
+        commands: &[Command::Render],
     },
     OptionSpec {
         opt: Opt::Height,
@@ -98,7 +105,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("PIXELS"),
         needs: "a number of pixels",
-        render_only: true,
+        commands: &[Command::Render],
     },
     OptionSpec {
         opt: Opt::Theme,
@@ -106,7 +113,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("light|dark"),
         needs: "a theme (light or dark)",
-        render_only: true,
+        commands: &[Command::Render],
     },
     OptionSpec {
         opt: Opt::TheoryOnly,
@@ -114,7 +121,15 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: None,
         needs: "",
-        render_only: true,
+        commands: &[Command::Render],
+    },
+    OptionSpec {
+        opt: Opt::Threads,
+        long: "threads",
+        short: None,
+        metavar: Some("N"),
+        needs: "a number of threads",
+        commands: &[Command::Simulate, Command::Render],
     },
     OptionSpec {
         opt: Opt::Help,
@@ -122,13 +137,13 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: Some('h'),
         metavar: None,
         needs: "",
-        render_only: false,
+        commands: ALL_COMMANDS,
     },
 ];
 
 impl OptionSpec {
     pub(super) fn takes(&self, command: Command) -> bool {
-        !self.render_only || command == Command::Render
+        self.commands.contains(&command)
     }
 
     /// `--long` as typed.
@@ -241,8 +256,8 @@ pub(super) struct CommandLine {
     pub(super) file: Option<String>,
     /// The positional arguments: pieces of configuration text, joined by `&`.
     pub(super) text: Vec<String>,
-    /// `render`'s options (their defaults for the other commands, which refuse them).
-    pub(super) render: RenderOptions,
+    /// The options beyond the configuration (their defaults for the commands that refuse them).
+    pub(super) options: CommandOptions,
 }
 
 impl CommandLine {
@@ -253,7 +268,7 @@ impl CommandLine {
             help: false,
             file: None,
             text: Vec::new(),
-            render: RenderOptions::default(),
+            options: CommandOptions::default(),
         };
         let mut parser = lexopt::Parser::from_args(args);
         while let Some(arg) = parser.next()? {
@@ -290,7 +305,7 @@ impl CommandLine {
                 return Ok(line);
             }
             if spec.opt == Opt::TheoryOnly {
-                line.render.theory_only = true;
+                line.options.theory_only = true;
                 continue;
             }
             let value = parser
@@ -305,9 +320,9 @@ impl CommandLine {
             };
             match spec.opt {
                 Opt::Config => line.file = Some(value),
-                Opt::Out => line.render.out = Some(value),
+                Opt::Out => line.options.out = Some(value),
                 Opt::Format => {
-                    line.render.format = Some(match value.as_str() {
+                    line.options.format = Some(match value.as_str() {
                         "svg" => RenderFormat::Svg,
                         "png" => RenderFormat::Png,
                         "csv" => RenderFormat::Csv,
@@ -326,23 +341,30 @@ impl CommandLine {
                         .filter(|pixels| PIXELS.contains(pixels))
                         .ok_or_else(|| invalid("an integer in [100, 8000]"))?;
                     if spec.opt == Opt::Width {
-                        line.render.width = pixels;
+                        line.options.width = pixels;
                     } else {
-                        line.render.height = pixels;
+                        line.options.height = pixels;
                     }
                 }
                 Opt::Theme => {
-                    line.render.dark = match value.as_str() {
+                    line.options.dark = match value.as_str() {
                         "light" => false,
                         "dark" => true,
                         _ => return Err(invalid("light or dark")),
                     }
                 }
+                Opt::Threads => {
+                    line.options.threads = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|threads| (1..=MAX_THREADS).contains(threads))
+                        .ok_or_else(|| invalid("an integer in [1, 256] (default: every core)"))?;
+                }
                 Opt::Help | Opt::TheoryOnly => {}
             }
         }
-        if line.render.format.is_none() {
-            line.render.format = Some(match line.render.out.as_deref() {
+        if line.options.format.is_none() {
+            line.options.format = Some(match line.options.out.as_deref() {
                 Some(path) if path.ends_with(".png") => RenderFormat::Png,
                 Some(path) if path.ends_with(".csv") => RenderFormat::Csv,
                 _ => RenderFormat::Svg,

@@ -48,7 +48,7 @@ mod phase;
 mod run;
 
 pub use fig6::{EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
-pub use run::SimulationRun;
+pub use run::{SimulationRun, TaskResult};
 
 use crate::config::{Config, FigureConfig, FIGURE_IDS};
 use crate::error::{FieldError, FieldErrors};

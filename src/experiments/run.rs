@@ -128,6 +128,110 @@ pub(crate) enum Outcome {
     Failed(String),
 }
 
+/// One task's result as it travels between a Web Worker and the page: [`TaskResult::encode`]
+/// writes it as numbers (a `Float64Array` crosses `postMessage` exactly, bit for bit), and
+/// [`TaskResult::decode`] reads them back, refusing anything malformed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskResult(Outcome);
+
+/// The first number of an encoded [`TaskResult`]: which kind of outcome follows.
+const TAG_VARIANCE: f64 = 0.0;
+const TAG_POSITIONS: f64 = 1.0;
+const TAG_ESCAPE: f64 = 2.0;
+const TAG_FAILED: f64 = 3.0;
+
+impl TaskResult {
+    /// The result as numbers: a tag, then the outcome's fields (a failure's reason as its
+    /// characters' code points).
+    pub fn encode(&self) -> Vec<f64> {
+        match &self.0 {
+            Outcome::Variance {
+                value,
+                stderr,
+                diverged,
+            } => vec![TAG_VARIANCE, *value, *stderr, *diverged as f64],
+            Outcome::Positions {
+                weights,
+                dimension,
+                diverged,
+            } => {
+                let mut numbers = Vec::with_capacity(weights.len() + 3);
+                numbers.extend([TAG_POSITIONS, *dimension as f64, *diverged as f64]);
+                numbers.extend_from_slice(weights);
+                numbers
+            }
+            Outcome::Escape(statistics) => vec![
+                TAG_ESCAPE,
+                statistics.steps as f64,
+                statistics.particles as f64,
+                statistics.escaped as f64,
+                statistics.rate_per_step,
+                statistics.rate_stderr,
+                statistics.mean_escape_steps,
+                statistics.mean_escape_steps_stderr,
+                statistics.observed_mean_steps,
+            ],
+            Outcome::Failed(reason) => std::iter::once(TAG_FAILED)
+                .chain(reason.chars().map(|c| f64::from(u32::from(c))))
+                .collect(),
+        }
+    }
+
+    /// Reads numbers written by [`TaskResult::encode`]; `None` for anything else.
+    pub fn decode(numbers: &[f64]) -> Option<TaskResult> {
+        let (&tag, rest) = numbers.split_first()?;
+        let count = |x: f64| {
+            (x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 9.007_199_254_740_992e15)
+                .then_some(x as u64)
+        };
+        let outcome = if tag == TAG_VARIANCE {
+            let [value, stderr, diverged] = rest else {
+                return None;
+            };
+            Outcome::Variance {
+                value: *value,
+                stderr: *stderr,
+                diverged: usize::try_from(count(*diverged)?).ok()?,
+            }
+        } else if tag == TAG_POSITIONS {
+            let (&[dimension, diverged], weights) = rest.split_first_chunk::<2>()?;
+            let dimension = usize::try_from(count(dimension)?).ok()?;
+            if dimension == 0 || weights.len() % dimension != 0 {
+                return None;
+            }
+            Outcome::Positions {
+                weights: weights.to_vec(),
+                dimension,
+                diverged: usize::try_from(count(diverged)?).ok()?,
+            }
+        } else if tag == TAG_ESCAPE {
+            let [steps, particles, escaped, rate, rate_stderr, mean, mean_stderr, observed] = rest
+            else {
+                return None;
+            };
+            Outcome::Escape(EscapeStatistics {
+                steps: count(*steps)?,
+                particles: usize::try_from(count(*particles)?).ok()?,
+                escaped: usize::try_from(count(*escaped)?).ok()?,
+                rate_per_step: *rate,
+                rate_stderr: *rate_stderr,
+                mean_escape_steps: *mean,
+                mean_escape_steps_stderr: *mean_stderr,
+                observed_mean_steps: *observed,
+            })
+        } else if tag == TAG_FAILED {
+            let reason = rest
+                .iter()
+                .map(|&code| char::from_u32(u32::try_from(count(code)?).ok()?))
+                .collect::<Option<String>>()?;
+            Outcome::Failed(reason)
+        } else {
+            return None;
+        };
+        Some(TaskResult(outcome))
+    }
+}
+
 /// The ensemble of the task being run.
 #[derive(Debug)]
 enum Active {
@@ -145,7 +249,10 @@ pub struct SimulationRun {
     /// Index of the task being run (or next to run).
     next: usize,
     active: Option<Active>,
+    /// The finished tasks' results, in the order of the tasks (whatever order they finished
+    /// in), and the index of each one's task.
     outcomes: Vec<(TaskLabel, Outcome)>,
+    outcome_tasks: Vec<usize>,
     work_done: u64,
 }
 
@@ -159,6 +266,7 @@ impl SimulationRun {
             next: 0,
             active: None,
             outcomes: Vec::new(),
+            outcome_tasks: Vec::new(),
             work_done: 0,
         }
     }
@@ -218,17 +326,26 @@ impl SimulationRun {
             return 0.0;
         }
         let finished = self
-            .planned
+            .outcome_tasks
             .iter()
-            .take(self.next)
+            .filter_map(|&index| self.planned.get(index))
             .fold(0.0, |total, work| total + work);
-        let current = self.planned.get(self.next).copied().unwrap_or(0.0) * self.active_fraction();
+        let current = if self.active.is_some() {
+            self.planned.get(self.next).copied().unwrap_or(0.0) * self.active_fraction()
+        } else {
+            0.0
+        };
         ((finished + current) / total).clamp(0.0, 1.0)
     }
 
     /// Whether every ensemble has finished.
     pub fn is_done(&self) -> bool {
-        self.next >= self.tasks.len()
+        self.outcomes.len() >= self.tasks.len()
+    }
+
+    /// Whether task `index` has finished.
+    pub fn is_finished(&self, index: usize) -> bool {
+        self.outcome_tasks.binary_search(&index).is_ok()
     }
 
     /// Fraction of the current task done.
@@ -251,6 +368,10 @@ impl SimulationRun {
 
     /// One slice of at most about `remaining` units (at least one step); returns the work done.
     fn step(&mut self, remaining: u64) -> u64 {
+        // Tasks finished elsewhere (a worker) are skipped.
+        while self.active.is_none() && self.is_finished(self.next) {
+            self.next += 1;
+        }
         let Some(task) = self.tasks.get(self.next) else {
             return 0;
         };
@@ -307,10 +428,173 @@ impl SimulationRun {
     }
 
     fn finish(&mut self, label: TaskLabel, outcome: Outcome) {
-        self.outcomes.push((label, outcome));
+        let index = self.next;
+        self.record(index, label, outcome);
         self.active = None;
         self.next += 1;
     }
+
+    /// Files task `index`'s result in task order (once: a second result is ignored).
+    fn record(&mut self, index: usize, label: TaskLabel, outcome: Outcome) {
+        if let Err(position) = self.outcome_tasks.binary_search(&index) {
+            self.outcome_tasks.insert(position, index);
+            self.outcomes.insert(position, (label, outcome));
+        }
+    }
+
+    /// Takes the result of task `index` computed elsewhere (a Web Worker running
+    /// [`SimulationRun::run_task`] on the same configuration): the figure gets it as if this run
+    /// had computed it, and [`SimulationRun::advance`] skips the task. Returns false (and changes
+    /// nothing) for an index out of range, a task already finished, or the task being run here.
+    pub fn accept(&mut self, index: usize, result: TaskResult) -> bool {
+        let outcome = result.0;
+        let Some(task) = self.tasks.get(index) else {
+            return false;
+        };
+        if self.is_finished(index) || (self.active.is_some() && self.next == index) {
+            return false;
+        }
+        let label = task.label;
+        let work = self.planned.get(index).copied().unwrap_or(0.0);
+        self.record(index, label, outcome);
+        self.work_done = self.work_done.saturating_add((work as u64).max(1));
+        true
+    }
+
+    /// Runs task `index` alone, from scratch, to its end, calling `progress` with the fraction
+    /// done after every piece of about `budget` units; the result is the one this run would
+    /// record for the task (every task has its own seed). `None` for an index out of range.
+    pub fn run_task(
+        &self,
+        index: usize,
+        budget: u64,
+        mut progress: impl FnMut(f64),
+    ) -> Option<TaskResult> {
+        let task = self.tasks.get(index)?.clone();
+        let mut alone = SimulationRun::new(self.figure_id, vec![task]);
+        while !alone.is_done() {
+            alone.advance(budget.max(1));
+            progress(alone.progress());
+        }
+        alone.outcomes.pop().map(|(_, outcome)| TaskResult(outcome))
+    }
+
+    /// Runs every task not yet finished to its end on up to `threads` threads (native only):
+    /// tasks side by side, and the particles of an ensemble in blocks when there are fewer
+    /// tasks than threads. The results are exactly those of [`SimulationRun::advance`] on one
+    /// thread, whatever `threads` (tested): every particle has its own stream, the blocks are
+    /// put back together before anything is measured, and the results are filed in task order.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn finish_on_threads(&mut self, threads: usize) {
+        // The task in progress, if any, finishes here.
+        while self.active.is_some() {
+            self.advance(u64::MAX);
+        }
+        if threads <= 1 {
+            while !self.is_done() {
+                self.advance(10_000_000);
+            }
+            return;
+        }
+        let waiting: Vec<usize> = (0..self.tasks.len())
+            .filter(|&index| !self.is_finished(index))
+            .collect();
+        // Waves of 2 tasks per thread: a slow task does not hold the others up, and no more
+        // ensembles than that are in memory at once.
+        for wave in waiting.chunks(2 * threads) {
+            let tasks = &self.tasks;
+            let started = crate::parallel::map_in_order(wave.to_vec(), threads, |index| {
+                (index, start(&tasks[index].kind).0)
+            });
+            let blocks = if wave.len() >= threads {
+                1
+            } else {
+                threads.div_ceil(wave.len())
+            };
+            let mut units = Vec::new();
+            let mut failures = Vec::new();
+            for (index, active) in started {
+                match active {
+                    Ok(Active::Ensemble(ensemble)) => units.extend(
+                        ensemble
+                            .split(blocks, crate::sim::BLOCK_MIN_PARTICLES)
+                            .into_iter()
+                            .map(|block| (index, Active::Ensemble(Box::new(block)))),
+                    ),
+                    Ok(Active::Escape(ensemble)) => units.extend(
+                        ensemble
+                            .split(blocks, crate::sim::BLOCK_MIN_PARTICLES)
+                            .into_iter()
+                            .map(|block| (index, Active::Escape(Box::new(block)))),
+                    ),
+                    Err(reason) => failures.push((index, Outcome::Failed(reason))),
+                }
+            }
+            let finished = crate::parallel::map_in_order(units, threads, |(index, active)| {
+                (index, run_to_end(active, &tasks[index].kind))
+            });
+            // Consecutive blocks of one task, joined in order, then measured.
+            let mut groups: Vec<(usize, Vec<Active>)> = Vec::new();
+            for (index, active) in finished {
+                match groups.last_mut() {
+                    Some((last, blocks)) if *last == index => blocks.push(active),
+                    _ => groups.push((index, vec![active])),
+                }
+            }
+            let mut results = failures;
+            for (index, blocks) in groups {
+                results.push((index, measure_blocks(blocks, &self.tasks[index].kind)));
+            }
+            for (index, outcome) in results {
+                let label = self.tasks[index].label;
+                let work = self.planned.get(index).copied().unwrap_or(0.0);
+                self.record(index, label, outcome);
+                self.work_done = self.work_done.saturating_add((work as u64).max(1));
+            }
+        }
+        self.next = self.tasks.len();
+    }
+}
+
+/// Runs a task's ensemble (or a block of it) to the task's end: all its steps, or until every
+/// particle escaped.
+#[cfg(not(target_arch = "wasm32"))]
+fn run_to_end(active: Active, kind: &TaskKind) -> Active {
+    match (active, kind) {
+        (Active::Ensemble(mut ensemble), TaskKind::Ensemble { steps, .. }) => {
+            ensemble.advance(steps.saturating_sub(ensemble.steps()));
+            Active::Ensemble(ensemble)
+        }
+        (Active::Escape(mut ensemble), TaskKind::Escape { max_steps, .. }) => {
+            while !ensemble.all_escaped() && ensemble.steps() < *max_steps {
+                ensemble.advance(1000.min(max_steps - ensemble.steps()));
+            }
+            Active::Escape(ensemble)
+        }
+        (active, _) => active,
+    }
+}
+
+/// The result of a task run in blocks: the blocks joined in order, then measured as one.
+#[cfg(not(target_arch = "wasm32"))]
+fn measure_blocks(blocks: Vec<Active>, kind: &TaskKind) -> Outcome {
+    let mut ensembles = Vec::new();
+    let mut escapes = Vec::new();
+    for block in blocks {
+        match block {
+            Active::Ensemble(ensemble) => ensembles.push(*ensemble),
+            Active::Escape(ensemble) => escapes.push(*ensemble),
+        }
+    }
+    let joined = match kind {
+        TaskKind::Ensemble { measure, .. } => {
+            Ensemble::join(ensembles).map(|ensemble| measure_ensemble(&ensemble, *measure))
+        }
+        TaskKind::Escape { .. } => {
+            EscapeEnsemble::join(escapes).map(|ensemble| Outcome::Escape(ensemble.statistics()))
+        }
+    };
+    joined.unwrap_or_else(|| Outcome::Failed("blocks of different ensembles".to_string()))
 }
 
 /// Builds a task's ensemble; returns it (or why not) and the work it took.

@@ -277,6 +277,46 @@ impl EscapeEnsemble {
         self.steps += steps;
     }
 
+    /// Splits the ensemble into at most `blocks` ensembles of consecutive particles (at least
+    /// `min_particles` each), to be advanced independently and put back together by
+    /// [`EscapeEnsemble::join`] with exactly the numbers of the unsplit ensemble (tested).
+    pub fn split(mut self, blocks: usize, min_particles: usize) -> Vec<EscapeEnsemble> {
+        let sizes = super::block_sizes(self.positions.len(), blocks, min_particles);
+        let mut parts = Vec::with_capacity(sizes.len());
+        let mut end = self.positions.len();
+        for &size in sizes.iter().skip(1).rev() {
+            let start = end - size;
+            parts.push(EscapeEnsemble {
+                dynamics: self.dynamics,
+                positions: self.positions.split_off(start),
+                streams: self.streams.split_off(start),
+                escaped_at: self.escaped_at.split_off(start),
+                steps: self.steps,
+                zig: self.zig.clone(),
+            });
+            end = start;
+        }
+        parts.push(self);
+        parts.reverse();
+        parts
+    }
+
+    /// Puts back together the blocks of [`EscapeEnsemble::split`], in their order (`None` for
+    /// none). A block whose particles all escaped may have stopped early: the joined ensemble
+    /// has run the most steps of any block, which is what the unsplit ensemble, advanced in the
+    /// same slices until every particle escaped, would have run.
+    pub fn join(parts: Vec<EscapeEnsemble>) -> Option<EscapeEnsemble> {
+        let mut parts = parts.into_iter();
+        let mut whole = parts.next()?;
+        for part in parts {
+            whole.steps = whole.steps.max(part.steps);
+            whole.positions.extend(part.positions);
+            whole.streams.extend(part.streams);
+            whole.escaped_at.extend(part.escaped_at);
+        }
+        Some(whole)
+    }
+
     /// Steps simulated so far.
     pub fn steps(&self) -> u64 {
         self.steps

@@ -939,7 +939,7 @@ fn option_mistakes_name_the_option_the_value_and_what_is_allowed() {
             vec!["render", "fig=2a", "--colour", "red"],
             "error: unknown option '--colour'; allowed with render: --config FILE, \
              --format svg|png|csv|table, --out FILE, --width PIXELS, --height PIXELS, \
-             --theme light|dark, --theory-only, --help (-h)",
+             --theme light|dark, --theory-only, --threads N, --help (-h)",
         ),
         (
             vec!["render", "fig=2a", "--colour=red"],
@@ -954,7 +954,7 @@ fn option_mistakes_name_the_option_the_value_and_what_is_allowed() {
         (
             vec!["simulate", "lr=1", "--theory-only"],
             "error: unknown option '--theory-only'; allowed with simulate: --config FILE, \
-             --help (-h)",
+             --threads N, --help (-h)",
         ),
         // A missing value, at the end of the command line.
         (

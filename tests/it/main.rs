@@ -22,3 +22,4 @@ mod playground;
 mod readme;
 mod simulate;
 mod solver;
+mod threads;
