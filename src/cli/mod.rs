@@ -126,7 +126,8 @@ fn read_config(
         Ok(text) => text,
         Err(problem) => return Err(usage_error(stderr, &problem.to_string())),
     };
-    // A pasted link or query works too: its page keys (embed, ctl, theme) are not read here.
+    // A pasted link or query works too: its page keys (embed, ctl, theme, workers) are not read
+    // here.
     let text = crate::playground::config_text_of(&text);
     match Config::parse(&text) {
         Ok(config) => Ok((config, line.options)),

@@ -141,6 +141,11 @@ const TAG_ESCAPE: f64 = 2.0;
 const TAG_FAILED: f64 = 3.0;
 
 impl TaskResult {
+    /// A task that could not run, and why.
+    pub fn failed(reason: String) -> TaskResult {
+        TaskResult(Outcome::Failed(reason))
+    }
+
     /// The result as numbers: a tag, then the outcome's fields (a failure's reason as its
     /// characters' code points).
     pub fn encode(&self) -> Vec<f64> {
@@ -336,6 +341,23 @@ impl SimulationRun {
             0.0
         };
         ((finished + current) / total).clamp(0.0, 1.0)
+    }
+
+    /// [`SimulationRun::progress`] counting also the tasks being run elsewhere: `(index,
+    /// fraction done)` of each.
+    pub fn progress_with(&self, elsewhere: &[(usize, f64)]) -> f64 {
+        let total = self.planned_work();
+        let extra = elsewhere
+            .iter()
+            .filter(|(index, _)| !self.is_finished(*index))
+            .map(|&(index, fraction)| {
+                self.planned.get(index).copied().unwrap_or(0.0) * fraction.clamp(0.0, 1.0)
+            })
+            .fold(0.0, |sum, work| sum + work);
+        if self.is_done() || !(total > 0.0) {
+            return self.progress();
+        }
+        (self.progress() + extra / total).clamp(0.0, 1.0)
     }
 
     /// Whether every ensemble has finished.

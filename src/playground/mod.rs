@@ -2,8 +2,8 @@
 //! shows, how an edit changes the configuration, and the text a figure is read out as. The `web`
 //! layer only turns this into DOM elements and events, so everything here is tested natively.
 //!
-//! - **URL** ([`read_query`], [`open`]): the query is the configuration text of the CLI plus three
-//!   page keys ([`PAGE_KEYS`]: `embed`, `ctl`, `theme`) that only the page reads. Opening never
+//! - **URL** ([`read_query`], [`open`]): the query is the configuration text of the CLI plus four
+//!   page keys ([`PAGE_KEYS`]: `embed`, `ctl`, `theme`, `workers`) that only the page reads. Opening never
 //!   fails: every invalid or unknown value is reported by key with the default used instead, every
 //!   valid key is kept, and a simulation larger than a browser tab's [`BROWSER_LIMITS`] falls back
 //!   to the figure's default size with the limit in the message.
@@ -25,8 +25,23 @@ pub use controls::{controls, Control, Widget};
 
 /// Keys of the URL that the page reads and the configuration language does not: `embed=1` (one
 /// figure in a minimal frame), `ctl=lr,mu` (the controls an embedded figure shows), `theme=light`
-/// or `dark` (instead of the system's `prefers-color-scheme`).
-pub const PAGE_KEYS: &[&str] = &["embed", "ctl", "theme"];
+/// or `dark` (instead of the system's `prefers-color-scheme`), `workers=N` (the simulations' Web
+/// Workers; `0` runs them on the page's own thread, in slices).
+pub const PAGE_KEYS: &[&str] = &["embed", "ctl", "theme", "workers"];
+
+/// The most Web Workers `workers=` asks for.
+pub const MAX_WORKERS: usize = 16;
+
+/// The Web Workers a page runs when its link does not say: one per logical core the browser
+/// reports (`navigator.hardwareConcurrency`), at least 1 and at most 8 (more would mostly add
+/// memory: the page's largest figures have 8–40 ensembles).
+pub fn default_workers(hardware_concurrency: f64) -> usize {
+    if hardware_concurrency.is_finite() {
+        hardware_concurrency.clamp(1.0, 8.0) as usize
+    } else {
+        1
+    }
+}
 
 /// The browser's caps on one figure's simulation: 10¹⁰ particle-steps (a few minutes of a
 /// laptop's wasm at 7·10⁷ per second; the paper's own runs are at most 8·10⁹, Fig. 6(b), whose
@@ -70,6 +85,9 @@ pub struct PageOptions {
     pub controls: Option<Vec<String>>,
     /// `theme=…`.
     pub theme: ThemeChoice,
+    /// `workers=N`: how many Web Workers run the simulations (`None`: [`default_workers`]; `0`:
+    /// none, the page's own thread in slices).
+    pub workers: Option<usize>,
 }
 
 /// A URL query split into the page's own keys and the configuration text.
@@ -153,6 +171,15 @@ pub fn read_query(query: &str) -> PageRequest {
                         .collect(),
                 );
             }
+            "workers" => match value.parse::<usize>() {
+                Ok(workers) if workers <= MAX_WORKERS => request.options.workers = Some(workers),
+                _ => request.problems.push(FieldError::new(
+                    "workers",
+                    shorten(&value),
+                    "an integer in [0, 16] (0: no Web Workers, the simulation runs on the page's \
+                     thread)",
+                )),
+            },
             _ => match value.to_ascii_lowercase().as_str() {
                 "auto" => request.options.theme = ThemeChoice::Auto,
                 "light" => request.options.theme = ThemeChoice::Light,
@@ -253,7 +280,7 @@ pub fn open(config_text: &str) -> Opened {
         };
         let reduced = without_keys(&config, keys);
         let (smaller, _) = Config::parse_lenient_within(&reduced, &crate::cost::Budget::BROWSER);
-        let unchanged = smaller == config;
+        let unchanged = smaller.same_as(&config);
         config = if unchanged {
             // Nothing left to lower: the figure (or the solver) as the paper has it.
             let fallback = figure.map_or(String::new(), |id| format!("fig={id}"));
@@ -467,6 +494,10 @@ pub fn link_query(config: &Config, options: &PageOptions) -> String {
     if options.theme != ThemeChoice::Auto {
         query.push_str("&theme=");
         query.push_str(options.theme.name());
+    }
+    if let Some(workers) = options.workers {
+        query.push_str("&workers=");
+        query.push_str(&workers.to_string());
     }
     query
 }

@@ -12,6 +12,7 @@ pub mod events;
 pub mod form;
 pub mod measure;
 pub mod solver;
+pub mod workers;
 
 use std::cell::RefCell;
 use std::rc::Rc;

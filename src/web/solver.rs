@@ -188,7 +188,7 @@ impl SolverPanel {
         });
         match edited {
             Ok(config) => {
-                let changed = config != self.config;
+                let changed = !config.same_as(&self.config);
                 self.config = config;
                 self.input.set_value(&self.config.to_text());
                 let _ = self.error.set_attribute("hidden", "");

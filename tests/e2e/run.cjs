@@ -8,6 +8,8 @@
 //   and the release .wasm size, gzipped: printed with their targets, not asserted;
 // - a static lecture page on another origin embeds two figures with the "Copy embed code"
 //   output: both show one figure, only their listed controls, and size themselves by postMessage;
+// - the simulations' Web Workers (tests/e2e/workers.cjs): the same figure with 0–3 workers and
+//   from the command line, the time with and without, an edit mid-run, pause, no workers;
 // - all of the above with the site served from a sub-folder two levels deep, as a lecturer hosts
 //   it; then tests/e2e/hosting.cjs: the root, the links the page writes, the engine failing to
 //   load, offline after a first visit, a new deployment picked up, what visits transfer.
@@ -18,6 +20,7 @@ const http = require("http");
 const path = require("path");
 const zlib = require("zlib");
 const hosting = require("./hosting.cjs");
+const workers = require("./workers.cjs");
 
 const root = path.join(__dirname, "..", "..");
 const { chromium } = require(path.join(root, ".tools", "node_modules", "playwright-core"));
@@ -268,6 +271,9 @@ async function drawnFigures(page) {
     await lecture.close();
     hostServer.close();
   }
+
+  // 6. The simulations' Web Workers (tests/e2e/workers.cjs).
+  await workers.run({ context, base, root, check, report, openPage });
 
   await hosting.run({ browser, dist, root, golden, check, drawnFigures, figureCount: FIGURE_COUNT });
 

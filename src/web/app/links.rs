@@ -95,6 +95,8 @@ impl App {
             embed: false,
             controls: None,
             theme: state.options.theme,
+            // How many cores a machine lends is not part of what a link shares.
+            workers: None,
         };
         format!("{base}?{}", link_query(&card.config, &options))
     }
@@ -109,6 +111,7 @@ impl App {
             embed: true,
             controls: Some(controls),
             theme,
+            workers: None,
         };
         let src = format!(
             "{}?{}",

@@ -22,6 +22,7 @@ use super::card::{page_style, Card};
 use super::dom::{cast, child, copy_text, download_text, download_url, now, Listener};
 use super::events::{Events, PageEvent};
 use super::solver::{SolverAction, SOLVER_INDEX};
+use super::workers::WorkerPool;
 use crate::config::{Config, FIGURE_IDS};
 use crate::figures::{draw_wrapped, to_csv, to_svg};
 use crate::playground::{
@@ -124,6 +125,13 @@ struct State {
     /// a timer, is neither clamped to 4 ms nor throttled in a background tab).
     startup_channel: Option<(web_sys::MessageChannel, MessageCallback)>,
     startup_timing: StartupTiming,
+    /// How many Web Workers run the simulations (`workers=`, else one per core, at most 8;
+    /// 0: the page's thread).
+    workers: usize,
+    /// The pool, started with the first simulation after the start-up.
+    pool: Option<WorkerPool>,
+    /// The pool's status last written to `#app`'s `data-workers`.
+    workers_status: String,
 }
 
 /// The mounted page.
@@ -198,6 +206,11 @@ pub fn mount(root: &Element, query: &str) -> Result<Rc<App>, JsValue> {
             nursery: None,
             card_width: None,
             startup_channel: None,
+            workers: options.workers.unwrap_or_else(|| {
+                crate::playground::default_workers(window.navigator().hardware_concurrency())
+            }),
+            pool: None,
+            workers_status: String::new(),
             startup_timing: StartupTiming {
                 mount_started,
                 ..StartupTiming::default()
@@ -437,6 +450,8 @@ impl App {
         state.observers.clear();
         state.cards.clear();
         state.solver = None;
+        // Dropping the pool terminates its workers.
+        state.pool = None;
         state.root.set_text_content(None);
     }
 
@@ -548,7 +563,7 @@ impl App {
             };
             match with_value(&card.config, edit.key, &edit.raw) {
                 Ok(config) => {
-                    if config != card.config {
+                    if !config.same_as(&card.config) {
                         card.set_config(config, dark);
                     }
                     card.show_values(Some(edit.key));
@@ -848,9 +863,39 @@ impl App {
         }
     }
 
-    /// Runs simulations for about `budget_ms`; returns whether any still wants work.
+    /// Runs simulations for about `budget_ms` (or gives their tasks to the workers, and takes
+    /// what they finished); returns whether any still wants work.
     pub fn simulate(&self, budget_ms: f64) -> bool {
-        let mut state = self.state.borrow_mut();
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        if state.workers > 0 && state.pool.is_none() {
+            state.pool = Some(WorkerPool::new(state.workers));
+        }
+        if let Some(pool) = &state.pool {
+            for card in state.cards.iter_mut() {
+                for run in card.stale_runs.drain(..) {
+                    pool.cancel(run);
+                }
+            }
+            for (run, index, report) in pool.drain() {
+                if let Some(card) = state.cards.iter_mut().find(|card| card.run_id == run) {
+                    card.receive(index, report);
+                }
+            }
+        }
+        let pool = state.pool.as_ref().filter(|pool| pool.problem().is_none());
+        // `#app`'s data-workers: the pool's size and ready workers, or why there is none.
+        let status = match &state.pool {
+            None => "0".to_string(),
+            Some(pool) => match pool.problem() {
+                Some(problem) => format!("unavailable: {problem}"),
+                None => format!("{} ({} ready)", pool.size(), pool.ready()),
+            },
+        };
+        if status != state.workers_status {
+            let _ = state.root.set_attribute("data-workers", &status);
+            state.workers_status = status;
+        }
         let dark = state.dark;
         let focus = state.url_card;
         let start = now();
@@ -877,7 +922,7 @@ impl App {
                 more = true;
                 break;
             }
-            more |= card.work(left, dark, simulate);
+            more |= card.work(left, dark, simulate, pool);
         }
         more
     }

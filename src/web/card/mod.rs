@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::PlotFrame;
+use super::workers::{Report, WorkerPool};
 
 /// Least time between two redraws of a running simulation (ms).
 const REDRAW_INTERVAL_MS: f64 = 250.0;
@@ -65,6 +66,17 @@ pub struct Card {
     pub config: Config,
     experiment: Option<Experiment>,
     run: Option<SimulationRun>,
+    /// The run's id for the worker pool (new for every run, so that a stale result is
+    /// recognised and dropped).
+    pub run_id: u32,
+    /// The run's tasks given to workers and not finished: (task index, fraction done).
+    in_flight: Vec<(usize, f64)>,
+    /// Runs whose tasks are still in workers and must be stopped (an edit, a pause).
+    pub stale_runs: Vec<u32>,
+    /// Run the simulation here even when workers could (a task a worker lost).
+    local_only: bool,
+    /// On how many workers the simulation runs (0: the page's thread), for the status line.
+    workers_shown: usize,
     /// Paused by the user.
     pub paused: bool,
     /// Visible in the viewport (off-screen figures do not simulate).
@@ -271,6 +283,11 @@ impl Card {
             config,
             experiment: None,
             run: None,
+            run_id: next_run_id(),
+            in_flight: Vec::new(),
+            stale_runs: Vec::new(),
+            local_only: false,
+            workers_shown: 0,
             paused: false,
             visible: true,
             data: None,
@@ -353,6 +370,9 @@ impl Card {
         self.painted = false;
         self.run = None;
         self.paused = false;
+        self.forget_workers();
+        self.run_id = next_run_id();
+        self.local_only = false;
         match Experiment::new(&self.config).map(Experiment::progressive) {
             Ok(experiment) => {
                 let theory = experiment.theory();
@@ -445,10 +465,69 @@ impl Card {
         complete
     }
 
+    /// The run's tasks in workers are to be stopped (the page cancels them in its next frame).
+    fn forget_workers(&mut self) {
+        if !self.in_flight.is_empty() {
+            self.stale_runs.push(self.run_id);
+            self.in_flight.clear();
+        }
+    }
+
+    /// Takes a worker's report on task `index` of this card's run.
+    pub fn receive(&mut self, index: usize, report: Report) {
+        let Some(position) = self.in_flight.iter().position(|(task, _)| *task == index) else {
+            return;
+        };
+        match report {
+            Report::Progress(fraction) => self.in_flight[position].1 = fraction,
+            Report::Done(result) => {
+                self.in_flight.swap_remove(position);
+                if let Some(run) = self.run.as_mut() {
+                    run.accept(index, result);
+                }
+            }
+            Report::Lost => {
+                // The page runs the rest itself (a worker that lost a task may lose it again).
+                self.in_flight.swap_remove(position);
+                self.local_only = true;
+            }
+        }
+    }
+
+    /// Gives the run's next tasks (in order, not finished, not already given) to idle workers.
+    fn dispatch(&mut self, pool: &WorkerPool) {
+        let Some(run) = &self.run else { return };
+        let mut idle = pool.idle();
+        if idle == 0 || run.is_done() {
+            return;
+        }
+        let count = run.ensembles();
+        let text = self.config.to_text();
+        for index in 0..count {
+            if idle == 0 {
+                break;
+            }
+            if run.is_finished(index) || self.in_flight.iter().any(|(task, _)| *task == index) {
+                continue;
+            }
+            if !pool.submit(self.run_id, index, count, &text) {
+                break;
+            }
+            self.in_flight.push((index, 0.0));
+            idle -= 1;
+        }
+    }
+
     /// Completes the theory, then (with `simulate`) runs the simulation, for about `budget_ms`
-    /// milliseconds in all (in chunks); redraws when enough changed. Returns whether work is
-    /// left that this call could have done.
-    pub fn work(&mut self, budget_ms: f64, dark: bool, simulate: bool) -> bool {
+    /// milliseconds in all (in chunks, or by giving its tasks to `pool`'s workers); redraws when
+    /// enough changed. Returns whether work is left that this call could have done.
+    pub fn work(
+        &mut self,
+        budget_ms: f64,
+        dark: bool,
+        simulate: bool,
+        pool: Option<&WorkerPool>,
+    ) -> bool {
         let start = super::dom::now();
         if !self.refine_theory(budget_ms, dark) {
             return true;
@@ -457,6 +536,12 @@ impl Card {
             return false;
         }
         let budget_ms = budget_ms - (super::dom::now() - start);
+        let pool = pool.filter(|_| !self.local_only);
+        self.workers_shown = pool.map_or(0, WorkerPool::size);
+        if pool.is_none() && !self.in_flight.is_empty() {
+            // Workers became unavailable: their tasks are run here.
+            self.forget_workers();
+        }
         let Some(run) = self.run.as_mut() else {
             return false;
         };
@@ -473,6 +558,11 @@ impl Card {
             self.force_draw(dark);
             self.show_progress();
             return !done;
+        }
+        if let Some(pool) = pool {
+            self.dispatch(pool);
+            self.show_progress();
+            return self.run.as_ref().is_some_and(|run| !run.is_done());
         }
         // About 0.5 ms of wasm per chunk on a laptop (10⁵ units ≈ 10⁵ 1-D particle-steps).
         const CHUNK: u64 = 100_000;
@@ -496,18 +586,25 @@ impl Card {
                 format!("simulation done: {} ensembles", run.ensembles()),
             ),
             Some(run) => {
+                let progress = run.progress_with(&self.in_flight);
                 let state = if self.paused {
-                    "paused"
-                } else if !self.visible {
-                    "waiting (off-screen)"
+                    "paused".to_string()
+                } else if !self.visible && self.in_flight.is_empty() {
+                    "waiting (off-screen)".to_string()
+                } else if self.workers_shown > 0 {
+                    format!(
+                        "simulating on {} worker{}",
+                        self.workers_shown,
+                        if self.workers_shown == 1 { "" } else { "s" }
+                    )
                 } else {
-                    "simulating"
+                    "simulating".to_string()
                 };
                 (
-                    run.progress(),
+                    progress,
                     format!(
                         "{state}: {:.0}% ({} of {} ensembles)",
-                        100.0 * run.progress(),
+                        100.0 * progress,
                         run.finished_ensembles(),
                         run.ensembles()
                     ),
@@ -532,6 +629,10 @@ impl Card {
     /// Pauses or resumes the simulation.
     pub fn toggle_pause(&mut self) {
         self.paused = !self.paused;
+        if self.paused {
+            // The tasks in workers stop at once; resuming runs them again (same numbers).
+            self.forget_workers();
+        }
         self.show_progress();
     }
 
@@ -551,6 +652,13 @@ impl Card {
             .as_ref()
             .is_none_or(|run| run.is_done() && run.work_done() == self.drawn_work)
     }
+}
+
+/// A new id for a simulation run (unique in the page).
+fn next_run_id() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Shows or hides an element.

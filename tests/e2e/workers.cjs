@@ -1,0 +1,116 @@
+// The simulations' Web Workers (run by tests/e2e/run.cjs on the site in its sub-folder):
+// - Fig. 2(a) at the paper's size (40 λ × 10⁴ particles × 1000 steps) with workers=0, 1, 2, 3:
+//   the exported CSV is the same file every time, and the same as the command line's
+//   (`render 'fig=2a' --format csv`: the page's wasm and the native build agree bit for bit);
+//   the completion times are printed, with the ratio workers=0 / workers=2 (target ≥ 1.7);
+// - an edit in the middle of a run with workers: the figure that ends is exactly the new
+//   configuration's (no stale result drawn), and the workers of the old run were stopped;
+// - Pause stops the workers, Resume finishes with the same numbers;
+// - no Web Workers in the browser: the page says why in #app's data-workers and runs the
+//   simulation itself, with the same numbers.
+"use strict";
+const { execFileSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+
+// Embedded (one figure, nothing else simulating): for the timings. The full page (its buttons,
+// other figures sharing the workers): for the rest.
+const EMBED_2A = "?fig=2a&embed=1&ctl=C";
+const PAGE_2A = "?fig=2a";
+
+async function csvOf(page) {
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click('#fig-2a .actions button:text-is("CSV")'),
+  ]);
+  return fs.readFileSync(await download.path(), "utf8");
+}
+
+async function untilDone(page, timeout = 120000) {
+  await page.waitForFunction(
+    () => (document.querySelector("#fig-2a .status-text") || {}).textContent?.startsWith("simulation done"),
+    null, { timeout, polling: 20 });
+}
+
+async function run({ context, base, root, check, report, openPage }) {
+  // 1. Any number of workers, the same figure; the time it takes.
+  const cliCsv = execFileSync(path.join(root, "target", "release", "sgd-playground"),
+    ["render", "fig=2a", "--format", "csv", "--threads", "2"], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const times = { 0: [], 1: [], 2: [], 3: [] };
+  const csvs = {};
+  for (let repeat = 0; repeat < 3; repeat += 1) {
+    for (const workers of [0, 1, 2, 3]) {
+      const embedded = repeat < 2;
+      const { page, errors } = await openPage(`${embedded ? EMBED_2A : PAGE_2A}&workers=${workers}`);
+      const started = await page.evaluate(() => performance.now());
+      await untilDone(page);
+      if (embedded) times[workers].push(await page.evaluate((from) => performance.now() - from, started));
+      const status = await page.getAttribute("#app", "data-workers");
+      check(workers === 0 ? status === "0" : status.startsWith(`${workers} (`), `workers=${workers}: data-workers ${status}`);
+      if (!embedded) csvs[workers] = await csvOf(page);
+      check(errors.length === 0, `workers=${workers}: console errors ${JSON.stringify(errors)}`);
+      await page.close();
+    }
+  }
+  const rows = csvs[0].split("\n").filter((line) => line.includes(",simulation,")).length;
+  check(rows === 40, `fig 2a CSV: ${rows} simulated points (40 expected)`);
+  for (const workers of [1, 2, 3]) check(csvs[workers] === csvs[0], `fig 2a CSV with workers=${workers} differs from workers=0`);
+  check(csvs[0] === cliCsv, "fig 2a CSV of the page differs from the command line's");
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const medians = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(median(v))]));
+  const ratio = medians[0] / medians[2];
+  console.log(JSON.stringify({ measure: "fig2a_paper_simulation_ms", workload: "40 λ × 10⁴ particles × 1000 steps = 4·10⁸ particle-steps", by_workers: medians, runs: times, speedup_2_workers: Number(ratio.toFixed(2)), particle_steps_per_second_per_worker: Math.round(4e8 / (medians[1] / 1000)) }));
+  report(ratio >= 1.7, `fig 2a at the paper's size: ${medians[2]} ms with 2 workers, ${medians[0]} ms without (×${ratio.toFixed(2)}; target ≥ 1.7)`);
+
+  // 2. An edit in the middle of a run: only the new run's results are drawn.
+  {
+    const { page, errors } = await openPage(`${PAGE_2A}&workers=2`);
+    await page.waitForFunction(() => /\((?:[1-9]|[1-3][0-9]) of 40 ensembles\)/.test(document.querySelector("#fig-2a .status-text").textContent), null, { timeout: 60000, polling: 10 });
+    await page.$eval('#fig-2a .control[data-key="C"] input.slider', (el) => { el.value = "700"; el.dispatchEvent(new Event("input")); el.dispatchEvent(new Event("change")); });
+    await untilDone(page);
+    await page.waitForTimeout(400); // the URL is written 250 ms after the last edit
+    const edited = await page.evaluate(() => location.search);
+    check(/[?&]C=/.test(edited), `the edit reached the URL: ${edited}`);
+    const after = await csvOf(page);
+    check(errors.length === 0, `edit mid-run: console errors ${JSON.stringify(errors)}`);
+    await page.close();
+    const fresh = await openPage(edited.replace(/&workers=\d+/, "") + "&workers=0");
+    await untilDone(fresh.page);
+    check(after === await csvOf(fresh.page), `edit mid-run: the figure differs from a fresh load of ${edited}`);
+    check(after !== csvs[0], "edit mid-run: the edit changed nothing");
+    await fresh.page.close();
+  }
+
+  // 3. Pause stops the workers; Resume ends with the same numbers.
+  {
+    const { page } = await openPage(`${PAGE_2A}&workers=2`);
+    await page.waitForFunction(() => /simulating on 2 workers/.test(document.querySelector("#fig-2a .status-text").textContent), null, { timeout: 60000, polling: 10 });
+    await page.click('#fig-2a .actions button:text-is("Pause")');
+    const paused = await page.evaluate(() => document.querySelector("#fig-2a .status-text").textContent);
+    await page.waitForTimeout(500);
+    const still = await page.evaluate(() => document.querySelector("#fig-2a .status-text").textContent);
+    check(paused.startsWith("paused") && still === paused, `pause: ${paused} → ${still}`);
+    await page.click('#fig-2a .actions button:text-is("Resume")');
+    await untilDone(page);
+    check(await csvOf(page) === csvs[0], "pause and resume: the figure differs");
+    await page.close();
+  }
+
+  // 4. A browser without Web Workers: the page runs the simulation itself.
+  {
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.addInitScript(() => { delete window.Worker; window.Worker = undefined; });
+    await page.goto(base + `${PAGE_2A}&workers=2`);
+    await page.waitForSelector("#app[data-theory-drawn-ms]", { timeout: 60000 });
+    await untilDone(page);
+    const status = await page.getAttribute("#app", "data-workers");
+    check(/^unavailable: this browser has no Web Workers/.test(status), `no workers: data-workers ${status}`);
+    check(await csvOf(page) === csvs[0], "no workers: the figure differs");
+    check(errors.length === 0, `no workers: errors ${JSON.stringify(errors)}`);
+    await page.close();
+  }
+}
+
+module.exports = { run };
