@@ -33,3 +33,21 @@ wasm-bindgen --target nodejs --out-dir target/bench-wasm \
   target/wasm32-unknown-unknown/wasm-release/sgd_playground.wasm
 node scripts/bench-wasm.cjs "$particles"
 .bench-venv/bin/python "$reference" mc --scale "$scale"
+# The command line's own run (issue 18) in numpy float64: 1-D SGD, k = 1, σ² = 1, λ = 1.5,
+# 10⁵ particles × 1000 steps (the native benchmark above runs it on 1, 2, … threads).
+.bench-venv/bin/python - <<'PY'
+import json, time
+import numpy as np
+g = np.random.default_rng(1)
+times = []
+for _ in range(5):
+    w = np.zeros(100_000)
+    t0 = time.perf_counter()
+    for _ in range(1000):
+        w -= 1.5 * (w + g.standard_normal(100_000))
+    times.append(time.perf_counter() - t0)
+seconds = float(np.median(times))
+print(json.dumps({"what": "numpy simulate 'K=1&C=1&lr=1.5&particles=100000&steps=1000'",
+                  "seconds": seconds, "particle_steps_per_second": 1e8 / seconds,
+                  "sigma": float(w.var(ddof=1))}), flush=True)
+PY

@@ -454,6 +454,45 @@ async fn a_simulation_runs_to_the_end_in_slices() {
     assert_eq!(total as usize + 1, csv.lines().count());
 }
 
+/// Runs a page's Fig. 2(a) simulation to the end; returns its CSV and `#app`'s data-workers.
+async fn simulated_csv(query: &str) -> (String, String) {
+    let page = Mounted::new(query);
+    yield_now().await;
+    let mut frames = 0;
+    while !page.app.simulation_done(1) {
+        assert!(frames < 4000, "the simulation did not finish: {query}");
+        page.app.simulate(20.0);
+        frames += 1;
+        if frames % 10 == 0 {
+            yield_now().await;
+        }
+    }
+    let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
+    let workers = page.root.get_attribute("data-workers").unwrap_or_default();
+    (csv, workers)
+}
+
+/// Workers asked for where they cannot start (this test page preloads no engine module for
+/// them): the page says why in `data-workers` and runs the simulation itself, with the numbers
+/// of `workers=0`. (The workers themselves are tested end to end on the built site, in
+/// tests/e2e/workers.cjs: the same CSV for 0–3 workers, an edit mid-run, pause.)
+#[wasm_bindgen_test]
+async fn without_usable_workers_the_page_simulates_itself_with_the_same_numbers() {
+    let config = "?fig=2a&points=4&particles=300&steps=100&seed=3";
+    let (with_workers, status) = simulated_csv(&format!("{config}&workers=2")).await;
+    assert!(status.starts_with("unavailable: "), "{status}");
+    let (on_the_page, status) = simulated_csv(&format!("{config}&workers=0")).await;
+    assert_eq!(status, "0");
+    assert_eq!(
+        with_workers
+            .lines()
+            .filter(|line| line.contains(",simulation,"))
+            .count(),
+        4
+    );
+    assert_eq!(with_workers, on_the_page);
+}
+
 /// Clicks the button of `scope` whose text starts with `label`.
 fn click_button(page: &Mounted, scope: &str, label: &str) {
     let buttons = page

@@ -354,7 +354,7 @@ impl SimulationRun {
                 self.planned.get(index).copied().unwrap_or(0.0) * fraction.clamp(0.0, 1.0)
             })
             .fold(0.0, |sum, work| sum + work);
-        if self.is_done() || !(total > 0.0) {
+        if self.is_done() || total.is_nan() || total <= 0.0 {
             return self.progress();
         }
         (self.progress() + extra / total).clamp(0.0, 1.0)

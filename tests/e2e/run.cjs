@@ -273,7 +273,7 @@ async function drawnFigures(page) {
   }
 
   // 6. The simulations' Web Workers (tests/e2e/workers.cjs).
-  await workers.run({ context, base, root, check, report, openPage });
+  await workers.run({ browser, context, site: app, base, root, check, report, openPage });
 
   await hosting.run({ browser, dist, root, golden, check, drawnFigures, figureCount: FIGURE_COUNT });
 

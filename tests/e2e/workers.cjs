@@ -7,7 +7,9 @@
 //   configuration's (no stale result drawn), and the workers of the old run were stopped;
 // - Pause stops the workers, Resume finishes with the same numbers;
 // - no Web Workers in the browser: the page says why in #app's data-workers and runs the
-//   simulation itself, with the same numbers.
+//   simulation itself, with the same numbers;
+// - in a fresh browser context (nothing cached), a page with 3 workers asks the server for the
+//   .wasm once: the workers get the page's compiled module by postMessage.
 "use strict";
 const { execFileSync } = require("child_process");
 const fs = require("fs");
@@ -32,7 +34,7 @@ async function untilDone(page, timeout = 120000) {
     null, { timeout, polling: 20 });
 }
 
-async function run({ context, base, root, check, report, openPage }) {
+async function run({ browser, context, site, base, root, check, report, openPage }) {
   // 1. Any number of workers, the same figure; the time it takes.
   const cliCsv = execFileSync(path.join(root, "target", "release", "sgd-playground"),
     ["render", "fig=2a", "--format", "csv", "--threads", "2"], { encoding: "utf8", maxBuffer: 1 << 26 });
@@ -94,6 +96,22 @@ async function run({ context, base, root, check, report, openPage }) {
     await untilDone(page);
     check(await csvOf(page) === csvs[0], "pause and resume: the figure differs");
     await page.close();
+  }
+
+  // 5. One download of the engine for the page and its workers.
+  {
+    const fresh = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await fresh.newPage();
+    const from = site.log.length;
+    await page.goto(base + `${EMBED_2A}&workers=3`);
+    await untilDone(page);
+    const requested = site.log.slice(from).map((entry) => entry.path);
+    const wasm = requested.filter((p) => p.endsWith(".wasm")).length;
+    const scripts = requested.filter((p) => p.endsWith("/worker.js")).length;
+    console.log(JSON.stringify({ measure: "requests_with_3_workers", wasm, worker_js: scripts, all: requested.length }));
+    check(wasm === 1, `3 workers: the .wasm was requested ${wasm} times (once expected)`);
+    check(scripts >= 1 && scripts <= 3, `3 workers: worker.js requested ${scripts} times`);
+    await fresh.close();
   }
 
   // 4. A browser without Web Workers: the page runs the simulation itself.

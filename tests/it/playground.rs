@@ -104,6 +104,37 @@ fn links_round_trip_with_the_page_keys() {
 }
 
 #[test]
+fn the_workers_page_key_is_read_kept_and_checked() {
+    let request = read_query("?fig=2a&workers=3&C=2");
+    assert_eq!(request.options.workers, Some(3));
+    assert_eq!(request.config_text, "fig=2a&C=2");
+    assert!(request.problems.is_empty());
+    let config = open(&request.config_text).config;
+    assert_eq!(
+        link_query(&config, &request.options),
+        "v=1&fig=2a&C=2&workers=3"
+    );
+    assert_eq!(read_query("?workers=0").options.workers, Some(0));
+    assert_eq!(read_query("?fig=2a").options.workers, None);
+    for bad in ["17", "-1", "two", "", "1e1"] {
+        let request = read_query(&format!("?fig=2a&workers={bad}"));
+        assert_eq!(request.options.workers, None, "{bad}");
+        assert_eq!(request.problems.len(), 1, "{bad}");
+        let problem = request.problems[0].to_string();
+        assert!(
+            problem.starts_with(&format!("workers: invalid value '{bad}'"))
+                && problem.contains("[0, 16]"),
+            "{problem}"
+        );
+    }
+    // The default: one worker per reported core, 1 to 8.
+    assert_eq!(sgd_playground::playground::default_workers(2.0), 2);
+    assert_eq!(sgd_playground::playground::default_workers(64.0), 8);
+    assert_eq!(sgd_playground::playground::default_workers(0.0), 1);
+    assert_eq!(sgd_playground::playground::default_workers(f64::NAN), 1);
+}
+
+#[test]
 fn a_newer_link_warns_and_reads_what_it_knows() {
     let (text, notices) = opened("?v=2&fig=2a&C=3");
     assert_eq!(text, "v=1&fig=2a&C=3");

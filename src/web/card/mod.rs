@@ -17,11 +17,11 @@ use super::app::Action;
 use super::dom::{cast, child, rich_text, Listener};
 use super::events::{Events, PageEvent};
 use super::form::Form;
+use super::workers::{Report, WorkerPool};
 use crate::config::Config;
 use crate::experiments::data::{FigureData, Table};
 use crate::experiments::{Experiment, SimulationRun};
 use crate::figures::PlotFrame;
-use super::workers::{Report, WorkerPool};
 
 /// Least time between two redraws of a running simulation (ms).
 const REDRAW_INTERVAL_MS: f64 = 250.0;
