@@ -32,13 +32,19 @@ self.addEventListener("install", (event) => {
     const page = await fetch(PAGE, { cache: "no-cache" });
     const html = await page.clone().text();
     if (!page.ok) throw new Error("sw: the page answered " + page.status);
+    // The page names the hashed engine files it loads (Trunk's names: "name-<16 hex>.js",
+    // "…_bg.wasm"); worker.js, which the engine starts, has a fixed name and is not named there.
     for (const file of BUILD.files) {
-      if (/^[^/]+\.(js|wasm)$/.test(file) && !html.includes(file)) {
+      if (/^[^/]+-[0-9a-f]{16}(_bg)?\.(js|wasm)$/.test(file) && !html.includes(file)) {
         throw new Error("sw: the page served is not this build's (it does not name " + file + ")");
       }
     }
     const others = await Promise.all(BUILD.files.filter((file) => file !== "index.html").map(async (file) => {
-      const response = await fetch(new URL(file, SCOPE).href);
+      // A file whose name does not change with its content (worker.js, the engine's snippets,
+      // whose folder is named after the crate) is revalidated: the HTTP cache may hold the
+      // previous deployment's.
+      const hashed = /^[^/]+-[0-9a-f]{16}(_bg)?\.[a-z]+$/.test(file);
+      const response = await fetch(new URL(file, SCOPE).href, hashed ? {} : { cache: "no-cache" });
       if (!response.ok) throw new Error("sw: " + file + " answered " + response.status);
       return [file, response];
     }));
