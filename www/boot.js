@@ -47,7 +47,8 @@
   }
 
   var HOST_ADVICE = "What to try: check the connection and reload the page. If you host this page: " +
-    "upload every file of the site folder (index.html, the .js, .wasm and .css files, sw.js) " +
+    "upload every file and folder of the site folder (index.html, the .js, .wasm and .css files, " +
+    "snippets/, worker.js, sw.js) " +
     "together and unchanged, and open the folder's address with its trailing slash.";
 
   function noWebAssembly() {
