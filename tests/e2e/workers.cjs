@@ -20,19 +20,32 @@ const path = require("path");
 const EMBED_2A = "?fig=2a&embed=1&ctl=C";
 const PAGE_2A = "?fig=2a";
 
-async function csvOf(page) {
+async function csvOf(page, id = "2a") {
   const [download] = await Promise.all([
     page.waitForEvent("download"),
-    page.click('#fig-2a .actions button:text-is("CSV")'),
+    page.click(`#fig-${id} .actions button:text-is("CSV")`),
   ]);
   return fs.readFileSync(await download.path(), "utf8");
 }
 
-async function untilDone(page, timeout = 120000) {
+async function untilDone(page, id = "2a", timeout = 120000) {
   await page.waitForFunction(
-    () => (document.querySelector("#fig-2a .status-text") || {}).textContent?.startsWith("simulation done"),
-    null, { timeout, polling: 20 });
+    (id) => (document.querySelector(`#fig-${id} .status-text`) || {}).textContent?.startsWith("simulation done"),
+    id, { timeout, polling: 20 });
 }
+
+// Every kind of simulation task, small: 1-D sweeps (final and time-averaged variances,
+// minibatch noise), clouds of 2-D positions, escapes from the double well, the explorer's cloud.
+const EVERY_KIND = [
+  ["2b", "points=6&particles=300&steps=400&burnin=100"],
+  ["3", "particles=1500&steps=400"],
+  ["4", "particles=800&steps=300"],
+  ["5a", "points=6&particles=1000&steps=300"],
+  ["5c", "points=5&particles=200&steps=300&burnin=100"],
+  ["6b", "points=4&particles=300&steps=3000"],
+  ["escape", "particles=500&steps=200"],
+  ["explorer", "sim=sgdm&particles=2000&steps=200"],
+];
 
 async function run({ browser, context, site, base, root, check, report, openPage }) {
   // 1. Any number of workers, the same figure; the time it takes.
@@ -63,6 +76,19 @@ async function run({ browser, context, site, base, root, check, report, openPage
   const ratio = medians[0] / medians[2];
   console.log(JSON.stringify({ measure: "fig2a_paper_simulation_ms", workload: "40 λ × 10⁴ particles × 1000 steps = 4·10⁸ particle-steps", by_workers: medians, runs: times, speedup_2_workers: Number(ratio.toFixed(2)), particle_steps_per_second_per_worker: Math.round(4e8 / (medians[1] / 1000)) }));
   report(ratio >= 1.7, `fig 2a at the paper's size: ${medians[2]} ms with 2 workers, ${medians[0]} ms without (×${ratio.toFixed(2)}; target ≥ 1.7)`);
+
+  // 1b. Every kind of task: the same CSV with 2 workers as on the page's thread.
+  for (const [id, keys] of EVERY_KIND) {
+    const csv = {};
+    for (const workers of [0, 2]) {
+      const { page, errors } = await openPage(`?fig=${id}&${keys}&workers=${workers}`);
+      await untilDone(page, id);
+      csv[workers] = await csvOf(page, id);
+      check(errors.length === 0, `fig ${id}, workers=${workers}: console errors ${JSON.stringify(errors)}`);
+      await page.close();
+    }
+    check(csv[0] === csv[2] && csv[0].length > 100, `fig ${id}: the CSV with 2 workers differs from workers=0`);
+  }
 
   // 2. An edit in the middle of a run: only the new run's results are drawn.
   {
