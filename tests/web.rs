@@ -413,16 +413,7 @@ async fn embed_mode_shows_one_figure_with_the_listed_controls() {
 #[wasm_bindgen_test]
 async fn a_simulation_runs_to_the_end_in_slices() {
     let page = Mounted::new("?fig=2a&points=5&particles=200&steps=100&seed=1");
-    yield_now().await;
-    let mut slices = 0;
-    while !page.app.simulation_done(1) {
-        assert!(slices < 2000, "the simulation did not finish");
-        page.app.simulate(20.0);
-        slices += 1;
-        if slices % 10 == 0 {
-            yield_now().await;
-        }
-    }
+    simulate_to_end(&page).await;
     let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
     let simulated = csv
         .lines()
@@ -454,19 +445,24 @@ async fn a_simulation_runs_to_the_end_in_slices() {
     assert_eq!(total as usize + 1, csv.lines().count());
 }
 
-/// Runs a page's Fig. 2(a) simulation to the end; returns its CSV and `#app`'s data-workers.
-async fn simulated_csv(query: &str) -> (String, String) {
-    let page = Mounted::new(query);
+/// Runs the page's Fig. 2(a) simulation to the end, in slices of 20 ms.
+async fn simulate_to_end(page: &Mounted) {
     yield_now().await;
-    let mut frames = 0;
+    let mut slices = 0;
     while !page.app.simulation_done(1) {
-        assert!(frames < 4000, "the simulation did not finish: {query}");
+        assert!(slices < 4000, "the simulation did not finish");
         page.app.simulate(20.0);
-        frames += 1;
-        if frames % 10 == 0 {
+        slices += 1;
+        if slices % 10 == 0 {
             yield_now().await;
         }
     }
+}
+
+/// Runs a page's Fig. 2(a) simulation to the end; returns its CSV and `#app`'s data-workers.
+async fn simulated_csv(query: &str) -> (String, String) {
+    let page = Mounted::new(query);
+    simulate_to_end(&page).await;
     let csv = page.app.csv_of(1).unwrap_or_else(|| panic!("no csv"));
     let workers = page.root.get_attribute("data-workers").unwrap_or_default();
     (csv, workers)

@@ -13,13 +13,14 @@ use sgd_playground::cli::{run, EXIT_FAILURE, EXIT_OK, EXIT_USAGE};
 use sgd_playground::config::{Config, KEYS};
 
 /// Outcome of one run.
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Outcome {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn run_with(args: &[&str]) -> Outcome {
+/// Runs the command line in-process with `args` (after the program's name).
+pub(crate) fn run_with(args: &[&str]) -> Outcome {
     let args: Vec<String> = std::iter::once("sgd-playground")
         .chain(args.iter().copied())
         .map(String::from)

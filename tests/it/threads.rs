@@ -4,7 +4,7 @@
 //! thread — compared bit for bit (as `Debug` text or JSON), not within a tolerance.
 
 use nalgebra::{DMatrix, DVector};
-use sgd_playground::cli::{run, EXIT_OK, EXIT_USAGE};
+use sgd_playground::cli::{EXIT_OK, EXIT_USAGE};
 use sgd_playground::experiments::{SimulationRun, TaskResult};
 use sgd_playground::model::{Noise, Optimizer, Problem};
 use sgd_playground::sim::double_well::{DoubleWell, EscapeDynamics, EscapeEnsemble};
@@ -288,17 +288,8 @@ fn malformed_task_results_are_refused() {
 }
 
 fn cli(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = std::iter::once("sgd-playground")
-        .chain(args.iter().copied())
-        .map(String::from)
-        .collect();
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    let code = run(&args, &mut stdout, &mut stderr);
-    (
-        code,
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
+    let outcome = crate::cli::run_with(args);
+    (outcome.code, outcome.stdout, outcome.stderr)
 }
 
 /// `simulate`'s JSON without the two members that measure the run's time.
