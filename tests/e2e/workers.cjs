@@ -148,6 +148,8 @@ async function run({ browser, context, site, base, root, check, report, openPage
     await page.addInitScript(() => { delete window.Worker; window.Worker = undefined; });
     await page.goto(base + `${PAGE_2A}&workers=2`);
     await page.waitForSelector("#app[data-theory-drawn-ms]", { timeout: 60000 });
+    const said = await page.waitForFunction(() => /Web Workers unavailable/.test(document.querySelector("#fig-2a .status-text").textContent), null, { timeout: 30000, polling: 20 }).then(() => true, () => false);
+    check(said, "no workers: the status line does not say the simulation runs on the page's thread");
     await untilDone(page);
     const status = await page.getAttribute("#app", "data-workers");
     check(/^unavailable: this browser has no Web Workers/.test(status), `no workers: data-workers ${status}`);

@@ -884,6 +884,7 @@ impl App {
             }
         }
         let pool = state.pool.as_ref().filter(|pool| pool.problem().is_none());
+        let unavailable = state.pool.is_some() && pool.is_none();
         // `#app`'s data-workers: the pool's size and ready workers, or why there is none.
         let status = match &state.pool {
             None => "0".to_string(),
@@ -922,6 +923,7 @@ impl App {
                 more = true;
                 break;
             }
+            card.workers_unavailable = unavailable;
             more |= card.work(left, dark, simulate, pool);
         }
         more

@@ -77,6 +77,8 @@ pub struct Card {
     local_only: bool,
     /// On how many workers the simulation runs (0: the page's thread), for the status line.
     workers_shown: usize,
+    /// Workers were asked for but cannot run (the status line says so).
+    pub workers_unavailable: bool,
     /// Paused by the user.
     pub paused: bool,
     /// Visible in the viewport (off-screen figures do not simulate).
@@ -288,6 +290,7 @@ impl Card {
             stale_runs: Vec::new(),
             local_only: false,
             workers_shown: 0,
+            workers_unavailable: false,
             paused: false,
             visible: true,
             data: None,
@@ -597,6 +600,8 @@ impl Card {
                         self.workers_shown,
                         if self.workers_shown == 1 { "" } else { "s" }
                     )
+                } else if self.workers_unavailable {
+                    "simulating on the page's thread (Web Workers unavailable)".to_string()
                 } else {
                     "simulating".to_string()
                 };
