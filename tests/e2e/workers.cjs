@@ -93,8 +93,10 @@ async function run({ browser, context, site, base, root, check, report, openPage
   // 2. An edit in the middle of a run: only the new run's results are drawn.
   {
     const { page, errors } = await openPage(`${PAGE_2A}&workers=2`);
-    await page.waitForFunction(() => /\((?:[1-9]|[1-3][0-9]) of 40 ensembles\)/.test(document.querySelector("#fig-2a .status-text").textContent), null, { timeout: 60000, polling: 10 });
+    await page.waitForFunction(() => /simulating on 2 workers/.test(document.querySelector("#fig-2a .status-text").textContent), null, { timeout: 60000, polling: 10 });
+    const at = await page.evaluate(() => document.querySelector("#fig-2a .status-text").textContent);
     await page.$eval('#fig-2a .control[data-key="C"] input.slider', (el) => { el.value = "700"; el.dispatchEvent(new Event("input")); el.dispatchEvent(new Event("change")); });
+    console.log(JSON.stringify({ measure: "edit_mid_run", status_at_the_edit: at }));
     await untilDone(page);
     await page.waitForTimeout(400); // the URL is written 250 ms after the last edit
     const edited = await page.evaluate(() => location.search);
