@@ -5,6 +5,10 @@
 // still embeds anywhere and works from any static host). Workers start on the first task, not
 // with the page. If workers cannot start (no module workers, a blocked worker.js, a missing
 // glue file), the pool says so (`unavailable`) and the engine runs the simulations itself.
+// Workers idle for IDLE_MS are terminated (a lecture page with several embedded figures keeps no
+// engines in memory once their simulations are done); the next task starts new ones.
+const IDLE_MS = 5000;
+
 export class SimulationPool {
   constructor(size, module) {
     this.size = size;
@@ -13,6 +17,7 @@ export class SimulationPool {
     this.inbox = [];
     this.problem = "";
     this.started = 0;
+    this.idleTimer = null;
     // The engine's glue: the module the page preloads (Trunk writes the link).
     const link = document.querySelector('link[rel="modulepreload"][href$=".js"]');
     this.glue = link ? link.href : "";
@@ -68,6 +73,7 @@ export class SimulationPool {
       return;
     }
     slot.task = null;
+    this.whenIdle();
     if (message.type === "result") {
       this.inbox.push({ kind: 1, run: task.run, index: task.index, numbers: message.numbers });
     } else {
@@ -94,6 +100,20 @@ export class SimulationPool {
     if (position >= 0) this.slots[position] = null;
   }
 
+  // Terminates every worker once none has had a task for IDLE_MS.
+  whenIdle() {
+    if (this.idleTimer !== null || this.slots.some((slot) => slot && slot.task)) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.slots.some((slot) => slot && slot.task)) this.close();
+    }, IDLE_MS);
+  }
+
+  // Live workers (started and not terminated).
+  get live() {
+    return this.slots.filter((slot) => slot).length;
+  }
+
   // Idle workers (started or not yet started).
   idle() {
     if (this.problem) return 0;
@@ -114,6 +134,10 @@ export class SimulationPool {
       if (slot && slot.task) continue;
       if (!slot) slot = this.spawn(position);
       if (!slot) return false;
+      if (this.idleTimer !== null) {
+        clearTimeout(this.idleTimer);
+        this.idleTimer = null;
+      }
       slot.task = { run, index };
       slot.worker.postMessage({ type: "task", run, index, count, config });
       return true;
@@ -131,6 +155,7 @@ export class SimulationPool {
         stopped += 1;
       }
     }
+    this.whenIdle();
     return stopped;
   }
 
@@ -142,8 +167,13 @@ export class SimulationPool {
     return messages;
   }
 
-  // Terminates every worker (the page is leaving).
+  // Terminates every worker (the page is leaving, or they were idle); new ones start on the
+  // next task.
   close() {
+    if (this.idleTimer !== null) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
     for (const slot of this.slots) if (slot) slot.worker.terminate();
     this.slots = [];
   }

@@ -9,7 +9,8 @@
 // - no Web Workers in the browser: the page says why in #app's data-workers and runs the
 //   simulation itself, with the same numbers;
 // - in a fresh browser context (nothing cached), a page with 3 workers asks the server for the
-//   .wasm once: the workers get the page's compiled module by postMessage.
+//   .wasm once: the workers get the page's compiled module by postMessage;
+// - idle workers are terminated after 5 s, and the next run starts new ones.
 "use strict";
 const { execFileSync } = require("child_process");
 const fs = require("fs");
@@ -123,6 +124,38 @@ async function run({ browser, context, site, base, root, check, report, openPage
     await page.click('#fig-2a .actions button:text-is("Resume")');
     await untilDone(page);
     check(await csvOf(page) === csvs[0], "pause and resume: the figure differs");
+    await page.close();
+  }
+
+  // 6. Idle workers are terminated; an edit afterwards starts new ones and ends right.
+  {
+    const { page, errors } = await openPage(`${EMBED_2A}&workers=2&points=8&particles=2000`);
+    await untilDone(page);
+    await page.waitForTimeout(5600);
+    await page.evaluate(() => {
+      window.__statuses = [];
+      new MutationObserver(() => window.__statuses.push(document.querySelector("#app").getAttribute("data-workers")))
+        .observe(document.querySelector("#app"), { attributes: true, attributeFilter: ["data-workers"] });
+    });
+    await page.$eval('#fig-2a .control[data-key="C"] input.slider', (el) => { el.value = "300"; el.dispatchEvent(new Event("input")); el.dispatchEvent(new Event("change")); });
+    await untilDone(page);
+    const statuses = await page.evaluate(() => window.__statuses);
+    check(statuses[0] === "2 (0 ready)" && statuses.includes("2 (2 ready)"), `idle workers: statuses after the edit ${JSON.stringify(statuses)}`);
+    await page.waitForTimeout(400); // the URL is written 250 ms after the last edit
+    const edited = await page.evaluate(() => location.search);
+    const fresh = await openPage(edited.replace(/&workers=\d+/, "") + "&workers=0");
+    await untilDone(fresh.page);
+    // The same pixels as a fresh load of the edited link on the page's thread.
+    const pixels = (p) => p.evaluate(() => {
+      const canvas = document.querySelector("#fig-2a canvas");
+      const { data } = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height);
+      let hash = 2166136261;
+      for (let i = 0; i < data.length; i += 1) hash = Math.imul(hash ^ data[i], 16777619) >>> 0;
+      return hash;
+    });
+    check(await pixels(page) === await pixels(fresh.page), "idle workers: the figure after the edit differs from a fresh load");
+    check(errors.length === 0, `idle workers: console errors ${JSON.stringify(errors)}`);
+    await fresh.page.close();
     await page.close();
   }
 
