@@ -508,9 +508,11 @@ impl SimulationRun {
     /// put back together before anything is measured, and the results are filed in task order.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn finish_on_threads(&mut self, threads: usize) {
-        // The task in progress, if any, finishes here.
+        // The task in progress, if any, finishes here (only it: `advance` would go on with the
+        // next tasks on this thread).
         while self.active.is_some() {
-            self.advance(u64::MAX);
+            let work = self.step(u64::MAX);
+            self.work_done = self.work_done.saturating_add(work);
         }
         if threads <= 1 {
             while !self.is_done() {

@@ -505,7 +505,8 @@ impl Card {
             return;
         }
         let count = run.ensembles();
-        let text = self.config.to_text();
+        // Written once a task is given (most frames, every worker is busy or nothing is left).
+        let mut text = None;
         for index in 0..count {
             if idle == 0 {
                 break;
@@ -513,7 +514,8 @@ impl Card {
             if run.is_finished(index) || self.in_flight.iter().any(|(task, _)| *task == index) {
                 continue;
             }
-            if !pool.submit(self.run_id, index, count, &text) {
+            let text = text.get_or_insert_with(|| self.config.to_text());
+            if !pool.submit(self.run_id, index, count, text) {
                 break;
             }
             self.in_flight.push((index, 0.0));
