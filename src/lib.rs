@@ -58,7 +58,9 @@ pub mod model;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod parallel;
 pub mod playground;
+pub mod schedule;
 pub mod sim;
 pub mod solver;
+pub mod spectrum;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

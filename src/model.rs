@@ -200,6 +200,22 @@ impl<P> Optimizer<P> {
 }
 
 impl Optimizer {
+    /// The same optimizer with learning rate `lr` (a schedule's λ_t); `None` for `precond`,
+    /// which has no scalar learning rate.
+    pub fn with_learning_rate(&self, lr: f64) -> Option<Self> {
+        let mut optimizer = self.clone();
+        match &mut optimizer {
+            Optimizer::Sgd { learning_rate }
+            | Optimizer::Momentum { learning_rate, .. }
+            | Optimizer::QuasiHyperbolic { learning_rate, .. }
+            | Optimizer::Nesterov { learning_rate, .. }
+            | Optimizer::DampedNewton { learning_rate, .. }
+            | Optimizer::NaturalGradient { learning_rate, .. } => *learning_rate = lr,
+            Optimizer::Preconditioned { .. } => return None,
+        }
+        Some(optimizer)
+    }
+
     fn validate(&self, dimension: usize, errors: &mut Vec<FieldError>) {
         if let Some(lr) = self.learning_rate() {
             if !(lr.is_finite() && lr > 0.0) {

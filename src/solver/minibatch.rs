@@ -387,3 +387,75 @@ pub(super) fn transient(
         train_loss,
     }
 }
+
+/// The exact loss curve under a schedule: the moment recursion of [`transient`] with the
+/// augmented system of each run's rate, from u₀ = `initial.offset` (w₀ − ŵ) and its spread.
+/// `None` if some rate has no augmented system.
+pub(super) fn scheduled(
+    problem: &Problem,
+    batch: &Minibatch,
+    dynamics: &super::curve::ScheduledDynamics,
+    initial: &InitialState,
+) -> Option<super::curve::ScheduledRun> {
+    let d = problem.dimension();
+    let s = problem.optimizer().state_blocks();
+    let minimum = batch.data.least_squares();
+    let hessian = problem.hessian();
+    let mut mean = DVector::zeros(s * d);
+    if let Some(offset) = &initial.offset {
+        mean.rows_mut(0, d).copy_from(offset);
+    }
+    let mut second = match &initial.state_covariance {
+        Some(p) if p.nrows() == s * d => p.clone(),
+        _ => DMatrix::zeros(s * d, s * d),
+    } + &mean * mean.transpose();
+    let loss_of = |second: &DMatrix<f64>| 0.5 * (hessian * second.view((0, 0), (d, d))).trace();
+    let mut loss = vec![f64::NAN; dynamics.times().len()];
+    loss[0] = loss_of(&second);
+    let mut system: Option<(u64, AugmentedSystem, DVector<f64>)> = None;
+    for run in dynamics.run_list() {
+        let bits = run.rate.to_bits();
+        if system.as_ref().map(|(b, _, _)| *b) != Some(bits) {
+            let at_rate = problem
+                .with_optimizer(problem.optimizer().with_learning_rate(run.rate)?)
+                .ok()?;
+            let augmented = AugmentedSystem::new(&at_rate, None)?;
+            let drive = augmented.drive(&at_rate, minimum);
+            system = Some((bits, augmented, drive));
+        }
+        let (_, augmented, drive) = system.as_ref()?;
+        let (a, b) = (&augmented.transition, &augmented.input);
+        let driven = drive.iter().any(|v| *v != 0.0);
+        for _ in 0..run.steps {
+            let m_w = mean.rows(0, d).into_owned();
+            let noise =
+                batch.noise_covariance(&second.view((0, 0), (d, d)).into_owned(), Some(&m_w));
+            let mut next = a * &second * a.transpose() + b * noise * b.transpose();
+            if driven {
+                let moved = a * &mean;
+                next += &moved * drive.transpose()
+                    + drive * moved.transpose()
+                    + drive * drive.transpose();
+                mean = moved + drive;
+            } else {
+                mean = a * mean;
+            }
+            second = symmetrize(&next);
+        }
+        if let Some(at) = run.ends_at_break {
+            loss[at] = loss_of(&second);
+        }
+    }
+    let state = symmetrize(&(&second - &mean * mean.transpose()));
+    let train_loss = loss.last().copied().unwrap_or(f64::NAN);
+    Some(super::curve::ScheduledRun {
+        curve: super::curve::LossCurve {
+            times: dynamics.times().to_vec(),
+            rates: dynamics.rates().to_vec(),
+            train_loss: loss,
+        },
+        mean: minimum + mean.rows(0, d),
+        sigma: state.view((0, 0), (d, d)).into_owned(),
+        train_loss,
+    })
+}

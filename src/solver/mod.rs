@@ -14,6 +14,7 @@
 //! [`reference`](mod@reference) holds independent general solvers (Kronecker and Smith doubling on the full
 //! augmented system) used by the tests as ground truth.
 
+pub mod curve;
 pub mod minibatch;
 pub mod modes;
 pub mod reference;

@@ -20,6 +20,7 @@ mod panels_apps;
 mod phase;
 mod playground;
 mod readme;
+mod schedule;
 mod simulate;
 mod solver;
 mod threads;
