@@ -161,14 +161,12 @@ impl ScheduledDynamics {
             .sum()
     }
 
-    /// Evolves the pair (k_i, k_j) from the second moment `start` and mode i's mean `mean`
+    /// Evolves the pair (k_i, k_j) with noise c̃_ij from the second moment `start` and mode i's mean `mean`
     /// (state entries), calling `record(index, M)` at every listed step after 0. Returns M_T and
     /// mode i's mean at T.
     fn evolve(
         &self,
-        k_i: f64,
-        k_j: f64,
-        noise: f64,
+        (k_i, k_j, noise): (f64, f64, f64),
         start: Block,
         mean: [f64; 2],
         jumps: &mut Vec<Option<Jump>>,
@@ -223,7 +221,7 @@ impl ScheduledDynamics {
         for ((&k, &c), &w0) in eigenvalues.iter().zip(noise).zip(start) {
             let start_moment = [[w0 * w0, 0.0], [0.0, 0.0]];
             loss[0] += 0.5 * k * start_moment[0][0];
-            let (m, z) = self.evolve(k, k, c, start_moment, [w0, 0.0], &mut jumps, |at, m| {
+            let (m, z) = self.evolve((k, k, c), start_moment, [w0, 0.0], &mut jumps, |at, m| {
                 loss[at] += 0.5 * k * m[0][0];
             });
             mean.push(z[0]);
@@ -477,9 +475,7 @@ fn gaussian(
                 loss[0] += 0.5 * k[i] * m0[0][0];
             }
             let (m, z) = dynamics.evolve(
-                k[i],
-                k[j],
-                c_tilde[(i, j)],
+                (k[i], k[j], c_tilde[(i, j)]),
                 m0,
                 [offset[i], 0.0],
                 &mut jumps,
