@@ -8,7 +8,7 @@ use sgd_playground::conventions::Conventions;
 use sgd_playground::model::{Noise, Optimizer, Problem};
 use sgd_playground::schedule::{curve_times, Schedule, ScheduleKind};
 use sgd_playground::sim::Start;
-use sgd_playground::solver::curve::{scheduled, ScheduledDynamics, MODE_BLOCK};
+use sgd_playground::solver::curve::{scheduled, ScheduledDynamics};
 use sgd_playground::solver::reference::AugmentedSystem;
 use sgd_playground::solver::{self, InitialState};
 use sgd_playground::spectrum::Spectrum;
@@ -119,7 +119,10 @@ fn reference_curve(
 ) -> (Vec<f64>, DMatrix<f64>) {
     let d = problem.dimension();
     let blocks = problem.optimizer().state_blocks();
-    let lr = problem.optimizer().learning_rate().unwrap();
+    let lr = problem
+        .optimizer()
+        .learning_rate()
+        .expect("a valid reference step");
     let Noise::Gaussian { covariance } = problem.noise() else {
         panic!()
     };
@@ -140,10 +143,10 @@ fn reference_curve(
                 problem
                     .optimizer()
                     .with_learning_rate(s.rate(lr, t, steps))
-                    .unwrap(),
+                    .expect("a valid reference step"),
             )
-            .unwrap();
-        let system = AugmentedSystem::new(&at, None).unwrap();
+            .expect("a valid reference step");
+        let system = AugmentedSystem::new(&at, None).expect("a valid reference step");
         let a = &system.transition;
         let b = &system.input;
         second = a * &second * a.transpose() + b * covariance * b.transpose();
@@ -423,7 +426,6 @@ fn per_mode_blocks_are_the_dense_engine_for_a_diagonal_hessian() {
         );
     }
     assert_eq!(curve.rates, dense.curve.rates);
-    assert!(MODE_BLOCK >= 1024);
 }
 
 #[test]
