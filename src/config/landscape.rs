@@ -10,6 +10,7 @@ use crate::config::format_number;
 use crate::conventions::Conventions;
 use crate::error::{FieldError, FieldErrors};
 use crate::model::{Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_MINIBATCH_DIMENSION};
+use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::double_well::{DoubleWell, EscapeDynamics};
 use crate::sim::{NaturalGradientFisher, Start, MAX_PARTICLE_STEPS};
 
@@ -245,6 +246,12 @@ pub struct QuadraticConfig {
     pub noise: NoiseConfig,
     /// How a simulation starts and what it counts as diverged (`start`, `burnin`, `bound`).
     pub ensemble: EnsembleConfig,
+    /// The learning-rate schedule (`schedule`, `milestones`, `gamma`, `lr_min`, `decay`,
+    /// `warmup`); constant unless given, and for optimizers without a scalar rate.
+    pub schedule: Schedule,
+    /// The points of `solve`'s loss curve (`curve_points`), `Some` when the text asks for a curve:
+    /// when it gives `steps` or a schedule key.
+    pub curve_points: Option<usize>,
 }
 
 /// SGD in the 1-D double well of the Kramers experiment (`landscape=doublewell`; Sec. 6.3,
@@ -531,6 +538,27 @@ impl QuadraticConfig {
         }
         let ensemble = &self.ensemble;
         values.push(("start", Value::Start(ensemble.start.clone())));
+        if matches!(name, "sgd" | "sgdm" | "qhm" | "nesterov")
+            && !matches!(self.noise, NoiseConfig::Fisher { .. })
+        {
+            let schedule = &self.schedule;
+            values.push(("schedule", Value::Choice(schedule.kind.name())));
+            match schedule.kind {
+                ScheduleKind::Step => {
+                    let milestones = schedule.milestones.iter().map(|&m| m as f64).collect();
+                    values.push(("milestones", Value::List(milestones)));
+                    values.push(("gamma", Value::Number(schedule.gamma)));
+                }
+                ScheduleKind::Exponential => values.push(("gamma", Value::Number(schedule.gamma))),
+                ScheduleKind::Cosine => values.push(("lr_min", Value::Number(schedule.lr_min))),
+                ScheduleKind::Inverse => values.push(("decay", Value::Number(schedule.decay))),
+                ScheduleKind::Constant => {}
+            }
+            values.push(("warmup", Value::Integer(schedule.warmup)));
+            if let Some(points) = self.curve_points {
+                values.push(("curve_points", Value::Integer(points as u64)));
+            }
+        }
         if let Some(burn_in) = ensemble.burn_in {
             values.push(("burnin", Value::Integer(burn_in)));
         }

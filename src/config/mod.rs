@@ -282,12 +282,16 @@ impl Config {
     pub fn to_text(&self) -> String {
         let values = self.key_values();
         let context = self.default_context();
+        // `steps` given asks `solve` for a loss curve: written even at its default.
+        let curve = self.quadratic().is_some_and(|q| q.curve_points.is_some());
         let mut text = format!("v={VERSION}");
         for spec in KEYS {
             let Some((_, value)) = values.iter().find(|(key, _)| *key == spec.key) else {
                 continue;
             };
-            if default_value(spec, context).as_ref() == Some(value) {
+            if default_value(spec, context).as_ref() == Some(value)
+                && !(curve && spec.key == "steps")
+            {
                 continue;
             }
             text.push('&');
@@ -597,7 +601,14 @@ mod tests {
                 assert!(
                     matches!(
                         spec.key,
-                        "X" | "y" | "w_star" | "burnin" | "fig" | "lrs" | "eq52_const"
+                        "X" | "y"
+                            | "w_star"
+                            | "burnin"
+                            | "fig"
+                            | "lrs"
+                            | "eq52_const"
+                            | "milestones"
+                            | "decay"
                     ),
                     "{} has no default",
                     spec.key

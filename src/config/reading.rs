@@ -6,17 +6,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use nalgebra::DMatrix;
 
 use super::{
-    default_value, key_spec, shorten, Config, DataConfig, DecayFigureConfig, DefaultContext,
-    DoubleWellConfig, EnsembleConfig, Entry, Eq52Form, EscapeRateFigureConfig, FigureConfig,
-    GeneratedData, LandscapeConfig, LearningRateSweepFigureConfig, LossConvention, MatrixSpec,
-    MinibatchMomentumSweepFigureConfig, MinibatchScatterFigureConfig, MinibatchSweepFigureConfig,
-    MomentumSweepFigureConfig, NoiseConfig, OptimizerConfig, QuadraticConfig,
-    RegressionFigureConfig, SimulationConfig, SweepSimulation, Value,
+    default_value, key_spec, list_text, shorten, Config, DataConfig, DecayFigureConfig,
+    DefaultContext, DoubleWellConfig, EnsembleConfig, Entry, Eq52Form, EscapeRateFigureConfig,
+    FigureConfig, GeneratedData, LandscapeConfig, LearningRateSweepFigureConfig, LossConvention,
+    MatrixSpec, MinibatchMomentumSweepFigureConfig, MinibatchScatterFigureConfig,
+    MinibatchSweepFigureConfig, MomentumSweepFigureConfig, NoiseConfig, OptimizerConfig,
+    QuadraticConfig, RegressionFigureConfig, SimulationConfig, SweepSimulation, Value,
     WhiteNoiseScatterFigureConfig,
 };
 use crate::config::format_number;
 use crate::conventions::{Conventions, MomentumForm, NesterovForm, WeightDecayMode};
 use crate::error::FieldError;
+use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::{NaturalGradientFisher, Start};
 
 /// The matrix `spec` for a model of dimension D, or an error naming `key`, its size, `K` and
@@ -121,11 +122,20 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
                 _ => NaturalGradientFisher::Exact,
             },
         };
+        let (schedule, curve_points) = read_schedule(
+            &mut reader,
+            &optimizer,
+            &noise,
+            simulation.steps,
+            &mut problems,
+        );
         LandscapeConfig::Quadratic(QuadraticConfig {
             optimizer,
             conventions,
             noise,
             ensemble,
+            schedule,
+            curve_points,
         })
     };
     let config = Config {
@@ -468,6 +478,93 @@ pub(super) fn read_conventions(reader: &mut Reader, optimizer: &str) -> Conventi
             NesterovForm::from_name(reader.choice("nesterov_form")).unwrap_or_default();
     }
     conventions
+}
+
+/// The schedule keys (read for scalar-λ optimizers with Gaussian or minibatch noise, so that
+/// they are reported as unused otherwise) and whether `solve` draws a curve (`steps` or a
+/// schedule key given). Reports milestones that are not increasing integers, `exp` without
+/// `gamma`, `inverse` without `decay` and a warm-up longer than the run.
+pub(super) fn read_schedule(
+    reader: &mut Reader,
+    optimizer: &OptimizerConfig,
+    noise: &NoiseConfig,
+    steps: u64,
+    problems: &mut Vec<FieldError>,
+) -> (Schedule, Option<usize>) {
+    let scalar = matches!(optimizer.name(), "sgd" | "sgdm" | "qhm" | "nesterov")
+        && !matches!(noise, NoiseConfig::Fisher { .. });
+    if !scalar {
+        return (Schedule::CONSTANT, None);
+    }
+    let kind = ScheduleKind::from_name(reader.choice("schedule")).unwrap_or_default();
+    let mut schedule = Schedule {
+        kind,
+        ..Schedule::CONSTANT
+    };
+    let require =
+        |reader: &mut Reader, key: &'static str, problems: &mut Vec<FieldError>| match reader
+            .given(key)
+        {
+            Some(Value::Number(x)) => x,
+            _ => {
+                problems.push(FieldError::new(
+                    key,
+                    "",
+                    format!("a finite number > 0 (schedule={} needs {key})", kind.name()),
+                ));
+                1.0
+            }
+        };
+    match kind {
+        ScheduleKind::Step => {
+            let milestones = reader.list("milestones");
+            let integers: Option<Vec<u64>> = milestones
+                .iter()
+                .map(|&m| (m.fract() == 0.0 && m >= 1.0 && m <= 1e15).then_some(m as u64))
+                .collect();
+            match integers {
+                Some(integers) if integers.windows(2).all(|pair| pair[0] < pair[1]) => {
+                    schedule.milestones = integers;
+                }
+                _ => problems.push(FieldError::new(
+                    "milestones",
+                    list_text(&milestones),
+                    "increasing integers ≥ 1 separated by ,",
+                )),
+            }
+            schedule.gamma = reader.number("gamma");
+        }
+        ScheduleKind::Exponential => schedule.gamma = require(reader, "gamma", problems),
+        ScheduleKind::Cosine => schedule.lr_min = reader.number("lr_min"),
+        ScheduleKind::Inverse => schedule.decay = require(reader, "decay", problems),
+        ScheduleKind::Constant => {}
+    }
+    let warmup = reader.integer("warmup");
+    if warmup > steps {
+        if let Some(entry) = reader.entries.get("warmup") {
+            problems.push(FieldError::new(
+                "warmup",
+                shorten(&entry.raw),
+                format!("an integer in [0, steps] (steps = {steps})"),
+            ));
+        }
+    } else {
+        schedule.warmup = warmup;
+    }
+    let points = reader.count("curve_points");
+    let asks = [
+        "steps",
+        "schedule",
+        "milestones",
+        "gamma",
+        "lr_min",
+        "decay",
+        "warmup",
+        "curve_points",
+    ]
+    .iter()
+    .any(|key| reader.entries.contains_key(key));
+    (schedule, asks.then_some(points))
 }
 
 /// The keys of `noise` (quadratic landscape); reports `X` or `y` given alone.

@@ -6,6 +6,7 @@ use nalgebra::DMatrix;
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
+use sgd_playground::schedule::Schedule;
 
 use nalgebra::DVector;
 use sgd_playground::config::{
@@ -162,9 +163,12 @@ fn the_table_documents_every_default_the_parser_uses() {
         ("opt=ngd", "fisher=exact"),
         (
             "",
-            "landscape=quadratic&particles=1000&steps=1000&seed=0&start=zero&bound=1e8",
+            "landscape=quadratic&particles=1000&seed=0&start=zero&bound=1e8",
         ),
         ("landscape=doublewell", "opt=sgd&r=1&k_a=1&k_b=0.5&dL=1"),
+        ("steps=1000", "schedule=constant&warmup=0&curve_points=200"),
+        ("schedule=step&steps=90", "gamma=0.1"),
+        ("schedule=cosine&steps=90", "lr_min=0"),
     ];
     for (options, defaults) in cases {
         let explicit = parse(&format!("{options}&{defaults}"));
@@ -244,6 +248,18 @@ fn every_key_is_read_and_written() {
         (
             "fig=explorer&momentum_form=ema&wd=0.1",
             "v=1&fig=explorer&wd=0.1&momentum_form=ema",
+        ),
+        // `steps` given asks solve for a loss curve: written even at its default.
+        ("steps=1000", "v=1&steps=1000"),
+        (
+            "warmup=10&milestones=50,80&schedule=step&gamma=0.5&opt=sgdm&curve_points=20",
+            "v=1&opt=sgdm&steps=1000&schedule=step&milestones=50,80&gamma=0.5&warmup=10&curve_points=20",
+        ),
+        ("schedule=exp&gamma=0.99", "v=1&steps=1000&schedule=exp&gamma=0.99"),
+        ("schedule=cosine&lr_min=0.01", "v=1&steps=1000&schedule=cosine&lr_min=0.01"),
+        (
+            "schedule=inverse&decay=0.5&steps=100",
+            "v=1&steps=100&schedule=inverse&decay=0.5",
         ),
     ];
     let mut seen = std::collections::BTreeSet::new();
@@ -713,6 +729,8 @@ fn batch_without_replacement(dataset_size: usize) -> Config {
                 .expect("quadratic by default")
                 .ensemble
                 .clone(),
+            schedule: Schedule::CONSTANT,
+            curve_points: None,
         }),
         simulation: Config::default().simulation,
         figure: None,
@@ -1583,6 +1601,8 @@ fn config() -> impl Strategy<Value = Config> {
                                 NaturalGradientFisher::Exact
                             },
                         },
+                        schedule: Schedule::CONSTANT,
+                        curve_points: None,
                     }),
                     burn_in,
                 )
@@ -1593,6 +1613,13 @@ fn config() -> impl Strategy<Value = Config> {
     (landscape_and_burn_in, simulation()).prop_map(|((mut landscape, burn_in), simulation)| {
         if let LandscapeConfig::Quadratic(quadratic) = &mut landscape {
             quadratic.ensemble.burn_in = burn_in.map(|burn_in| burn_in % simulation.steps);
+            // `steps` written asks solve for a loss curve (of 200 points by default); a schedule
+            // belongs to the scalar-λ optimizers with Gaussian or minibatch noise.
+            let scalar = matches!(
+                quadratic.optimizer.name(),
+                "sgd" | "sgdm" | "qhm" | "nesterov"
+            ) && !matches!(quadratic.noise, NoiseConfig::Fisher { .. });
+            quadratic.curve_points = (scalar && simulation.steps != 1000).then_some(200);
         }
         Config {
             landscape,
