@@ -25,8 +25,11 @@ use crate::config::{
 use crate::cost::{Budget, Cost};
 use crate::error::{FieldError, FieldErrors};
 use crate::json::Json;
+use crate::model::Noise;
 use crate::parallel::map_in_order;
+use crate::schedule::curve_times;
 use crate::sim::double_well::{exact_mean_escape_steps, EscapeEnsemble};
+use crate::sim::loss_curve::{LossEstimate, LossSums};
 use crate::sim::{Ensemble, EnsembleStatistics, TimeAveraged, BLOCK_MIN_PARTICLES};
 use crate::solver::{self, Divergence, Stationary};
 
@@ -137,21 +140,55 @@ fn read_config(
 
 /// `solve`: the exact stationary distribution of the quadratic landscape.
 fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
-    let config = match read_config(Command::Solve, args, stdout, stderr) {
-        Ok((config, _)) => config,
+    let (config, options) = match read_config(Command::Solve, args, stdout, stderr) {
+        Ok(read) => read,
         Err(code) => return code,
     };
     // `solve` runs no simulation: only the theory's cost counts.
     if let Err(problem) = Cost::of(&config).check_theory(&Budget::NATIVE) {
         return report_problems(stderr, std::iter::once(&problem));
     }
+    let threads = options.threads;
+    if let Some(spectral) = config.spectral_problem() {
+        let problem = match spectral {
+            Ok(problem) => problem,
+            Err(problems) => return report_problems(stderr, problems.iter()),
+        };
+        let output =
+            crate::playground::solution::spectral_json(&config, &problem, |blocks, work| {
+                map_in_order(blocks, threads, work)
+            });
+        return write_out(stdout, stderr, &format!("{output}\n"));
+    }
     let problem = match config.to_problem() {
         Ok(problem) => problem,
         Err(problems) => return report_problems(stderr, problems.iter()),
     };
+    let curve = match config.quadratic() {
+        Some(quadratic) if quadratic.curve_points.is_some() => {
+            match solver::curve::scheduled(
+                &problem,
+                &quadratic.schedule,
+                config.simulation.steps,
+                quadratic.curve_points.unwrap_or(2),
+                &quadratic.ensemble.start,
+            ) {
+                Ok(run) => Some(run),
+                Err(problem) => return report_problems(stderr, std::iter::once(&problem)),
+            }
+        }
+        _ => None,
+    };
     let result = solver::stationary(&problem);
     let solution = crate::playground::solution::Solution { problem, result };
-    let output = crate::playground::solution::solution_json(&config, &solution);
+    let mut output = crate::playground::solution::solution_json(&config, &solution);
+    if let (Some(run), Json::Object(members)) = (&curve, &mut output) {
+        members.extend(
+            crate::playground::solution::curve_members(run)
+                .into_iter()
+                .map(|(key, value)| (key.to_string(), value)),
+        );
+    }
     write_out(stdout, stderr, &format!("{output}\n"))
 }
 
@@ -183,14 +220,97 @@ fn simulate_quadratic(config: &Config, threads: usize) -> Result<Json, FieldErro
     // Blocks of particles on the threads, put back together before any statistic: the numbers
     // of one thread (every particle has its own stream).
     let blocks = ensemble.split(threads, BLOCK_MIN_PARTICLES);
-    let (blocks, seconds) = timed(|| {
-        map_in_order(blocks, threads, |mut block| {
-            run_in_slices(config.simulation.steps, |slice| {
-                block.advance(slice);
-                true
-            });
-            block
+    // With a curve: the schedule's runs, each particle's loss recorded at the listed steps.
+    let quadratic = config.quadratic();
+    let curve = quadratic.and_then(|q| Some((q, q.curve_points?)));
+    let lr = problem.optimizer().learning_rate();
+    let runs = match (curve, lr) {
+        (Some((q, points)), Some(lr)) => {
+            let times = curve_times(config.simulation.steps, points);
+            let runs = q.schedule.runs(lr, config.simulation.steps, &times);
+            Some((times, runs))
+        }
+        _ => None,
+    };
+    let minimum = match problem.noise() {
+        Noise::Minibatch(batch) => batch.data.least_squares().clone(),
+        _ => nalgebra::DVector::zeros(problem.dimension()),
+    };
+    let offsets: Vec<usize> = blocks
+        .iter()
+        .scan(0, |next, block| {
+            let offset = *next;
+            *next += block.particles();
+            Some(offset)
         })
+        .collect();
+    let (blocks, seconds) = timed(|| {
+        map_in_order(
+            blocks.into_iter().zip(offsets).collect(),
+            threads,
+            |(mut block, offset)| {
+                let Some((times, runs)) = &runs else {
+                    run_in_slices(config.simulation.steps, |slice| {
+                        block.advance(slice);
+                        true
+                    });
+                    return (block, Vec::new());
+                };
+                let record =
+                    |block: &Ensemble| LossSums::of(block, offset, problem.hessian(), &minimum);
+                let mut sums = vec![record(&block)];
+                sums.resize(times.len(), sums[0].clone());
+                for run in runs {
+                    block.set_learning_rate(run.rate);
+                    run_in_slices(run.steps, |slice| {
+                        block.advance(slice);
+                        true
+                    });
+                    if let Some(at) = run.ends_at_break {
+                        sums[at] = record(&block);
+                    }
+                }
+                (block, sums)
+            },
+        )
+    });
+    let (blocks, sums): (Vec<Ensemble>, Vec<Vec<LossSums>>) = blocks.into_iter().unzip();
+    let simulated_curve = runs.as_ref().map(|(times, _)| {
+        let estimates: Vec<LossEstimate> = (0..times.len())
+            .map(|i| {
+                let at: Vec<LossSums> = sums.iter().map(|block| block[i].clone()).collect();
+                LossSums::join(&at)
+            })
+            .collect();
+        let t: Vec<f64> = times.iter().map(|&t| t as f64).collect();
+        let lr = lr.unwrap_or(f64::NAN);
+        let rates: Vec<f64> = runs
+            .as_ref()
+            .map(|_| {
+                times
+                    .iter()
+                    .map(|&t| {
+                        quadratic.map_or(lr, |q| q.schedule.rate(lr, t, config.simulation.steps))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Json::object([
+            ("t", Json::numbers(&t)),
+            ("lr", Json::numbers(&rates)),
+            (
+                "train_loss",
+                Json::numbers(&estimates.iter().map(|e| e.mean).collect::<Vec<_>>()),
+            ),
+            (
+                "train_loss_stderr",
+                Json::numbers(&estimates.iter().map(|e| e.stderr).collect::<Vec<_>>()),
+            ),
+            (
+                "live",
+                Json::numbers(&estimates.iter().map(|e| e.live as f64).collect::<Vec<_>>()),
+            ),
+        ])
     });
     let ensemble = Ensemble::join(blocks).ok_or_else(blocks_not_joined)?;
     let steps_run = ensemble.steps();
@@ -205,6 +325,9 @@ fn simulate_quadratic(config: &Config, threads: usize) -> Result<Json, FieldErro
         ("noise", Json::from(noise)),
     ];
     members.extend(ensemble_members(&statistics));
+    if let Some(curve) = simulated_curve {
+        members.push(("curve", curve));
+    }
     members.extend([
         ("exact", exact_json(&exact)),
         ("seconds", Json::from(seconds)),
@@ -497,14 +620,24 @@ An option's value is given as --opt value or --opt=value (--config=FILE, --width
 ";
 
 const SOLVE_HELP: &str = "\
-usage: sgd-playground solve '<config>' [more config text ...]
-       sgd-playground solve --config FILE
+usage: sgd-playground solve '<config>' [more config text ...] [--threads N]
+       sgd-playground solve --config FILE [--threads N]
 
 Prints the exact stationary distribution of the configuration as one JSON object (exit 0, also
 when the dynamics diverges: then \"diverges\" is true and \"reason\" says why). An invalid
 configuration prints one line per problem on stderr and exits with 2. The simulation keys
-(particles, steps, seed, ...) are accepted and ignored; landscape=doublewell has no exact
-stationary distribution (use simulate).
+(particles, seed, ...) are accepted and ignored; landscape=doublewell has no exact stationary
+distribution (use simulate).
+With steps or a schedule (schedule, milestones, gamma, lr_min, decay, warmup, curve_points) it
+adds the exact expected-loss curve from start (\"curve\": t, lr, train_loss at curve_points
+steps) and the state after the steps (\"final\"); the other members keep their meaning (the
+stationary state at lr). With K given by its spectrum (K=powerlaw:D,k_max,alpha or
+K=mp:D,ratio,scale, D up to 1000000) every variance and mean is per mode in K's eigenbasis.
+--threads N computes the modes of a spectrum's curve on N threads (default: every core); the
+output is the same for any N.
+Examples:
+  sgd-playground solve 'opt=sgdm&lr=0.5&mu=0.9&K=1,0.1&schedule=cosine&steps=1000&start=3'
+  sgd-playground solve 'opt=sgdm&lr=0.5&mu=0.9&K=powerlaw:1000000,1,1&C=0.01&steps=10000&start=1'
 Run `sgd-playground help` for the configuration keys.
 ";
 

@@ -129,7 +129,7 @@ pub(super) const OPTIONS: &[OptionSpec] = &[
         short: None,
         metavar: Some("N"),
         needs: "a number of threads",
-        commands: &[Command::Simulate, Command::Render],
+        commands: ALL_COMMANDS,
     },
     OptionSpec {
         opt: Opt::Help,

@@ -323,7 +323,10 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer",
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
-                  diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
+                  diagonal entries, or D rows of D entries (rows separated by ;, entries by ,); with \
+                  noise=gauss also a spectrum, K = diag(k): powerlaw:D,k_max,alpha (k_i = k_max·i^(−alpha), \
+                  alpha in [0, 8]) or mp:D,ratio,scale (the Marchenko–Pastur quantiles of XᵀX/N, ratio = \
+                  D/N in (0, 1)), D ≤ 1000000 (solve, per mode; simulate and the dense engine: D ≤ 512)",
         used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
                     2a, 3, 5a, 5b",
         kind: Kind::Matrix,
@@ -370,7 +373,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: "0",
         allowed: "a finite number ≥ 0",
-        used_when: "fig=explorer",
+        used_when: "noise=gauss; fig=explorer",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -752,7 +755,8 @@ pub const KEYS: &[KeySpec] = &[
         default: "zero",
         double_well_default: None,
         default_meaning: "zero; 1 with fig=1b",
-        allowed: "zero, stationary, or D finite numbers separated by , (D the size of K)",
+        allowed: "zero, stationary, one number (the same for every coordinate), or D finite numbers \
+                  separated by , (D the size of K)",
         used_when: "landscape=quadratic; fig=1b, 2a",
         kind: Kind::Start,
     },

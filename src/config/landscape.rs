@@ -9,10 +9,13 @@ use super::{key_spec, list_text, resolve, rows_text, Value};
 use crate::config::format_number;
 use crate::conventions::Conventions;
 use crate::error::{FieldError, FieldErrors};
-use crate::model::{Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_MINIBATCH_DIMENSION};
+use crate::model::{
+    Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_DIMENSION, MAX_MINIBATCH_DIMENSION,
+};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::double_well::{DoubleWell, EscapeDynamics};
 use crate::sim::{NaturalGradientFisher, Start, MAX_PARTICLE_STEPS};
+use crate::spectrum::Spectrum;
 
 /// A square matrix as written: the three forms of the configuration text, kept as written so that
 /// `C=0.5` stays "0.5·I" whatever the size of K.
@@ -28,6 +31,9 @@ pub enum MatrixSpec {
     Diagonal(Vec<f64>),
     /// D rows of D numbers: the matrix as written.
     Full(DMatrix<f64>),
+    /// `K` only, with the quadratic landscape's Gaussian noise: K = diag(k) given by its spectrum
+    /// (`powerlaw:D,k_max,alpha` or `mp:D,ratio,scale`), D up to a million.
+    Spectrum(Spectrum),
 }
 
 impl MatrixSpec {
@@ -38,12 +44,21 @@ impl MatrixSpec {
             MatrixSpec::Scalar(_) => 1,
             MatrixSpec::Diagonal(entries) => entries.len(),
             MatrixSpec::Full(matrix) => matrix.nrows(),
+            MatrixSpec::Spectrum(spectrum) => spectrum.dimension(),
         }
     }
 
-    /// The matrix on its own (how `K` is read): a scalar is 1×1.
+    /// The matrix on its own (how `K` is read): a scalar is 1×1. A spectrum beyond the dense limit
+    /// [`MAX_DIMENSION`] gives a 1×1 NaN matrix, which no model accepts (the configuration refuses
+    /// it first: [`QuadraticConfig::to_problem`]).
     pub fn to_matrix(&self) -> DMatrix<f64> {
         match self {
+            MatrixSpec::Spectrum(spectrum) if spectrum.dimension() > MAX_DIMENSION => {
+                DMatrix::from_element(1, 1, f64::NAN)
+            }
+            MatrixSpec::Spectrum(spectrum) => {
+                DMatrix::from_diagonal(&DVector::from_vec(spectrum.eigenvalues()))
+            }
             MatrixSpec::Scalar(value) => DMatrix::from_element(1, 1, *value),
             MatrixSpec::Diagonal(entries) => {
                 DMatrix::from_diagonal(&DVector::from_column_slice(entries))
@@ -79,6 +94,7 @@ impl fmt::Display for MatrixSpec {
             MatrixSpec::Scalar(value) => f.write_str(&format_number(*value)),
             MatrixSpec::Diagonal(entries) => f.write_str(&list_text(entries)),
             MatrixSpec::Full(matrix) => f.write_str(&rows_text(matrix)),
+            MatrixSpec::Spectrum(spectrum) => write!(f, "{spectrum}"),
         }
     }
 }
@@ -108,6 +124,8 @@ pub enum NoiseConfig {
         hessian: MatrixSpec,
         /// Noise covariance C (`C`).
         covariance: MatrixSpec,
+        /// a ≥ 0 of the Hessian-proportional part: the noise covariance is C + a·K (`a`).
+        hessian_noise: f64,
     },
     /// `noise=batch`: the exact minibatch noise of linear regression (Eq. 28, `ERRATA.md`); the
     /// Hessian K = 2XᵀX/N comes from the data.
@@ -308,6 +326,9 @@ impl DoubleWellConfig {
 }
 
 /// The landscape (`landscape`) and the keys it uses.
+// One configuration per edit: the size difference costs nothing, and boxing the quadratic
+// variant would put an indirection in front of every reader.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum LandscapeConfig {
     /// `landscape=quadratic`: the quadratic model of the theory.
@@ -365,13 +386,31 @@ impl QuadraticConfig {
         let mut problems = Vec::new();
         let (hessian, noise, dimension) = match &self.noise {
             NoiseConfig::Gaussian {
+                hessian: MatrixSpec::Spectrum(spectrum),
+                ..
+            } if spectrum.dimension() > MAX_DIMENSION => {
+                return Err(FieldError::new(
+                    "K",
+                    spectrum.to_string(),
+                    format!(
+                        "D ≤ {MAX_DIMENSION} for the dense engine and the simulator (solve gives \
+                         the exact per-mode curve of a spectrum up to D = {})",
+                        crate::spectrum::MAX_SPECTRUM_DIMENSION
+                    ),
+                )
+                .into());
+            }
+            NoiseConfig::Gaussian {
                 hessian,
                 covariance,
+                hessian_noise,
             } => {
                 let hessian = hessian.to_matrix();
                 let dimension = hessian.nrows();
                 let noise = match resolve(covariance, "C", dimension) {
-                    Ok(covariance) => Some(Noise::Gaussian { covariance }),
+                    Ok(covariance) => Some(Noise::Gaussian {
+                        covariance: covariance + &hessian * *hessian_noise,
+                    }),
                     Err(problem) => {
                         problems.push(problem);
                         None
@@ -499,9 +538,11 @@ impl QuadraticConfig {
             NoiseConfig::Gaussian {
                 hessian,
                 covariance,
+                hessian_noise,
             } => {
                 values.push(("K", Value::Matrix(hessian.clone())));
                 values.push(("C", Value::Matrix(covariance.clone())));
+                values.push(("a", Value::Number(*hessian_noise)));
             }
             NoiseConfig::Fisher {
                 hessian,

@@ -59,9 +59,12 @@
 use std::collections::BTreeMap;
 
 use crate::error::{FieldError, FieldErrors};
-use crate::model::Problem;
+use crate::model::{Noise, Problem};
 use crate::sim::double_well::EscapeDynamics;
 use crate::sim::{EnsembleSpec, Start};
+use crate::solver::curve::SpectralProblem;
+use landscape::resolve_optimizer;
+use nalgebra::DMatrix;
 
 mod catalogue;
 mod figures;
@@ -347,6 +350,87 @@ impl Config {
         })
     }
 
+    /// The per-mode model of a quadratic landscape whose `K` is a spectrum generator
+    /// (`powerlaw:…`, `mp:…`); `None` for any other configuration.
+    ///
+    /// # Errors
+    /// Named problems: `C` not one number σ² (C = σ²·I + a·K must commute with K), an optimizer
+    /// without a scalar learning rate, `start=stationary`, a start point of another size, and
+    /// whatever [`Problem::new`] finds in the optimizer and conventions.
+    pub fn spectral_problem(&self) -> Option<Result<SpectralProblem, FieldErrors>> {
+        let quadratic = self.quadratic()?;
+        let NoiseConfig::Gaussian {
+            hessian: MatrixSpec::Spectrum(spectrum),
+            covariance,
+            hessian_noise,
+        } = &quadratic.noise
+        else {
+            return None;
+        };
+        Some((|| {
+            let mut problems = Vec::new();
+            let noise_variance = match covariance {
+                MatrixSpec::Scalar(value) => *value,
+                other => {
+                    problems.push(FieldError::new(
+                        "C",
+                        shorten(&other.to_string()),
+                        "one number σ² ≥ 0 with K a spectrum (the noise C = σ²·I + a·K commutes \
+                         with K; a is the key a)",
+                    ));
+                    f64::NAN
+                }
+            };
+            let optimizer =
+                resolve_optimizer(&quadratic.optimizer, 1).map_err(FieldErrors::from)?;
+            if !matches!(optimizer.name(), "sgd" | "sgdm" | "qhm" | "nesterov") {
+                problems.push(FieldError::new(
+                    "opt",
+                    optimizer.name(),
+                    "sgd, sgdm, qhm or nesterov with K a spectrum (the per-mode engine needs a \
+                     scalar learning rate)",
+                ));
+            }
+            let d = spectrum.dimension();
+            let start = match &quadratic.ensemble.start {
+                crate::sim::Start::Zero => Vec::new(),
+                crate::sim::Start::Point(point) if point.len() == 1 || point.len() == d => {
+                    point.iter().copied().collect()
+                }
+                other => {
+                    problems.push(FieldError::new(
+                        "start",
+                        shorten(&Value::Start(other.clone()).to_string()),
+                        format!("zero, one number (every mode) or {d} numbers with K a spectrum"),
+                    ));
+                    Vec::new()
+                }
+            };
+            if !problems.is_empty() {
+                return Err(FieldErrors(problems));
+            }
+            let eigenvalues = spectrum.eigenvalues();
+            // The optimizer, conventions and noise checked on the largest mode alone.
+            let k_max = eigenvalues.first().copied().unwrap_or(1.0);
+            Problem::new(
+                Some(DMatrix::from_element(1, 1, k_max)),
+                Noise::Gaussian {
+                    covariance: DMatrix::from_element(1, 1, noise_variance + hessian_noise * k_max),
+                },
+                optimizer.clone(),
+            )?
+            .with_conventions(quadratic.conventions)?;
+            Ok(SpectralProblem {
+                optimizer,
+                conventions: quadratic.conventions,
+                eigenvalues,
+                noise_variance,
+                hessian_noise: *hessian_noise,
+                start,
+            })
+        })())
+    }
+
     /// The quadratic landscape, `None` for the double well (and for a figure, whose landscape is
     /// not read).
     pub fn quadratic(&self) -> Option<&QuadraticConfig> {
@@ -423,14 +507,18 @@ impl Config {
             .into());
         };
         let dimension = problem.dimension();
-        if let Start::Point(point) = &quadratic.ensemble.start {
-            if point.len() != dimension {
+        let mut start = quadratic.ensemble.start.clone();
+        if let Start::Point(point) = &start {
+            if point.len() == 1 && dimension > 1 {
+                // One number: the same for every coordinate.
+                start = Start::Point(nalgebra::DVector::from_element(dimension, point[0]));
+            } else if point.len() != dimension {
                 return Err(FieldError::new(
                     "start",
                     shorten(&list_text(point.as_slice())),
                     format!(
-                        "zero, stationary, or {dimension} finite numbers separated by , (D = \
-                         {dimension}, the size of K)"
+                        "zero, stationary, one number (every coordinate) or {dimension} finite \
+                         numbers separated by , (D = {dimension}, the size of K)"
                     ),
                 )
                 .into());
@@ -439,7 +527,7 @@ impl Config {
         Ok(EnsembleSpec {
             particles: self.simulation.particles,
             seed: self.simulation.seed,
-            start: quadratic.ensemble.start.clone(),
+            start,
             burn_in: quadratic.ensemble.burn_in,
             divergence_bound: quadratic.ensemble.divergence_bound,
             natural_gradient_fisher: quadratic.ensemble.natural_gradient_fisher,

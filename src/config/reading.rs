@@ -50,6 +50,7 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
             double_well: false,
             figure: None,
         },
+        refused: Vec::new(),
     };
     let mut problems = Vec::new();
     // First: the figure, whose keys replace the landscape's.
@@ -61,6 +62,7 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
             figure: Some(figure),
             ..Config::default()
         };
+        problems.append(&mut reader.refused);
         report_unused(entries, &reader, &format!("fig={figure_id}"), &mut problems);
         return (config, problems);
     }
@@ -161,6 +163,7 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
         }
         LandscapeConfig::DoubleWell(_) => "landscape=doublewell".to_string(),
     };
+    problems.append(&mut reader.refused);
     report_unused(entries, &reader, &context, &mut problems);
     (config, problems)
 }
@@ -520,7 +523,7 @@ pub(super) fn read_schedule(
             let milestones = reader.list("milestones");
             let integers: Option<Vec<u64>> = milestones
                 .iter()
-                .map(|&m| (m.fract() == 0.0 && m >= 1.0 && m <= 1e15).then_some(m as u64))
+                .map(|&m| (m.fract() == 0.0 && (1.0..=1e15).contains(&m)).then_some(m as u64))
                 .collect();
             match integers {
                 Some(integers) if integers.windows(2).all(|pair| pair[0] < pair[1]) => {
@@ -584,8 +587,9 @@ pub(super) fn read_noise(reader: &mut Reader, problems: &mut Vec<FieldError>) ->
             batch_size: reader.count("S"),
         },
         _ => NoiseConfig::Gaussian {
-            hessian: reader.matrix("K"),
+            hessian: reader.hessian(),
             covariance: reader.matrix("C"),
+            hessian_noise: reader.number("a"),
         },
     }
 }
@@ -635,6 +639,8 @@ pub(super) struct Reader<'a> {
     pub(super) used: BTreeSet<&'static str>,
     /// Which defaults apply.
     pub(super) context: DefaultContext,
+    /// Values of a kind the reading key does not take here (a spectrum where a matrix is needed).
+    pub(super) refused: Vec<FieldError>,
 }
 
 impl Reader<'_> {
@@ -682,8 +688,27 @@ impl Reader<'_> {
         matches!(self.value(key), Some(Value::Flag(true)))
     }
 
+    /// A matrix; a spectrum generator (`K` only) is refused here, where a matrix is needed, and
+    /// read by [`Reader::hessian`].
     pub(super) fn matrix(&mut self, key: &'static str) -> MatrixSpec {
         match self.value(key) {
+            Some(Value::Matrix(MatrixSpec::Spectrum(spectrum))) => {
+                self.refused.push(FieldError::new(
+                    key,
+                    spectrum.to_string(),
+                    "a matrix here (a spectrum such as powerlaw:D,k_max,alpha is read with \
+                     landscape=quadratic and noise=gauss, and with fig=schedule)",
+                ));
+                MatrixSpec::Scalar(f64::NAN)
+            }
+            Some(Value::Matrix(matrix)) => matrix,
+            _ => MatrixSpec::Scalar(f64::NAN),
+        }
+    }
+
+    /// `K` where a spectrum generator is allowed too.
+    pub(super) fn hessian(&mut self) -> MatrixSpec {
+        match self.value("K") {
             Some(Value::Matrix(matrix)) => matrix,
             _ => MatrixSpec::Scalar(f64::NAN),
         }

@@ -10,6 +10,7 @@ use super::{key_spec, unknown_key, KeySpec, Kind, MatrixSpec, Range, MAX_TEXT_BY
 use crate::error::FieldError;
 use crate::model::MAX_DIMENSION;
 use crate::sim::Start;
+use crate::spectrum::Spectrum;
 
 /// Magnitudes at or above this are written in exponent form (`1e16`), not as long digit strings.
 const EXPONENT_ABOVE: f64 = 1e16;
@@ -338,6 +339,13 @@ pub(super) fn parse_value(spec: &KeySpec, raw: &str) -> Result<Value, FieldError
             "1" | "true" => Ok(Value::Flag(true)),
             "0" | "false" => Ok(Value::Flag(false)),
             _ => Err(invalid(None)),
+        },
+        Kind::Matrix if spec.key == "K" => match Spectrum::parse(raw) {
+            Ok(Some(spectrum)) => Ok(Value::Matrix(MatrixSpec::Spectrum(spectrum))),
+            Err(detail) => Err(invalid(Some(detail))),
+            Ok(None) => parse_matrix(raw)
+                .map(Value::Matrix)
+                .map_err(|d| invalid(Some(d))),
         },
         Kind::Matrix => parse_matrix(raw)
             .map(Value::Matrix)

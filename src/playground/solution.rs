@@ -305,6 +305,132 @@ pub fn solution_csv(config: &Config) -> Result<String, FieldErrors> {
     Ok(out)
 }
 
+/// `solve`'s `curve` and `final` members for a schedule over a dense model: the expected loss at
+/// the listed steps with the rate of each, then Σ_T, E[w_T] and L_T.
+pub fn curve_members(run: &crate::solver::curve::ScheduledRun) -> [(&'static str, Json); 2] {
+    [
+        ("curve", loss_curve_json(&run.curve)),
+        (
+            "final",
+            Json::object([
+                (
+                    "steps",
+                    Json::from(run.curve.times.last().copied().unwrap_or(0)),
+                ),
+                ("sigma", Json::matrix(&run.sigma)),
+                ("mean", Json::vector(&run.mean)),
+                ("train_loss", Json::from(run.train_loss)),
+            ]),
+        ),
+    ]
+}
+
+/// `{"t": […], "lr": […], "train_loss": […]}`.
+pub fn loss_curve_json(curve: &crate::solver::curve::LossCurve) -> Json {
+    let times: Vec<f64> = curve.times.iter().map(|&t| t as f64).collect();
+    Json::object([
+        ("t", Json::numbers(&times)),
+        ("lr", Json::numbers(&curve.rates)),
+        ("train_loss", Json::numbers(&curve.train_loss)),
+    ])
+}
+
+/// `solve` for K given by its spectrum: per-mode variances in K's eigenbasis (no D×D matrix),
+/// the stationary state at `lr`, and with `steps` or a schedule the exact loss curve and the final
+/// per-mode means and variances. `map_blocks` runs the curve's blocks of modes (on threads in the
+/// command line); their results are summed in block order, so the numbers do not depend on it.
+pub fn spectral_json(
+    config: &Config,
+    problem: &crate::solver::curve::SpectralProblem,
+    map_blocks: impl FnOnce(
+        Vec<std::ops::Range<usize>>,
+        &(dyn Fn(std::ops::Range<usize>) -> crate::solver::curve::ModeBlock + Sync),
+    ) -> Vec<crate::solver::curve::ModeBlock>,
+) -> Json {
+    let quadratic = config.quadratic();
+    let spectrum = quadratic.map_or(String::new(), |q| match &q.noise {
+        crate::config::NoiseConfig::Gaussian { hessian, .. } => hessian.to_string(),
+        _ => String::new(),
+    });
+    let mut members = vec![
+        ("config", Json::from(config.to_text())),
+        ("opt", Json::from(problem.optimizer.name())),
+        ("noise", Json::from("gauss")),
+        ("spectrum", Json::from(spectrum)),
+        ("dimension", Json::from(problem.eigenvalues.len())),
+        (
+            "basis",
+            Json::from(
+                "per mode in K's eigenbasis: K = diag(k), k_i largest first, C = σ²·I + a·K; \
+                 variances and means are per mode (no D×D matrix is written)",
+            ),
+        ),
+        (
+            "framework",
+            Json::object({
+                let code = framework_code(&problem.optimizer, &problem.conventions);
+                [
+                    ("pytorch", Json::from(code.pytorch.as_str())),
+                    ("optax", Json::from(code.optax.as_str())),
+                ]
+            }),
+        ),
+        ("eigenvalues", Json::numbers(&problem.eigenvalues)),
+    ];
+    if let Some(solution) = problem.stationary() {
+        members.push(("diverges", Json::from(solution.stationary.is_err())));
+        match &solution.stationary {
+            Ok(variances) => members.extend([
+                ("variance", Json::numbers(variances)),
+                (
+                    "train_loss",
+                    Json::from(solution.stationary_loss.unwrap_or(f64::NAN)),
+                ),
+            ]),
+            Err(reason) => members.extend([
+                ("reason", Json::from(reason.as_str())),
+                ("variance", Json::Null),
+                ("train_loss", Json::Null),
+            ]),
+        }
+        members.extend(stability_members(&solution.stability));
+    }
+    let curve = quadratic.and_then(|q| {
+        let points = q.curve_points?;
+        crate::solver::curve::ScheduledDynamics::new(
+            &problem.optimizer,
+            &problem.conventions,
+            &q.schedule,
+            config.simulation.steps,
+            points,
+        )
+    });
+    if let Some(dynamics) = curve {
+        let noise = problem.noise();
+        let blocks = map_blocks(problem.blocks(), &|range| {
+            problem.curve_block(&dynamics, &noise, range)
+        });
+        let curve = dynamics.curve(&blocks);
+        let final_loss = curve.train_loss.last().copied().unwrap_or(f64::NAN);
+        let mean: Vec<f64> = blocks.iter().flat_map(|b| b.mean.iter().copied()).collect();
+        let variance: Vec<f64> = blocks
+            .iter()
+            .flat_map(|b| b.variance.iter().copied())
+            .collect();
+        members.push(("curve", loss_curve_json(&curve)));
+        members.push((
+            "final",
+            Json::object([
+                ("steps", Json::from(config.simulation.steps)),
+                ("variance", Json::numbers(&variance)),
+                ("mean", Json::numbers(&mean)),
+                ("train_loss", Json::from(final_loss)),
+            ]),
+        ));
+    }
+    Json::object(members)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,21 @@ pub(super) enum Update {
 }
 
 impl Update {
+    /// Sets the scalar learning rate λ (a schedule's λ_t); `false` for a preconditioned rule.
+    pub(super) fn set_learning_rate(&mut self, rate: f64) -> bool {
+        match self {
+            Update::Paper(
+                PaperRule::Sgd { lr }
+                | PaperRule::Momentum { lr, .. }
+                | PaperRule::QuasiHyperbolic { lr, .. }
+                | PaperRule::Nesterov { lr, .. },
+            ) => *lr = rate,
+            Update::Framework(step) => step.lr = rate,
+            Update::Preconditioned { .. } => return false,
+        }
+        true
+    }
+
     /// Whether the rule carries a momentum buffer m (all but plain SGD, with or without decay).
     pub(super) fn has_momentum(&self) -> bool {
         !matches!(

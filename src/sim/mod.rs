@@ -20,6 +20,7 @@ mod diagonal;
 pub mod double_well;
 mod general;
 mod lanes;
+pub mod loss_curve;
 pub mod normal;
 mod pair;
 pub mod workload;
@@ -387,6 +388,15 @@ impl Ensemble {
     /// Whether particle `p` has diverged.
     pub fn is_diverged(&self, p: usize) -> bool {
         self.diverged_at.get(p).is_some_and(Option::is_some)
+    }
+
+    /// Sets the learning rate of the steps to come (a schedule's λ_t, [`crate::schedule`]);
+    /// `false`, changing nothing, for an optimizer without a scalar learning rate.
+    pub fn set_learning_rate(&mut self, rate: f64) -> bool {
+        if self.coupled_ngd.is_some() {
+            return false;
+        }
+        self.update.set_learning_rate(rate)
     }
 
     /// Advances every particle by `steps` steps. Slicing a run into several calls gives exactly

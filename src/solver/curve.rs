@@ -514,3 +514,119 @@ impl ScheduledDynamics {
         &self.runs
     }
 }
+
+/// A scalar-λ optimizer on K = diag(k) given by its spectrum, with noise C = σ²·I + a·K
+/// (commuting with K, so each mode is exact on its own): no D×D matrix anywhere.
+#[derive(Clone, Debug)]
+pub struct SpectralProblem {
+    /// The optimizer (scalar learning rate).
+    pub optimizer: Optimizer,
+    /// The frameworks' conventions.
+    pub conventions: Conventions,
+    /// k_i, largest first.
+    pub eigenvalues: Vec<f64>,
+    /// σ² of C = σ²·I + a·K.
+    pub noise_variance: f64,
+    /// a of C = σ²·I + a·K.
+    pub hessian_noise: f64,
+    /// w₀ per mode (one number: the same for every mode).
+    pub start: Vec<f64>,
+}
+
+/// The per-mode answer for a [`SpectralProblem`].
+#[derive(Clone, Debug)]
+pub struct SpectralSolution {
+    /// The stability condition at the base rate (spectral radius over every mode).
+    pub stability: super::Stability,
+    /// Var[w̃_i] at stationarity per mode, or why there is none.
+    pub stationary: Result<Vec<f64>, String>,
+    /// ½ Σ k_i Var[w̃_i] at stationarity.
+    pub stationary_loss: Option<f64>,
+}
+
+impl SpectralProblem {
+    /// c̃_ii = σ² + a·k_i.
+    pub fn noise(&self) -> Vec<f64> {
+        self.eigenvalues
+            .iter()
+            .map(|k| self.noise_variance + self.hessian_noise * k)
+            .collect()
+    }
+
+    /// w₀ of mode i.
+    pub fn start_of(&self, i: usize) -> f64 {
+        match self.start.len() {
+            0 => 0.0,
+            1 => self.start[0],
+            _ => self.start.get(i).copied().unwrap_or(0.0),
+        }
+    }
+
+    /// The stationary per-mode variances at the base learning rate.
+    pub fn stationary(&self) -> Option<SpectralSolution> {
+        let dynamics = ModeDynamics::new(&self.optimizer, &self.conventions)?;
+        let k_max = self.eigenvalues.iter().copied().fold(f64::NAN, f64::max);
+        let k_min = self.eigenvalues.iter().copied().fold(f64::NAN, f64::min);
+        let ends = crate::linalg::SymmetricEigen::new(&DMatrix::from_diagonal(
+            &DVector::from_row_slice(&[k_max, k_min]),
+        ));
+        let mut stability = super::scalar_stability(&self.optimizer, &dynamics, &ends);
+        stability.spectral_radius = self
+            .eigenvalues
+            .iter()
+            .map(|&k| dynamics.spectral_radius(k))
+            .fold(stability.spectral_radius, f64::max);
+        let noise = self.noise();
+        let stationary = if stability.spectral_radius >= 1.0
+            || stability.effective_curvature >= stability.threshold
+        {
+            Err(format!(
+                "{}: {} = {} ≥ {} (spectral radius {})",
+                "no stationary state",
+                stability.condition.split(" < ").next().unwrap_or("λk*"),
+                crate::config::format_number(stability.effective_curvature),
+                crate::config::format_number(stability.threshold),
+                crate::config::format_number(stability.spectral_radius)
+            ))
+        } else {
+            self.eigenvalues
+                .iter()
+                .zip(&noise)
+                .map(|(&k, &c)| dynamics.pair_gain(k, k).map(|gain| gain[0][0] * c))
+                .collect::<Option<Vec<f64>>>()
+                .ok_or_else(|| "a mode sits exactly on the stability edge".to_string())
+        };
+        let stationary_loss = stationary.as_ref().ok().map(|variances| {
+            0.5 * self
+                .eigenvalues
+                .iter()
+                .zip(variances)
+                .map(|(k, v)| k * v)
+                .sum::<f64>()
+        });
+        Some(SpectralSolution {
+            stability,
+            stationary,
+            stationary_loss,
+        })
+    }
+
+    /// The modes in blocks of [`MODE_BLOCK`]: (eigenvalues, noise, start) slices.
+    pub fn blocks(&self) -> Vec<std::ops::Range<usize>> {
+        (0..self.eigenvalues.len())
+            .step_by(MODE_BLOCK)
+            .map(|start| start..(start + MODE_BLOCK).min(self.eigenvalues.len()))
+            .collect()
+    }
+
+    /// Block `range` of the curve of `dynamics`.
+    pub fn curve_block(
+        &self,
+        dynamics: &ScheduledDynamics,
+        noise: &[f64],
+        range: std::ops::Range<usize>,
+    ) -> ModeBlock {
+        let start: Vec<f64> = range.clone().map(|i| self.start_of(i)).collect();
+        dynamics.modes(&self.eigenvalues[range.clone()], &noise[range], &start)
+    }
+}

@@ -950,7 +950,8 @@ fn option_mistakes_name_the_option_the_value_and_what_is_allowed() {
         // render's options are not solve's.
         (
             vec!["solve", "lr=1", "--width", "800"],
-            "error: unknown option '--width'; allowed with solve: --config FILE, --help (-h)",
+            "error: unknown option '--width'; allowed with solve: --config FILE, --threads N, --help \
+             (-h)",
         ),
         (
             vec!["simulate", "lr=1", "--theory-only"],

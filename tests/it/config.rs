@@ -75,6 +75,7 @@ fn empty_text_gives_the_documented_defaults() {
         NoiseConfig::Gaussian {
             hessian: MatrixSpec::Scalar(1.0),
             covariance: MatrixSpec::Scalar(1.0),
+            hessian_noise: 0.0,
         }
     );
     assert_eq!(
@@ -291,6 +292,7 @@ fn values_land_in_the_right_fields() {
         NoiseConfig::Gaussian {
             hessian: MatrixSpec::Diagonal(vec![2.0, 1.0]),
             covariance: MatrixSpec::Diagonal(vec![0.1, 0.2]),
+            hessian_noise: 0.0,
         }
     );
     let config = parse("noise=batch&X=1,0;0,1;1,1&y=1,2,3.5&S=2&replace=0");
@@ -1497,10 +1499,18 @@ fn data() -> impl Strategy<Value = DataConfig> {
 
 fn noise() -> impl Strategy<Value = NoiseConfig> {
     prop_oneof![
-        (matrix_spec(), matrix_spec()).prop_map(|(hessian, covariance)| NoiseConfig::Gaussian {
-            hessian,
-            covariance
-        }),
+        (
+            matrix_spec(),
+            matrix_spec(),
+            prop_oneof![Just(0.0), 0.0..4.0]
+        )
+            .prop_map(
+                |(hessian, covariance, hessian_noise)| NoiseConfig::Gaussian {
+                    hessian,
+                    covariance,
+                    hessian_noise,
+                }
+            ),
         (data(), 1..=MAX_DATASET_SIZE, any::<bool>()).prop_map(
             |(data, batch_size, with_replacement)| {
                 NoiseConfig::Minibatch {

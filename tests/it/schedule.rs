@@ -504,3 +504,150 @@ fn spectrum_text_is_read_and_refused_by_name() {
     .to_string();
     assert_eq!(text, "mp:50,0.25,1.5");
 }
+
+fn cli(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let outcome = crate::cli::run_with(args);
+    let json = if outcome.code == 0 {
+        serde_json::from_str(&outcome.stdout).expect("JSON")
+    } else {
+        serde_json::Value::Null
+    };
+    (outcome.code, json, outcome.stderr)
+}
+
+fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
+}
+
+#[test]
+fn solve_adds_the_curve_and_keeps_its_stationary_answer() {
+    let text =
+        "opt=sgdm&lr=0.5&mu=0.9&K=1,0.1&C=1&schedule=cosine&steps=200&curve_points=5&start=3";
+    let (code, with_curve, _) = cli(&["solve", text]);
+    assert_eq!(code, 0);
+    let (_, without, _) = cli(&["solve", "opt=sgdm&lr=0.5&mu=0.9&K=1,0.1&C=1&start=3"]);
+    // The stationary answer at lr is unchanged; the curve is added.
+    assert_eq!(with_curve["sigma"], without["sigma"]);
+    assert_eq!(with_curve["train_loss"], without["train_loss"]);
+    assert!(without.get("curve").is_none());
+    let curve = &with_curve["curve"];
+    assert_eq!(numbers(&curve["t"]), [0.0, 50.0, 100.0, 150.0, 200.0]);
+    assert_eq!(numbers(&curve["lr"])[2], 0.25);
+    // L_0 = ½ Σ k_i w_i² = ½(9 + 0.9).
+    assert!((numbers(&curve["train_loss"])[0] - 4.95).abs() < 1e-15);
+    assert_eq!(with_curve["final"]["train_loss"], curve["train_loss"][4]);
+}
+
+#[test]
+fn solve_works_per_mode_for_a_spectrum_and_agrees_with_the_dense_engine() {
+    let spectral = "opt=nesterov&lr=0.4&mu=0.8&K=mp:60,0.25,1&C=0.2&a=0.3&steps=150&schedule=step&milestones=100&warmup=20&start=1";
+    let (code, per_mode, stderr) = cli(&["solve", spectral]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(per_mode["dimension"], 60);
+    let eigenvalues = numbers(&per_mode["eigenvalues"]);
+    // The same model written densely: K = diag(k), C = 0.2·I + 0.3·K.
+    let k_text: Vec<String> = eigenvalues.iter().map(|k| format!("{k:?}")).collect();
+    let c_text: Vec<String> = eigenvalues
+        .iter()
+        .map(|k| format!("{:?}", 0.2 + 0.3 * k))
+        .collect();
+    let dense = format!(
+        "opt=nesterov&lr=0.4&mu=0.8&K={}&C={}&steps=150&schedule=step&milestones=100&warmup=20&start=1",
+        k_text.join(","),
+        c_text.join(",")
+    );
+    let (code, dense, stderr) = cli(&["solve", &dense]);
+    assert_eq!(code, 0, "{stderr}");
+    let close = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= 1e-12 * y.abs().max(1e-3))
+    };
+    assert!(close(
+        &numbers(&per_mode["curve"]["train_loss"]),
+        &numbers(&dense["curve"]["train_loss"])
+    ));
+    let sigma: Vec<f64> = dense["sigma"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .enumerate()
+        .map(|(i, row)| row[i].as_f64().expect("a number"))
+        .collect();
+    // The dense engine's eigenbasis is K's own (diagonal): Σ's diagonal is the per-mode variance.
+    assert!(close(&numbers(&per_mode["variance"]), &sigma));
+    assert!(per_mode["spectral_radius"]
+        .as_f64()
+        .is_some_and(|r| r < 1.0));
+    // Threads change nothing.
+    let (_, one, _) = cli(&["solve", spectral, "--threads", "1"]);
+    let (_, three, _) = cli(&["solve", spectral, "--threads", "3"]);
+    assert_eq!(one, three);
+}
+
+#[test]
+fn simulate_follows_the_schedule_within_its_standard_errors() {
+    for text in [
+        "opt=sgdm&lr=0.5&mu=0.9&K=1,0.1&C=1&schedule=cosine&steps=200&curve_points=6&start=3&particles=20000",
+        "opt=sgd&lr=1.6&K=1.2,0.3;0.3,0.5&C=0.5,0.2;0.2,0.4&schedule=step&milestones=30&gamma=0.3&warmup=10&steps=80&curve_points=9&start=2,-1&particles=20000&seed=3",
+        "noise=batch&N=50&S=5&x_var=1,0.4&opt=sgdm&lr=0.2&mu=0.5&schedule=exp&gamma=0.98&steps=60&curve_points=4&particles=20000",
+    ] {
+        let (code, exact, stderr) = cli(&["solve", text]);
+        assert_eq!(code, 0, "{stderr}");
+        let (code, simulated, stderr) = cli(&["simulate", text, "--threads", "2"]);
+        assert_eq!(code, 0, "{stderr}");
+        let exact_loss = numbers(&exact["curve"]["train_loss"]);
+        let curve = &simulated["curve"];
+        assert_eq!(curve["t"], exact["curve"]["t"]);
+        assert_eq!(curve["lr"], exact["curve"]["lr"]);
+        let mean = numbers(&curve["train_loss"]);
+        let se = numbers(&curve["train_loss_stderr"]);
+        for i in 0..mean.len() {
+            // 4.5 standard errors: with ≤ 9 points per run and 3 runs the chance that an exact
+            // curve fails somewhere is below 1e-4 (Gaussian tails of a mean of 20000 particles).
+            // The start is deterministic: the same number up to the order of summation.
+            let allowed = (4.5 * se[i]).max(1e-12 * exact_loss[i]);
+            assert!((mean[i] - exact_loss[i]).abs() <= allowed, "{text} point {i}: {} vs {} ± {}", mean[i], exact_loss[i], se[i]);
+        }
+        // The curve is the same bits on one thread.
+        let (_, single, _) = cli(&["simulate", text, "--threads", "1"]);
+        assert_eq!(single["curve"], simulated["curve"]);
+    }
+}
+
+#[test]
+fn bad_schedules_and_spectra_are_refused_by_name() {
+    for (text, field) in [
+        ("schedule=exp", "gamma"),
+        ("schedule=inverse", "decay"),
+        ("schedule=step&milestones=50,20", "milestones"),
+        ("schedule=step&milestones=2.5", "milestones"),
+        ("schedule=cosine&steps=10&warmup=11", "warmup"),
+        ("schedule=weekly", "schedule"),
+        ("opt=precond&schedule=cosine", "schedule"),
+        ("K=powerlaw:1000,1,1&C=1,2", "C"),
+        ("K=mp:100,1.5,1", "K"),
+        ("K=powerlaw:10,1,1&opt=dnm", "opt"),
+        ("K=powerlaw:10,1,1&start=stationary", "start"),
+        ("curve_points=1", "curve_points"),
+    ] {
+        let (code, _, stderr) = cli(&["solve", text]);
+        assert_eq!(code, 2, "{text}");
+        assert!(
+            stderr.starts_with(&format!("error: {field}:")),
+            "{text}: {stderr}"
+        );
+    }
+    // The dense engine and the simulator stop at D = 512, by name.
+    let outcome = crate::cli::run_with(&["simulate", "K=powerlaw:1000,1,1&particles=10&steps=10"]);
+    assert!(
+        outcome.stderr.starts_with("error: K:"),
+        "{}",
+        outcome.stderr
+    );
+}

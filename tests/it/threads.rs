@@ -346,8 +346,8 @@ fn threads_outside_the_allowed_range_are_refused_by_name() {
             "{value}: {first}"
         );
     }
-    // `solve` runs no simulation: it does not take --threads.
-    let (code, _, stderr) = cli(&["solve", "lr=1", "--threads", "2"]);
+    // `solve` takes --threads for a spectrum's curve, with the same range.
+    let (code, _, stderr) = cli(&["solve", "lr=1", "--threads", "0"]);
     assert_eq!(code, EXIT_USAGE);
-    assert!(stderr.contains("unknown option '--threads'"), "{stderr}");
+    assert!(stderr.contains("--threads") && stderr.contains("[1, 256]"), "{stderr}");
 }
