@@ -375,7 +375,8 @@ fn landscape_cost(config: &Config) -> Cost {
                 // Per mode: the spectrum and its stationary gain, no decomposition.
                 theory = flops(200 * d);
             }
-            if quadratic.curve_points.is_some() {
+            // `solve`'s loss curve (the command line's: the page draws no curve of a landscape).
+            if quadratic.curve_points.is_some() && cfg!(not(target_arch = "wasm32")) {
                 theory += curve_theory(quadratic, steps, d);
             }
             let piece_key = match &quadratic.noise {

@@ -53,7 +53,10 @@ impl MatrixSpec {
     /// it first: [`QuadraticConfig::to_problem`]).
     pub fn to_matrix(&self) -> DMatrix<f64> {
         match self {
-            MatrixSpec::Spectrum(spectrum) if spectrum.dimension() > MAX_DIMENSION => {
+            MatrixSpec::Spectrum(spectrum)
+                if spectrum.dimension() > MAX_DIMENSION || cfg!(target_arch = "wasm32") =>
+            {
+                // (The page never builds a spectrum: its parser refuses them.)
                 DMatrix::from_element(1, 1, f64::NAN)
             }
             MatrixSpec::Spectrum(spectrum) => {
@@ -385,6 +388,8 @@ impl QuadraticConfig {
     pub fn to_problem(&self) -> Result<Problem, FieldErrors> {
         let mut problems = Vec::new();
         let (hessian, noise, dimension) = match &self.noise {
+            // (The page never builds a spectrum: its parser refuses them.)
+            #[cfg(not(target_arch = "wasm32"))]
             NoiseConfig::Gaussian {
                 hessian: MatrixSpec::Spectrum(spectrum),
                 ..

@@ -692,6 +692,8 @@ impl Reader<'_> {
     /// read by [`Reader::hessian`].
     pub(super) fn matrix(&mut self, key: &'static str) -> MatrixSpec {
         match self.value(key) {
+            // (The page's parser refuses spectra.)
+            #[cfg(not(target_arch = "wasm32"))]
             Some(Value::Matrix(MatrixSpec::Spectrum(spectrum))) => {
                 self.refused.push(FieldError::new(
                     key,

@@ -349,5 +349,8 @@ fn threads_outside_the_allowed_range_are_refused_by_name() {
     // `solve` takes --threads for a spectrum's curve, with the same range.
     let (code, _, stderr) = cli(&["solve", "lr=1", "--threads", "0"]);
     assert_eq!(code, EXIT_USAGE);
-    assert!(stderr.contains("--threads") && stderr.contains("[1, 256]"), "{stderr}");
+    assert!(
+        stderr.contains("--threads") && stderr.contains("[1, 256]"),
+        "{stderr}"
+    );
 }
