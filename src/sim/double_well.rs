@@ -8,8 +8,9 @@
 //! noise, w ← w − λ(rL′(w) + η), η ~ N(0, r|L″(w)|/S); a particle escapes at its first step with
 //! w ≥ w₂.
 
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+use sgd_playground_kernels::{
+    advance_escape, seeded_streams, well_slope_and_curvature, EscapeWalk,
+};
 
 use super::normal::{NormalStream, Ziggurat};
 use crate::error::FieldError;
@@ -107,13 +108,7 @@ impl DoubleWell {
     /// (L′(w), |L″(w)|).
     #[inline(always)]
     pub fn slope_and_curvature(&self, w: f64, w1: f64, w2: f64, b: f64) -> (f64, f64) {
-        if w <= w1 {
-            (self.well_curvature * w, self.well_curvature)
-        } else if w <= w2 {
-            (-self.barrier_curvature * (w - b), self.barrier_curvature)
-        } else {
-            (self.well_curvature * (w - 2.0 * b), self.well_curvature)
-        }
+        well_slope_and_curvature(self.well_curvature, self.barrier_curvature, w, w1, w2, b)
     }
 }
 
@@ -227,14 +222,7 @@ impl EscapeEnsemble {
                 format!("an integer in [1, {}]", super::MAX_PARTICLES),
             ));
         }
-        let mut base = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let streams = (0..particles)
-            .map(|_| {
-                let s = NormalStream::new(base.clone());
-                super::lanes::jump(&mut base);
-                s
-            })
-            .collect();
+        let streams = seeded_streams(seed, particles);
         Ok(Self {
             dynamics,
             positions: vec![0.0; particles],
@@ -247,33 +235,27 @@ impl EscapeEnsemble {
 
     /// Advances every particle still in the well by `steps` steps.
     pub fn advance(&mut self, steps: u64) {
-        let dyn_ = self.dynamics;
-        let well = dyn_.well;
-        let (w1, w2, b) = (
-            well.first_junction(),
-            well.escape_point(),
-            well.barrier_top(),
+        let dynamics = self.dynamics;
+        let well = dynamics.well;
+        let walk = EscapeWalk {
+            well_curvature: well.well_curvature,
+            barrier_curvature: well.barrier_curvature,
+            first_junction: well.first_junction(),
+            escape_point: well.escape_point(),
+            barrier_top: well.barrier_top(),
+            learning_rate: dynamics.learning_rate,
+            loss_scale: dynamics.loss_scale,
+            noise_scale: dynamics.loss_scale / dynamics.batch_size,
+        };
+        advance_escape(
+            &walk,
+            &self.zig,
+            &mut self.positions,
+            &mut self.streams,
+            &mut self.escaped_at,
+            self.steps,
+            steps,
         );
-        let lr = dyn_.learning_rate;
-        let r = dyn_.loss_scale;
-        let noise_scale = r / dyn_.batch_size;
-        for p in 0..self.positions.len() {
-            if self.escaped_at[p].is_some() {
-                continue;
-            }
-            let mut w = self.positions[p];
-            let rng = &mut self.streams[p];
-            for step in 0..steps {
-                let (slope, curvature) = well.slope_and_curvature(w, w1, w2, b);
-                let eta = (noise_scale * curvature).sqrt() * rng.normal(&self.zig);
-                w -= lr * (r * slope + eta);
-                if w >= w2 {
-                    self.escaped_at[p] = Some(self.steps + step + 1);
-                    break;
-                }
-            }
-            self.positions[p] = w;
-        }
         self.steps += steps;
     }
 
