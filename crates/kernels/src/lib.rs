@@ -7,11 +7,13 @@
 //! loops run about 40% slower in V8. Code is compiled at the opt-level of the crate that
 //! instantiates it, so generic and `#[inline]` items would take the caller's; the entry points
 //! here are therefore plain functions, kept out of line, that each run a whole loop:
-//! [`Particles::advance`], [`seeded_streams`], [`advance_escape`]. Everything else the main
+//! [`Particles::advance`], [`seeded_streams`], [`advance_escape`], and the double well's exact
+//! escape time on a grid ([`escape::mean_escape_steps_on_grid`]). Everything else the main
 //! crate uses is plain data (with `pub` fields) or `#[inline(always)]` one-liners.
 
 mod avx2;
 mod diagonal;
+pub mod escape;
 mod general;
 mod lanes;
 pub mod normal;
@@ -20,6 +22,7 @@ mod pair;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+pub use escape::{advance_escape, EscapeWalk};
 use general::{step_once, Scratch};
 pub use general::{FrameworkMomentum, FrameworkStep, Oracle, PaperRule, Update};
 use normal::{NormalStream, Ziggurat};
@@ -163,92 +166,6 @@ pub fn seeded_streams(seed: u64, count: usize) -> Vec<NormalStream> {
         lanes::jump(&mut base);
     }
     streams
-}
-
-/// SGD on the rescaled piecewise-quadratic double well with Hessian-proportional noise (the main
-/// crate's `sim::double_well`, whose `DoubleWell` and `EscapeDynamics` give these numbers).
-#[derive(Clone, Copy, Debug)]
-pub struct EscapeWalk {
-    /// k_a, the wells' curvature.
-    pub well_curvature: f64,
-    /// |k_b|, minus the barrier top's curvature.
-    pub barrier_curvature: f64,
-    /// w₁, the junction of well a and the barrier.
-    pub first_junction: f64,
-    /// w₂, the junction of the barrier and well c: the escape boundary.
-    pub escape_point: f64,
-    /// b, the barrier top.
-    pub barrier_top: f64,
-    /// λ.
-    pub learning_rate: f64,
-    /// The loss scale r.
-    pub loss_scale: f64,
-    /// r/S: the noise's variance per unit of |L″|.
-    pub noise_scale: f64,
-}
-
-/// (L′(w), |L″(w)|) of the double well with curvatures k_a (wells) and |k_b| (barrier), junctions
-/// w₁ and w₂ and barrier top b.
-#[inline(always)]
-pub fn well_slope_and_curvature(
-    well_curvature: f64,
-    barrier_curvature: f64,
-    w: f64,
-    w1: f64,
-    w2: f64,
-    b: f64,
-) -> (f64, f64) {
-    if w <= w1 {
-        (well_curvature * w, well_curvature)
-    } else if w <= w2 {
-        (-barrier_curvature * (w - b), barrier_curvature)
-    } else {
-        (well_curvature * (w - 2.0 * b), well_curvature)
-    }
-}
-
-/// Advances every particle still in the well by `steps` steps,
-/// w ← w − λ(rL′(w) + η), η ~ N(0, r|L″(w)|/S): particle p at `positions[p]` with stream
-/// `streams[p]`; one that reaches w ≥ w₂ gets its escape step (counted from `steps_before`) in
-/// `escaped_at[p]` and stops there.
-#[inline(never)]
-pub fn advance_escape(
-    walk: &EscapeWalk,
-    zig: &Ziggurat,
-    positions: &mut [f64],
-    streams: &mut [NormalStream],
-    escaped_at: &mut [Option<u64>],
-    steps_before: u64,
-    steps: u64,
-) {
-    let EscapeWalk {
-        well_curvature,
-        barrier_curvature,
-        first_junction: w1,
-        escape_point: w2,
-        barrier_top: b,
-        learning_rate: lr,
-        loss_scale: r,
-        noise_scale,
-    } = *walk;
-    for p in 0..positions.len() {
-        if escaped_at[p].is_some() {
-            continue;
-        }
-        let mut w = positions[p];
-        let rng = &mut streams[p];
-        for step in 0..steps {
-            let (slope, curvature) =
-                well_slope_and_curvature(well_curvature, barrier_curvature, w, w1, w2, b);
-            let eta = (noise_scale * curvature).sqrt() * rng.normal(zig);
-            w -= lr * (r * slope + eta);
-            if w >= w2 {
-                escaped_at[p] = Some(steps_before + step + 1);
-                break;
-            }
-        }
-        positions[p] = w;
-    }
 }
 
 #[cfg(test)]
