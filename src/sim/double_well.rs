@@ -8,8 +8,11 @@
 //! noise, w ← w − λ(rL′(w) + η), η ~ N(0, r|L″(w)|/S); a particle escapes at its first step with
 //! w ≥ w₂.
 
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
+/// The error function and the standard normal CDF (in the kernels' crate, beside the exact
+/// escape time that uses them).
+pub use sgd_playground_kernels::escape::{erf, normal_cdf};
+use sgd_playground_kernels::escape::{mean_escape_steps_on_grid, well_slope_and_curvature};
+use sgd_playground_kernels::{advance_escape, seeded_streams, EscapeWalk};
 
 use super::normal::{NormalStream, Ziggurat};
 use crate::error::FieldError;
@@ -107,13 +110,7 @@ impl DoubleWell {
     /// (L′(w), |L″(w)|).
     #[inline(always)]
     pub fn slope_and_curvature(&self, w: f64, w1: f64, w2: f64, b: f64) -> (f64, f64) {
-        if w <= w1 {
-            (self.well_curvature * w, self.well_curvature)
-        } else if w <= w2 {
-            (-self.barrier_curvature * (w - b), self.barrier_curvature)
-        } else {
-            (self.well_curvature * (w - 2.0 * b), self.well_curvature)
-        }
+        well_slope_and_curvature(self.well_curvature, self.barrier_curvature, w, w1, w2, b)
     }
 }
 
@@ -173,6 +170,21 @@ impl EscapeDynamics {
         })
     }
 
+    /// The walk's numbers for the kernels' crate.
+    fn walk(&self) -> EscapeWalk {
+        let well = self.well;
+        EscapeWalk {
+            well_curvature: well.well_curvature,
+            barrier_curvature: well.barrier_curvature,
+            first_junction: well.first_junction(),
+            escape_point: well.escape_point(),
+            barrier_top: well.barrier_top(),
+            learning_rate: self.learning_rate,
+            loss_scale: self.loss_scale,
+            batch_size: self.batch_size,
+        }
+    }
+
     /// Converts a per-step escape rate into the paper's γ/|k_b| (Fig. 6b): time is measured in
     /// units of λr (the continuous time of the rescaled loss).
     pub fn rate_over_barrier_curvature(&self, escapes_per_step: f64) -> f64 {
@@ -227,14 +239,7 @@ impl EscapeEnsemble {
                 format!("an integer in [1, {}]", super::MAX_PARTICLES),
             ));
         }
-        let mut base = Xoshiro256PlusPlus::seed_from_u64(seed);
-        let streams = (0..particles)
-            .map(|_| {
-                let s = NormalStream::new(base.clone());
-                super::lanes::jump(&mut base);
-                s
-            })
-            .collect();
+        let streams = seeded_streams(seed, particles);
         Ok(Self {
             dynamics,
             positions: vec![0.0; particles],
@@ -247,33 +252,15 @@ impl EscapeEnsemble {
 
     /// Advances every particle still in the well by `steps` steps.
     pub fn advance(&mut self, steps: u64) {
-        let dyn_ = self.dynamics;
-        let well = dyn_.well;
-        let (w1, w2, b) = (
-            well.first_junction(),
-            well.escape_point(),
-            well.barrier_top(),
+        advance_escape(
+            &self.dynamics.walk(),
+            &self.zig,
+            &mut self.positions,
+            &mut self.streams,
+            &mut self.escaped_at,
+            self.steps,
+            steps,
         );
-        let lr = dyn_.learning_rate;
-        let r = dyn_.loss_scale;
-        let noise_scale = r / dyn_.batch_size;
-        for p in 0..self.positions.len() {
-            if self.escaped_at[p].is_some() {
-                continue;
-            }
-            let mut w = self.positions[p];
-            let rng = &mut self.streams[p];
-            for step in 0..steps {
-                let (slope, curvature) = well.slope_and_curvature(w, w1, w2, b);
-                let eta = (noise_scale * curvature).sqrt() * rng.normal(&self.zig);
-                w -= lr * (r * slope + eta);
-                if w >= w2 {
-                    self.escaped_at[p] = Some(self.steps + step + 1);
-                    break;
-                }
-            }
-            self.positions[p] = w;
-        }
         self.steps += steps;
     }
 
@@ -358,73 +345,6 @@ impl EscapeEnsemble {
     }
 }
 
-/// erf(x) to ≈ 1e-13 absolute: the Maclaurin series for |x| ≤ 3, the continued fraction of erfc
-/// (modified Lentz) beyond.
-pub fn erf(x: f64) -> f64 {
-    if x.is_nan() {
-        return x;
-    }
-    let ax = x.abs();
-    let value = if ax <= 3.0 {
-        // 2/√π Σ (−1)ⁿ x^{2n+1}/(n!(2n+1)); terms fall below 1e-17 by n = 60 for |x| ≤ 3.
-        let x2 = ax * ax;
-        let mut term = ax;
-        let mut sum = ax;
-        for n in 1..80 {
-            term *= -x2 / n as f64;
-            let contribution = term / (2 * n + 1) as f64;
-            sum += contribution;
-            if contribution.abs() < 1e-17 * sum.abs() {
-                break;
-            }
-        }
-        sum * std::f64::consts::FRAC_2_SQRT_PI
-    } else {
-        1.0 - erfc_continued_fraction(ax)
-    };
-    if x < 0.0 {
-        -value
-    } else {
-        value
-    }
-}
-
-/// erfc(x) for x > 3 by its continued fraction erfc x = e^{−x²}/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))).
-fn erfc_continued_fraction(x: f64) -> f64 {
-    let tiny = 1e-300;
-    // f = x + (1/2)/(x + (2/2)/(x + (3/2)/(x + …))) by modified Lentz.
-    let mut f = x;
-    let mut c = x;
-    let mut d = 0.0;
-    for n in 1..200 {
-        let a = n as f64 * 0.5;
-        d = x + a * d;
-        if d.abs() < tiny {
-            d = tiny;
-        }
-        c = x + a / c;
-        if c.abs() < tiny {
-            c = tiny;
-        }
-        d = 1.0 / d;
-        let delta = c * d;
-        f *= delta;
-        if (delta - 1.0).abs() < 1e-16 {
-            break;
-        }
-    }
-    (-x * x).exp() / (f * std::f64::consts::PI.sqrt())
-}
-
-/// Standard normal CDF Φ(z).
-pub fn normal_cdf(z: f64) -> f64 {
-    if z < -3.0 * std::f64::consts::SQRT_2 {
-        0.5 * erfc_continued_fraction(-z / std::f64::consts::SQRT_2)
-    } else {
-        0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
-    }
-}
-
 /// The exact mean first-passage time (in steps) from w = 0 to w ≥ w₂ of the discrete-time chain,
 /// from τ(w) = 1 + ∫_{w < w₂} p(w → w′) τ(w′) dw′ (`FIGURES.md`), discretised on `cells` cells of
 /// [w_lo, w₂) with the exact Gaussian cell probabilities from each cell centre (Nyström), mass
@@ -436,73 +356,10 @@ pub fn exact_mean_escape_steps(dynamics: &EscapeDynamics, cells: usize) -> Optio
     if cells < 20 {
         return None;
     }
-    let fine = mean_escape_steps_on_grid(dynamics, cells)?;
-    let coarse = mean_escape_steps_on_grid(dynamics, cells / 2)?;
+    let walk = dynamics.walk();
+    let fine = mean_escape_steps_on_grid(&walk, cells)?;
+    let coarse = mean_escape_steps_on_grid(&walk, cells / 2)?;
     Some((4.0 * fine - coarse) / 3.0)
-}
-
-/// |z| beyond which Φ(z) is taken as 0 or 1 (Φ(−8.5) ≈ 9.5e-18).
-const CDF_CUTOFF: f64 = 8.5;
-
-fn mean_escape_steps_on_grid(dynamics: &EscapeDynamics, cells: usize) -> Option<f64> {
-    let well = dynamics.well;
-    let (w1, w2, b) = (
-        well.first_junction(),
-        well.escape_point(),
-        well.barrier_top(),
-    );
-    let lr = dynamics.learning_rate;
-    let r = dynamics.loss_scale;
-    // The left wall is quadratic: the walk stays within a few stationary widths of 0; take the
-    // mirror of the escape point, which is ≥ 4 widths for every parameter this module accepts.
-    let widest = lr * (r * well.well_curvature / dynamics.batch_size).sqrt()
-        / (lr * r * well.well_curvature * (2.0 - lr * r * well.well_curvature)).sqrt();
-    let low = -(w2.max(12.0 * widest));
-    // The noise variance jumps at the junction w₁ (|L″| switches from k_a to |k_b|), so τ jumps
-    // there too: put a cell edge exactly on w₁ (two uniform grids) to keep the scheme O(h²).
-    let below = (((w1 - low) / (w2 - low) * cells as f64).round() as usize).clamp(1, cells - 1);
-    let h_low = (w1 - low) / below as f64;
-    let h_high = (w2 - w1) / (cells - below) as f64;
-    let edge = |j: usize| {
-        if j <= below {
-            low + j as f64 * h_low
-        } else {
-            w1 + (j - below) as f64 * h_high
-        }
-    };
-    let mut system = nalgebra::DMatrix::<f64>::identity(cells, cells);
-    for i in 0..cells {
-        let centre = 0.5 * (edge(i) + edge(i + 1));
-        let (slope, curvature) = well.slope_and_curvature(centre, w1, w2, b);
-        let mean = centre - lr * r * slope;
-        let sd = lr * (r * curvature / dynamics.batch_size).sqrt();
-        let mut previous = 0.0; // mass below w_lo is folded into cell 0: start from Φ(−∞) = 0.
-        for j in 0..cells {
-            // Beyond 8.5 standard deviations Φ is 0 or 1 to within 1e-17, below the rounding
-            // of the diagonal's 1: skip the evaluation (most cells are that far).
-            let z = (edge(j + 1) - mean) / sd;
-            let cdf = if z < -CDF_CUTOFF {
-                0.0
-            } else if z > CDF_CUTOFF {
-                1.0
-            } else {
-                normal_cdf(z)
-            };
-            system[(i, j)] -= cdf - previous;
-            previous = cdf;
-            if cdf == 1.0 {
-                break;
-            }
-        }
-    }
-    let ones = nalgebra::DVector::from_element(cells, 1.0);
-    let tau = system.lu().solve(&ones)?;
-    // τ at w = 0 (inside the lower grid) by linear interpolation between cell centres.
-    let position = (0.0 - low) / h_low - 0.5;
-    let i = (position.floor().max(0.0) as usize).min(below.saturating_sub(2));
-    let frac = position - i as f64;
-    let value = tau[i] * (1.0 - frac) + tau[i + 1] * frac;
-    value.is_finite().then_some(value)
 }
 
 #[cfg(test)]

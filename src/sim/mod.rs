@@ -15,28 +15,25 @@
 //!   errors estimated from the ensemble itself (no Gaussian assumption), and optionally
 //!   time-averaged moments after a burn-in with per-particle standard errors.
 
-mod avx2;
-mod diagonal;
 pub mod double_well;
-mod general;
-mod lanes;
 pub mod loss_curve;
-pub mod normal;
-mod pair;
+mod setup;
 pub mod workload;
+
+/// The portable normal sampler (in the kernels' crate, `sgd_playground_kernels::normal`).
+pub use sgd_playground_kernels::normal;
 
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use sgd_playground_kernels::{seeded_streams, Oracle, Particles, Update};
 
 use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
 use crate::model::{Noise, Optimizer, PaperRule, Problem};
 use crate::solver;
-use general::{
-    gaussian_oracle, psd_factor, row_major, step_once, FrameworkStep, Oracle, Scratch, Update,
-};
-use normal::{NormalStream, Ziggurat};
+use normal::Ziggurat;
+use setup::{framework_step, gaussian_oracle, kernel_rule, psd_factor, row_major};
 
 /// Largest ensemble a native run accepts (particles).
 pub const MAX_PARTICLES: usize = 10_000_000;
@@ -142,28 +139,10 @@ pub struct TimeAveraged {
 /// An ensemble of particles; the caller owns the loop ([`Ensemble::advance`]).
 #[derive(Clone, Debug)]
 pub struct Ensemble {
-    dimension: usize,
-    particles: usize,
-    oracle: Oracle,
-    update: Update,
+    /// The particles, their rule and their running sums, stepped by the kernels' crate.
+    core: Particles,
     /// Coupled NGD: recompute Λ (and Fisher C) from the ensemble every step.
     coupled_ngd: Option<CoupledNgd>,
-    centre: Vec<f64>,
-    bound: f64,
-    /// w, particle-major (P×D).
-    weights: Vec<f64>,
-    /// m, particle-major (P×D); empty for SGD.
-    momenta: Vec<f64>,
-    streams: Vec<NormalStream>,
-    /// Step at which each particle diverged (None: alive).
-    diverged_at: Vec<Option<u64>>,
-    steps: u64,
-    burn_in: Option<u64>,
-    /// Per particle: Σ_t (w−c) (D) and Σ_t (w−c)(w−c)ᵀ (D×D) after the burn-in.
-    sum_first: Vec<f64>,
-    sum_second: Vec<f64>,
-    zig: Ziggurat,
-    allow_fast_path: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -201,7 +180,7 @@ impl Ensemble {
         let mu = problem.optimizer().momentum();
         let mut coupled_ngd = None;
         let mut exact_ngd: Option<solver::Stationary> = None;
-        let update = if let Some(step) = FrameworkStep::of(problem) {
+        let update = if let Some(step) = framework_step(problem) {
             Update::Framework(step)
         } else {
             match problem.optimizer() {
@@ -244,9 +223,9 @@ impl Ensemble {
                     }
                 }
                 // The paper's scalar rules (a framework's rule is a FrameworkStep above).
-                scalar => Update::Paper(PaperRule::of(scalar).ok_or_else(|| {
+                scalar => Update::Paper(kernel_rule(PaperRule::of(scalar).ok_or_else(|| {
                     FieldError::new("opt", scalar.name(), "a scalar-λ optimizer")
-                })?),
+                })?)),
             }
         };
         let oracle = match problem.noise() {
@@ -279,12 +258,7 @@ impl Ensemble {
             Vec::new()
         };
         // Streams: the seed's stream, jumped 2¹²⁸ steps per particle (non-overlapping).
-        let mut base = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
-        let mut streams = Vec::with_capacity(p);
-        for _ in 0..p {
-            streams.push(NormalStream::new(base.clone()));
-            lanes::jump(&mut base);
-        }
+        let streams = seeded_streams(spec.seed, p);
         let zig = Ziggurat::new();
         match &spec.start {
             Start::Zero => {}
@@ -336,12 +310,11 @@ impl Ensemble {
             }
         }
         let tracked = spec.burn_in.is_some();
-        Ok(Self {
+        let core = Particles {
             dimension: d,
             particles: p,
             oracle,
             update,
-            coupled_ngd,
             centre,
             bound: spec.divergence_bound,
             weights,
@@ -362,32 +335,33 @@ impl Ensemble {
             },
             zig,
             allow_fast_path: true,
-        })
+        };
+        Ok(Self { core, coupled_ngd })
     }
 
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
-        self.steps
+        self.core.steps
     }
 
     /// Number of particles.
     pub fn particles(&self) -> usize {
-        self.particles
+        self.core.particles
     }
 
     /// Dimension D.
     pub fn dimension(&self) -> usize {
-        self.dimension
+        self.core.dimension
     }
 
     /// The current w of every particle, particle-major (P×D).
     pub fn weights(&self) -> &[f64] {
-        &self.weights
+        &self.core.weights
     }
 
     /// Whether particle `p` has diverged.
     pub fn is_diverged(&self, p: usize) -> bool {
-        self.diverged_at.get(p).is_some_and(Option::is_some)
+        self.core.diverged_at.get(p).is_some_and(Option::is_some)
     }
 
     /// Sets the learning rate of the steps to come (a schedule's λ_t, [`crate::schedule`]);
@@ -396,7 +370,7 @@ impl Ensemble {
         if self.coupled_ngd.is_some() {
             return false;
         }
-        self.update.set_learning_rate(rate)
+        self.core.update.set_learning_rate(rate)
     }
 
     /// Advances every particle by `steps` steps. Slicing a run into several calls gives exactly
@@ -408,10 +382,10 @@ impl Ensemble {
         if self.coupled_ngd.is_some() {
             for _ in 0..steps {
                 self.refresh_coupled_ngd();
-                self.advance_particles(1);
+                self.core.advance(1);
             }
         } else {
-            self.advance_particles(steps);
+            self.core.advance(steps);
         }
     }
 
@@ -422,85 +396,13 @@ impl Ensemble {
         let eigen = SymmetricEigen::new(&fisher);
         if eigen.values.min() > 0.0 {
             let lambda = eigen.map(|v| ngd.lr / v);
-            if let Update::Preconditioned { lambda: l, .. } = &mut self.update {
+            if let Update::Preconditioned { lambda: l, .. } = &mut self.core.update {
                 *l = row_major(&lambda);
             }
             if let Some(scale) = ngd.fisher_scale {
-                self.oracle = gaussian_oracle(&ngd.hessian, &(fisher * scale));
+                self.core.oracle = gaussian_oracle(&ngd.hessian, &(fisher * scale));
             }
         }
-    }
-
-    fn advance_particles(&mut self, steps: u64) {
-        // Fast paths for the figures' workloads: diagonal K and C in one or two dimensions with a
-        // scalar rule. Same draws in the same order and the same arithmetic as the general path,
-        // so the numbers are identical (tested); only the bookkeeping is cheaper.
-        if self.allow_fast_path {
-            let handled = match self.dimension {
-                1 => self.advance_diagonal::<1>(steps),
-                2 => self.advance_diagonal::<2>(steps),
-                _ => false,
-            };
-            if handled {
-                self.steps += steps;
-                return;
-            }
-        }
-        let d = self.dimension;
-        let mut w = vec![0.0; d];
-        let mut m = vec![0.0; d];
-        let mut scratch = Scratch::new(d, &self.oracle);
-        for p in 0..self.particles {
-            if self.diverged_at[p].is_some() {
-                continue;
-            }
-            w.copy_from_slice(&self.weights[p * d..(p + 1) * d]);
-            if !self.momenta.is_empty() {
-                m.copy_from_slice(&self.momenta[p * d..(p + 1) * d]);
-            }
-            let rng = &mut self.streams[p];
-            for step in 0..steps {
-                step_once(
-                    &self.update,
-                    &self.oracle,
-                    &self.zig,
-                    rng,
-                    &mut w,
-                    &mut m,
-                    &mut scratch,
-                );
-                let t = self.steps + step + 1;
-                let mut out = false;
-                for (wi, ci) in w.iter().zip(&self.centre) {
-                    let dev = wi - ci;
-                    if dev.is_nan() || dev.abs() > self.bound {
-                        out = true;
-                    }
-                }
-                if out {
-                    self.diverged_at[p] = Some(t);
-                    break;
-                }
-                if let Some(burn_in) = self.burn_in {
-                    if t > burn_in {
-                        let first = &mut self.sum_first[p * d..(p + 1) * d];
-                        let second = &mut self.sum_second[p * d * d..(p + 1) * d * d];
-                        for a in 0..d {
-                            let da = w[a] - self.centre[a];
-                            first[a] += da;
-                            for b in 0..d {
-                                second[a * d + b] += da * (w[b] - self.centre[b]);
-                            }
-                        }
-                    }
-                }
-            }
-            self.weights[p * d..(p + 1) * d].copy_from_slice(&w);
-            if !self.momenta.is_empty() {
-                self.momenta[p * d..(p + 1) * d].copy_from_slice(&m);
-            }
-        }
-        self.steps += steps;
     }
 
     /// Splits the ensemble into at most `blocks` ensembles of consecutive particles (at least
@@ -510,28 +412,28 @@ impl Ensemble {
     /// advanced alike (tested). NGD with the ensemble's Fisher estimate couples the particles: it
     /// is not split.
     pub fn split(mut self, blocks: usize, min_particles: usize) -> Vec<Ensemble> {
-        let sizes = block_sizes(self.particles, blocks, min_particles);
+        let sizes = block_sizes(self.core.particles, blocks, min_particles);
         if sizes.len() < 2 || self.coupled_ngd.is_some() {
             return vec![self];
         }
-        let d = self.dimension;
+        let d = self.core.dimension;
         let mut parts = Vec::with_capacity(sizes.len());
         // From the back, so that each split_off leaves the front in place.
-        let mut end = self.particles;
+        let mut end = self.core.particles;
         for &size in sizes.iter().skip(1).rev() {
             let start = end - size;
             let mut part = self.clone_empty();
-            part.particles = size;
-            part.weights = self.weights.split_off(start * d);
-            part.momenta = split_tail(&mut self.momenta, start * d);
-            part.streams = self.streams.split_off(start);
-            part.diverged_at = self.diverged_at.split_off(start);
-            part.sum_first = split_tail(&mut self.sum_first, start * d);
-            part.sum_second = split_tail(&mut self.sum_second, start * d * d);
+            part.core.particles = size;
+            part.core.weights = self.core.weights.split_off(start * d);
+            part.core.momenta = split_tail(&mut self.core.momenta, start * d);
+            part.core.streams = self.core.streams.split_off(start);
+            part.core.diverged_at = self.core.diverged_at.split_off(start);
+            part.core.sum_first = split_tail(&mut self.core.sum_first, start * d);
+            part.core.sum_second = split_tail(&mut self.core.sum_second, start * d * d);
             parts.push(part);
             end = start;
         }
-        self.particles = end;
+        self.core.particles = end;
         parts.push(self);
         parts.reverse();
         parts
@@ -543,64 +445,67 @@ impl Ensemble {
         let mut parts = parts.into_iter();
         let mut whole = parts.next()?;
         for part in parts {
-            if part.steps != whole.steps
-                || part.dimension != whole.dimension
-                || part.momenta.is_empty() != whole.momenta.is_empty()
-                || part.sum_first.is_empty() != whole.sum_first.is_empty()
+            if part.core.steps != whole.core.steps
+                || part.core.dimension != whole.core.dimension
+                || part.core.momenta.is_empty() != whole.core.momenta.is_empty()
+                || part.core.sum_first.is_empty() != whole.core.sum_first.is_empty()
             {
                 return None;
             }
-            whole.particles += part.particles;
-            whole.weights.extend(part.weights);
-            whole.momenta.extend(part.momenta);
-            whole.streams.extend(part.streams);
-            whole.diverged_at.extend(part.diverged_at);
-            whole.sum_first.extend(part.sum_first);
-            whole.sum_second.extend(part.sum_second);
+            whole.core.particles += part.core.particles;
+            whole.core.weights.extend(part.core.weights);
+            whole.core.momenta.extend(part.core.momenta);
+            whole.core.streams.extend(part.core.streams);
+            whole.core.diverged_at.extend(part.core.diverged_at);
+            whole.core.sum_first.extend(part.core.sum_first);
+            whole.core.sum_second.extend(part.core.sum_second);
         }
         Some(whole)
     }
 
     /// A copy without particles (for [`Ensemble::split`]).
     fn clone_empty(&self) -> Ensemble {
+        let core = &self.core;
         Ensemble {
-            dimension: self.dimension,
-            particles: 0,
-            oracle: self.oracle.clone(),
-            update: self.update.clone(),
+            core: Particles {
+                dimension: core.dimension,
+                particles: 0,
+                oracle: core.oracle.clone(),
+                update: core.update.clone(),
+                centre: core.centre.clone(),
+                bound: core.bound,
+                weights: Vec::new(),
+                momenta: Vec::new(),
+                streams: Vec::new(),
+                diverged_at: Vec::new(),
+                steps: core.steps,
+                burn_in: core.burn_in,
+                sum_first: Vec::new(),
+                sum_second: Vec::new(),
+                zig: core.zig.clone(),
+                allow_fast_path: core.allow_fast_path,
+            },
             coupled_ngd: None,
-            centre: self.centre.clone(),
-            bound: self.bound,
-            weights: Vec::new(),
-            momenta: Vec::new(),
-            streams: Vec::new(),
-            diverged_at: Vec::new(),
-            steps: self.steps,
-            burn_in: self.burn_in,
-            sum_first: Vec::new(),
-            sum_second: Vec::new(),
-            zig: self.zig.clone(),
-            allow_fast_path: self.allow_fast_path,
         }
     }
 
     /// Disables the fast paths (for tests that compare them with the general path).
     #[doc(hidden)]
     pub fn force_general_path(&mut self) {
-        self.allow_fast_path = false;
+        self.core.allow_fast_path = false;
     }
 
     /// Statistics of the live particles now.
     pub fn statistics(&self) -> EnsembleStatistics {
-        let d = self.dimension;
-        let live: Vec<usize> = (0..self.particles)
-            .filter(|&p| self.diverged_at[p].is_none())
+        let d = self.core.dimension;
+        let live: Vec<usize> = (0..self.core.particles)
+            .filter(|&p| self.core.diverged_at[p].is_none())
             .collect();
         let n = live.len() as f64;
         let mut mean = DVector::zeros(d);
         for &p in &live {
             for a in 0..d {
-                mean[a] += self.weights[p * d + a];
+                mean[a] += self.core.weights[p * d + a];
             }
         }
         if n > 0.0 {
@@ -609,18 +514,18 @@ impl Ensemble {
             mean.fill(f64::NAN);
         }
         let (covariance, covariance_stderr, mean_stderr) = centred_moments(
-            live.iter().map(|&p| &self.weights[p * d..(p + 1) * d]),
+            live.iter().map(|&p| &self.core.weights[p * d..(p + 1) * d]),
             &mean,
             d,
         );
-        let time_averaged = self.burn_in.and_then(|burn_in| {
-            let samples = self.steps.saturating_sub(burn_in);
+        let time_averaged = self.core.burn_in.and_then(|burn_in| {
+            let samples = self.core.steps.saturating_sub(burn_in);
             (samples > 0 && !live.is_empty()).then(|| self.time_averages(&live, samples))
         });
         EnsembleStatistics {
-            steps: self.steps,
-            particles: self.particles,
-            diverged: self.particles - live.len(),
+            steps: self.core.steps,
+            particles: self.core.particles,
+            diverged: self.core.particles - live.len(),
             mean,
             mean_stderr,
             covariance,
@@ -630,14 +535,14 @@ impl Ensemble {
     }
 
     fn time_averages(&self, live: &[usize], samples: u64) -> TimeAveraged {
-        let d = self.dimension;
+        let d = self.core.dimension;
         let t = samples as f64;
         let n = live.len() as f64;
         // Per particle: time means of (w−c) and (w−c)(w−c)ᵀ.
         let mut mean_dev = DVector::zeros(d);
         for &p in live {
             for a in 0..d {
-                mean_dev[a] += self.sum_first[p * d + a] / t;
+                mean_dev[a] += self.core.sum_first[p * d + a] / t;
             }
         }
         mean_dev /= n;
@@ -649,7 +554,7 @@ impl Ensemble {
             for b in 0..d {
                 let values: Vec<f64> = live
                     .iter()
-                    .map(|&p| self.sum_second[p * d * d + a * d + b] / t)
+                    .map(|&p| self.core.sum_second[p * d * d + a * d + b] / t)
                     .collect();
                 let avg = values.iter().sum::<f64>() / n;
                 covariance[(a, b)] = avg - mean_dev[a] * mean_dev[b];
@@ -661,7 +566,7 @@ impl Ensemble {
                 stderr[(a, b)] = (var / n).sqrt();
             }
         }
-        let centre = DVector::from_column_slice(&self.centre);
+        let centre = DVector::from_column_slice(&self.core.centre);
         TimeAveraged {
             samples_per_particle: samples,
             mean: centre + mean_dev,
@@ -722,99 +627,4 @@ fn centred_moments<'a>(
     });
     let mean_stderr = DVector::from_fn(d, |a, _| (covariance[(a, a)] / n).sqrt());
     (covariance, stderr, mean_stderr)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The lanes' divergence handling (a lane frozen mid-block while the others go on, blocks
-    /// re-run with the per-step test, all lanes of a group diverged, a short last group, slices)
-    /// gives the general path's numbers, with and without the AVX2 builds.
-    #[test]
-    fn fast_path_divergence_matches_the_general_path() {
-        let k = DMatrix::from_diagonal(&DVector::from_vec(vec![1.0, 0.1]));
-        let (mut mixed, mut all_gone) = (0, 0);
-        for (o, bound) in [
-            (Optimizer::Sgd { learning_rate: 1.2 }, 4.0),
-            (Optimizer::Sgd { learning_rate: 2.3 }, 1e8),
-            (
-                Optimizer::Momentum {
-                    learning_rate: 0.9,
-                    momentum: 0.5,
-                },
-                3.5,
-            ),
-            (
-                Optimizer::QuasiHyperbolic {
-                    learning_rate: 0.9,
-                    momentum: 0.5,
-                    nu: 0.7,
-                },
-                1.6,
-            ),
-            (
-                Optimizer::Nesterov {
-                    learning_rate: 0.9,
-                    momentum: 0.5,
-                },
-                2.5,
-            ),
-        ] {
-            for d in [1usize, 2] {
-                let k = k.view((0, 0), (d, d)).into_owned();
-                let c = DMatrix::from_diagonal(
-                    &DVector::from_vec(vec![1.0, 0.02]).rows(0, d).into_owned(),
-                );
-                let problem = Problem::new(Some(k), Noise::Gaussian { covariance: c }, o.clone())
-                    .expect("valid");
-                let spec = EnsembleSpec {
-                    particles: 37,
-                    seed: 5,
-                    burn_in: Some(10),
-                    divergence_bound: bound,
-                    ..EnsembleSpec::default()
-                };
-                let mut fast = Ensemble::new(&problem, &spec).expect("ensemble");
-                let mut general = fast.clone();
-                general.force_general_path();
-                // The fast path without AVX2 as well (the same as `fast` on a CPU without it).
-                let mut portable = fast.clone();
-                for slice in [1u64, 70, 3, 200] {
-                    fast.advance(slice);
-                    general.advance(slice);
-                    avx2::portable_only(|| portable.advance(slice));
-                }
-                assert_eq!(portable.weights(), general.weights(), "{o:?} D={d}");
-                assert_eq!(portable.diverged_at, general.diverged_at, "{o:?} D={d}");
-                assert_eq!(
-                    format!("{:?}", portable.statistics()),
-                    format!("{:?}", general.statistics()),
-                    "{o:?} D={d}"
-                );
-                assert_eq!(fast.weights(), general.weights(), "{o:?} D={d}");
-                assert_eq!(fast.diverged_at, general.diverged_at, "{o:?} D={d}");
-                // Live particles' streams too (a diverged one may have drawn a block ahead).
-                for p in 0..37 {
-                    if fast.diverged_at[p].is_none() {
-                        assert_eq!(fast.streams[p], general.streams[p], "{o:?} D={d}");
-                    }
-                }
-                let diverged = fast.diverged_at.iter().filter(|t| t.is_some()).count();
-                mixed += usize::from(diverged > 0 && diverged < 37);
-                all_gone += usize::from(diverged == 37);
-                // (As text: with every particle diverged the moments are NaN.)
-                assert_eq!(
-                    format!("{:?}", fast.statistics()),
-                    format!("{:?}", general.statistics()),
-                    "{o:?} D={d}"
-                );
-            }
-        }
-        // The cases the test is for: some particles diverged beside survivors, and all.
-        assert!(
-            mixed >= 4 && all_gone >= 2,
-            "{mixed} mixed, {all_gone} all diverged"
-        );
-    }
 }

@@ -3,10 +3,9 @@
 //! [`NOISE_BLOCK_STEPS`] steps at a time, with the arithmetic of the general path's `step_once`
 //! (the same numbers bit for bit, tested).
 
-use super::general::{FrameworkStep, Oracle, Update};
-use super::lanes::StreamLanes;
-use super::{avx2, Ensemble};
-use crate::model::PaperRule;
+use crate::general::{FrameworkStep, Oracle, PaperRule, Update};
+use crate::lanes::StreamLanes;
+use crate::{avx2, Particles};
 
 /// Steps whose normals the diagonal fast path draws at once.
 pub(super) const NOISE_BLOCK_STEPS: usize = 64;
@@ -20,7 +19,7 @@ pub(super) enum DiagonalRule {
     Framework(FrameworkStep),
 }
 
-impl Ensemble {
+impl Particles {
     /// The diagonal fast path; returns false (doing nothing) when it does not apply.
     pub(super) fn advance_diagonal<const D: usize>(&mut self, steps: u64) -> bool {
         let Oracle::Gaussian {

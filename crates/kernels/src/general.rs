@@ -1,28 +1,67 @@
 //! The general path: the gradient oracle (Gaussian noise through a factor of C, or a sampled
-//! minibatch of Eq. 28) and one step of every update rule, literally as printed.
+//! minibatch of Eq. 28) and one step of every update rule, literally as printed. (The main
+//! crate's `sim::setup` builds the oracle and the rule from a validated problem.)
 
-use nalgebra::DMatrix;
-
-use super::normal::{NormalStream, Ziggurat};
-use crate::linalg::SymmetricEigen;
-use crate::model::{MomentumForm, Optimizer, PaperRule, Problem};
+use crate::normal::{NormalStream, Ziggurat};
 
 /// The gradient oracle.
 #[derive(Clone, Debug)]
-pub(super) enum Oracle {
+pub enum Oracle {
     /// g = K w + L ξ with L Lᵀ = C (row-major D×D each; `diagonal` when both are diagonal).
     Gaussian {
+        /// K, row-major D×D.
         hessian: Vec<f64>,
+        /// L with L Lᵀ = C, row-major D×D.
         noise_factor: Vec<f64>,
+        /// Whether K and L are both diagonal (the diagonal fast path applies in 1-D and 2-D).
         diagonal: bool,
     },
     /// The sampled minibatch gradient of Eq. 28.
     Minibatch {
+        /// The data's inputs x_i, row-major N×D.
         inputs: Vec<f64>,
+        /// The data's targets y_i (N).
         targets: Vec<f64>,
+        /// N.
         samples: usize,
+        /// S.
         batch_size: usize,
+        /// Whether the minibatch is drawn with replacement.
         with_replacement: bool,
+    },
+}
+
+/// The paper's scalar-λ rules as printed (the main crate's `conventions::PaperRule`, whose
+/// plain-data copy this is: the simulator's kernels do not depend on the main crate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PaperRule {
+    /// Eq. 6: w_t = w_{t−1} − λ g_t.
+    Sgd {
+        /// λ.
+        lr: f64,
+    },
+    /// Eq. 10: m_t = μ m_{t−1} + g_t; w_t = w_{t−1} − λ m_t.
+    Momentum {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
+    },
+    /// Eq. 53: m_t = μ m_{t−1} + (1−μ) g_t; w_t = w_{t−1} − λ[(1−ν) g_t + ν m_t].
+    QuasiHyperbolic {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
+        /// ν.
+        nu: f64,
+    },
+    /// Sutskever's look-ahead form: the gradient at w − λμm, then as SGDM.
+    Nesterov {
+        /// λ.
+        lr: f64,
+        /// μ.
+        mu: f64,
     },
 }
 
@@ -31,59 +70,49 @@ pub(super) enum Oracle {
 /// literally rather than from the engine's algebra:
 /// g ← ∇L(θ) + η + wd_c·θ; the momentum's update and direction d; θ ← θ − λd − λ·wd_d·θ.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct FrameworkStep {
-    lr: f64,
-    momentum: FrameworkMomentum,
-    coupled_decay: f64,
-    decoupled_decay: f64,
+pub struct FrameworkStep {
+    /// λ.
+    pub lr: f64,
+    /// The momentum's update and direction.
+    pub momentum: FrameworkMomentum,
+    /// wd_c, the decay added to the gradient.
+    pub coupled_decay: f64,
+    /// wd_d, the decay applied to θ beside the step.
+    pub decoupled_decay: f64,
 }
 
 /// The momentum of a [`FrameworkStep`] (m ← …; d = …).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum FrameworkMomentum {
+pub enum FrameworkMomentum {
     /// SGD: d = g.
     None,
     /// PyTorch: m ← μm + (1 − τ)g; d = m.
-    HeavyBall { mu: f64, dampening: f64 },
+    HeavyBall {
+        /// μ.
+        mu: f64,
+        /// τ.
+        dampening: f64,
+    },
     /// optax.ema: m ← βm + (1 − β)g; d = m.
-    Ema { beta: f64 },
+    Ema {
+        /// β.
+        beta: f64,
+    },
     /// PyTorch/optax/Keras Nesterov: m ← μm + g; d = g + μm.
-    Nesterov { mu: f64 },
+    Nesterov {
+        /// μ.
+        mu: f64,
+    },
     /// QHM, Eq. 53: m ← μm + (1 − μ)g; d = (1 − ν)g + νm.
-    QuasiHyperbolic { mu: f64, nu: f64 },
+    QuasiHyperbolic {
+        /// μ.
+        mu: f64,
+        /// ν.
+        nu: f64,
+    },
 }
 
 impl FrameworkStep {
-    pub(super) fn of(problem: &Problem) -> Option<Self> {
-        let conventions = problem.conventions();
-        let optimizer = problem.optimizer();
-        if conventions.is_paper_rule(optimizer) {
-            return None;
-        }
-        let (coupled_decay, decoupled_decay) = conventions.decays();
-        let momentum = match *optimizer {
-            Optimizer::Sgd { .. } => FrameworkMomentum::None,
-            Optimizer::Momentum { momentum, .. } => match conventions.momentum_form {
-                MomentumForm::Ema => FrameworkMomentum::Ema { beta: momentum },
-                MomentumForm::HeavyBall => FrameworkMomentum::HeavyBall {
-                    mu: momentum,
-                    dampening: conventions.dampening,
-                },
-            },
-            Optimizer::QuasiHyperbolic { momentum, nu, .. } => {
-                FrameworkMomentum::QuasiHyperbolic { mu: momentum, nu }
-            }
-            Optimizer::Nesterov { momentum, .. } => FrameworkMomentum::Nesterov { mu: momentum },
-            _ => return None,
-        };
-        Some(Self {
-            lr: optimizer.learning_rate()?,
-            momentum,
-            coupled_decay,
-            decoupled_decay,
-        })
-    }
-
     /// One coordinate's step: the new (θ_a, m_a) from θ_a, m_a and the noisy gradient ∇L + η.
     #[inline(always)]
     pub(super) fn apply(&self, theta: f64, m: f64, noisy_gradient: f64) -> (f64, f64) {
@@ -116,18 +145,23 @@ impl FrameworkStep {
 
 /// The update rule, with the constants it needs.
 #[derive(Clone, Debug)]
-pub(super) enum Update {
+pub enum Update {
     /// The paper's printed rules (Nesterov in Sutskever's look-ahead form).
     Paper(PaperRule),
     /// The frameworks' rules (θ-form Nesterov, weight decay, dampening, EMA momentum).
     Framework(FrameworkStep),
-    /// w ← w − Λ m (row-major D×D Λ).
-    Preconditioned { lambda: Vec<f64>, mu: f64 },
+    /// w ← w − Λ m.
+    Preconditioned {
+        /// Λ, row-major D×D.
+        lambda: Vec<f64>,
+        /// μ.
+        mu: f64,
+    },
 }
 
 impl Update {
     /// Sets the scalar learning rate λ (a schedule's λ_t); `false` for a preconditioned rule.
-    pub(super) fn set_learning_rate(&mut self, rate: f64) -> bool {
+    pub fn set_learning_rate(&mut self, rate: f64) -> bool {
         match self {
             Update::Paper(
                 PaperRule::Sgd { lr }
@@ -142,7 +176,7 @@ impl Update {
     }
 
     /// Whether the rule carries a momentum buffer m (all but plain SGD, with or without decay).
-    pub(super) fn has_momentum(&self) -> bool {
+    pub fn has_momentum(&self) -> bool {
         !matches!(
             self,
             Update::Paper(PaperRule::Sgd { .. })
@@ -151,42 +185,6 @@ impl Update {
                     ..
                 })
         )
-    }
-}
-
-pub(super) fn row_major(m: &DMatrix<f64>) -> Vec<f64> {
-    let mut out = Vec::with_capacity(m.len());
-    for i in 0..m.nrows() {
-        for j in 0..m.ncols() {
-            out.push(m[(i, j)]);
-        }
-    }
-    out
-}
-
-/// L with L Lᵀ = C for a PSD C: Cholesky when it factors, else U diag(√max(λ,0)).
-pub(super) fn psd_factor(c: &DMatrix<f64>) -> DMatrix<f64> {
-    match c.clone().cholesky() {
-        Some(ch) => ch.l(),
-        None => {
-            let eigen = SymmetricEigen::new(c);
-            let d = c.nrows();
-            DMatrix::from_fn(d, d, |i, j| {
-                eigen.vectors[(i, j)] * eigen.values[j].max(0.0).sqrt()
-            })
-        }
-    }
-}
-
-pub(super) fn gaussian_oracle(hessian: &DMatrix<f64>, covariance: &DMatrix<f64>) -> Oracle {
-    let factor = psd_factor(covariance);
-    let is_diagonal = |m: &DMatrix<f64>| {
-        (0..m.nrows()).all(|i| (0..m.ncols()).all(|j| i == j || m[(i, j)] == 0.0))
-    };
-    Oracle::Gaussian {
-        diagonal: is_diagonal(hessian) && is_diagonal(&factor),
-        hessian: row_major(hessian),
-        noise_factor: row_major(&factor),
     }
 }
 

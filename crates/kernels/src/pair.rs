@@ -14,7 +14,7 @@ pub(crate) use simd128::{F64x2, U64x2};
 /// Plain pairs: the reference semantics.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 mod plain {
-    use crate::sim::normal::centred_half;
+    use crate::normal::centred_half;
 
     /// Two `u64`.
     #[derive(Clone, Copy, Debug)]
@@ -134,7 +134,7 @@ mod simd128 {
         pub(crate) fn shr<const S: u32>(self) -> Self {
             Self(u64x2_shr(self.0, S))
         }
-        /// [`crate::sim::normal::centred_half`] of the low halves and of the high halves, as
+        /// [`crate::normal::centred_half`] of the low halves and of the high halves, as
         /// `f64`: one signed shift for the four halves, two conversions.
         #[inline(always)]
         pub(crate) fn centred_halves(self) -> (F64x2, F64x2) {
