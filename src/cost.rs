@@ -375,8 +375,7 @@ fn landscape_cost(config: &Config) -> Cost {
                 // Per mode: the spectrum and its stationary gain, no decomposition.
                 theory = flops(200 * d);
             }
-            // `solve`'s loss curve (the command line's: the page draws no curve of a landscape).
-            if quadratic.curve_points.is_some() && cfg!(not(target_arch = "wasm32")) {
+            if quadratic.curve_points.is_some() {
                 theory += curve_theory(quadratic, steps, d);
             }
             let piece_key = match &quadratic.noise {
@@ -455,6 +454,17 @@ fn figure_cost(figure: &FigureConfig) -> Cost {
             (step / d.max(1), step, 50 * dense_theory(d), "K")
         }
         FigureConfig::Fig3(_) => (1, 2, dense_theory(2), "K"),
+        FigureConfig::Schedule(figure) => {
+            let d = figure.hessian.natural_dimension() as u128;
+            let step = if d <= 2 { d } else { d * d + d };
+            // The exact curves are computed progressively (in blocks of modes); synchronously
+            // only the model's set-up: the spectrum, or a dense decomposition.
+            let theory = match figure.hessian {
+                crate::config::MatrixSpec::Spectrum(_) => flops(200 * d),
+                _ => dense_theory(d),
+            };
+            (step / d.max(1), step, theory, "K")
+        }
         _ => (1, 1, dense_theory(2), "K"),
     };
     let simulation = planned * scale.max(1) + create;
@@ -496,6 +506,9 @@ fn figure_ensembles(figure: &FigureConfig) -> u128 {
         FigureConfig::Fig6b(f) => f.simulation.points as u128,
         FigureConfig::Escape(f) => f.simulation.points as u128,
         FigureConfig::Explorer(f) => u128::from(f.simulated.is_some()),
+        FigureConfig::Schedule(f) if f.simulated() => {
+            (f.simulation.points * f.curves.len()) as u128
+        }
         _ => 0,
     }
 }

@@ -178,8 +178,9 @@ impl Schedule {
         runs
     }
 
-    /// The first step after `t` whose rate may differ from step t's.
-    fn next_change(&self, t: u64, total: u64) -> u64 {
+    /// The first step after `t` whose rate may differ from step t's (at most `total` when the
+    /// rate stays).
+    pub fn next_change(&self, t: u64, total: u64) -> u64 {
         if t < self.warmup || !self.is_constant_after_warmup() && self.kind != ScheduleKind::Step {
             return t + 1;
         }

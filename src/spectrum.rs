@@ -147,10 +147,6 @@ impl fmt::Display for Spectrum {
     /// The configuration text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::config::format_number as n;
-        // The page never builds a spectrum (its parser refuses them): no formatting code there.
-        if cfg!(target_arch = "wasm32") {
-            return f.write_str("spectrum");
-        }
         match *self {
             Spectrum::PowerLaw {
                 dimension,

@@ -24,7 +24,7 @@ pub struct FigureEntry {
 }
 
 /// Every figure, in the order of the paper and then the panels beyond it.
-pub const FIGURES: [FigureEntry; 16] = [
+pub const FIGURES: [FigureEntry; 17] = [
     FigureEntry {
         id: "1b",
         short_name: "Fig. 1b",
@@ -188,6 +188,27 @@ pub const FIGURES: [FigureEntry; 16] = [
         embed_controls: "angle",
         scalar_model: false,
         defaults: &[("K", "1,0.1"), ("angle", "30"), ("mu", "0")],
+    },
+    FigureEntry {
+        id: "schedule",
+        short_name: "Learning-rate schedules",
+        formula_template: None,
+        embed_controls: "lr",
+        scalar_model: false,
+        defaults: &[
+            ("opt", "sgdm"),
+            ("lr", "0.5"),
+            ("K", "powerlaw:20,1,1"),
+            ("C", "0.01"),
+            ("start", "1"),
+            ("milestones", "150,225"),
+            ("decay", "0.02"),
+            ("gamma", "0.1"),
+            ("warmup", "30"),
+            ("steps", "300"),
+            ("points", "6"),
+            ("particles", "1000"),
+        ],
     },
     FigureEntry {
         id: "explorer",

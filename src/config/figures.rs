@@ -295,6 +295,8 @@ pub enum FigureConfig {
     Newton(SecondOrderFigureConfig),
     /// `fig=explorer`: Table 1 live.
     Explorer(ExplorerFigureConfig),
+    /// `fig=schedule`: training under learning-rate schedules (issue 16).
+    Schedule(super::schedule_figure::ScheduleFigureConfig),
 }
 
 impl FigureConfig {
@@ -317,6 +319,7 @@ impl FigureConfig {
             FigureConfig::Escape(_) => "escape",
             FigureConfig::Newton(_) => "newton",
             FigureConfig::Explorer(_) => "explorer",
+            FigureConfig::Schedule(_) => "schedule",
         }
     }
 
@@ -337,6 +340,7 @@ impl FigureConfig {
             FigureConfig::Escape(figure) => figure,
             FigureConfig::Newton(figure) => figure,
             FigureConfig::Explorer(figure) => figure,
+            FigureConfig::Schedule(figure) => figure,
         }
     }
 

@@ -41,12 +41,14 @@ pub const KEYS: &[KeySpec] = &[
         label: "figure",
         slider: None,
         aliases: &[],
-        meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3); beyond the paper's figures: phase = stability phase diagram of SGDM/QHM over (λk, μ), bayes = Bayes-optimal learning rate (Sec. 6.1), escape = escape efficiency (Sec. 6.2), newton = damped Newton and natural gradient (Sec. 6.5), explorer = Table 1 live for every method. Absent: no figure (solve and simulate read the landscape)",
+        meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3); beyond the paper's figures: phase = stability phase diagram of SGDM/QHM over (λk, μ), bayes = Bayes-optimal learning rate (Sec. 6.1), escape = escape efficiency (Sec. 6.2), newton = damped Newton and natural gradient (Sec. 6.5), explorer = Table 1 live for every method, schedule = the \
+                  expected loss under learning-rate schedules. Absent: no figure (solve and simulate read the landscape)",
         format: doc("name"),
         default: "",
         double_well_default: None,
         default_meaning: doc("none"),
-        allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b, phase, bayes, escape, newton, explorer",
+        allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b, phase, bayes, escape, newton, explorer, \
+                  schedule",
         used_when: doc("always (with fig, only the figure's keys are read)"),
         kind: Kind::Choice(FIGURE_IDS),
     },
@@ -774,9 +776,9 @@ pub const KEYS: &[KeySpec] = &[
         label: "learning-rate schedule",
         slider: None,
         aliases: &["lr_schedule"],
-        meaning: doc("learning-rate schedule (PyTorch's): λ_t, the rate from step t to t+1 (T = steps), is \
+        meaning: "learning-rate schedule (PyTorch's): λ_t, the rate from step t to t+1 (T = steps), is \
                   constant = lr; step = lr·gamma^(milestones ≤ t) (MultiStepLR); exp = lr·gamma^t; cosine = \
-                  lr_min + (lr − lr_min)(1 + cos(πt/T))/2; inverse = lr/(1 + decay·t)"),
+                  lr_min + (lr − lr_min)(1 + cos(πt/T))/2; inverse = lr/(1 + decay·t)",
         format: doc("name"),
         default: "constant",
         double_well_default: None,
@@ -786,12 +788,28 @@ pub const KEYS: &[KeySpec] = &[
         kind: Kind::Choice(&crate::schedule::SCHEDULE_NAMES),
     },
     KeySpec {
+        key: "schedules",
+        label: "schedules compared",
+        slider: None,
+        aliases: &[],
+        meaning: "the schedules fig=schedule draws (at most 4), each as the schedule key means it; a \
+                  warmup- prefix adds the warm-up of warmup steps",
+        format: doc("names"),
+        default: "constant,step,cosine,warmup-cosine",
+        double_well_default: None,
+        default_meaning: doc("constant,step,cosine,warmup-cosine"),
+        allowed: "one to four distinct names of constant, step, exp, cosine, inverse, warmup-constant, \
+                  warmup-step, warmup-exp, warmup-cosine, warmup-inverse, separated by ,",
+        used_when: doc("fig=schedule"),
+        kind: Kind::Names(super::SCHEDULE_CURVES),
+    },
+    KeySpec {
         key: "milestones",
         label: "step-decay milestones",
         slider: None,
         aliases: &[],
-        meaning: doc("steps at which schedule=step multiplies the rate by gamma (counted from the end of the \
-                  warm-up)"),
+        meaning: "steps at which schedule=step multiplies the rate by gamma (counted from the end of the \
+                  warm-up)",
         format: doc("list"),
         default: "",
         double_well_default: None,
@@ -808,7 +826,7 @@ pub const KEYS: &[KeySpec] = &[
         label: "decay factor γ",
         slider: Some(SliderSpan { min: 0.01, max: 1.0, log: true }),
         aliases: &[],
-        meaning: doc("the factor of schedule=step (per milestone) and schedule=exp (per step)"),
+        meaning: "the factor of schedule=step (per milestone) and schedule=exp (per step)",
         format: doc("number"),
         default: "0.1",
         double_well_default: None,
@@ -822,7 +840,7 @@ pub const KEYS: &[KeySpec] = &[
         label: "final learning rate",
         slider: None,
         aliases: &["eta_min"],
-        meaning: doc("the rate schedule=cosine anneals to (PyTorch's eta_min)"),
+        meaning: "the rate schedule=cosine anneals to (PyTorch's eta_min)",
         format: doc("number"),
         default: "0",
         double_well_default: None,
@@ -836,7 +854,7 @@ pub const KEYS: &[KeySpec] = &[
         label: "decay d",
         slider: None,
         aliases: &[],
-        meaning: doc("the decay of schedule=inverse: λ_t = lr/(1 + decay·t)"),
+        meaning: "the decay of schedule=inverse: λ_t = lr/(1 + decay·t)",
         format: doc("number"),
         default: "",
         double_well_default: None,
@@ -850,8 +868,8 @@ pub const KEYS: &[KeySpec] = &[
         label: "warm-up steps",
         slider: None,
         aliases: &["warmup_steps"],
-        meaning: doc("linear warm-up: λ_t = lr·(t+1)/warmup for t < warmup, then the schedule (t counted from \
-                  its end)"),
+        meaning: "linear warm-up: λ_t = lr·(t+1)/warmup for t < warmup, then the schedule (t counted from \
+                  its end)",
         format: doc("integer"),
         default: "0",
         double_well_default: None,
@@ -868,7 +886,7 @@ pub const KEYS: &[KeySpec] = &[
         label: "curve points",
         slider: None,
         aliases: &[],
-        meaning: doc("points of the loss curve: n = min(curve_points, steps + 1) steps t_i = round(i·steps/(n − 1))"),
+        meaning: "points of the loss curve: n = min(curve_points, steps + 1) steps t_i = round(i·steps/(n − 1))",
         format: doc("integer"),
         default: "200",
         double_well_default: None,

@@ -53,10 +53,7 @@ impl MatrixSpec {
     /// it first: [`QuadraticConfig::to_problem`]).
     pub fn to_matrix(&self) -> DMatrix<f64> {
         match self {
-            MatrixSpec::Spectrum(spectrum)
-                if spectrum.dimension() > MAX_DIMENSION || cfg!(target_arch = "wasm32") =>
-            {
-                // (The page never builds a spectrum: its parser refuses them.)
+            MatrixSpec::Spectrum(spectrum) if spectrum.dimension() > MAX_DIMENSION => {
                 DMatrix::from_element(1, 1, f64::NAN)
             }
             MatrixSpec::Spectrum(spectrum) => {
@@ -388,8 +385,6 @@ impl QuadraticConfig {
     pub fn to_problem(&self) -> Result<Problem, FieldErrors> {
         let mut problems = Vec::new();
         let (hessian, noise, dimension) = match &self.noise {
-            // (The page never builds a spectrum: its parser refuses them.)
-            #[cfg(not(target_arch = "wasm32"))]
             NoiseConfig::Gaussian {
                 hessian: MatrixSpec::Spectrum(spectrum),
                 ..
@@ -475,47 +470,7 @@ impl QuadraticConfig {
     }
 
     pub(super) fn push_key_values(&self, values: &mut Vec<(&'static str, Value)>) {
-        values.push(("opt", Value::Choice(self.optimizer.name())));
-        match &self.optimizer {
-            OptimizerConfig::Sgd { learning_rate } => {
-                values.push(("lr", Value::Number(*learning_rate)))
-            }
-            OptimizerConfig::Momentum {
-                learning_rate,
-                momentum,
-            }
-            | OptimizerConfig::Nesterov {
-                learning_rate,
-                momentum,
-            }
-            | OptimizerConfig::DampedNewton {
-                learning_rate,
-                momentum,
-            }
-            | OptimizerConfig::NaturalGradient {
-                learning_rate,
-                momentum,
-            } => {
-                values.push(("lr", Value::Number(*learning_rate)));
-                values.push(("mu", Value::Number(*momentum)));
-            }
-            OptimizerConfig::QuasiHyperbolic {
-                learning_rate,
-                momentum,
-                nu,
-            } => {
-                values.push(("lr", Value::Number(*learning_rate)));
-                values.push(("mu", Value::Number(*momentum)));
-                values.push(("nu", Value::Number(*nu)));
-            }
-            OptimizerConfig::Preconditioned {
-                preconditioner,
-                momentum,
-            } => {
-                values.push(("P", Value::Matrix(preconditioner.clone())));
-                values.push(("mu", Value::Number(*momentum)));
-            }
-        }
+        push_optimizer_values(values, &self.optimizer);
         let conventions = &self.conventions;
         let name = self.optimizer.name();
         if matches!(name, "sgd" | "sgdm" | "qhm" | "nesterov") {
@@ -614,6 +569,54 @@ impl QuadraticConfig {
                 "fisher",
                 Value::Choice(fisher_name(ensemble.natural_gradient_fisher)),
             ));
+        }
+    }
+}
+
+/// `opt` and the keys of its hyper-parameters (`lr`, `mu`, `nu`, `P`).
+pub(super) fn push_optimizer_values(
+    values: &mut Vec<(&'static str, Value)>,
+    optimizer: &OptimizerConfig,
+) {
+    values.push(("opt", Value::Choice(optimizer.name())));
+    match &optimizer {
+        OptimizerConfig::Sgd { learning_rate } => {
+            values.push(("lr", Value::Number(*learning_rate)))
+        }
+        OptimizerConfig::Momentum {
+            learning_rate,
+            momentum,
+        }
+        | OptimizerConfig::Nesterov {
+            learning_rate,
+            momentum,
+        }
+        | OptimizerConfig::DampedNewton {
+            learning_rate,
+            momentum,
+        }
+        | OptimizerConfig::NaturalGradient {
+            learning_rate,
+            momentum,
+        } => {
+            values.push(("lr", Value::Number(*learning_rate)));
+            values.push(("mu", Value::Number(*momentum)));
+        }
+        OptimizerConfig::QuasiHyperbolic {
+            learning_rate,
+            momentum,
+            nu,
+        } => {
+            values.push(("lr", Value::Number(*learning_rate)));
+            values.push(("mu", Value::Number(*momentum)));
+            values.push(("nu", Value::Number(*nu)));
+        }
+        OptimizerConfig::Preconditioned {
+            preconditioner,
+            momentum,
+        } => {
+            values.push(("P", Value::Matrix(preconditioner.clone())));
+            values.push(("mu", Value::Number(*momentum)));
         }
     }
 }

@@ -73,6 +73,7 @@ mod keys;
 mod landscape;
 mod panels;
 mod reading;
+mod schedule_figure;
 mod syntax;
 
 pub use panels::{
@@ -108,6 +109,7 @@ pub use landscape::{
 use reading::{
     assemble, read_conventions, read_regression, read_sweep, reset_named_keys, resolve, Reader,
 };
+pub use schedule_figure::{ScheduleFigureConfig, MAX_SCHEDULE_CURVES, SCHEDULE_CURVES};
 pub use syntax::{encode, format_number};
 use syntax::{list_text, parse_value, read, rows_text, Entry, Reading, Value};
 pub(crate) use syntax::{percent_decode, shorten};

@@ -280,6 +280,7 @@ pub(super) fn read_figure(
         "phase" | "bayes" | "escape" | "newton" | "explorer" => {
             super::panels::read_panel(reader, id, problems)
         }
+        "schedule" => FigureConfig::Schedule(super::schedule_figure::read(reader, problems)),
         _ => FigureConfig::Fig6b(EscapeRateFigureConfig {
             well: DoubleWellConfig {
                 learning_rate: reader.number("lr"),
@@ -692,8 +693,6 @@ impl Reader<'_> {
     /// read by [`Reader::hessian`].
     pub(super) fn matrix(&mut self, key: &'static str) -> MatrixSpec {
         match self.value(key) {
-            // (The page's parser refuses spectra.)
-            #[cfg(not(target_arch = "wasm32"))]
             Some(Value::Matrix(MatrixSpec::Spectrum(spectrum))) => {
                 self.refused.push(FieldError::new(
                     key,

@@ -10,7 +10,6 @@ use super::{key_spec, unknown_key, KeySpec, Kind, MatrixSpec, Range, MAX_TEXT_BY
 use crate::error::FieldError;
 use crate::model::MAX_DIMENSION;
 use crate::sim::Start;
-#[cfg(not(target_arch = "wasm32"))]
 use crate::spectrum::Spectrum;
 
 /// Magnitudes at or above this are written in exponent form (`1e16`), not as long digit strings.
@@ -341,14 +340,6 @@ pub(super) fn parse_value(spec: &KeySpec, raw: &str) -> Result<Value, FieldError
             "0" | "false" => Ok(Value::Flag(false)),
             _ => Err(invalid(None)),
         },
-        // The page does not read spectra yet: its .wasm budget has no room for the generators
-        // until the simulation kernels move to a crate of their own (see the README).
-        #[cfg(target_arch = "wasm32")]
-        Kind::Matrix if spec.key == "K" && raw.contains(':') => Err(invalid(Some(
-            "a spectrum (powerlaw:…, mp:…) is read by the command line (solve) in this version"
-                .to_string(),
-        ))),
-        #[cfg(not(target_arch = "wasm32"))]
         Kind::Matrix if spec.key == "K" => match Spectrum::parse(raw) {
             Ok(Some(spectrum)) => Ok(Value::Matrix(MatrixSpec::Spectrum(spectrum))),
             Err(detail) => Err(invalid(Some(detail))),

@@ -358,7 +358,11 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 
 /// The mean of L = ½wᵀKw over particles (`weights` particle-major, P×D) and its standard error
 /// (sample standard deviation/√P); `None` with fewer than 2 particles or a non-finite value.
-fn mean_loss(hessian: &DMatrix<f64>, weights: &[f64], dimension: usize) -> Option<(f64, f64)> {
+pub(super) fn mean_loss(
+    hessian: &DMatrix<f64>,
+    weights: &[f64],
+    dimension: usize,
+) -> Option<(f64, f64)> {
     if dimension == 0 {
         return None;
     }
@@ -473,6 +477,7 @@ impl FigurePlan for EscapeEfficiencyPlan {
                     steps,
                     measure: Measure::FinalPositions,
                     work_per_particle_step: d,
+                    schedule: None,
                 },
             })
             .collect()

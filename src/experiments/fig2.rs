@@ -185,6 +185,7 @@ impl FigurePlan for WhiteNoisePlan {
                         steps: simulation.steps,
                         measure: Measure::FinalVariance,
                         work_per_particle_step: 1,
+                        schedule: None,
                     },
                 })
             })

@@ -318,6 +318,7 @@ impl FigurePlan for WhiteNoiseScatterPlan {
                         steps: simulation.steps,
                         measure: Measure::FinalPositions,
                         work_per_particle_step: 2,
+                        schedule: None,
                     },
                 })
             })

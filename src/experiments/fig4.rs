@@ -216,6 +216,7 @@ impl FigurePlan for MinibatchScatterPlan {
                         steps: simulation.steps,
                         measure: Measure::FinalPositions,
                         work_per_particle_step: work,
+                        schedule: None,
                     },
                 })
             })

@@ -46,6 +46,7 @@ mod minibatch;
 mod newton;
 mod phase;
 mod run;
+mod schedule;
 
 pub use fig6::{EXACT_ESCAPE_CELLS, EXACT_ESCAPE_POINTS};
 pub use run::{SimulationRun, TaskResult};
@@ -129,6 +130,7 @@ impl Experiment {
             FigureConfig::Escape(config) => Box::new(escape::EscapeEfficiencyPlan::new(config)?),
             FigureConfig::Newton(config) => Box::new(newton::SecondOrderPlan::new(config)?),
             FigureConfig::Explorer(config) => Box::new(explorer::ExplorerPlan::new(config)?),
+            FigureConfig::Schedule(config) => Box::new(schedule::SchedulePlan::new(config)?),
         };
         Ok(Experiment {
             id: figure.id(),

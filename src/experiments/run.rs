@@ -47,6 +47,8 @@ pub(crate) enum TaskKind {
         /// Work of one particle-step relative to a 1-D white-noise step: D, or
         /// [`crate::cost::minibatch_step`] for minibatch noise (S per-sample gradients).
         work_per_particle_step: u64,
+        /// The learning-rate schedule the particles follow (`None`: the problem's constant λ).
+        schedule: Option<Box<RateSchedule>>,
     },
     /// Escapes from the double well, until every particle escaped or `max_steps`.
     Escape {
@@ -61,6 +63,37 @@ pub(crate) enum TaskKind {
         /// A guess of the mean escape time in steps (for the progress estimate only).
         expected_steps: f64,
     },
+}
+
+/// A schedule of learning rates for an ensemble: λ_t = `schedule.rate(lr, t, total)`.
+#[derive(Clone, Debug)]
+pub(crate) struct RateSchedule {
+    /// The schedule.
+    pub schedule: crate::schedule::Schedule,
+    /// The base learning rate.
+    pub lr: f64,
+    /// T, the schedule's horizon (which may exceed the ensemble's own steps).
+    pub total: u64,
+}
+
+/// Advances `ensemble` by `count` steps, following `schedule` if any: each run of one rate is
+/// one `advance` call after setting the rate (slicing does not change the numbers).
+pub(crate) fn advance_scheduled(
+    ensemble: &mut Ensemble,
+    count: u64,
+    schedule: Option<&RateSchedule>,
+) {
+    let Some(rates) = schedule else {
+        ensemble.advance(count);
+        return;
+    };
+    let end = ensemble.steps() + count;
+    while ensemble.steps() < end {
+        let t = ensemble.steps();
+        let next = rates.schedule.next_change(t, rates.total.max(end)).min(end);
+        ensemble.set_learning_rate(rates.schedule.rate(rates.lr, t, rates.total));
+        ensemble.advance(next.max(t + 1) - t);
+    }
 }
 
 /// A task and where its result goes.
@@ -96,6 +129,7 @@ impl Task {
                 steps: simulation.steps,
                 measure: Measure::TimeAveragedVariance,
                 work_per_particle_step,
+                schedule: None,
             },
         }
     }
@@ -414,6 +448,7 @@ impl SimulationRun {
                     steps,
                     measure,
                     work_per_particle_step,
+                    schedule,
                     ..
                 },
             ) => {
@@ -422,7 +457,7 @@ impl SimulationRun {
                     .max(1);
                 let left = steps.saturating_sub(ensemble.steps());
                 let count = (remaining / per_step).clamp(1, left.max(1)).min(left);
-                ensemble.advance(count);
+                advance_scheduled(ensemble, count, schedule.as_deref());
                 let work = count.saturating_mul(per_step);
                 if ensemble.steps() >= *steps {
                     let outcome = measure_ensemble(ensemble, *measure);
@@ -585,8 +620,14 @@ impl SimulationRun {
 #[cfg(not(target_arch = "wasm32"))]
 fn run_to_end(active: Active, kind: &TaskKind) -> Active {
     match (active, kind) {
-        (Active::Ensemble(mut ensemble), TaskKind::Ensemble { steps, .. }) => {
-            ensemble.advance(steps.saturating_sub(ensemble.steps()));
+        (
+            Active::Ensemble(mut ensemble),
+            TaskKind::Ensemble {
+                steps, schedule, ..
+            },
+        ) => {
+            let left = steps.saturating_sub(ensemble.steps());
+            advance_scheduled(&mut ensemble, left, schedule.as_deref());
             Active::Ensemble(ensemble)
         }
         (Active::Escape(mut ensemble), TaskKind::Escape { max_steps, .. }) => {

@@ -34,7 +34,7 @@ const STEP_AT_MOST: u64 = 4;
 /// Modes per block of the per-mode engine: the unit of work of a thread, of a slice of the page,
 /// and of the summation order (blocks are summed in order, so the numbers do not depend on how
 /// the blocks were shared out).
-pub const MODE_BLOCK: usize = 4096;
+pub const MODE_BLOCK: usize = 512;
 
 /// The expected loss at the listed steps.
 #[derive(Clone, Debug, PartialEq)]

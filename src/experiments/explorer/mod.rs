@@ -619,6 +619,7 @@ impl FigurePlan for ExplorerPlan {
                 steps: simulation.steps,
                 measure: Measure::FinalPositions,
                 work_per_particle_step: if method.name == "sgd" { 2 } else { 4 },
+                schedule: None,
             },
         }]
     }
