@@ -257,6 +257,10 @@ fn every_key_is_read_and_written() {
             "v=1&opt=sgdm&steps=1000&schedule=step&milestones=50,80&gamma=0.5&warmup=10&curve_points=20",
         ),
         ("schedule=exp&gamma=0.99", "v=1&steps=1000&schedule=exp&gamma=0.99"),
+        (
+            "fig=schedule&schedules=cosine,warmup-step&K=mp:50,0.3,1&points=3",
+            "v=1&fig=schedule&K=mp:50,0.3,1&points=3&schedules=cosine,warmup-step",
+        ),
         ("schedule=cosine&lr_min=0.01", "v=1&steps=1000&schedule=cosine&lr_min=0.01"),
         (
             "schedule=inverse&decay=0.5&steps=100",

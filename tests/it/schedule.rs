@@ -651,3 +651,79 @@ fn bad_schedules_and_spectra_are_refused_by_name() {
         outcome.stderr
     );
 }
+
+#[test]
+fn the_schedule_figure_draws_exact_curves_that_its_simulation_confirms() {
+    use sgd_playground::experiments::Experiment;
+    let text = "fig=schedule&K=1,0.3,0.05&C=0.02&points=3&particles=4000&steps=120&milestones=60&warmup=20";
+    let config = sgd_playground::config::Config::parse(text).expect("a valid link");
+    let experiment = Experiment::new(&config).expect("an experiment");
+    let mut run = experiment.simulation();
+    while !run.is_done() {
+        run.advance(10_000_000);
+    }
+    let figure = experiment.figure(&run);
+    let loss = &figure.panels[0];
+    for name in ["constant", "step", "cosine", "warmup-cosine"] {
+        let curve = loss
+            .curves
+            .iter()
+            .find(|c| c.label == name)
+            .expect("an exact curve");
+        let points = loss
+            .points
+            .iter()
+            .find(|p| p.label == format!("{name} (simulated)"))
+            .expect("simulated points");
+        assert_eq!(points.points.len(), 3);
+        for point in &points.points {
+            let exact = curve
+                .points
+                .iter()
+                .find(|(t, _)| *t == point.x)
+                .expect("the exact value at the point's step")
+                .1;
+            // 4.5 standard errors (12 points of 4000 particles: a false alarm below 1e-4).
+            assert!(
+                (point.y - exact).abs() <= 4.5 * point.stderr,
+                "{name} t={}: {} ± {} vs {exact}",
+                point.x,
+                point.y,
+                point.stderr
+            );
+        }
+    }
+    // Progressive (the page) and at once (the command line): the same figure.
+    let progressive = Experiment::new(&config)
+        .expect("an experiment")
+        .progressive();
+    assert!(!progressive.theory_complete());
+    while progressive.refine_theory() {}
+    assert_eq!(progressive.theory(), experiment.theory());
+}
+
+#[test]
+fn the_figure_and_solve_give_the_same_curve_for_a_spectrum() {
+    use sgd_playground::experiments::Experiment;
+    let figure =
+        "fig=schedule&K=powerlaw:3000,1,1.2&C=0.01&a=0.1&schedules=cosine&steps=400&start=1";
+    let config = sgd_playground::config::Config::parse(figure).expect("a valid link");
+    let theory = Experiment::new(&config).expect("an experiment").theory();
+    let curve = theory.panels[0]
+        .curves
+        .iter()
+        .find(|c| c.label == "cosine")
+        .expect("a curve");
+    let (code, solved, stderr) = cli(&[
+        "solve",
+        "opt=sgdm&lr=0.5&mu=0.9&K=powerlaw:3000,1,1.2&C=0.01&a=0.1&schedule=cosine&steps=400&start=1",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let times = numbers(&solved["curve"]["t"]);
+    let losses = numbers(&solved["curve"]["train_loss"]);
+    for (t, l) in &curve.points {
+        let i = times.iter().position(|x| x == t).expect("the same steps");
+        // The same blocks summed in the same order: the same bits.
+        assert_eq!(*l, losses[i], "t={t}");
+    }
+}
