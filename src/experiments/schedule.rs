@@ -285,7 +285,6 @@ impl FigurePlan for SchedulePlan {
             Scale::Linear,
         );
         let mut notes = Vec::new();
-        let mut finals = Vec::new();
         let mut base_floor = None;
         for (index, curve) in self.curves.iter().enumerate() {
             let label = curve.name.to_string();
@@ -295,13 +294,6 @@ impl FigurePlan for SchedulePlan {
                 let loss = curve.dynamics.curve(&parts);
                 let final_floor: f64 = blocks[index].iter().map(|b| b.2).sum();
                 base_floor = Some(blocks[index].iter().map(|b| b.1).sum::<f64>());
-                finals.push(format!(
-                    "{}: L_T = {}, floor at λ_(T−1) = {} is {}",
-                    curve.name,
-                    short(loss.train_loss.last().copied().unwrap_or(f64::NAN)),
-                    short(curve.final_rate),
-                    short(final_floor)
-                ));
                 loss_panel.curves.push(Curve {
                     label: label.clone(),
                     role: Role::DiscreteTheory,
@@ -427,7 +419,7 @@ impl FigurePlan for SchedulePlan {
              of a schedule is an independent ensemble of {} particles run t_j = round(T·j/{}) \
              steps (seed {}), the mean loss with its standard error. The horizontal lines are the \
              stationary loss at the base λ and at each schedule's final λ: decaying λ lowers the \
-             floor that a constant λ keeps. {} (b) λ_t.",
+             floor that a constant λ keeps. (b) λ_t.",
             config.optimizer.name(),
             exact(lr),
             config.covariance,
@@ -453,7 +445,6 @@ impl FigurePlan for SchedulePlan {
             count(config.simulation.particles),
             config.simulation.points,
             config.simulation.seed,
-            finals.join("; "),
         );
         FigureData {
             id: "schedule".to_string(),
