@@ -81,9 +81,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("name"),
         default: "sgd",
         double_well_default: None,
-        default_meaning: doc("sgd; sgdm with fig=phase"),
+        default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule"),
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd",
-        used_when: doc("always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm)"),
+        used_when: doc("always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule"),
         kind: Kind::Choice(OPTIMIZERS),
     },
     KeySpec {
@@ -96,9 +96,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "0.5",
         double_well_default: Some("1"),
-        default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape)"),
+        default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape); 0.5 with fig=schedule"),
         allowed: "a finite number > 0",
-        used_when: doc("opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer"),
+        used_when: doc("opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule"),
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -143,7 +143,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.9; 0.5 with fig=phase; 0 with fig=newton"),
         allowed: "a number in [0, 1)",
-        used_when: doc("opt is not sgd; fig=phase (the marked configuration), newton, explorer"),
+        used_when: doc("opt is not sgd; fig=phase (the marked configuration), newton, explorer; fig=schedule"),
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -213,7 +213,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.7"),
         allowed: "a number in [0, 1]",
-        used_when: doc("opt=qhm; fig=phase with opt=qhm, explorer"),
+        used_when: doc("opt=qhm; fig=phase with opt=qhm, explorer; fig=schedule"),
         kind: Kind::Number(Range::UnitClosed),
     },
     KeySpec {
@@ -334,13 +334,13 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("matrix"),
         default: "1",
         double_well_default: None,
-        default_meaning: doc("1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer"),
+        default_meaning: doc("1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer; powerlaw:20,1,1 with fig=schedule"),
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,); or (solve) \
                   a spectrum K = diag(k), D ≤ 1000000: powerlaw:D,k_max,alpha (k_i = k_max·i^(−alpha)) or \
                   mp:D,ratio,scale (Marchenko–Pastur quantiles, ratio = D/N in (0, 1))",
         used_when: doc("noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
-                    2a, 3, 5a, 5b"),
+                    2a, 3, 5a, 5b; fig=schedule"),
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -368,10 +368,10 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("matrix"),
         default: "1",
         double_well_default: None,
-        default_meaning: doc("1 (the identity); 1,0.1 with fig=escape"),
+        default_meaning: doc("1 (the identity); 1,0.1 with fig=escape; 0.01 with fig=schedule"),
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: doc("noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer"),
+        used_when: doc("noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule"),
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -385,7 +385,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("noise=gauss; fig=explorer"),
+        used_when: doc("noise=gauss; fig=explorer; fig=schedule"),
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -673,9 +673,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("integer"),
         default: "40",
         double_well_default: None,
-        default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape"),
+        default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape; 6 with fig=schedule"),
         allowed: "an integer in [1, 200]",
-        used_when: doc("fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape"),
+        used_when: doc("fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule"),
         kind: Kind::Integer {
             min: 1,
             max: MAX_FIGURE_POINTS as u64,
@@ -691,9 +691,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("integer"),
         default: "1000",
         double_well_default: None,
-        default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b)"),
+        default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b); 1000 with fig=schedule"),
         allowed: "an integer in [1, 10000000]",
-        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim"),
+        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule"),
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLES as u64,
@@ -712,9 +712,9 @@ pub const KEYS: &[KeySpec] = &[
         default: "1000",
         double_well_default: None,
         default_meaning: doc("1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
-                          5d), 1000000 (6b), 30 (escape)"),
+                          5d), 1000000 (6b), 30 (escape); 300 with fig=schedule"),
         allowed: "an integer in [1, 100000000000]",
-        used_when: doc("always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim)"),
+        used_when: doc("always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule"),
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLE_STEPS,
@@ -751,7 +751,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim"),
+        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule"),
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -765,10 +765,10 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("name or list"),
         default: "zero",
         double_well_default: None,
-        default_meaning: doc("zero; 1 with fig=1b"),
+        default_meaning: doc("zero; 1 with fig=1b; 1 with fig=schedule"),
         allowed: "zero, stationary, one number (the same for every coordinate), or D finite numbers \
                   separated by , (D the size of K)",
-        used_when: doc("landscape=quadratic; fig=1b, 2a"),
+        used_when: doc("landscape=quadratic; fig=1b, 2a; fig=schedule"),
         kind: Kind::Start,
     },
     KeySpec {
@@ -813,9 +813,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("list"),
         default: "",
         double_well_default: None,
-        default_meaning: doc("none (a constant rate)"),
+        default_meaning: doc("none (a constant rate); 150,225 with fig=schedule"),
         allowed: "increasing integers ≥ 1 separated by ,",
-        used_when: doc("schedule=step"),
+        used_when: doc("schedule=step; fig=schedule"),
         kind: Kind::List {
             max_len: 64,
             range: Range::Positive,
@@ -832,7 +832,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.1 with schedule=step (PyTorch's); schedule=exp needs it"),
         allowed: "a finite number > 0",
-        used_when: doc("schedule=step, exp"),
+        used_when: doc("schedule=step, exp; fig=schedule"),
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -846,7 +846,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("schedule=cosine"),
+        used_when: doc("schedule=cosine; fig=schedule"),
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -858,9 +858,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "",
         double_well_default: None,
-        default_meaning: doc("none: schedule=inverse needs it"),
+        default_meaning: doc("none: schedule=inverse needs it; 0.02 with fig=schedule"),
         allowed: "a finite number > 0",
-        used_when: doc("schedule=inverse"),
+        used_when: doc("schedule=inverse; fig=schedule"),
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -873,9 +873,9 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("integer"),
         default: "0",
         double_well_default: None,
-        default_meaning: doc("0 (none)"),
+        default_meaning: doc("0 (none); 30 with fig=schedule"),
         allowed: "an integer in [0, steps]",
-        used_when: doc("with schedule"),
+        used_when: doc("with schedule; fig=schedule"),
         kind: Kind::Integer {
             min: 0,
             max: MAX_PARTICLE_STEPS,
