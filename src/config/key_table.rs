@@ -9,8 +9,7 @@ use crate::conventions::{MomentumForm, NesterovForm, WeightDecayMode};
 use crate::model::{MAX_DATASET_SIZE, MAX_MINIBATCH_DIMENSION};
 use crate::sim::{MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
-/// Documentation only the command line and the README show (`format`, `used_when`,
-/// `default_meaning`):
+/// Documentation only the command line and the README show (`format`, `default_meaning`):
 /// empty in the page, whose `.wasm` budget has no room for text it never displays.
 const fn doc(text: &'static str) -> &'static str {
     if cfg!(target_arch = "wasm32") {
@@ -33,7 +32,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1"),
         allowed: "1 (the version this program reads)",
-        used_when: doc("always"),
+        used_when: "always",
         kind: Kind::Version,
     },
     KeySpec {
@@ -49,7 +48,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("none"),
         allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b, phase, bayes, escape, newton, explorer, \
                   schedule",
-        used_when: doc("always (with fig, only the figure's keys are read)"),
+        used_when: "always (with fig, only the figure's keys are read)",
         kind: Kind::Choice(FIGURE_IDS),
     },
     KeySpec {
@@ -66,7 +65,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("quadratic"),
         allowed: "one of quadratic, doublewell",
-        used_when: doc("always"),
+        used_when: "always",
         kind: Kind::Choice(LANDSCAPES),
     },
     KeySpec {
@@ -83,7 +82,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule"),
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd",
-        used_when: doc("always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule"),
+        used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule",
         kind: Kind::Choice(OPTIMIZERS),
     },
     KeySpec {
@@ -98,7 +97,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: Some("1"),
         default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape); 0.5 with fig=schedule"),
         allowed: "a finite number > 0",
-        used_when: doc("opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule"),
+        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -112,7 +111,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1.25,1.5,1.75 with fig=1b (1 < λk < 2); 0.1,0.5,1,1.5,1.9 with fig=3; 0.1,0.4,0.7,0.9 with fig=4"),
         allowed: "1 to 8 finite numbers > 0 below the divergence 2/k* (for 1b: at most 2/k), separated by ,",
-        used_when: doc("fig=1b, 3, 4"),
+        used_when: "fig=1b, 3, 4",
         kind: Kind::List {
             max_len: MAX_FIGURE_PANELS,
             range: Range::Positive,
@@ -129,7 +128,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("2.75 with fig=5a, 5c, phase; 1 with fig=5b, 5d"),
         allowed: "a finite number in (0, 2(1+mu_max)) (SGDM diverges for λk ≥ 2(1+μ))",
-        used_when: doc("fig=5a, 5b, 5c, 5d; fig=phase (the marked configuration)"),
+        used_when: "fig=5a, 5b, 5c, 5d; fig=phase (the marked configuration)",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -143,7 +142,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.9; 0.5 with fig=phase; 0 with fig=newton"),
         allowed: "a number in [0, 1)",
-        used_when: doc("opt is not sgd; fig=phase (the marked configuration), newton, explorer; fig=schedule"),
+        used_when: "opt is not sgd; fig=phase (the marked configuration), newton, explorer; fig=schedule",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -157,7 +156,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.38 with fig=5a, 5c; 0 with fig=5b, 5d"),
         allowed: "a number in [0, 1), below mu_max",
-        used_when: doc("fig=5a, 5b, 5c, 5d"),
+        used_when: "fig=5a, 5b, 5c, 5d",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -171,7 +170,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.99"),
         allowed: "a number in [0, 1), above mu_min (above 0 with fig=phase)",
-        used_when: doc("fig=5a, 5b, 5c, 5d; fig=phase (the top of the μ axis)"),
+        used_when: "fig=5a, 5b, 5c, 5d; fig=phase (the top of the μ axis)",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -185,7 +184,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("4.5"),
         allowed: "a finite number > 0",
-        used_when: doc("fig=phase"),
+        used_when: "fig=phase",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -199,7 +198,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("200"),
         allowed: "an integer in [10, 400]",
-        used_when: doc("fig=phase"),
+        used_when: "fig=phase",
         kind: Kind::Integer { min: 10, max: 400 },
     },
     KeySpec {
@@ -213,7 +212,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.7"),
         allowed: "a number in [0, 1]",
-        used_when: doc("opt=qhm; fig=phase with opt=qhm, explorer; fig=schedule"),
+        used_when: "opt=qhm; fig=phase with opt=qhm, explorer; fig=schedule",
         kind: Kind::Number(Range::UnitClosed),
     },
     KeySpec {
@@ -229,7 +228,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0 (none)"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)"),
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -245,7 +244,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("coupled"),
         allowed: "one of coupled, decoupled",
-        used_when: doc("opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer"),
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(WeightDecayMode::NAMES),
     },
     KeySpec {
@@ -259,7 +258,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0 (none)"),
         allowed: "a number in [0, 1); 0 with momentum_form=ema",
-        used_when: doc("opt=sgdm (landscape=quadratic); fig=explorer"),
+        used_when: "opt=sgdm (landscape=quadratic); fig=explorer",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -274,7 +273,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("heavyball"),
         allowed: "one of heavyball, ema",
-        used_when: doc("opt=sgdm (landscape=quadratic); fig=explorer"),
+        used_when: "opt=sgdm (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(MomentumForm::NAMES),
     },
     KeySpec {
@@ -290,7 +289,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("params"),
         allowed: "one of params, lookahead",
-        used_when: doc("opt=nesterov (landscape=quadratic); fig=explorer"),
+        used_when: "opt=nesterov (landscape=quadratic); fig=explorer",
         kind: Kind::Choice(NesterovForm::NAMES),
     },
     KeySpec {
@@ -305,7 +304,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("0.5 (0.5·I, the default λ)"),
         allowed: "a symmetric positive definite matrix the size of K: one number s (s·I), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: doc("opt=precond; fig=explorer"),
+        used_when: "opt=precond; fig=explorer",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -321,7 +320,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("gauss"),
         allowed: "one of gauss, batch, fisher (gauss or batch with fig=phase)",
-        used_when: doc("always; fig=phase"),
+        used_when: "always; fig=phase",
         kind: Kind::Choice(NOISES),
     },
     KeySpec {
@@ -339,8 +338,8 @@ pub const KEYS: &[KeySpec] = &[
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,); or (solve) \
                   a spectrum K = diag(k), D ≤ 1000000: powerlaw:D,k_max,alpha (k_i = k_max·i^(−alpha)) or \
                   mp:D,ratio,scale (Marchenko–Pastur quantiles, ratio = D/N in (0, 1))",
-        used_when: doc("noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
-                    2a, 3, 5a, 5b; fig=schedule"),
+        used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
+                    2a, 3, 5a, 5b; fig=schedule",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -355,7 +354,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("0 (K as written); 30 with fig=newton, explorer"),
         allowed: "a finite number (applies only to a 2×2 K written as its two eigenvalues, K=k1,k2; a K \
                   written as a full matrix is used as written)",
-        used_when: doc("fig=bayes, escape, newton, explorer"),
+        used_when: "fig=bayes, escape, newton, explorer",
         kind: Kind::Number(Range::Finite),
     },
     KeySpec {
@@ -371,7 +370,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("1 (the identity); 1,0.1 with fig=escape; 0.01 with fig=schedule"),
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: doc("noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule"),
+        used_when: "noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -385,7 +384,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("noise=gauss; fig=explorer; fig=schedule"),
+        used_when: "noise=gauss; fig=explorer; fig=schedule",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -400,7 +399,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: Some("2"),
         default_meaning: doc("100 (2 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 10 with fig=phase)"),
         allowed: "an integer in [1, 1000000] (at most N with noise=fisher or replace=0)",
-        used_when: doc("noise=batch or noise=fisher, or landscape=doublewell; fig=2b, 4, 5c, 5d, 6a, 6b, bayes, newton; fig=phase with noise=batch"),
+        used_when: "noise=batch or noise=fisher, or landscape=doublewell; fig=2b, 4, 5c, 5d, 6a, 6b, bayes, newton; fig=phase with noise=batch",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -418,7 +417,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1 (with replacement)"),
         allowed: "0 or 1",
-        used_when: doc("noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch"),
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Flag,
     },
     KeySpec {
@@ -432,7 +431,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1000"),
         allowed: "an integer in [1, 1000000]",
-        used_when: doc("noise=fisher, or noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=bayes, newton; fig=phase with noise=batch without X"),
+        used_when: "noise=fisher, or noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=bayes, newton; fig=phase with noise=batch without X",
         kind: Kind::Integer {
             min: 1,
             max: MAX_DATASET_SIZE as u64,
@@ -449,7 +448,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: doc("noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch"),
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -464,7 +463,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1 (D = 1); 1,0.1 with fig=4"),
         allowed: "1 to 32 finite numbers > 0, separated by ,",
-        used_when: doc("noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch"),
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Positive,
@@ -481,7 +480,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1 for every input (D ones)"),
         allowed: "D finite numbers (one per entry of x_var), separated by ,",
-        used_when: doc("noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch"),
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_MINIBATCH_DIMENSION,
             range: Range::Finite,
@@ -498,7 +497,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch"),
+        used_when: "noise=batch without X; fig=2b, 4, 5c, 5d without X; fig=phase with noise=batch",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -513,7 +512,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("generated (N, data_seed, x_var, w_star, label_var)"),
         allowed: "N rows of D finite numbers, N ≤ 1000000, D ≤ 32 (rows separated by ;, entries by ,), \
                   given together with y",
-        used_when: doc("noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch"),
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Rows {
             max_rows: MAX_DATASET_SIZE,
             max_columns: MAX_MINIBATCH_DIMENSION,
@@ -530,7 +529,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("generated with X"),
         allowed: "N finite numbers (one per row of X), separated by ,; given together with X",
-        used_when: doc("noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch"),
+        used_when: "noise=batch; fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::List {
             max_len: MAX_DATASET_SIZE,
             range: Range::Finite,
@@ -547,7 +546,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("eq28"),
         allowed: "one of eq28, half",
-        used_when: doc("fig=2b, 4, 5c, 5d; fig=phase with noise=batch"),
+        used_when: "fig=2b, 4, 5c, 5d; fig=phase with noise=batch",
         kind: Kind::Choice(LOSS_CONVENTIONS),
     },
     KeySpec {
@@ -562,7 +561,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1"),
         allowed: "a finite number in (0, 2/(λk_a)) (the well is unstable beyond)",
-        used_when: doc("landscape=doublewell; fig=6a"),
+        used_when: "landscape=doublewell; fig=6a",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -576,7 +575,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.1"),
         allowed: "a finite number > 0, below r_max",
-        used_when: doc("fig=6b"),
+        used_when: "fig=6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -590,7 +589,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1.5"),
         allowed: "a finite number in (r_min, 2/(λk_a)) (the well itself is unstable beyond)",
-        used_when: doc("fig=6b"),
+        used_when: "fig=6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -605,7 +604,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1"),
         allowed: "a finite number > 0",
-        used_when: doc("landscape=doublewell; fig=6a, 6b"),
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -619,7 +618,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.5"),
         allowed: "a finite number > 0",
-        used_when: doc("landscape=doublewell; fig=6a, 6b"),
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -633,7 +632,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1"),
         allowed: "a finite number > 0",
-        used_when: doc("landscape=doublewell; fig=6a, 6b"),
+        used_when: "landscape=doublewell; fig=6a, 6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -647,7 +646,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("printed"),
         allowed: "one of printed, corrected",
-        used_when: doc("fig=6b"),
+        used_when: "fig=6b",
         kind: Kind::Choice(EQ52_FORMS),
     },
     KeySpec {
@@ -661,7 +660,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("fitted: least squares in log space to the simulated points (to the exact rate before there are any)"),
         allowed: "a finite number > 0",
-        used_when: doc("fig=6b"),
+        used_when: "fig=6b",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -675,7 +674,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape; 6 with fig=schedule"),
         allowed: "an integer in [1, 200]",
-        used_when: doc("fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule"),
+        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule",
         kind: Kind::Integer {
             min: 1,
             max: MAX_FIGURE_POINTS as u64,
@@ -693,7 +692,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b); 1000 with fig=schedule"),
         allowed: "an integer in [1, 10000000]",
-        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule"),
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLES as u64,
@@ -714,7 +713,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
                           5d), 1000000 (6b), 30 (escape); 300 with fig=schedule"),
         allowed: "an integer in [1, 100000000000]",
-        used_when: doc("always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule"),
+        used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLE_STEPS,
@@ -733,7 +732,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("none (no time averages); per figure: 500 (2b), 2000 (5a, 5b, 5c, 5d)"),
         allowed: "an integer in [0, steps − 1]",
-        used_when: doc("landscape=quadratic; fig=2b, 5a, 5b, 5c, 5d"),
+        used_when: "landscape=quadratic; fig=2b, 5a, 5b, 5c, 5d",
         kind: Kind::Integer {
             min: 0,
             max: MAX_PARTICLE_STEPS - 1,
@@ -751,7 +750,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: doc("always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule"),
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {
@@ -768,7 +767,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("zero; 1 with fig=1b; 1 with fig=schedule"),
         allowed: "zero, stationary, one number (the same for every coordinate), or D finite numbers \
                   separated by , (D the size of K)",
-        used_when: doc("landscape=quadratic; fig=1b, 2a; fig=schedule"),
+        used_when: "landscape=quadratic; fig=1b, 2a; fig=schedule",
         kind: Kind::Start,
     },
     KeySpec {
@@ -784,7 +783,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("constant"),
         allowed: "one of constant, step, exp, cosine, inverse",
-        used_when: doc("landscape=quadratic with opt=sgd, sgdm, qhm, nesterov and noise=gauss or batch"),
+        used_when: "landscape=quadratic with opt=sgd, sgdm, qhm, nesterov and noise=gauss or batch",
         kind: Kind::Choice(&crate::schedule::SCHEDULE_NAMES),
     },
     KeySpec {
@@ -800,7 +799,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("constant,step,cosine,warmup-cosine"),
         allowed: "one to four distinct names of constant, step, exp, cosine, inverse, warmup-constant, \
                   warmup-step, warmup-exp, warmup-cosine, warmup-inverse, separated by ,",
-        used_when: doc("fig=schedule"),
+        used_when: "fig=schedule",
         kind: Kind::Names(super::SCHEDULE_CURVES),
     },
     KeySpec {
@@ -815,7 +814,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("none (a constant rate); 150,225 with fig=schedule"),
         allowed: "increasing integers ≥ 1 separated by ,",
-        used_when: doc("schedule=step; fig=schedule"),
+        used_when: "schedule=step; fig=schedule",
         kind: Kind::List {
             max_len: 64,
             range: Range::Positive,
@@ -832,7 +831,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.1 with schedule=step (PyTorch's); schedule=exp needs it"),
         allowed: "a finite number > 0",
-        used_when: doc("schedule=step, exp; fig=schedule"),
+        used_when: "schedule=step, exp; fig=schedule",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -846,7 +845,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "a finite number ≥ 0",
-        used_when: doc("schedule=cosine; fig=schedule"),
+        used_when: "schedule=cosine; fig=schedule",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -860,7 +859,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("none: schedule=inverse needs it; 0.02 with fig=schedule"),
         allowed: "a finite number > 0",
-        used_when: doc("schedule=inverse; fig=schedule"),
+        used_when: "schedule=inverse; fig=schedule",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -875,7 +874,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0 (none); 30 with fig=schedule"),
         allowed: "an integer in [0, steps]",
-        used_when: doc("with schedule; fig=schedule"),
+        used_when: "with schedule; fig=schedule",
         kind: Kind::Integer {
             min: 0,
             max: MAX_PARTICLE_STEPS,
@@ -892,7 +891,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("200"),
         allowed: "an integer in [2, 100000]",
-        used_when: doc("with schedule"),
+        used_when: "with schedule",
         kind: Kind::Integer { min: 2, max: 100_000 },
     },
     KeySpec {
@@ -907,7 +906,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1e8"),
         allowed: "a finite number > 0",
-        used_when: doc("landscape=quadratic"),
+        used_when: "landscape=quadratic",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -923,7 +922,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("exact"),
         allowed: "one of exact, ensemble",
-        used_when: doc("opt=ngd"),
+        used_when: "opt=ngd",
         kind: Kind::Choice(FISHER_ESTIMATES),
     },
     KeySpec {
@@ -937,7 +936,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("all: sgd,sgdm,qhm,nesterov,dnm,ngd,precond"),
         allowed: "one or more distinct names of sgd, sgdm, qhm, nesterov, dnm, ngd, precond, separated by ,",
-        used_when: doc("fig=explorer"),
+        used_when: "fig=explorer",
         kind: Kind::Names(EXPLORER_METHODS),
     },
     KeySpec {
@@ -951,7 +950,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("none"),
         allowed: "none or one of the compared methods (2-D K only)",
-        used_when: doc("fig=explorer"),
+        used_when: "fig=explorer",
         kind: Kind::Choice(super::panels::EXPLORER_SIMULATIONS),
     },
 ];

@@ -498,7 +498,7 @@ fn every_problem_is_listed_in_text_order() {
     assert_eq!(errors[5].value, "0.5");
     assert_eq!(
         errors[5].allowed,
-        "no nu with opt=sgd and noise=gauss (nu is used when opt=qhm; fig=phase with opt=qhm, explorer)"
+        "no nu with opt=sgd and noise=gauss (nu is used when opt=qhm; fig=phase with opt=qhm, explorer; fig=schedule)"
     );
 }
 
@@ -1247,7 +1247,7 @@ fn a_figure_reads_only_its_keys() {
     assert_eq!(fields(&errors), ["lr", "opt", "lrs", "landscape"]);
     assert_eq!(
         errors[0].allowed,
-        "no lr with fig=2a (lr is used when opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer)"
+        "no lr with fig=2a (lr is used when opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule)"
     );
     // Figure keys without a figure are not used either.
     let errors = parse_errors("lrs=0.1&points=3&eq52=corrected");
