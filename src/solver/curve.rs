@@ -212,20 +212,82 @@ impl ScheduledDynamics {
 
     /// The block of modes with eigenvalues `eigenvalues`, noise variances c̃_ii `noise` and
     /// starting points w̃₀ `start` (momentum 0, no spread): its share of the loss curve and its
-    /// final means and variances.
+    /// final means and variances. Modes run [`LANES`] at a time as a struct of arrays (the
+    /// compiler vectorises the updates across modes), each with exactly its own arithmetic; the
+    /// loss adds the modes in their order.
     pub fn modes(&self, eigenvalues: &[f64], noise: &[f64], start: &[f64]) -> ModeBlock {
         let mut loss = vec![0.0; self.times.len()];
         let mut mean = Vec::with_capacity(eigenvalues.len());
         let mut variance = Vec::with_capacity(eigenvalues.len());
-        let mut jumps = Vec::new();
-        for ((&k, &c), &w0) in eigenvalues.iter().zip(noise).zip(start) {
-            let start_moment = [[w0 * w0, 0.0], [0.0, 0.0]];
-            loss[0] += 0.5 * k * start_moment[0][0];
-            let (m, z) = self.evolve((k, k, c), start_moment, [w0, 0.0], &mut jumps, |at, m| {
-                loss[at] += 0.5 * k * m[0][0];
-            });
-            mean.push(z[0]);
-            variance.push(m[0][0] - z[0] * z[0]);
+        let mut jumps: Vec<Option<[SymmetricJump; LANES]>> = Vec::new();
+        let count = eigenvalues.len().min(noise.len()).min(start.len());
+        for first in (0..count).step_by(LANES) {
+            let used = LANES.min(count - first);
+            // A short last group repeats its first mode; those lanes are dropped.
+            let lane = |l: usize| first + if l < used { l } else { 0 };
+            let k: [f64; LANES] = std::array::from_fn(|l| eigenvalues[lane(l)]);
+            let c: [f64; LANES] = std::array::from_fn(|l| noise[lane(l)]);
+            let w0: [f64; LANES] = std::array::from_fn(|l| start[lane(l)]);
+            // M = [[a, b], [b, d]] = E[z zᵀ] and z = E[(w̃, m̃)] per lane.
+            let mut a: [f64; LANES] = std::array::from_fn(|l| w0[l] * w0[l]);
+            let mut b = [0.0; LANES];
+            let mut d = [0.0; LANES];
+            let mut z0 = w0;
+            let mut z1 = [0.0; LANES];
+            for l in 0..used {
+                loss[0] += 0.5 * k[l] * a[l];
+            }
+            jumps.clear();
+            jumps.resize(self.jumps, None);
+            for (index, run) in self.runs.iter().enumerate() {
+                let dynamics = &self.dynamics[index];
+                match self.jump_of_run[index] {
+                    Some(kind) => {
+                        let jump = jumps[kind].get_or_insert_with(|| {
+                            std::array::from_fn(|l| {
+                                SymmetricJump::from(Jump::new(dynamics, k[l], k[l], run.steps))
+                            })
+                        });
+                        let p: [[f64; 4]; LANES] = std::array::from_fn(|l| jump[l].power);
+                        let s: [[f64; 3]; LANES] = std::array::from_fn(|l| jump[l].sum);
+                        for l in 0..LANES {
+                            step_lane(
+                                &p[l], &s[l], c[l], &mut a[l], &mut b[l], &mut d[l], &mut z0[l],
+                                &mut z1[l],
+                            );
+                        }
+                    }
+                    None => {
+                        let input = dynamics.input();
+                        let drive = [
+                            input[0] * input[0],
+                            input[0] * input[1],
+                            input[1] * input[1],
+                        ];
+                        let p: [[f64; 4]; LANES] = std::array::from_fn(|l| {
+                            let t = dynamics.transition(k[l]);
+                            [t[0][0], t[0][1], t[1][0], t[1][1]]
+                        });
+                        for _ in 0..run.steps {
+                            for l in 0..LANES {
+                                step_lane(
+                                    &p[l], &drive, c[l], &mut a[l], &mut b[l], &mut d[l],
+                                    &mut z0[l], &mut z1[l],
+                                );
+                            }
+                        }
+                    }
+                }
+                if let Some(at) = run.ends_at_break {
+                    for l in 0..used {
+                        loss[at] += 0.5 * k[l] * a[l];
+                    }
+                }
+            }
+            for l in 0..used {
+                mean.push(z0[l]);
+                variance.push(a[l] - z0[l] * z0[l]);
+            }
         }
         ModeBlock {
             loss,
@@ -283,6 +345,52 @@ impl Jump {
             sum,
         }
     }
+}
+
+/// Modes run side by side by [`ScheduledDynamics::modes`].
+const LANES: usize = 8;
+
+/// A [`Jump`] of a mode with itself: aⁿ row-major and the symmetric noise sum (s₀₀, s₀₁, s₁₁).
+#[derive(Clone, Copy, Debug)]
+struct SymmetricJump {
+    power: [f64; 4],
+    sum: [f64; 3],
+}
+
+impl From<Jump> for SymmetricJump {
+    fn from(jump: Jump) -> Self {
+        let p = jump.power_i;
+        SymmetricJump {
+            power: [p[0][0], p[0][1], p[1][0], p[1][1]],
+            sum: [jump.sum[0][0], jump.sum[0][1], jump.sum[1][1]],
+        }
+    }
+}
+
+/// One lane's M ← P M Pᵀ + c·S (M and S symmetric) and z ← P z. For SGD (s = 1) the unused
+/// entries of P, S, M and z stay 0.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn step_lane(
+    p: &[f64; 4],
+    s: &[f64; 3],
+    c: f64,
+    a: &mut f64,
+    b: &mut f64,
+    d: &mut f64,
+    z0: &mut f64,
+    z1: &mut f64,
+) {
+    let q00 = p[0] * *a + p[1] * *b;
+    let q01 = p[0] * *b + p[1] * *d;
+    let q10 = p[2] * *a + p[3] * *b;
+    let q11 = p[2] * *b + p[3] * *d;
+    *a = q00 * p[0] + q01 * p[1] + c * s[0];
+    *b = q00 * p[2] + q01 * p[3] + c * s[1];
+    *d = q10 * p[2] + q11 * p[3] + c * s[2];
+    let (y0, y1) = (p[0] * *z0 + p[1] * *z1, p[2] * *z0 + p[3] * *z1);
+    *z0 = y0;
+    *z1 = y1;
 }
 
 fn mul(a: &Block, b: &Block, s: usize) -> Block {

@@ -26,8 +26,8 @@ const root = path.join(__dirname, "..", "..");
 const { chromium } = require(path.join(root, ".tools", "node_modules", "playwright-core"));
 // The built site: dist/ (scripts/check.sh writes it with scripts/site.sh), or E2E_SITE.
 const dist = process.env.E2E_SITE ? path.resolve(process.env.E2E_SITE) : path.join(root, "dist");
-// The paper's 11 figures and the 5 panels beyond them (config::FIGURE_IDS).
-const FIGURE_COUNT = 16;
+// The paper's 11 figures and the 6 panels beyond them (config::FIGURE_IDS).
+const FIGURE_COUNT = 17;
 
 let checks = 0;
 const failures = [];
