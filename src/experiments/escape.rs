@@ -22,6 +22,14 @@ use crate::linalg::SymmetricEigen;
 use crate::model::{Noise, Optimizer, Problem};
 use crate::sim::EnsembleSpec;
 
+/// The step counts of a sweep's ensembles: t_j = round(T·j/points) (at least 1), j = 1..points.
+pub(super) fn sweep_steps(simulation: &crate::config::SweepSimulation) -> Vec<u64> {
+    let points = simulation.points.max(1) as f64;
+    (1..=simulation.points)
+        .map(|j| ((simulation.steps as f64 * j as f64 / points).round() as u64).max(1))
+        .collect()
+}
+
 /// Largest condition number of panel (b)'s axis (unless the configuration's K is worse).
 const CONDITION_MAX: f64 = 1e4;
 
@@ -92,11 +100,7 @@ impl EscapeEfficiencyPlan {
     /// The step counts of the simulated ensembles: t_j = round(T·j/points) (at least 1),
     /// j = 1..points.
     fn simulated_steps(&self) -> Vec<u64> {
-        let simulation = &self.config.simulation;
-        let points = simulation.points.max(1) as f64;
-        (1..=simulation.points)
-            .map(|j| ((simulation.steps as f64 * j as f64 / points).round() as u64).max(1))
-            .collect()
+        sweep_steps(&self.config.simulation)
     }
 
     /// The integer steps where the theory curves are evaluated: every step up to

@@ -242,14 +242,6 @@ impl SchedulePlan {
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
         points
     }
-
-    fn steps_of_points(&self) -> Vec<u64> {
-        let simulation = &self.config.simulation;
-        let points = simulation.points.max(1) as f64;
-        (1..=simulation.points)
-            .map(|j| ((simulation.steps as f64 * j as f64 / points).round() as u64).max(1))
-            .collect()
-    }
 }
 
 impl FigurePlan for SchedulePlan {
@@ -464,7 +456,7 @@ impl FigurePlan for SchedulePlan {
         let d = problem.dimension();
         let lr = self.config.optimizer.learning_rate().unwrap_or(f64::NAN);
         let start = Start::Point(self.config.start_point(d));
-        let step_counts = self.steps_of_points();
+        let step_counts = super::escape::sweep_steps(&self.config.simulation);
         let mut tasks = Vec::new();
         for (index, curve) in self.curves.iter().enumerate() {
             for (j, &steps) in step_counts.iter().enumerate() {
