@@ -98,14 +98,18 @@ impl Schedule {
 
     /// Whether λ_t = lr at every step.
     pub fn is_constant(&self) -> bool {
-        self.warmup == 0
-            && match self.kind {
-                ScheduleKind::Constant => true,
-                ScheduleKind::Step => self.milestones.is_empty() || self.gamma == 1.0,
-                ScheduleKind::Exponential => self.gamma == 1.0,
-                ScheduleKind::Cosine => false,
-                ScheduleKind::Inverse => self.decay == 0.0,
-            }
+        self.warmup == 0 && self.is_constant_after_warmup()
+    }
+
+    /// Whether the shape after the warm-up keeps λ_t = lr.
+    fn is_constant_after_warmup(&self) -> bool {
+        match self.kind {
+            ScheduleKind::Constant => true,
+            ScheduleKind::Step => self.milestones.is_empty() || self.gamma == 1.0,
+            ScheduleKind::Exponential => self.gamma == 1.0,
+            ScheduleKind::Cosine => false,
+            ScheduleKind::Inverse => self.decay == 0.0,
+        }
     }
 
     /// λ_t for base rate `lr` over a run of `total` = T steps. Defined for every t ≥ 0 (t = T
@@ -194,14 +198,6 @@ impl Schedule {
                 .map_or(total, |m| m + self.warmup),
             _ => total,
         }
-    }
-
-    fn is_constant_after_warmup(&self) -> bool {
-        Schedule {
-            warmup: 0,
-            ..self.clone()
-        }
-        .is_constant()
     }
 }
 

@@ -283,18 +283,12 @@ fn simulate_quadratic(config: &Config, threads: usize) -> Result<Json, FieldErro
             })
             .collect();
         let t: Vec<f64> = times.iter().map(|&t| t as f64).collect();
+        // `runs` exists only with a quadratic landscape and a scalar learning rate.
         let lr = lr.unwrap_or(f64::NAN);
-        let rates: Vec<f64> = runs
-            .as_ref()
-            .map(|_| {
-                times
-                    .iter()
-                    .map(|&t| {
-                        quadratic.map_or(lr, |q| q.schedule.rate(lr, t, config.simulation.steps))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let rates: Vec<f64> = times
+            .iter()
+            .map(|&t| quadratic.map_or(lr, |q| q.schedule.rate(lr, t, config.simulation.steps)))
+            .collect();
         Json::object([
             ("t", Json::numbers(&t)),
             ("lr", Json::numbers(&rates)),

@@ -369,68 +369,14 @@ impl Config {
         else {
             return None;
         };
-        Some((|| {
-            let mut problems = Vec::new();
-            let noise_variance = match covariance {
-                MatrixSpec::Scalar(value) => *value,
-                other => {
-                    problems.push(FieldError::new(
-                        "C",
-                        shorten(&other.to_string()),
-                        "one number σ² ≥ 0 with K a spectrum (the noise C = σ²·I + a·K commutes \
-                         with K; a is the key a)",
-                    ));
-                    f64::NAN
-                }
-            };
-            let optimizer =
-                resolve_optimizer(&quadratic.optimizer, 1).map_err(FieldErrors::from)?;
-            if !matches!(optimizer.name(), "sgd" | "sgdm" | "qhm" | "nesterov") {
-                problems.push(FieldError::new(
-                    "opt",
-                    optimizer.name(),
-                    "sgd, sgdm, qhm or nesterov with K a spectrum (the per-mode engine needs a \
-                     scalar learning rate)",
-                ));
-            }
-            let d = spectrum.dimension();
-            let start = match &quadratic.ensemble.start {
-                crate::sim::Start::Zero => Vec::new(),
-                crate::sim::Start::Point(point) if point.len() == 1 || point.len() == d => {
-                    point.iter().copied().collect()
-                }
-                other => {
-                    problems.push(FieldError::new(
-                        "start",
-                        shorten(&Value::Start(other.clone()).to_string()),
-                        format!("zero, one number (every mode) or {d} numbers with K a spectrum"),
-                    ));
-                    Vec::new()
-                }
-            };
-            if !problems.is_empty() {
-                return Err(FieldErrors(problems));
-            }
-            let eigenvalues = spectrum.eigenvalues();
-            // The optimizer, conventions and noise checked on the largest mode alone.
-            let k_max = eigenvalues.first().copied().unwrap_or(1.0);
-            Problem::new(
-                Some(DMatrix::from_element(1, 1, k_max)),
-                Noise::Gaussian {
-                    covariance: DMatrix::from_element(1, 1, noise_variance + hessian_noise * k_max),
-                },
-                optimizer.clone(),
-            )?
-            .with_conventions(quadratic.conventions)?;
-            Ok(SpectralProblem {
-                optimizer,
-                conventions: quadratic.conventions,
-                eigenvalues,
-                noise_variance,
-                hessian_noise: *hessian_noise,
-                start,
-            })
-        })())
+        Some(spectral_model(
+            spectrum,
+            covariance,
+            *hessian_noise,
+            &quadratic.optimizer,
+            quadratic.conventions,
+            &quadratic.ensemble.start,
+        ))
     }
 
     /// The quadratic landscape, `None` for the double well (and for a figure, whose landscape is
@@ -665,6 +611,82 @@ impl Config {
         }
         values
     }
+}
+
+/// The per-mode model of K = diag(spectrum) with C = σ²·I + a·K (`covariance` must be the one
+/// number σ²), for `solve` and `fig=schedule` alike.
+///
+/// # Errors
+/// Named problems: `C` not one number, an optimizer without a scalar learning rate,
+/// `start=stationary`, a start point of another size, and whatever [`Problem::new`] finds in the
+/// optimizer and conventions.
+pub(crate) fn spectral_model(
+    spectrum: &crate::spectrum::Spectrum,
+    covariance: &MatrixSpec,
+    hessian_noise: f64,
+    optimizer: &OptimizerConfig,
+    conventions: crate::model::Conventions,
+    start: &Start,
+) -> Result<SpectralProblem, FieldErrors> {
+    let mut problems = Vec::new();
+    let noise_variance = match covariance {
+        MatrixSpec::Scalar(value) => *value,
+        other => {
+            problems.push(FieldError::new(
+                "C",
+                shorten(&other.to_string()),
+                "one number σ² ≥ 0 with K a spectrum (the noise C = σ²·I + a·K commutes \
+                 with K; a is the key a)",
+            ));
+            f64::NAN
+        }
+    };
+    let optimizer = resolve_optimizer(optimizer, 1).map_err(FieldErrors::from)?;
+    if !matches!(optimizer.name(), "sgd" | "sgdm" | "qhm" | "nesterov") {
+        problems.push(FieldError::new(
+            "opt",
+            optimizer.name(),
+            "sgd, sgdm, qhm or nesterov with K a spectrum (the per-mode engine needs a \
+             scalar learning rate)",
+        ));
+    }
+    let d = spectrum.dimension();
+    let start = match start {
+        crate::sim::Start::Zero => Vec::new(),
+        crate::sim::Start::Point(point) if point.len() == 1 || point.len() == d => {
+            point.iter().copied().collect()
+        }
+        other => {
+            problems.push(FieldError::new(
+                "start",
+                shorten(&Value::Start(other.clone()).to_string()),
+                format!("zero, one number (every mode) or {d} numbers with K a spectrum"),
+            ));
+            Vec::new()
+        }
+    };
+    if !problems.is_empty() {
+        return Err(FieldErrors(problems));
+    }
+    let eigenvalues = spectrum.eigenvalues();
+    // The optimizer, conventions and noise checked on the largest mode alone.
+    let k_max = eigenvalues.first().copied().unwrap_or(1.0);
+    Problem::new(
+        Some(DMatrix::from_element(1, 1, k_max)),
+        Noise::Gaussian {
+            covariance: DMatrix::from_element(1, 1, noise_variance + hessian_noise * k_max),
+        },
+        optimizer.clone(),
+    )?
+    .with_conventions(conventions)?;
+    Ok(SpectralProblem {
+        optimizer,
+        conventions,
+        eigenvalues,
+        noise_variance,
+        hessian_noise,
+        start,
+    })
 }
 
 #[cfg(test)]

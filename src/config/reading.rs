@@ -521,21 +521,7 @@ pub(super) fn read_schedule(
         };
     match kind {
         ScheduleKind::Step => {
-            let milestones = reader.list("milestones");
-            let integers: Option<Vec<u64>> = milestones
-                .iter()
-                .map(|&m| (m.fract() == 0.0 && (1.0..=1e15).contains(&m)).then_some(m as u64))
-                .collect();
-            match integers {
-                Some(integers) if integers.windows(2).all(|pair| pair[0] < pair[1]) => {
-                    schedule.milestones = integers;
-                }
-                _ => problems.push(FieldError::new(
-                    "milestones",
-                    list_text(&milestones),
-                    "increasing integers ≥ 1 separated by ,",
-                )),
-            }
+            schedule.milestones = read_milestones(reader, problems);
             schedule.gamma = reader.number("gamma");
         }
         ScheduleKind::Exponential => schedule.gamma = require(reader, "gamma", problems),
@@ -569,6 +555,26 @@ pub(super) fn read_schedule(
     .iter()
     .any(|key| reader.entries.contains_key(key));
     (schedule, asks.then_some(points))
+}
+
+/// `milestones`: increasing integers ≥ 1; anything else is reported (and none are used).
+pub(super) fn read_milestones(reader: &mut Reader, problems: &mut Vec<FieldError>) -> Vec<u64> {
+    let milestones = reader.list("milestones");
+    let integers: Option<Vec<u64>> = milestones
+        .iter()
+        .map(|&m| (m.fract() == 0.0 && (1.0..=1e15).contains(&m)).then_some(m as u64))
+        .collect();
+    match integers {
+        Some(integers) if integers.windows(2).all(|pair| pair[0] < pair[1]) => integers,
+        _ => {
+            problems.push(FieldError::new(
+                "milestones",
+                list_text(&milestones),
+                "increasing integers ≥ 1 separated by ,",
+            ));
+            Vec::new()
+        }
+    }
 }
 
 /// The keys of `noise` (quadratic landscape); reports `X` or `y` given alone.

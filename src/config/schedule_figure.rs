@@ -10,7 +10,7 @@ use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::Start;
 use crate::solver::curve::SpectralProblem;
 use crate::spectrum::MAX_PAGE_SPECTRUM_DIMENSION;
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 
 /// The curves `schedules` may list: each schedule, with or without the warm-up.
 pub const SCHEDULE_CURVES: &[&str] = &[
@@ -73,39 +73,15 @@ impl ScheduleFigureConfig {
         let MatrixSpec::Spectrum(spectrum) = &self.hessian else {
             return Ok(None);
         };
-        let MatrixSpec::Scalar(noise_variance) = self.covariance else {
-            return Err(FieldError::new(
-                "C",
-                self.covariance.to_string(),
-                "one number σ² ≥ 0 with K a spectrum (C = σ²·I + a·K)",
-            )
-            .into());
-        };
-        let optimizer = resolve_optimizer(&self.optimizer, 1)?;
-        let eigenvalues = spectrum.eigenvalues();
-        let k_max = eigenvalues.first().copied().unwrap_or(1.0);
-        Problem::new(
-            Some(DMatrix::from_element(1, 1, k_max)),
-            Noise::Gaussian {
-                covariance: DMatrix::from_element(
-                    1,
-                    1,
-                    noise_variance + self.hessian_noise * k_max,
-                ),
-            },
-            optimizer.clone(),
-        )?;
-        Ok(Some(SpectralProblem {
-            optimizer,
-            conventions: crate::model::Conventions::PAPER,
-            eigenvalues,
-            noise_variance,
-            hessian_noise: self.hessian_noise,
-            start: match &self.start {
-                Start::Point(point) => point.iter().copied().collect(),
-                _ => Vec::new(),
-            },
-        }))
+        super::spectral_model(
+            spectrum,
+            &self.covariance,
+            self.hessian_noise,
+            &self.optimizer,
+            crate::model::Conventions::PAPER,
+            &self.start,
+        )
+        .map(Some)
     }
 
     /// The dense model (K a matrix, or a spectrum of D ≤ 512 written out) that the ensembles run.
@@ -214,20 +190,8 @@ pub(super) fn read(reader: &mut Reader, problems: &mut Vec<FieldError>) -> Sched
         Some(Value::Names(names)) => names,
         _ => vec!["constant"],
     };
-    let milestones = reader.list("milestones");
     let mut parameters = Schedule::CONSTANT;
-    match milestones
-        .iter()
-        .map(|&m| (m.fract() == 0.0 && (1.0..=1e15).contains(&m)).then_some(m as u64))
-        .collect::<Option<Vec<u64>>>()
-    {
-        Some(list) if list.windows(2).all(|pair| pair[0] < pair[1]) => parameters.milestones = list,
-        _ => problems.push(FieldError::new(
-            "milestones",
-            super::list_text(&milestones),
-            "increasing integers ≥ 1 separated by ,",
-        )),
-    }
+    parameters.milestones = super::reading::read_milestones(reader, problems);
     parameters.gamma = reader.number("gamma");
     parameters.lr_min = reader.number("lr_min");
     parameters.decay = reader.number("decay");

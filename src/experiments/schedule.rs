@@ -19,7 +19,7 @@ use crate::error::FieldErrors;
 use crate::model::Problem;
 use crate::schedule::{curve_times, Schedule};
 use crate::sim::{EnsembleSpec, Start};
-use crate::solver::curve::{ModeBlock, ScheduledDynamics, MODE_BLOCK};
+use crate::solver::curve::{LossCurve, ModeBlock, ScheduledDynamics, MODE_BLOCK};
 use crate::solver::modes::ModeDynamics;
 
 /// Points of each exact curve.
@@ -252,12 +252,28 @@ impl FigurePlan for SchedulePlan {
         if !self.progress.lock().is_ok_and(|p| p.progressive) {
             while self.refine() {}
         }
-        let blocks = self
+        let total = self.block_count();
+        // Each curve's sums (no copy of the blocks' per-mode numbers), or how far it got.
+        let summaries: Vec<Result<(LossCurve, f64, f64), usize>> = self
             .progress
             .lock()
-            .map(|p| p.blocks.clone())
+            .map(|progress| {
+                self.curves
+                    .iter()
+                    .zip(&progress.blocks)
+                    .map(|(curve, blocks)| {
+                        if blocks.len() < total {
+                            return Err(blocks.len());
+                        }
+                        Ok((
+                            curve.dynamics.curve(blocks.iter().map(|b| &b.0)),
+                            blocks.iter().map(|b| b.1).sum(),
+                            blocks.iter().map(|b| b.2).sum(),
+                        ))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
-        let total = self.block_count();
         let mut loss_panel = panel(
             format!(
                 "(a) expected training loss, {} λ = {}",
@@ -280,12 +296,9 @@ impl FigurePlan for SchedulePlan {
         let mut base_floor = None;
         for (index, curve) in self.curves.iter().enumerate() {
             let label = curve.name.to_string();
-            let done = blocks.get(index).is_some_and(|b| b.len() >= total);
-            if done {
-                let parts: Vec<ModeBlock> = blocks[index].iter().map(|b| b.0.clone()).collect();
-                let loss = curve.dynamics.curve(&parts);
-                let final_floor: f64 = blocks[index].iter().map(|b| b.2).sum();
-                base_floor = Some(blocks[index].iter().map(|b| b.1).sum::<f64>());
+            if let Some(Ok((loss, base, final_floor))) = summaries.get(index) {
+                let final_floor = *final_floor;
+                base_floor = Some(*base);
                 loss_panel.curves.push(Curve {
                     label: label.clone(),
                     role: Role::DiscreteTheory,
@@ -308,7 +321,10 @@ impl FigurePlan for SchedulePlan {
                     });
                 }
             } else {
-                let finished = blocks.get(index).map_or(0, Vec::len);
+                let finished = match summaries.get(index) {
+                    Some(Err(finished)) => *finished,
+                    _ => 0,
+                };
                 notes.push(format!(
                     "computing the exact curve of {}: {finished} of {total} blocks of modes",
                     curve.name

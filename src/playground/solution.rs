@@ -47,7 +47,10 @@ pub fn solution_json(config: &Config, solution: &Solution) -> Json {
         ("opt", Json::from(opt)),
         ("noise", Json::from(noise)),
         ("diverges", Json::from(result.is_err())),
-        ("framework", framework_json(&solution.problem)),
+        (
+            "framework",
+            framework_json(solution.problem.optimizer(), solution.problem.conventions()),
+        ),
     ];
     let stability = match result {
         Ok(stationary) => {
@@ -88,8 +91,11 @@ pub fn solution_json(config: &Config, solution: &Solution) -> Json {
 }
 
 /// The PyTorch and optax code of the model's optimizer.
-fn framework_json(problem: &Problem) -> Json {
-    let code = framework_code(problem.optimizer(), problem.conventions());
+fn framework_json(
+    optimizer: &crate::model::Optimizer,
+    conventions: &crate::model::Conventions,
+) -> Json {
+    let code = framework_code(optimizer, conventions);
     Json::object([
         ("pytorch", Json::from(code.pytorch.as_str())),
         ("optax", Json::from(code.optax.as_str())),
@@ -367,13 +373,7 @@ pub fn spectral_json(
         ),
         (
             "framework",
-            Json::object({
-                let code = framework_code(&problem.optimizer, &problem.conventions);
-                [
-                    ("pytorch", Json::from(code.pytorch.as_str())),
-                    ("optax", Json::from(code.optax.as_str())),
-                ]
-            }),
+            framework_json(&problem.optimizer, &problem.conventions),
         ),
         ("eigenvalues", Json::numbers(&problem.eigenvalues)),
     ];

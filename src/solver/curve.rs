@@ -145,22 +145,6 @@ impl ScheduledDynamics {
         &self.rates
     }
 
-    /// Runs of one rate the schedule was cut into.
-    pub fn run_count(&self) -> usize {
-        self.runs.len()
-    }
-
-    /// Steps taken one at a time (runs too short to jump): with [`Self::run_count`], the cost of
-    /// one mode.
-    pub fn stepped_steps(&self) -> u64 {
-        self.runs
-            .iter()
-            .zip(&self.jump_of_run)
-            .filter(|(_, jump)| jump.is_none())
-            .map(|(run, _)| run.steps)
-            .sum()
-    }
-
     /// Evolves the pair (k_i, k_j) with noise c̃_ij from the second moment `start` and mode i's mean `mean`
     /// (state entries), calling `record(index, M)` at every listed step after 0. Returns M_T and
     /// mode i's mean at T.
@@ -297,7 +281,7 @@ impl ScheduledDynamics {
     }
 
     /// The curve of blocks computed by [`Self::modes`], summed in block order.
-    pub fn curve(&self, blocks: &[ModeBlock]) -> LossCurve {
+    pub fn curve<'a>(&self, blocks: impl IntoIterator<Item = &'a ModeBlock>) -> LossCurve {
         let mut train_loss = vec![0.0; self.times.len()];
         for block in blocks {
             for (total, part) in train_loss.iter_mut().zip(&block.loss) {

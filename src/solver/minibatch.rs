@@ -23,7 +23,7 @@ use super::{
     Stationary, Transient,
 };
 use crate::linalg::{min_symmetric_eigenvalue, symmetrize, SymmetricEigen};
-use crate::model::{Minibatch, Optimizer, Problem};
+use crate::model::{Minibatch, Problem};
 
 /// The data's quantities in K's eigenbasis, independent of the learning rate.
 struct EigenData {
@@ -150,20 +150,6 @@ fn second_moment_stable(
     }
 }
 
-fn with_learning_rate(optimizer: &Optimizer, lr: f64) -> Optimizer {
-    let mut scaled = optimizer.clone();
-    match &mut scaled {
-        Optimizer::Sgd { learning_rate }
-        | Optimizer::Momentum { learning_rate, .. }
-        | Optimizer::QuasiHyperbolic { learning_rate, .. }
-        | Optimizer::Nesterov { learning_rate, .. }
-        | Optimizer::DampedNewton { learning_rate, .. }
-        | Optimizer::NaturalGradient { learning_rate, .. } => *learning_rate = lr,
-        Optimizer::Preconditioned { .. } => {}
-    }
-    scaled
-}
-
 /// The exact critical learning rate λ_c of the minibatch dynamics (largest λ with a stationary
 /// second moment), by bisection to 1e-12 relative on the exact stability test.
 pub fn critical_learning_rate(problem: &Problem, batch: &Minibatch) -> Option<f64> {
@@ -176,7 +162,9 @@ pub fn critical_learning_rate(problem: &Problem, batch: &Minibatch) -> Option<f6
     let det = scalar_stability(optimizer, &base, eigen);
     let lr = optimizer.learning_rate()?;
     let stable = |l: f64| {
-        ModeDynamics::new(&with_learning_rate(optimizer, l), conventions)
+        optimizer
+            .with_learning_rate(l)
+            .and_then(|at| ModeDynamics::new(&at, conventions))
             .is_some_and(|dynamics| second_moment_stable(&dynamics, eigen, &data, factor))
     };
     // The deterministic bound at this λ; with decoupled weight decay the bound itself depends on
