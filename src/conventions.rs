@@ -21,7 +21,7 @@
 use std::fmt;
 
 use crate::error::FieldError;
-use crate::model::Optimizer;
+use crate::model::{Adaptive, AdaptiveKind, EpsilonPlacement, Optimizer};
 
 /// Where weight decay enters the update.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -286,7 +286,8 @@ impl ScalarRule {
             },
             Optimizer::Preconditioned { .. }
             | Optimizer::DampedNewton { .. }
-            | Optimizer::NaturalGradient { .. } => return None,
+            | Optimizer::NaturalGradient { .. }
+            | Optimizer::Adaptive { .. } => return None,
         })
     }
 
@@ -481,6 +482,99 @@ impl fmt::Display for FrameworkCode {
     }
 }
 
+/// The PyTorch and optax code of Adam, AdamW or RMSprop: every hyper-parameter written out (the
+/// frameworks' defaults differ: RMSprop's β₂ is 0.99 in PyTorch, 0.9 in optax; AdamW's decay is
+/// 0.01 in PyTorch, 1e-4 in optax), and what a framework cannot do said so.
+fn adaptive_code(lr: f64, method: &Adaptive) -> FrameworkCode {
+    let (b1, b2, eps, wd) = (
+        py(method.beta1),
+        py(method.beta2),
+        py(method.epsilon),
+        py(method.weight_decay),
+    );
+    let inside = method.epsilon_placement == EpsilonPlacement::Inside;
+    let lr = py(lr);
+    let mut torch_notes = Vec::new();
+    if inside {
+        torch_notes.push("PyTorch puts eps outside the root (√v̂ + ε); eps_mode=inside is optax's");
+    }
+    let pytorch = match method.kind {
+        AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+            if !method.bias_correction {
+                torch_notes.push("PyTorch's Adam always corrects the bias");
+            }
+            let class = if method.kind == AdaptiveKind::Adam {
+                "Adam"
+            } else {
+                "AdamW"
+            };
+            format!(
+                "torch.optim.{class}(params, lr={lr}, betas=({b1}, {b2}), eps={eps}, weight_decay={wd})"
+            )
+        }
+        AdaptiveKind::RmsProp => {
+            if method.bias_correction {
+                torch_notes.push(
+                    "PyTorch's RMSprop has no bias correction (optax's bias_correction=True)",
+                );
+            }
+            format!(
+                "torch.optim.RMSprop(params, lr={lr}, alpha={b2}, eps={eps}, weight_decay={wd}, momentum={}, centered={})",
+                py(method.momentum),
+                if method.centered { "True" } else { "False" }
+            )
+        }
+    };
+    let pytorch = if torch_notes.is_empty() {
+        pytorch
+    } else {
+        format!("# {}; the nearest: {pytorch}", torch_notes.join("; "))
+    };
+    let optax = match method.kind {
+        AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+            let (eps, eps_root) = if inside {
+                ("0.0".to_string(), eps)
+            } else {
+                (eps, "0.0".to_string())
+            };
+            let core = if method.kind == AdaptiveKind::AdamW {
+                format!("optax.adamw({lr}, b1={b1}, b2={b2}, eps={eps}, eps_root={eps_root}, weight_decay={wd})")
+            } else {
+                format!("optax.adam({lr}, b1={b1}, b2={b2}, eps={eps}, eps_root={eps_root})")
+            };
+            let core = if method.kind == AdaptiveKind::Adam && method.weight_decay > 0.0 {
+                format!("optax.chain(optax.add_decayed_weights({wd}), {core})")
+            } else {
+                core
+            };
+            if method.bias_correction {
+                core
+            } else {
+                format!("# optax's adam always corrects the bias; the nearest: {core}")
+            }
+        }
+        AdaptiveKind::RmsProp => {
+            let momentum = if method.momentum > 0.0 {
+                py(method.momentum)
+            } else {
+                "None".to_string()
+            };
+            let core = format!(
+                "optax.rmsprop({lr}, decay={b2}, eps={eps}, eps_in_sqrt={}, centered={}, momentum={momentum}, bias_correction={})",
+                if inside { "True" } else { "False" },
+                if method.centered { "True" } else { "False" },
+                if method.bias_correction { "True" } else { "False" },
+            );
+            if method.weight_decay > 0.0 {
+                format!("optax.chain(optax.add_decayed_weights({wd}), {core})")
+            } else {
+                core
+            }
+        }
+    };
+    FrameworkCode { pytorch, optax }
+}
+
 /// Shortest round-trip text of a hyper-parameter, as Python reads it back.
 fn py(x: f64) -> String {
     let text = format!("{x}");
@@ -556,6 +650,7 @@ pub fn framework_code(optimizer: &Optimizer, conventions: &Conventions) -> Frame
         String::new()
     };
     match *optimizer {
+        Optimizer::Adaptive { method, .. } => adaptive_code(lr, &method),
         Optimizer::Sgd { .. } => FrameworkCode {
             pytorch: torch(false, 0.0, false, &torch_decoupled_note),
             optax: if wd_c == 0.0 && wd_d == 0.0 {

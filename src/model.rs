@@ -84,10 +84,190 @@ pub enum Optimizer<P = DMatrix<f64>> {
         /// Momentum μ ∈ [0, 1).
         momentum: f64,
     },
+    /// Adam, AdamW and RMSprop (**our addition**) as PyTorch documents them, with optax's
+    /// variants behind keys ([`Adaptive`]). Near a minimum and with β₂ → 1 the second-moment
+    /// estimate concentrates at v = diag(E[g gᵀ]), so the method is preconditioned momentum with
+    /// P = λ·diag(1/(√v + ε)), a fixed point in Σ (`solver::adaptive`).
+    Adaptive {
+        /// Learning rate λ.
+        learning_rate: f64,
+        /// Which method and its hyper-parameters.
+        method: Adaptive,
+    },
 }
 
 /// Every optimizer's configuration name, in the order of the `opt` key's documentation.
-pub const OPTIMIZER_NAMES: [&str; 7] = ["sgd", "sgdm", "qhm", "nesterov", "precond", "dnm", "ngd"];
+pub const OPTIMIZER_NAMES: [&str; 10] = [
+    "sgd", "sgdm", "qhm", "nesterov", "precond", "dnm", "ngd", "adam", "adamw", "rmsprop",
+];
+
+/// Which adaptive method (`opt=adam`, `adamw`, `rmsprop`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdaptiveKind {
+    /// `torch.optim.Adam` (`optax.adam`): weight decay, if any, is coupled L2 (added to g).
+    Adam,
+    /// `torch.optim.AdamW` (`optax.adamw`): decoupled decay θ ← θ − λ·wd·θ beside the step.
+    AdamW,
+    /// `torch.optim.RMSprop` (`optax.rmsprop`): no first-moment average, no bias correction;
+    /// optional heavy-ball momentum on the normalised gradient and `centered`.
+    RmsProp,
+}
+
+/// Where ε enters the denominator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EpsilonPlacement {
+    /// √v̂ + ε (PyTorch's Adam, AdamW and RMSprop; optax's adam and adamw): `eps_mode=outside`.
+    #[default]
+    Outside,
+    /// √(v̂ + ε) (optax's rmsprop, and adam's `eps_root` with eps = 0): `eps_mode=inside`.
+    Inside,
+}
+
+impl EpsilonPlacement {
+    /// The configuration names, in the order of the variants.
+    pub const NAMES: &'static [&'static str] = &["outside", "inside"];
+
+    /// The configuration name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EpsilonPlacement::Outside => "outside",
+            EpsilonPlacement::Inside => "inside",
+        }
+    }
+
+    /// The placement a configuration name stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "outside" => Some(EpsilonPlacement::Outside),
+            "inside" => Some(EpsilonPlacement::Inside),
+            _ => None,
+        }
+    }
+
+    /// The denominator's value for a second moment v: √v + ε or √(v + ε).
+    pub fn denominator(self, second_moment: f64, epsilon: f64) -> f64 {
+        match self {
+            EpsilonPlacement::Outside => second_moment.sqrt() + epsilon,
+            EpsilonPlacement::Inside => (second_moment + epsilon).sqrt(),
+        }
+    }
+}
+
+/// The hyper-parameters of Adam, AdamW and RMSprop (PyTorch's names in brackets). One step, with
+/// g = ∇L(θ) + η + wd_c·θ (wd_c = `weight_decay` for Adam and RMSprop, 0 for AdamW) and t the
+/// step's number from 1:
+///
+/// ```text
+/// Adam/AdamW:  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+///              θ ← θ − λ·wd·θ (AdamW only) − λ·m̂/(√v̂ + ε)
+/// RMSprop:     v ← β₂v + (1−β₂)g²;  (centered: ḡ ← β₂ḡ + (1−β₂)g, v̂ = v − ḡ²; else v̂ = v)
+///              b ← μb + g/(√v̂ + ε) (μ > 0), else b = g/(√v̂ + ε);  θ ← θ − λb
+/// ```
+///
+/// (`eps_mode=inside` puts ε under the root: √(v̂ + ε).) Everything is elementwise.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adaptive {
+    /// Which method.
+    pub kind: AdaptiveKind,
+    /// β₁ ∈ [0, 1) of Adam's first-moment average (`betas[0]`); 0 for RMSprop.
+    pub beta1: f64,
+    /// β₂ ∈ [0, 1) of the second-moment average (Adam's `betas[1]`, RMSprop's `alpha`, optax's
+    /// `b2`/`decay`).
+    pub beta2: f64,
+    /// ε > 0 (`eps`).
+    pub epsilon: f64,
+    /// Where ε enters.
+    pub epsilon_placement: EpsilonPlacement,
+    /// RMSprop's heavy-ball momentum μ ∈ [0, 1) (`momentum`); 0 for Adam.
+    pub momentum: f64,
+    /// Weight decay wd ≥ 0 (`weight_decay`): coupled L2 for Adam and RMSprop, decoupled for AdamW.
+    pub weight_decay: f64,
+    /// RMSprop's `centered`: divide by the root of the variance estimate v − ḡ².
+    pub centered: bool,
+    /// Adam's bias correction of m and v (on in PyTorch and optax; RMSprop has none).
+    pub bias_correction: bool,
+}
+
+impl Adaptive {
+    /// (coupled wd_c, decoupled wd_d): the decay added to the gradient, the decay beside the step.
+    pub fn decays(&self) -> (f64, f64) {
+        match self.kind {
+            AdaptiveKind::AdamW => (0.0, self.weight_decay),
+            AdaptiveKind::Adam | AdaptiveKind::RmsProp => (self.weight_decay, 0.0),
+        }
+    }
+
+    /// The configuration name (`adam`, `adamw`, `rmsprop`).
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            AdaptiveKind::Adam => "adam",
+            AdaptiveKind::AdamW => "adamw",
+            AdaptiveKind::RmsProp => "rmsprop",
+        }
+    }
+
+    fn validate(&self, errors: &mut Vec<FieldError>) {
+        let unit = |key: &str, value: f64, errors: &mut Vec<FieldError>| {
+            if !(value.is_finite() && (0.0..1.0).contains(&value)) {
+                errors.push(FieldError::new(
+                    key,
+                    value.to_string(),
+                    "a number in [0, 1)",
+                ));
+            }
+        };
+        let name = self.name();
+        match self.kind {
+            AdaptiveKind::RmsProp => {
+                unit("mu", self.momentum, errors);
+                if self.beta1 != 0.0 {
+                    errors.push(FieldError::new(
+                        "beta1",
+                        self.beta1.to_string(),
+                        "no beta1 with opt=rmsprop (RMSprop has no first-moment average; its \
+                         momentum is mu)",
+                    ));
+                }
+                if self.bias_correction {
+                    errors.push(FieldError::new(
+                        "bias_correction",
+                        "1",
+                        "0 with opt=rmsprop (PyTorch's RMSprop has no bias correction)",
+                    ));
+                }
+            }
+            AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+                unit("beta1", self.beta1, errors);
+                if self.momentum != 0.0 {
+                    errors.push(FieldError::new(
+                        "mu",
+                        self.momentum.to_string(),
+                        format!("no mu with opt={name} (Adam's momentum is beta1)"),
+                    ));
+                }
+                if self.centered {
+                    errors.push(FieldError::new(
+                        "centered",
+                        "1",
+                        format!("0 with opt={name} (centered is RMSprop's)"),
+                    ));
+                }
+            }
+        }
+        unit("beta2", self.beta2, errors);
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            errors.push(FieldError::new(
+                "eps",
+                self.epsilon.to_string(),
+                "a finite number > 0",
+            ));
+        }
+        let wd = self.weight_decay;
+        if !(wd.is_finite() && wd >= 0.0) {
+            errors.push(FieldError::new("wd", wd.to_string(), "a finite number ≥ 0"));
+        }
+    }
+}
 
 impl<P> Optimizer<P> {
     /// The configuration name (`sgd`, `sgdm`, `qhm`, `nesterov`, `precond`, `dnm`, `ngd`).
@@ -100,6 +280,7 @@ impl<P> Optimizer<P> {
             Optimizer::Preconditioned { .. } => "precond",
             Optimizer::DampedNewton { .. } => "dnm",
             Optimizer::NaturalGradient { .. } => "ngd",
+            Optimizer::Adaptive { method, .. } => method.name(),
         }
     }
 
@@ -111,12 +292,13 @@ impl<P> Optimizer<P> {
             | Optimizer::QuasiHyperbolic { learning_rate, .. }
             | Optimizer::Nesterov { learning_rate, .. }
             | Optimizer::DampedNewton { learning_rate, .. }
-            | Optimizer::NaturalGradient { learning_rate, .. } => Some(*learning_rate),
+            | Optimizer::NaturalGradient { learning_rate, .. }
+            | Optimizer::Adaptive { learning_rate, .. } => Some(*learning_rate),
             Optimizer::Preconditioned { .. } => None,
         }
     }
 
-    /// The momentum μ (0 for plain SGD).
+    /// The momentum μ (0 for plain SGD; β₁ for Adam and AdamW, RMSprop's μ).
     pub fn momentum(&self) -> f64 {
         match self {
             Optimizer::Sgd { .. } => 0.0,
@@ -126,10 +308,16 @@ impl<P> Optimizer<P> {
             | Optimizer::Preconditioned { momentum, .. }
             | Optimizer::DampedNewton { momentum, .. }
             | Optimizer::NaturalGradient { momentum, .. } => *momentum,
+            Optimizer::Adaptive { method, .. } => match method.kind {
+                AdaptiveKind::RmsProp => method.momentum,
+                AdaptiveKind::Adam | AdaptiveKind::AdamW => method.beta1,
+            },
         }
     }
 
-    /// Number of state vectors the optimizer carries: 1 (w) for SGD, 2 (w, m) for the others.
+    /// Number of state vectors the optimizer carries in the engine's linear dynamics: 1 (w) for
+    /// SGD, 2 (w, m) for the others (for the adaptive methods, w and the momentum of the
+    /// preconditioned reduction with v frozen).
     pub fn state_blocks(&self) -> usize {
         match self {
             Optimizer::Sgd { .. } => 1,
@@ -195,6 +383,13 @@ impl<P> Optimizer<P> {
                 learning_rate: *learning_rate,
                 momentum: *momentum,
             },
+            Optimizer::Adaptive {
+                learning_rate,
+                method,
+            } => Optimizer::Adaptive {
+                learning_rate: *learning_rate,
+                method: *method,
+            },
         })
     }
 }
@@ -210,7 +405,8 @@ impl Optimizer {
             | Optimizer::QuasiHyperbolic { learning_rate, .. }
             | Optimizer::Nesterov { learning_rate, .. }
             | Optimizer::DampedNewton { learning_rate, .. }
-            | Optimizer::NaturalGradient { learning_rate, .. } => *learning_rate = lr,
+            | Optimizer::NaturalGradient { learning_rate, .. }
+            | Optimizer::Adaptive { learning_rate, .. } => *learning_rate = lr,
             Optimizer::Preconditioned { .. } => return None,
         }
         Some(optimizer)
@@ -221,6 +417,10 @@ impl Optimizer {
             if !(lr.is_finite() && lr > 0.0) {
                 errors.push(FieldError::new("lr", lr.to_string(), "a finite number > 0"));
             }
+        }
+        if let Optimizer::Adaptive { method, .. } = self {
+            method.validate(errors);
+            return;
         }
         let mu = self.momentum();
         if !(mu.is_finite() && (0.0..1.0).contains(&mu)) {
@@ -594,7 +794,7 @@ impl Problem {
                         "batch",
                         "gauss or fisher with opt=ngd (NGD's minibatch noise is noise=fisher, Eq. 63)",
                     )),
-                    Optimizer::Preconditioned { .. } | Optimizer::DampedNewton { .. } => errors.push(FieldError::new(
+                    Optimizer::Preconditioned { .. } | Optimizer::DampedNewton { .. } | Optimizer::Adaptive { .. } => errors.push(FieldError::new(
                         "noise",
                         "batch",
                         format!("gauss with opt={} (noise=batch supports sgd, sgdm, qhm, nesterov)", optimizer.name()),

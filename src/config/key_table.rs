@@ -6,6 +6,7 @@ use super::{
     LANDSCAPES, LOSS_CONVENTIONS, MAX_FIGURE_PANELS, MAX_FIGURE_POINTS, NOISES, OPTIMIZERS,
 };
 use crate::conventions::{MomentumForm, NesterovForm, WeightDecayMode};
+use crate::model::EpsilonPlacement;
 use crate::model::{MAX_DATASET_SIZE, MAX_MINIBATCH_DIMENSION};
 use crate::sim::{MAX_PARTICLES, MAX_PARTICLE_STEPS};
 
@@ -76,12 +77,14 @@ pub const KEYS: &[KeySpec] = &[
         meaning: "optimizer: sgd = SGD (Eq. 6); sgdm = SGD with momentum (Eq. 10); qhm = quasi-hyperbolic \
                   momentum (Eq. 53); nesterov = Nesterov momentum (our addition); precond = preconditioned \
                   SGD with momentum (Corollary 3); dnm = damped Newton, Λ = λK⁻¹ (Sec. 6.5); ngd = natural \
-                  gradient, Λ = λ(KΣK)⁻¹ (Sec. 6.5)",
+                  gradient, Λ = λ(KΣK)⁻¹ (Sec. 6.5); adam, adamw, rmsprop = PyTorch's Adam, AdamW and \
+                  RMSprop (our addition; the exact engine solves their β₂ → 1 limit, the simulator \
+                  runs them as the frameworks do)",
         format: doc("name"),
         default: "sgd",
         double_well_default: None,
         default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule"),
-        allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd",
+        allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd, adam, adamw, rmsprop",
         used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule",
         kind: Kind::Choice(OPTIMIZERS),
     },
@@ -140,10 +143,99 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "0.9",
         double_well_default: None,
-        default_meaning: doc("0.9; 0.5 with fig=phase; 0 with fig=newton"),
+        default_meaning: doc("0.9; 0 with opt=rmsprop (PyTorch's momentum=0); 0.5 with fig=phase; 0 with fig=newton"),
         allowed: "a number in [0, 1)",
-        used_when: "opt is not sgd; fig=phase (the marked configuration), newton, explorer; fig=schedule",
+        used_when: "opt is not sgd, adam or adamw (for rmsprop: PyTorch's momentum); fig=phase (the marked configuration), newton, explorer; fig=schedule",
         kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "beta1",
+        label: "first-moment decay β₁",
+        slider: Some(SliderSpan { min: 0.0, max: 0.99, log: false }),
+        aliases: &["b1"],
+        meaning: "Adam's first-moment decay β₁: m ← β₁m + (1−β₁)g (PyTorch's betas[0], optax's b1)",
+        format: doc("number"),
+        default: "0.9",
+        double_well_default: None,
+        default_meaning: doc("0.9"),
+        allowed: "a number in [0, 1)",
+        used_when: "opt=adam, adamw; fig=adam",
+        kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "beta2",
+        label: "second-moment decay β₂",
+        slider: Some(SliderSpan { min: 0.9, max: 0.9999, log: false }),
+        aliases: &["b2", "alpha", "decay_rate"],
+        meaning: "the second-moment decay β₂: v ← β₂v + (1−β₂)g² (Adam's betas[1], RMSprop's alpha, \
+                  optax's b2 and decay); the exact engine solves β₂ → 1, the simulator runs this β₂",
+        format: doc("number"),
+        default: "0.999",
+        double_well_default: None,
+        default_meaning: doc("0.999; 0.99 with opt=rmsprop (PyTorch's alpha)"),
+        allowed: "a number in [0, 1)",
+        used_when: "opt=adam, adamw, rmsprop",
+        kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "eps",
+        label: "ε of the denominator",
+        slider: None,
+        aliases: &["epsilon"],
+        meaning: "ε of the denominator √v̂ + ε (eps_mode=inside: √(v̂ + ε))",
+        format: doc("number"),
+        default: "1e-8",
+        double_well_default: None,
+        default_meaning: doc("1e-8 (PyTorch's and optax's)"),
+        allowed: "a finite number > 0",
+        used_when: "opt=adam, adamw, rmsprop; fig=adam",
+        kind: Kind::Number(Range::Positive),
+    },
+    KeySpec {
+        key: "eps_mode",
+        label: "ε enters",
+        slider: None,
+        aliases: &["eps_in_sqrt", "eps_root"],
+        meaning: "where ε enters the denominator: outside = √v̂ + ε (PyTorch; optax's adam and \
+                  adamw); inside = √(v̂ + ε) (optax's rmsprop default, eps_in_sqrt=True; adam's \
+                  eps_root)",
+        format: doc("name"),
+        default: "outside",
+        double_well_default: None,
+        default_meaning: doc("outside (PyTorch)"),
+        allowed: "one of outside, inside",
+        used_when: "opt=adam, adamw, rmsprop; fig=adam",
+        kind: Kind::Choice(EpsilonPlacement::NAMES),
+    },
+    KeySpec {
+        key: "centered",
+        label: "centered (RMSprop)",
+        slider: None,
+        aliases: &["centred"],
+        meaning: "RMSprop's centered: divide by √(v − ḡ²) + ε, ḡ the average gradient (the same \
+                  β₂ → 1 limit near a minimum, where ḡ → 0)",
+        format: doc("0 or 1"),
+        default: "0",
+        double_well_default: None,
+        default_meaning: doc("0"),
+        allowed: "0 or 1",
+        used_when: "opt=rmsprop",
+        kind: Kind::Flag,
+    },
+    KeySpec {
+        key: "bias_correction",
+        label: "bias correction",
+        slider: None,
+        aliases: &["debias"],
+        meaning: "divide m by 1−β₁ᵗ and v by 1−β₂ᵗ at step t (PyTorch's and optax's Adam always; \
+                  optax's rmsprop with bias_correction=True); it vanishes at stationarity",
+        format: doc("0 or 1"),
+        default: "1",
+        double_well_default: None,
+        default_meaning: doc("1; 0 with opt=rmsprop (PyTorch's RMSprop has none)"),
+        allowed: "0 or 1",
+        used_when: "opt=adam, adamw, rmsprop",
+        kind: Kind::Flag,
     },
     KeySpec {
         key: "mu_min",
@@ -228,7 +320,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0 (none)"),
         allowed: "a finite number ≥ 0",
-        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)",
+        used_when: "opt=sgd, sgdm, qhm, nesterov, adam (coupled L2, Adam(weight_decay=…)), adamw (decoupled θ ← θ − λ·wd·θ, AdamW(weight_decay=…)), rmsprop (coupled) (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -244,7 +336,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("coupled"),
         allowed: "one of coupled, decoupled",
-        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic); fig=explorer",
+        used_when: "opt=sgd, sgdm, qhm, nesterov (landscape=quadratic; adam and rmsprop are coupled, adamw decoupled); fig=explorer",
         kind: Kind::Choice(WeightDecayMode::NAMES),
     },
     KeySpec {

@@ -92,6 +92,7 @@ pub fn default_text(figure: Option<&str>, key: &str) -> Option<String> {
         None => DefaultContext {
             double_well: false,
             figure: None,
+            optimizer: None,
         },
     };
     default_value(spec, context).map(|value| value.to_string())
@@ -165,13 +166,25 @@ pub(super) struct DefaultContext {
     pub(super) double_well: bool,
     /// The figure, if any.
     pub(super) figure: Option<&'static str>,
+    /// The landscape's `opt`, whose frameworks' defaults some keys follow (RMSprop's `mu`,
+    /// `beta2` and `bias_correction`).
+    pub(super) optimizer: Option<&'static str>,
 }
+
+/// The keys whose default follows `opt` (PyTorch's defaults: `RMSprop(alpha=0.99, momentum=0)`,
+/// no bias correction).
+const OPTIMIZER_DEFAULTS: &[(&str, &str, &str)] = &[
+    ("rmsprop", "mu", "0"),
+    ("rmsprop", "beta2", "0.99"),
+    ("rmsprop", "bias_correction", "0"),
+];
 
 impl DefaultContext {
     pub(super) fn figure(id: &'static str) -> Self {
         Self {
             double_well: matches!(id, "6a" | "6b"),
             figure: Some(id),
+            optimizer: None,
         }
     }
 }
@@ -256,7 +269,13 @@ pub(super) fn default_value(spec: &KeySpec, context: DefaultContext) -> Option<V
     let figure_text = context
         .figure
         .and_then(|figure| figure_default(figure, spec.key));
-    let text = match (figure_text, spec.double_well_default) {
+    let optimizer_text = context.optimizer.and_then(|optimizer| {
+        OPTIMIZER_DEFAULTS
+            .iter()
+            .find(|(opt, key, _)| *opt == optimizer && *key == spec.key)
+            .map(|(_, _, text)| *text)
+    });
+    let text = match (figure_text.or(optimizer_text), spec.double_well_default) {
         (Some(text), _) => text,
         (None, Some(text)) if context.double_well => text,
         _ => spec.default,

@@ -10,7 +10,8 @@ use crate::config::format_number;
 use crate::conventions::Conventions;
 use crate::error::{FieldError, FieldErrors};
 use crate::model::{
-    Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_DIMENSION, MAX_MINIBATCH_DIMENSION,
+    AdaptiveKind, Minibatch, Noise, Optimizer, Problem, RegressionData, MAX_DIMENSION,
+    MAX_MINIBATCH_DIMENSION,
 };
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::double_well::{DoubleWell, EscapeDynamics};
@@ -617,6 +618,26 @@ pub(super) fn push_optimizer_values(
         } => {
             values.push(("P", Value::Matrix(preconditioner.clone())));
             values.push(("mu", Value::Number(*momentum)));
+        }
+        OptimizerConfig::Adaptive {
+            learning_rate,
+            method,
+        } => {
+            let rmsprop = method.kind == AdaptiveKind::RmsProp;
+            values.push(("lr", Value::Number(*learning_rate)));
+            if rmsprop {
+                values.push(("mu", Value::Number(method.momentum)));
+            } else {
+                values.push(("beta1", Value::Number(method.beta1)));
+            }
+            values.push(("beta2", Value::Number(method.beta2)));
+            values.push(("eps", Value::Number(method.epsilon)));
+            values.push(("eps_mode", Value::Choice(method.epsilon_placement.name())));
+            values.push(("wd", Value::Number(method.weight_decay)));
+            if rmsprop {
+                values.push(("centered", Value::Flag(method.centered)));
+            }
+            values.push(("bias_correction", Value::Flag(method.bias_correction)));
         }
     }
 }

@@ -336,6 +336,7 @@ impl Config {
             None => DefaultContext {
                 double_well: matches!(self.landscape, LandscapeConfig::DoubleWell(_)),
                 figure: None,
+                optimizer: self.quadratic().map(|q| q.optimizer.name()),
             },
         }
     }

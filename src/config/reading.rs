@@ -17,6 +17,7 @@ use super::{
 use crate::config::format_number;
 use crate::conventions::{Conventions, MomentumForm, NesterovForm, WeightDecayMode};
 use crate::error::FieldError;
+use crate::model::{Adaptive, AdaptiveKind, EpsilonPlacement};
 use crate::schedule::{Schedule, ScheduleKind};
 use crate::sim::{NaturalGradientFisher, Start};
 
@@ -49,6 +50,7 @@ pub(super) fn assemble(entries: &BTreeMap<&'static str, Entry>) -> (Config, Vec<
         context: DefaultContext {
             double_well: false,
             figure: None,
+            optimizer: None,
         },
         refused: Vec::new(),
     };
@@ -454,6 +456,30 @@ pub(super) fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
             learning_rate: reader.number("lr"),
             momentum: reader.number("mu"),
         },
+        name @ ("adam" | "adamw" | "rmsprop") => {
+            // RMSprop's defaults are PyTorch's (μ = 0, β₂ = 0.99, no bias correction).
+            reader.context.optimizer = Some(name);
+            let rmsprop = name == "rmsprop";
+            OptimizerConfig::Adaptive {
+                learning_rate: reader.number("lr"),
+                method: Adaptive {
+                    kind: match name {
+                        "adam" => AdaptiveKind::Adam,
+                        "adamw" => AdaptiveKind::AdamW,
+                        _ => AdaptiveKind::RmsProp,
+                    },
+                    beta1: if rmsprop { 0.0 } else { reader.number("beta1") },
+                    beta2: reader.number("beta2"),
+                    epsilon: reader.number("eps"),
+                    epsilon_placement: EpsilonPlacement::from_name(reader.choice("eps_mode"))
+                        .unwrap_or_default(),
+                    momentum: if rmsprop { reader.number("mu") } else { 0.0 },
+                    weight_decay: reader.number("wd"),
+                    centered: rmsprop && reader.flag("centered"),
+                    bias_correction: reader.flag("bias_correction"),
+                },
+            }
+        }
         _ => OptimizerConfig::Sgd {
             learning_rate: reader.number("lr"),
         },

@@ -26,14 +26,16 @@ pub use sgd_playground_kernels::normal;
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use sgd_playground_kernels::{seeded_streams, Oracle, Particles, Update};
+use sgd_playground_kernels::{seeded_streams, AdaptiveStep, Oracle, Particles, Update};
 
 use crate::error::FieldError;
 use crate::linalg::{symmetrize, SymmetricEigen};
-use crate::model::{Noise, Optimizer, PaperRule, Problem};
+use crate::model::{AdaptiveKind, Noise, Optimizer, PaperRule, Problem};
 use crate::solver;
 use normal::Ziggurat;
-use setup::{framework_step, gaussian_oracle, kernel_rule, psd_factor, row_major};
+use setup::{
+    adaptive_step, framework_step, gaussian_oracle, kernel_rule, psd_factor, problem_lr, row_major,
+};
 
 /// Largest ensemble a native run accepts (particles).
 pub const MAX_PARTICLES: usize = 10_000_000;
@@ -180,7 +182,13 @@ impl Ensemble {
         let mu = problem.optimizer().momentum();
         let mut coupled_ngd = None;
         let mut exact_ngd: Option<solver::Stationary> = None;
-        let update = if let Some(step) = framework_step(problem) {
+        let update = if let Some(step) = adaptive_step(problem) {
+            Update::Adaptive(AdaptiveStep {
+                // A stationary start is the state after infinitely many steps: corrections of 1.
+                bias_correction: step.bias_correction && spec.start != Start::Stationary,
+                ..step
+            })
+        } else if let Some(step) = framework_step(problem) {
             Update::Framework(step)
         } else {
             match problem.optimizer() {
@@ -257,6 +265,17 @@ impl Ensemble {
         } else {
             Vec::new()
         };
+        let (mut second_moments, gradient_means) = match &update {
+            Update::Adaptive(step) => (
+                vec![0.0; p * d],
+                if step.is_centered() {
+                    vec![0.0; p * d]
+                } else {
+                    Vec::new()
+                },
+            ),
+            _ => (Vec::new(), Vec::new()),
+        };
         // Streams: the seed's stream, jumped 2¹²⁸ steps per particle (non-overlapping).
         let streams = seeded_streams(spec.seed, p);
         let zig = Ziggurat::new();
@@ -275,15 +294,36 @@ impl Ensemble {
                 }
             }
             Start::Stationary => {
-                let stationary = match exact_ngd {
-                    Some(s) => s,
-                    None => solver::stationary(problem).map_err(|e| {
-                        FieldError::new(
-                            "start",
-                            "stationary",
-                            format!("zero or a point: {}", e.reason),
-                        )
-                    })?,
+                let refuse = |e: solver::Divergence| {
+                    FieldError::new(
+                        "start",
+                        "stationary",
+                        format!("zero or a point: {}", e.reason),
+                    )
+                };
+                // An adaptive method starts at its β₂ → 1 state: v at the fixed point, the
+                // buffer in the framework's units (Adam's m = (1 − β₁)·m of Corollary 3,
+                // RMSprop's b = D·m).
+                let mut buffer_scale = vec![1.0; d];
+                let stationary = match (exact_ngd, problem.optimizer()) {
+                    (Some(s), _) => s,
+                    (None, Optimizer::Adaptive { method, .. }) => {
+                        let solution = solver::adaptive::stationary(problem).map_err(refuse)?;
+                        for particle in 0..p {
+                            second_moments[particle * d..(particle + 1) * d]
+                                .copy_from_slice(solution.second_moment.as_slice());
+                        }
+                        for (a, scale) in buffer_scale.iter_mut().enumerate() {
+                            *scale = match method.kind {
+                                AdaptiveKind::RmsProp => {
+                                    solution.effective_learning_rates[a] / problem_lr(problem)
+                                }
+                                AdaptiveKind::Adam | AdaptiveKind::AdamW => 1.0 - method.beta1,
+                            };
+                        }
+                        solution.stationary
+                    }
+                    (None, _) => solver::stationary(problem).map_err(refuse)?,
                 };
                 let n = stationary.state_covariance.nrows();
                 let factor = psd_factor(&stationary.state_covariance);
@@ -303,7 +343,7 @@ impl Ensemble {
                         if row < d {
                             weights[particle * d + row] = stationary.mean[row] + acc;
                         } else if has_momentum {
-                            momenta[particle * d + row - d] = acc;
+                            momenta[particle * d + row - d] = acc * buffer_scale[row - d];
                         }
                     }
                 }
@@ -319,6 +359,8 @@ impl Ensemble {
             bound: spec.divergence_bound,
             weights,
             momenta,
+            second_moments,
+            gradient_means,
             streams,
             diverged_at: vec![None; p],
             steps: 0,
@@ -426,6 +468,8 @@ impl Ensemble {
             part.core.particles = size;
             part.core.weights = self.core.weights.split_off(start * d);
             part.core.momenta = split_tail(&mut self.core.momenta, start * d);
+            part.core.second_moments = split_tail(&mut self.core.second_moments, start * d);
+            part.core.gradient_means = split_tail(&mut self.core.gradient_means, start * d);
             part.core.streams = self.core.streams.split_off(start);
             part.core.diverged_at = self.core.diverged_at.split_off(start);
             part.core.sum_first = split_tail(&mut self.core.sum_first, start * d);
@@ -448,6 +492,8 @@ impl Ensemble {
             if part.core.steps != whole.core.steps
                 || part.core.dimension != whole.core.dimension
                 || part.core.momenta.is_empty() != whole.core.momenta.is_empty()
+                || part.core.second_moments.is_empty() != whole.core.second_moments.is_empty()
+                || part.core.gradient_means.is_empty() != whole.core.gradient_means.is_empty()
                 || part.core.sum_first.is_empty() != whole.core.sum_first.is_empty()
             {
                 return None;
@@ -455,6 +501,8 @@ impl Ensemble {
             whole.core.particles += part.core.particles;
             whole.core.weights.extend(part.core.weights);
             whole.core.momenta.extend(part.core.momenta);
+            whole.core.second_moments.extend(part.core.second_moments);
+            whole.core.gradient_means.extend(part.core.gradient_means);
             whole.core.streams.extend(part.core.streams);
             whole.core.diverged_at.extend(part.core.diverged_at);
             whole.core.sum_first.extend(part.core.sum_first);
@@ -476,6 +524,8 @@ impl Ensemble {
                 bound: core.bound,
                 weights: Vec::new(),
                 momenta: Vec::new(),
+                second_moments: Vec::new(),
+                gradient_means: Vec::new(),
                 streams: Vec::new(),
                 diverged_at: Vec::new(),
                 steps: core.steps,

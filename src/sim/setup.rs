@@ -2,10 +2,10 @@
 //! factor of C) and the update rules, as the plain data of `sgd_playground_kernels`.
 
 use nalgebra::DMatrix;
-use sgd_playground_kernels::{FrameworkMomentum, FrameworkStep, Oracle};
+use sgd_playground_kernels::{AdaptiveRule, AdaptiveStep, FrameworkMomentum, FrameworkStep, Oracle};
 
 use crate::linalg::SymmetricEigen;
-use crate::model::{MomentumForm, Optimizer, PaperRule, Problem};
+use crate::model::{AdaptiveKind, EpsilonPlacement, MomentumForm, Optimizer, PaperRule, Problem};
 
 /// The step the frameworks document for `problem`'s optimizer under its conventions (`None` when
 /// the paper's printed rule applies, or for a matrix-preconditioned optimizer).
@@ -37,6 +37,41 @@ pub(super) fn framework_step(problem: &Problem) -> Option<FrameworkStep> {
         coupled_decay,
         decoupled_decay,
     })
+}
+
+/// The step of Adam, AdamW or RMSprop (`None` for other optimizers).
+pub(super) fn adaptive_step(problem: &Problem) -> Option<AdaptiveStep> {
+    let Optimizer::Adaptive {
+        learning_rate,
+        method,
+    } = *problem.optimizer()
+    else {
+        return None;
+    };
+    let (coupled_decay, decoupled_decay) = method.decays();
+    Some(AdaptiveStep {
+        lr: learning_rate,
+        rule: match method.kind {
+            AdaptiveKind::Adam | AdaptiveKind::AdamW => AdaptiveRule::Adam {
+                beta1: method.beta1,
+            },
+            AdaptiveKind::RmsProp => AdaptiveRule::RmsProp {
+                momentum: method.momentum,
+                centered: method.centered,
+            },
+        },
+        beta2: method.beta2,
+        eps: method.epsilon,
+        eps_inside: method.epsilon_placement == EpsilonPlacement::Inside,
+        coupled_decay,
+        decoupled_decay,
+        bias_correction: method.bias_correction,
+    })
+}
+
+/// The scalar learning rate λ of `problem`'s optimizer (1 for `precond`).
+pub(super) fn problem_lr(problem: &Problem) -> f64 {
+    problem.optimizer().learning_rate().unwrap_or(1.0)
 }
 
 /// The kernels' copy of a paper rule.

@@ -14,6 +14,7 @@
 //! [`reference`](mod@reference) holds independent general solvers (Kronecker and Smith doubling on the full
 //! augmented system) used by the tests as ground truth.
 
+pub mod adaptive;
 pub mod curve;
 pub mod minibatch;
 pub mod modes;
@@ -145,6 +146,9 @@ pub fn stationary(problem: &Problem) -> Result<Stationary, Divergence> {
         }
         (Optimizer::NaturalGradient { learning_rate, .. }, noise) => {
             natural_gradient(problem, *learning_rate, mu, noise)
+        }
+        (Optimizer::Adaptive { .. }, _) => {
+            adaptive::stationary(problem).map(|solution| solution.stationary)
         }
         (optimizer, Noise::Gaussian { covariance }) => {
             let dynamics = ModeDynamics::new(optimizer, problem.conventions())
@@ -377,8 +381,23 @@ pub fn preconditioned(
     preconditioner: &DMatrix<f64>,
     mu: f64,
 ) -> Result<Stationary, Divergence> {
-    let reduced = Reduced::new(hessian, preconditioner);
     let dynamics = ModeDynamics::momentum(1.0, mu);
+    reduced_stationary(hessian, noise_cov, preconditioner, &dynamics, |k_max| {
+        (k_max, 2.0 * (1.0 + mu), "max eig(ΛK) < 2(1+μ)".to_string())
+    })
+}
+
+/// The stationary state of `dynamics` (a rule at λ = 1) run on the reduced problem
+/// K' = Λ^{1/2} K Λ^{1/2}, C' = Λ^{1/2} C Λ^{1/2}, mapped back to (w, m) = (Λ^{1/2} w', Λ^{−1/2} m');
+/// `terms` turns max eig(K') into the stability's (effective curvature, threshold, condition).
+pub(crate) fn reduced_stationary(
+    hessian: &DMatrix<f64>,
+    noise_cov: &DMatrix<f64>,
+    preconditioner: &DMatrix<f64>,
+    dynamics: &ModeDynamics,
+    terms: impl FnOnce(f64) -> (f64, f64, String),
+) -> Result<Stationary, Divergence> {
+    let reduced = Reduced::new(hessian, preconditioner);
     let k_max = reduced.eigen.values.max();
     let spectral_radius = reduced
         .eigen
@@ -386,10 +405,11 @@ pub fn preconditioned(
         .iter()
         .map(|&k| dynamics.spectral_radius(k))
         .fold(0.0, f64::max);
+    let (effective_curvature, threshold, condition) = terms(k_max);
     let stability = Stability {
-        effective_curvature: k_max,
-        threshold: 2.0 * (1.0 + mu),
-        condition: "max eig(ΛK) < 2(1+μ)".to_string(),
+        effective_curvature,
+        threshold,
+        condition,
         spectral_radius,
     };
     check(&stability)?;
@@ -559,6 +579,17 @@ pub fn transient(
                         problem.hessian_eigen().map(|k| learning_rate / k),
                         covariance.clone(),
                     )
+                }
+                (Optimizer::Adaptive { .. }, _) => {
+                    return Err(Divergence {
+                        reason: format!(
+                            "opt={} has no finite-time theory: its second-moment estimate v has a \
+                             transient of its own (the exact engine solves the stationary β₂ → 1 \
+                             limit; simulate runs the real optimizer)",
+                            optimizer.name()
+                        ),
+                        ..unsupported(problem)
+                    })
                 }
                 _ => {
                     let stationary = stationary(problem)?;

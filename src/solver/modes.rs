@@ -62,6 +62,12 @@ impl ModeDynamics {
         Self::from_kind(ModeKind::Paper(PaperRule::Momentum { lr, mu }))
     }
 
+    /// The per-mode dynamics of a framework rule given directly (the reduced form of AdamW, whose
+    /// decoupled decay stays outside the preconditioner).
+    pub fn from_rule(rule: ScalarRule) -> Self {
+        Self::from_kind(ModeKind::Rule(rule))
+    }
+
     fn from_kind(kind: ModeKind) -> Self {
         let size = match kind {
             ModeKind::Paper(PaperRule::Sgd { .. }) => 1,

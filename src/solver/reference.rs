@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 use nalgebra::DVector;
 
 use crate::linalg::symmetrize;
-use crate::model::{MomentumForm, NesterovForm, Optimizer, Problem};
+use crate::model::{AdaptiveKind, MomentumForm, NesterovForm, Optimizer, Problem};
 
 /// The augmented system z_{t+1} = A z_t + B η_t of an optimizer (`ERRATA.md`, first table), with
 /// the preconditioner Λ given explicitly for `precond`, `dnm` and `ngd`.
@@ -93,6 +93,7 @@ impl AugmentedSystem {
                     eye.clone(),
                 )
             }
+            Optimizer::Adaptive { .. } => return None,
             Optimizer::Preconditioned { momentum: mu, .. }
             | Optimizer::DampedNewton { momentum: mu, .. }
             | Optimizer::NaturalGradient { momentum: mu, .. } => {
@@ -188,6 +189,66 @@ impl AugmentedSystem {
         Some(Self {
             transition: map.columns(0, s * d).into_owned(),
             input: map.columns(s * d, d).into_owned(),
+        })
+    }
+
+    /// A and B of Adam, AdamW or RMSprop with the second moment frozen at `second_moment` (v,
+    /// the β₂ → 1 limit), composed from the frameworks' step in their own variables, with
+    /// D = diag(1/(√v + ε)) (or 1/√(v + ε)) and g = (K + wd_c I)θ + η:
+    /// Adam/AdamW m' = β₁m + (1−β₁)g, θ' = (1 − λwd_d)θ − λD m';
+    /// RMSprop b' = μb + D g, θ' = θ − λb'. `None` for other optimizers.
+    pub fn adaptive(problem: &Problem, second_moment: &DVector<f64>) -> Option<Self> {
+        let Optimizer::Adaptive {
+            learning_rate: lr,
+            method,
+        } = problem.optimizer()
+        else {
+            return None;
+        };
+        let k = problem.hessian();
+        let d = k.nrows();
+        let eye = DMatrix::<f64>::identity(d, d);
+        let (wd_c, wd_d) = method.decays();
+        let k_g = k + &eye * wd_c;
+        let scale = DMatrix::from_diagonal(
+            &second_moment.map(|v| 1.0 / method.epsilon_placement.denominator(v, method.epsilon)),
+        );
+        let (a11, a12, a21, a22, b1, b2) = match method.kind {
+            AdaptiveKind::RmsProp => {
+                let mu = method.momentum;
+                let dk = &scale * &k_g;
+                (
+                    &eye - &dk * *lr,
+                    &eye * (-lr * mu),
+                    dk,
+                    &eye * mu,
+                    &scale * -*lr,
+                    scale.clone(),
+                )
+            }
+            AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+                let b = method.beta1;
+                (
+                    &eye * (1.0 - lr * wd_d) - &scale * &k_g * (lr * (1.0 - b)),
+                    &scale * (-lr * b),
+                    &k_g * (1.0 - b),
+                    &eye * b,
+                    &scale * (-lr * (1.0 - b)),
+                    &eye * (1.0 - b),
+                )
+            }
+        };
+        let mut a = DMatrix::zeros(2 * d, 2 * d);
+        a.view_mut((0, 0), (d, d)).copy_from(&a11);
+        a.view_mut((0, d), (d, d)).copy_from(&a12);
+        a.view_mut((d, 0), (d, d)).copy_from(&a21);
+        a.view_mut((d, d), (d, d)).copy_from(&a22);
+        let mut input = DMatrix::zeros(2 * d, d);
+        input.view_mut((0, 0), (d, d)).copy_from(&b1);
+        input.view_mut((d, 0), (d, d)).copy_from(&b2);
+        Some(Self {
+            transition: a,
+            input,
         })
     }
 

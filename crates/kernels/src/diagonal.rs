@@ -33,7 +33,7 @@ impl Particles {
         let rule = match self.update {
             Update::Paper(rule) => DiagonalRule::Paper(rule),
             Update::Framework(step) => DiagonalRule::Framework(step),
-            Update::Preconditioned { .. } => return false,
+            Update::Preconditioned { .. } | Update::Adaptive(_) => return false,
         };
         let mut h = [0.0; D];
         let mut l = [0.0; D];

@@ -143,6 +143,171 @@ impl FrameworkStep {
     }
 }
 
+/// Adam, AdamW or RMSprop as PyTorch's `torch.optim` runs them (single-tensor path), elementwise,
+/// with optax's variants (ε under the root, RMSprop's bias correction) behind flags:
+///
+/// ```text
+/// g ← ∇L(θ) + η + wd_c·θ
+/// Adam/AdamW: θ ← θ(1 − λ·wd_d); m ← lerp(m, g, 1 − β₁); v ← β₂v + (1 − β₂)g·g;
+///             θ ← θ − (λ/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)
+/// RMSprop:    v ← β₂v + (1 − β₂)g·g; centered: ḡ ← lerp(ḡ, g, 1 − β₂), a = √(v − ḡ²), else √v;
+///             a ← a + ε; with μ > 0: b ← μb + g/a, θ ← θ − λb; else θ ← θ − λ·g/a
+/// ```
+///
+/// (`lerp` is PyTorch's: s + w(e − s) for w < ½, e − (e − s)(1 − w) otherwise.) With ε inside,
+/// the denominator is √(v̂ + ε). The bias-correction powers are computed by squaring (+ − × ÷
+/// only), so every target gives the same bits.
+#[derive(Clone, Copy, Debug)]
+pub struct AdaptiveStep {
+    /// λ.
+    pub lr: f64,
+    /// Which method.
+    pub rule: AdaptiveRule,
+    /// β₂ (RMSprop's α).
+    pub beta2: f64,
+    /// ε.
+    pub eps: f64,
+    /// ε under the root (optax's rmsprop default).
+    pub eps_inside: bool,
+    /// wd_c, added to the gradient (Adam, RMSprop).
+    pub coupled_decay: f64,
+    /// wd_d, θ ← θ(1 − λ·wd_d) (AdamW).
+    pub decoupled_decay: f64,
+    /// Divide by 1 − βᵗ at step t (off: the corrections are 1, as after infinitely many steps).
+    pub bias_correction: bool,
+}
+
+/// The method of an [`AdaptiveStep`].
+#[derive(Clone, Copy, Debug)]
+pub enum AdaptiveRule {
+    /// Adam and AdamW, with β₁.
+    Adam {
+        /// β₁.
+        beta1: f64,
+    },
+    /// RMSprop.
+    RmsProp {
+        /// Heavy-ball momentum μ of the normalised gradient (0: none).
+        momentum: f64,
+        /// Divide by the root of v − ḡ².
+        centered: bool,
+    },
+}
+
+/// PyTorch's `lerp`: start + weight·(end − start), computed from the nearer end.
+#[inline(always)]
+fn lerp(start: f64, end: f64, weight: f64) -> f64 {
+    if weight < 0.5 {
+        start + weight * (end - start)
+    } else {
+        end - (end - start) * (1.0 - weight)
+    }
+}
+
+/// 1 − βᵗ with βᵗ by repeated squaring (the same bits on every target).
+#[inline(always)]
+fn bias_factor(beta: f64, t: u64) -> f64 {
+    let (mut base, mut exponent, mut power) = (beta, t, 1.0);
+    while exponent > 0 {
+        if exponent & 1 == 1 {
+            power *= base;
+        }
+        base *= base;
+        exponent >>= 1;
+    }
+    1.0 - power
+}
+
+impl AdaptiveStep {
+    /// Whether the method carries a first-moment (Adam) or momentum (RMSprop, μ > 0) buffer.
+    pub fn has_buffer(&self) -> bool {
+        match self.rule {
+            AdaptiveRule::Adam { .. } => true,
+            AdaptiveRule::RmsProp { momentum, .. } => momentum > 0.0,
+        }
+    }
+
+    /// Whether the method keeps the average gradient ḡ (centered RMSprop).
+    pub fn is_centered(&self) -> bool {
+        matches!(self.rule, AdaptiveRule::RmsProp { centered: true, .. })
+    }
+
+    /// The denominator from the second moment v̂ (already bias-corrected when ε is inside).
+    #[inline(always)]
+    fn denominator(&self, root_or_moment: f64) -> f64 {
+        if self.eps_inside {
+            (root_or_moment + self.eps).sqrt()
+        } else {
+            root_or_moment.sqrt() + self.eps
+        }
+    }
+
+    /// One step of every coordinate at step number t (from 1).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &self,
+        t: u64,
+        theta: &mut [f64],
+        buffer: &mut [f64],
+        second: &mut [f64],
+        average: &mut [f64],
+        gradient: &[f64],
+    ) {
+        let (beta2, lr) = (self.beta2, self.lr);
+        match self.rule {
+            AdaptiveRule::Adam { beta1 } => {
+                let (correction1, correction2) = if self.bias_correction {
+                    (bias_factor(beta1, t), bias_factor(beta2, t))
+                } else {
+                    (1.0, 1.0)
+                };
+                let step_size = lr / correction1;
+                let root2 = correction2.sqrt();
+                for a in 0..theta.len() {
+                    let g = gradient[a] + self.coupled_decay * theta[a];
+                    if self.decoupled_decay != 0.0 {
+                        theta[a] *= 1.0 - lr * self.decoupled_decay;
+                    }
+                    buffer[a] = lerp(buffer[a], g, 1.0 - beta1);
+                    second[a] = second[a] * beta2 + g * g * (1.0 - beta2);
+                    let denom = if self.eps_inside {
+                        (second[a] / correction2 + self.eps).sqrt()
+                    } else {
+                        second[a].sqrt() / root2 + self.eps
+                    };
+                    theta[a] += -step_size * (buffer[a] / denom);
+                }
+            }
+            AdaptiveRule::RmsProp { momentum, centered } => {
+                let correction = if self.bias_correction {
+                    bias_factor(beta2, t)
+                } else {
+                    1.0
+                };
+                for a in 0..theta.len() {
+                    let g = gradient[a] + self.coupled_decay * theta[a];
+                    second[a] = second[a] * beta2 + g * g * (1.0 - beta2);
+                    let moment = if centered {
+                        average[a] = lerp(average[a], g, 1.0 - beta2);
+                        let mean = average[a] / correction;
+                        second[a] / correction - mean * mean
+                    } else {
+                        second[a] / correction
+                    };
+                    let avg = self.denominator(moment);
+                    if momentum > 0.0 {
+                        buffer[a] = buffer[a] * momentum + g / avg;
+                        theta[a] += -lr * buffer[a];
+                    } else {
+                        theta[a] += -lr * (g / avg);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The update rule, with the constants it needs.
 #[derive(Clone, Debug)]
 pub enum Update {
@@ -157,6 +322,8 @@ pub enum Update {
         /// μ.
         mu: f64,
     },
+    /// Adam, AdamW, RMSprop (state: the buffer in `momenta`, v and ḡ in their own arrays).
+    Adaptive(AdaptiveStep),
 }
 
 impl Update {
@@ -170,6 +337,7 @@ impl Update {
                 | PaperRule::Nesterov { lr, .. },
             ) => *lr = rate,
             Update::Framework(step) => step.lr = rate,
+            Update::Adaptive(step) => step.lr = rate,
             Update::Preconditioned { .. } => return false,
         }
         true
@@ -177,14 +345,17 @@ impl Update {
 
     /// Whether the rule carries a momentum buffer m (all but plain SGD, with or without decay).
     pub fn has_momentum(&self) -> bool {
-        !matches!(
-            self,
-            Update::Paper(PaperRule::Sgd { .. })
-                | Update::Framework(FrameworkStep {
-                    momentum: FrameworkMomentum::None,
-                    ..
-                })
-        )
+        match self {
+            Update::Adaptive(step) => step.has_buffer(),
+            _ => !matches!(
+                self,
+                Update::Paper(PaperRule::Sgd { .. })
+                    | Update::Framework(FrameworkStep {
+                        momentum: FrameworkMomentum::None,
+                        ..
+                    })
+            ),
+        }
     }
 }
 
@@ -298,6 +469,16 @@ pub(super) fn gradient(
     }
 }
 
+/// An adaptive method's per-particle state beside w and m, and the step's number t (from 1).
+pub(super) struct AdaptiveState<'a> {
+    /// v.
+    pub(super) second: &'a mut [f64],
+    /// ḡ (centered RMSprop; empty otherwise).
+    pub(super) average: &'a mut [f64],
+    /// t.
+    pub(super) step: u64,
+}
+
 /// One step of the optimizer, literally as printed.
 #[inline(always)]
 pub(super) fn step_once(
@@ -308,9 +489,21 @@ pub(super) fn step_once(
     w: &mut [f64],
     m: &mut [f64],
     s: &mut Scratch,
+    adaptive: &mut AdaptiveState,
 ) {
     let d = w.len();
     match update {
+        Update::Adaptive(step) => {
+            gradient(oracle, zig, rng, w, s);
+            step.apply(
+                adaptive.step,
+                w,
+                m,
+                adaptive.second,
+                adaptive.average,
+                &s.gradient,
+            );
+        }
         // Eq. 6: w_t = w_{t−1} − λ g_t.
         Update::Paper(PaperRule::Sgd { lr }) => {
             gradient(oracle, zig, rng, w, s);

@@ -23,8 +23,10 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use escape::{advance_escape, EscapeWalk};
-use general::{step_once, Scratch};
-pub use general::{FrameworkMomentum, FrameworkStep, Oracle, PaperRule, Update};
+use general::{step_once, AdaptiveState, Scratch};
+pub use general::{
+    AdaptiveRule, AdaptiveStep, FrameworkMomentum, FrameworkStep, Oracle, PaperRule, Update,
+};
 use normal::{NormalStream, Ziggurat};
 
 /// The state of an ensemble's particles and the rule they follow: what [`Particles::advance`]
@@ -47,6 +49,10 @@ pub struct Particles {
     pub weights: Vec<f64>,
     /// m, particle-major (P×D); empty for rules without momentum.
     pub momenta: Vec<f64>,
+    /// An adaptive method's second moment v, particle-major (P×D); empty for other rules.
+    pub second_moments: Vec<f64>,
+    /// Centered RMSprop's average gradient ḡ, particle-major (P×D); empty otherwise.
+    pub gradient_means: Vec<f64>,
     /// Each particle's random stream.
     pub streams: Vec<NormalStream>,
     /// Step at which each particle diverged (None: alive).
@@ -89,6 +95,8 @@ impl Particles {
         let d = self.dimension;
         let mut w = vec![0.0; d];
         let mut m = vec![0.0; d];
+        let mut second = vec![0.0; if self.second_moments.is_empty() { 0 } else { d }];
+        let mut average = vec![0.0; if self.gradient_means.is_empty() { 0 } else { d }];
         let mut scratch = Scratch::new(d, &self.oracle);
         for p in 0..self.particles {
             if self.diverged_at[p].is_some() {
@@ -98,8 +106,20 @@ impl Particles {
             if !self.momenta.is_empty() {
                 m.copy_from_slice(&self.momenta[p * d..(p + 1) * d]);
             }
+            if !second.is_empty() {
+                second.copy_from_slice(&self.second_moments[p * d..(p + 1) * d]);
+            }
+            if !average.is_empty() {
+                average.copy_from_slice(&self.gradient_means[p * d..(p + 1) * d]);
+            }
             let rng = &mut self.streams[p];
             for step in 0..steps {
+                let t = self.steps + step + 1;
+                let mut adaptive = AdaptiveState {
+                    second: &mut second,
+                    average: &mut average,
+                    step: t,
+                };
                 step_once(
                     &self.update,
                     &self.oracle,
@@ -108,8 +128,8 @@ impl Particles {
                     &mut w,
                     &mut m,
                     &mut scratch,
+                    &mut adaptive,
                 );
-                let t = self.steps + step + 1;
                 let mut out = false;
                 for (wi, ci) in w.iter().zip(&self.centre) {
                     let dev = wi - ci;
@@ -138,6 +158,12 @@ impl Particles {
             self.weights[p * d..(p + 1) * d].copy_from_slice(&w);
             if !self.momenta.is_empty() {
                 self.momenta[p * d..(p + 1) * d].copy_from_slice(&m);
+            }
+            if !second.is_empty() {
+                self.second_moments[p * d..(p + 1) * d].copy_from_slice(&second);
+            }
+            if !average.is_empty() {
+                self.gradient_means[p * d..(p + 1) * d].copy_from_slice(&average);
             }
         }
         self.steps += steps;
@@ -198,6 +224,8 @@ mod tests {
                 Vec::new()
             },
             update,
+            second_moments: Vec::new(),
+            gradient_means: Vec::new(),
             centre: vec![0.0; d],
             bound,
             weights: vec![0.0; p * d],

@@ -381,6 +381,7 @@ impl ExplorerPlan {
             {
                 (None, None, None, None)
             }
+            Optimizer::Adaptive { .. } => (None, None, None, None),
             Optimizer::Sgd { .. } if decayed => {
                 let sigma = discrete::sgd_sigma(dynamics_hessian, covariance, lr, ignore);
                 let loss = loss_of(&sigma);

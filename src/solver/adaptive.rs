@@ -1,0 +1,432 @@
+//! Adam, AdamW and RMSprop near a minimum in the β₂ → 1 limit (our addition; derivation in
+//! `docs/adam.md`).
+//!
+//! With β₂ → 1 the second-moment estimate v averages g² over 1/(1 − β₂) steps, so at stationarity
+//! it concentrates at v = diag(E[g gᵀ]) = diag(K_g Σ K_g + C) (K_g = K + wd_c·I the Hessian the
+//! gradient sees; the mean is 0 for the quadratic with Gaussian noise), and the bias corrections
+//! are 1. With v frozen the method is linear: Adam and AdamW are preconditioned EMA momentum with
+//! D = diag(1/(√v + ε)) (or 1/√(v + ε), `eps_mode=inside`), i.e. Corollary 3's heavy ball with
+//! Λ = λ(1 − β₁)D and μ = β₁ (AdamW keeps its decay θ ← (1 − λ·wd)θ outside Λ); RMSprop is
+//! Corollary 3 with Λ = λD and its own μ. Its stationary Σ(v) is exact (the preconditioned
+//! Lyapunov solve of the parent module), and the stationary state is a fixed point
+//!
+//! v = F(v) := diag(K_g Σ(v) K_g + C),
+//!
+//! solved here by Newton's method on s = √v (Jacobian by finite differences, backtracking when a
+//! trial v makes the frozen dynamics unstable), from several starts to report whether the fixed
+//! point is unique. The slow dynamics of v (time scale 1/(1 − β₂)) is v̇ ∝ F(v) − v, so a fixed
+//! point is reached by the real optimizer only if the eigenvalues of ∂F/∂v − I have negative
+//! real parts (reported as `slow_stable`).
+//!
+//! The continuous-time (SDE) prediction, for comparison, is the λ → 0 limit at fixed β's, as in
+//! Malladi, Lyu, Panigrahi & Arora, "On the SDEs and Scaling Rules for Adaptive Gradient
+//! Algorithms" (NeurIPS 2022): v tracks the noise's diagonal, v = diag(C), and Σ solves the
+//! Ornstein–Uhlenbeck Lyapunov equation (P K_g + λ·wd_d)Σ + Σ(K_g P + λ·wd_d) = P C P with
+//! P = λD.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::{reduced_stationary, Divergence, Stability, Stationary};
+use crate::linalg::{symmetrize, SymmetricEigen};
+use crate::model::{Adaptive, AdaptiveKind, Noise, Optimizer, Problem, ScalarRule};
+use crate::solver::modes::ModeDynamics;
+
+/// Largest dimension the fixed-point solver accepts (each Newton step solves D + 1 frozen
+/// problems of O(D³)).
+pub const MAX_ADAPTIVE_DIMENSION: usize = 64;
+
+/// Dimension up to which the fixed point is also searched from further starts (to report
+/// whether it is unique).
+const MULTI_START_DIMENSION: usize = 16;
+
+/// Newton iterations per start before giving up.
+const MAX_NEWTON_ITERATIONS: usize = 100;
+
+/// Relative change of s between fixed points counted as distinct.
+const DISTINCT_FIXED_POINTS: f64 = 1e-6;
+
+/// The stationary state of Adam, AdamW or RMSprop in the β₂ → 1 limit, with how it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdaptiveStationary {
+    /// Σ, the state covariance and the stability of the dynamics linearised with v frozen at the
+    /// fixed point; `train_loss` is ½Tr[KΣ]; `preconditioner` is P = λ·diag(1/(√v + ε)).
+    pub stationary: Stationary,
+    /// v = diag(K_g Σ K_g + C) at the fixed point.
+    pub second_moment: DVector<f64>,
+    /// λ/(√vᵢ + ε) (or λ/√(vᵢ + ε)): the per-coordinate effective learning rates.
+    pub effective_learning_rates: DVector<f64>,
+    /// Newton iterations of the start that found the reported fixed point.
+    pub iterations: usize,
+    /// max |F(v) − v| / max v at the fixed point (round-off when converged).
+    pub residual: f64,
+    /// How many distinct fixed points the starts found (1 for every case we know).
+    pub fixed_points: usize,
+    /// How many starts were tried.
+    pub starts: usize,
+    /// Whether the slow dynamics of v is attracted to the fixed point (eigenvalues of
+    /// ∂F/∂v − I with negative real parts).
+    pub slow_stable: bool,
+    /// The continuous-time (SDE) prediction of Σ (Malladi et al. 2022), `None` if its
+    /// Lyapunov equation has no positive solution.
+    pub sde_sigma: Option<DMatrix<f64>>,
+    /// ½Tr[K Σ_SDE].
+    pub sde_train_loss: Option<f64>,
+}
+
+/// What the frozen problem needs, taken once from the problem.
+struct Frozen<'a> {
+    lr: f64,
+    method: Adaptive,
+    hessian: &'a DMatrix<f64>,
+    /// K_g = K + wd_c·I.
+    gradient_hessian: DMatrix<f64>,
+    noise: &'a DMatrix<f64>,
+}
+
+impl Frozen<'_> {
+    /// P = λ·diag(1/(√v + ε)) from s = √v.
+    fn effective_rates(&self, root: &DVector<f64>) -> DVector<f64> {
+        root.map(|s| {
+            self.lr
+                / self
+                    .method
+                    .epsilon_placement
+                    .denominator(s * s, self.method.epsilon)
+        })
+    }
+
+    /// The exact stationary state with v = s² frozen.
+    fn solve(&self, root: &DVector<f64>) -> Result<Stationary, Divergence> {
+        let rates = self.effective_rates(root);
+        let method = &self.method;
+        let (_, decoupled) = method.decays();
+        let mut out = match method.kind {
+            AdaptiveKind::RmsProp => {
+                let mu = method.momentum;
+                let lambda = DMatrix::from_diagonal(&rates);
+                let dynamics = ModeDynamics::momentum(1.0, mu);
+                reduced_stationary(
+                    &self.gradient_hessian,
+                    self.noise,
+                    &lambda,
+                    &dynamics,
+                    |k_max| (k_max, 2.0 * (1.0 + mu), "max eig(PK) < 2(1+μ)".to_string()),
+                )?
+            }
+            AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+                let beta1 = method.beta1;
+                // Corollary 3's heavy ball: Λ = λ(1 − β₁)D, μ = β₁; AdamW's decay stays outside Λ.
+                let lambda = DMatrix::from_diagonal(&(&rates * (1.0 - beta1)));
+                let dynamics = if decoupled > 0.0 {
+                    ModeDynamics::from_rule(ScalarRule {
+                        learning_rate: 1.0,
+                        momentum: beta1,
+                        has_momentum: true,
+                        gradient_gain: 1.0,
+                        direct: 0.0,
+                        through: 1.0,
+                        coupled_decay: 0.0,
+                        decoupled_decay: self.lr * decoupled,
+                    })
+                } else {
+                    ModeDynamics::momentum(1.0, beta1)
+                };
+                let threshold = match dynamics.rule() {
+                    Some(rule) => rule.curvature_threshold(),
+                    None => 2.0 * (1.0 + beta1),
+                };
+                let condition = if decoupled > 0.0 {
+                    "max eig(PK) < the decoupled-decay bound of EMA momentum"
+                } else {
+                    "max eig(PK) < 2(1+β₁)/(1−β₁)"
+                };
+                reduced_stationary(
+                    &self.gradient_hessian,
+                    self.noise,
+                    &lambda,
+                    &dynamics,
+                    |k_max| {
+                        (
+                            k_max / (1.0 - beta1),
+                            threshold / (1.0 - beta1),
+                            condition.to_string(),
+                        )
+                    },
+                )?
+            }
+        };
+        out.train_loss = 0.5 * (self.hessian * &out.sigma).trace();
+        out.preconditioner = Some(DMatrix::from_diagonal(&rates));
+        Ok(out)
+    }
+
+    /// G(s) = √diag(K_g Σ(s²) K_g + C), with the frozen solution.
+    fn map(&self, root: &DVector<f64>) -> Result<(DVector<f64>, Stationary), Divergence> {
+        let stationary = self.solve(root)?;
+        let k = &self.gradient_hessian;
+        let moment = k * &stationary.sigma * k + self.noise;
+        let image = DVector::from_fn(root.len(), |i, _| moment[(i, i)].max(0.0).sqrt());
+        Ok((image, stationary))
+    }
+}
+
+/// The outcome of Newton's method from one start.
+struct Root {
+    root: DVector<f64>,
+    stationary: Stationary,
+    jacobian: DMatrix<f64>,
+    iterations: usize,
+    residual: f64,
+}
+
+/// The stationary state of an adaptive method in the β₂ → 1 limit.
+///
+/// # Errors
+/// [`Divergence`] when no fixed point exists (noise that vanishes in some direction lets v
+/// shrink until the frozen dynamics reaches its stability edge), when Newton's method does not
+/// converge, or for a problem that is not an adaptive method with Gaussian noise of dimension
+/// ≤ [`MAX_ADAPTIVE_DIMENSION`].
+pub fn stationary(problem: &Problem) -> Result<AdaptiveStationary, Divergence> {
+    let fail = |reason: String| Divergence {
+        stability: Stability {
+            effective_curvature: f64::NAN,
+            threshold: f64::NAN,
+            condition: String::new(),
+            spectral_radius: f64::NAN,
+        },
+        reason,
+    };
+    let (Optimizer::Adaptive {
+        learning_rate,
+        method,
+    }, Noise::Gaussian { covariance }) = (problem.optimizer(), problem.noise())
+    else {
+        return Err(fail(format!(
+            "opt={} with noise={} has no adaptive solver",
+            problem.optimizer().name(),
+            problem.noise().name()
+        )));
+    };
+    let d = problem.dimension();
+    if d > MAX_ADAPTIVE_DIMENSION {
+        return Err(fail(format!(
+            "the β₂ → 1 fixed point is solved for D ≤ {MAX_ADAPTIVE_DIMENSION} (here D = {d})"
+        )));
+    }
+    let (coupled, _) = method.decays();
+    let frozen = Frozen {
+        lr: *learning_rate,
+        method: *method,
+        hessian: problem.hessian(),
+        gradient_hessian: problem.hessian() + DMatrix::identity(d, d) * coupled,
+        noise: covariance,
+    };
+    // A start where the frozen dynamics is surely stable: λ·‖K_g‖/s ≤ 1 (every threshold is ≥ 2),
+    // and at least the noise's own scale.
+    let k_norm = frozen
+        .gradient_hessian
+        .iter()
+        .map(|x| x.abs())
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
+    let safe = learning_rate * k_norm;
+    let base = DVector::from_fn(d, |i, _| covariance[(i, i)].max(0.0).sqrt().max(safe));
+    let mut starts = vec![base.clone()];
+    if d <= MULTI_START_DIMENSION {
+        starts.push(&base * 30.0);
+        let noise_root = DVector::from_fn(d, |i, _| covariance[(i, i)].max(0.0).sqrt());
+        if noise_root.iter().all(|s| *s > 0.0) && frozen.solve(&noise_root).is_ok() {
+            starts.push(noise_root);
+        }
+    }
+    let tried = starts.len();
+    let mut found: Vec<Root> = Vec::new();
+    let mut last_failure = None;
+    for start in starts {
+        match newton(&frozen, start) {
+            Ok(root) => {
+                let distinct = found.iter().all(|other| {
+                    let scale = other.root.amax().max(root.root.amax());
+                    (&other.root - &root.root).amax() > DISTINCT_FIXED_POINTS * scale
+                });
+                if distinct {
+                    found.push(root);
+                }
+            }
+            Err(reason) => last_failure = Some(reason),
+        }
+    }
+    let fixed_points = found.len();
+    // Report the first slow-stable fixed point (the one the optimizer settles at), else the first.
+    let stable_of = |root: &Root| slow_stable(&root.jacobian);
+    let index = found.iter().position(stable_of).unwrap_or(0);
+    if found.is_empty() {
+        return Err(fail(last_failure.unwrap_or_else(|| "no fixed point found".to_string())));
+    }
+    let root = found.swap_remove(index);
+    let slow_stable = stable_of(&root);
+    let second_moment = root.root.map(|s| s * s);
+    let effective_learning_rates = frozen.effective_rates(&root.root);
+    let (sde_sigma, sde_train_loss) = match sde_sigma(&frozen) {
+        Some(sigma) => {
+            let loss = 0.5 * (problem.hessian() * &sigma).trace();
+            (Some(sigma), Some(loss))
+        }
+        None => (None, None),
+    };
+    Ok(AdaptiveStationary {
+        stationary: root.stationary,
+        second_moment,
+        effective_learning_rates,
+        iterations: root.iterations,
+        residual: root.residual,
+        fixed_points,
+        starts: tried,
+        slow_stable,
+        sde_sigma,
+        sde_train_loss,
+    })
+}
+
+/// Newton's method on r(s) = G(s) − s from `start`, with a finite-difference Jacobian and
+/// backtracking (a trial point must keep the frozen dynamics stable and s > 0, and lower max |r|).
+fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
+    let d = start.len();
+    let residual_of = |s: &DVector<f64>| -> Result<(DVector<f64>, Stationary), Divergence> {
+        let (image, stationary) = frozen.map(s)?;
+        Ok((image - s, stationary))
+    };
+    let mut s = start;
+    let (mut r, mut stationary) = residual_of(&s).map_err(|e| {
+        format!("the start of the fixed-point search is unstable ({})", e.reason)
+    })?;
+    let mut jacobian = DMatrix::zeros(d, d);
+    for iteration in 1..=MAX_NEWTON_ITERATIONS {
+        // ∂r/∂s by forward differences (the frozen problem is analytic in s on the stable side,
+        // where every probe stays: a smaller P is more stable, so probes step s up).
+        for j in 0..d {
+            let h = 1e-7 * s[j].max(1e-300) + 1e-300;
+            let mut probe = s.clone();
+            probe[j] += h;
+            let (rp, _) = residual_of(&probe).map_err(|e| e.reason)?;
+            jacobian.set_column(j, &((rp - &r) / h));
+        }
+        let scale = s.amax().max(f64::MIN_POSITIVE);
+        let norm = r.amax();
+        if norm <= 4.0 * f64::EPSILON * scale * (d as f64).sqrt().max(1.0) {
+            return Ok(Root {
+                residual: relative_residual(&s, &r),
+                root: s,
+                stationary,
+                jacobian,
+                iterations: iteration - 1,
+            });
+        }
+        let step = match jacobian.clone().lu().solve(&(-&r)) {
+            Some(step) if step.iter().all(|x| x.is_finite()) => step,
+            _ => -&r,
+        };
+        let mut alpha = 1.0;
+        let mut accepted = false;
+        for _ in 0..60 {
+            let trial = DVector::from_fn(d, |i, _| (s[i] + alpha * step[i]).max(s[i] * 0.05));
+            if let Ok((rt, st)) = residual_of(&trial) {
+                if rt.amax() < (1.0 - 1e-4 * alpha) * norm || rt.amax() <= 1e-15 * scale {
+                    s = trial;
+                    r = rt;
+                    stationary = st;
+                    accepted = true;
+                    break;
+                }
+            }
+            alpha *= 0.5;
+        }
+        if !accepted {
+            let converged = norm <= 1e-9 * scale;
+            if converged {
+                return Ok(Root {
+                    residual: relative_residual(&s, &r),
+                    root: s,
+                    stationary,
+                    jacobian,
+                    iterations: iteration,
+                });
+            }
+            return Err(no_fixed_point(frozen, &s, norm / scale));
+        }
+    }
+    let scale = s.amax().max(f64::MIN_POSITIVE);
+    if r.amax() <= 1e-9 * scale {
+        return Ok(Root {
+            residual: relative_residual(&s, &r),
+            root: s,
+            stationary,
+            jacobian,
+            iterations: MAX_NEWTON_ITERATIONS,
+        });
+    }
+    Err(no_fixed_point(frozen, &s, r.amax() / scale))
+}
+
+/// max |F(v) − v| / max v from s and r = G(s) − s (F = G², v = s²).
+fn relative_residual(s: &DVector<f64>, r: &DVector<f64>) -> f64 {
+    let v_max = s.map(|x| x * x).amax().max(f64::MIN_POSITIVE);
+    let gap = s.zip_map(r, |s, r| ((s + r) * (s + r) - s * s).abs()).amax();
+    gap / v_max
+}
+
+fn no_fixed_point(frozen: &Frozen, s: &DVector<f64>, relative: f64) -> String {
+    let silent = (0..s.len()).filter(|&i| frozen.noise[(i, i)] <= 0.0).count();
+    let hint = if silent > 0 {
+        format!(
+            " C has {silent} zero diagonal entr{}: v can shrink there until the dynamics with v \
+             frozen reaches its stability edge, where real Adam oscillates instead of settling",
+            if silent == 1 { "y" } else { "ies" }
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "diverges: no stationary state in the β₂ → 1 limit: the fixed point v = diag(K_g Σ K_g + C) \
+         was not found (Newton stopped at a relative residual {relative:.3e}).{hint}"
+    )
+}
+
+/// Whether every eigenvalue of ∂r/∂s = ∂G/∂s − I has a negative real part (the slow dynamics
+/// of v, ṡ ∝ G(s) − s near the fixed point, is attracted to it).
+fn slow_stable(jacobian: &DMatrix<f64>) -> bool {
+    if jacobian.nrows() == 0 {
+        return true;
+    }
+    jacobian
+        .clone()
+        .complex_eigenvalues()
+        .iter()
+        .all(|z| z.re < 0.0)
+}
+
+/// Σ of the continuous-time limit: v = diag(C), P = λ/(√v + ε) per coordinate, and
+/// (P K_g + δ)Σ + Σ(K_g P + δ) = P C P with δ = λ·wd_d, solved in the basis of
+/// P^{1/2} K_g P^{1/2}.
+fn sde_sigma(frozen: &Frozen) -> Option<DMatrix<f64>> {
+    let d = frozen.noise.nrows();
+    let noise_root = DVector::from_fn(d, |i, _| frozen.noise[(i, i)].max(0.0).sqrt());
+    let rates = frozen.effective_rates(&noise_root);
+    let (_, decoupled) = frozen.method.decays();
+    let delta = frozen.lr * decoupled;
+    let root = DMatrix::from_diagonal(&rates.map(f64::sqrt));
+    let reduced = SymmetricEigen::new(&symmetrize(&(&root * &frozen.gradient_hessian * &root)));
+    let c = reduced.to_eigenbasis(&symmetrize(&(&root * frozen.noise * &root)));
+    let mut sigma = DMatrix::zeros(d, d);
+    for i in 0..d {
+        for j in 0..d {
+            let rate = reduced.values[i] + reduced.values[j] + 2.0 * delta;
+            if rate <= 0.0 {
+                return None;
+            }
+            sigma[(i, j)] = c[(i, j)] / rate;
+        }
+    }
+    let sigma = reduced.from_eigenbasis(&sigma);
+    Some(symmetrize(&(&root * sigma * &root)))
+}
