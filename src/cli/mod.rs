@@ -179,8 +179,7 @@ fn solve(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
         }
         _ => None,
     };
-    let result = solver::stationary(&problem);
-    let solution = crate::playground::solution::Solution { problem, result };
+    let solution = crate::playground::solution::Solution::of(problem);
     let mut output = crate::playground::solution::solution_json(&config, &solution);
     if let (Some(run), Json::Object(members)) = (&curve, &mut output) {
         members.extend(

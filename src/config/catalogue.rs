@@ -24,7 +24,7 @@ pub struct FigureEntry {
 }
 
 /// Every figure, in the order of the paper and then the panels beyond it.
-pub const FIGURES: [FigureEntry; 17] = [
+pub const FIGURES: [FigureEntry; 18] = [
     FigureEntry {
         id: "1b",
         short_name: "Fig. 1b",
@@ -208,6 +208,24 @@ pub const FIGURES: [FigureEntry; 17] = [
             ("steps", "300"),
             ("points", "6"),
             ("particles", "1000"),
+        ],
+    },
+    FigureEntry {
+        id: "adam",
+        short_name: "Adam, AdamW, RMSprop",
+        formula_template: None,
+        embed_controls: "lr",
+        scalar_model: false,
+        defaults: &[
+            ("opt", "adam"),
+            ("lr", "0.1"),
+            ("K", "1,0.1"),
+            ("angle", "30"),
+            ("C", "1,0.1"),
+            ("lrk_max", "10"),
+            ("points", "5"),
+            ("particles", "200"),
+            ("steps", "20000"),
         ],
     },
     FigureEntry {

@@ -297,6 +297,8 @@ pub enum FigureConfig {
     Explorer(ExplorerFigureConfig),
     /// `fig=schedule`: training under learning-rate schedules (issue 16).
     Schedule(super::schedule_figure::ScheduleFigureConfig),
+    /// `fig=adam`: Adam, AdamW and RMSprop near a minimum (issue 17).
+    Adam(super::adam_figure::AdamFigureConfig),
 }
 
 impl FigureConfig {
@@ -320,6 +322,7 @@ impl FigureConfig {
             FigureConfig::Newton(_) => "newton",
             FigureConfig::Explorer(_) => "explorer",
             FigureConfig::Schedule(_) => "schedule",
+            FigureConfig::Adam(_) => "adam",
         }
     }
 
@@ -341,6 +344,7 @@ impl FigureConfig {
             FigureConfig::Newton(figure) => figure,
             FigureConfig::Explorer(figure) => figure,
             FigureConfig::Schedule(figure) => figure,
+            FigureConfig::Adam(figure) => figure,
         }
     }
 

@@ -85,7 +85,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule"),
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd, adam, adamw, rmsprop",
-        used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule",
+        used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule; fig=adam (adam, adamw or rmsprop)",
         kind: Kind::Choice(OPTIMIZERS),
     },
     KeySpec {
@@ -100,7 +100,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: Some("1"),
         default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape); 0.5 with fig=schedule"),
         allowed: "a finite number > 0",
-        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule",
+        used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule; fig=adam (the marked λ)",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -145,7 +145,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0.9; 0 with opt=rmsprop (PyTorch's momentum=0); 0.5 with fig=phase; 0 with fig=newton"),
         allowed: "a number in [0, 1)",
-        used_when: "opt is not sgd, adam or adamw (for rmsprop: PyTorch's momentum); fig=phase (the marked configuration), newton, explorer; fig=schedule",
+        used_when: "opt is not sgd, adam or adamw (for rmsprop: PyTorch's momentum); fig=phase (the marked configuration), newton, explorer; fig=schedule; fig=adam (SGDM's μ, and RMSprop's)",
         kind: Kind::Number(Range::UnitHalfOpen),
     },
     KeySpec {
@@ -176,6 +176,24 @@ pub const KEYS: &[KeySpec] = &[
         allowed: "a number in [0, 1)",
         used_when: "opt=adam, adamw, rmsprop",
         kind: Kind::Number(Range::UnitHalfOpen),
+    },
+    KeySpec {
+        key: "beta2s",
+        label: "β₂ values simulated",
+        slider: None,
+        aliases: &[],
+        meaning: "the β₂ values at which fig=adam simulates the real optimizer (the theory is the \
+                  β₂ → 1 limit; the gap grows about in proportion to 1 − β₂)",
+        format: doc("list"),
+        default: "0.9,0.999",
+        double_well_default: None,
+        default_meaning: doc("0.9,0.999"),
+        allowed: "0 to 4 numbers in [0, 0.99999], separated by ,",
+        used_when: "fig=adam",
+        kind: Kind::List {
+            max_len: 4,
+            range: Range::UnitHalfOpen,
+        },
     },
     KeySpec {
         key: "eps",
@@ -219,7 +237,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "0 or 1",
-        used_when: "opt=rmsprop",
+        used_when: "opt=rmsprop; fig=adam with opt=rmsprop",
         kind: Kind::Flag,
     },
     KeySpec {
@@ -270,13 +288,13 @@ pub const KEYS: &[KeySpec] = &[
         label: "largest λk shown",
         slider: Some(SliderSpan { min: 1.0, max: 12.0, log: false }),
         aliases: &[],
-        meaning: "the right end of the phase diagram's λk axis (the x-axis runs over (0, lrk_max])",
+        meaning: "the right end of the λk axis of the phase diagram (the x-axis runs over (0, lrk_max]) and of fig=adam (λk* from 0.01 to lrk_max, log scale)",
         format: doc("number"),
         default: "4.5",
         double_well_default: None,
         default_meaning: doc("4.5"),
         allowed: "a finite number > 0",
-        used_when: "fig=phase",
+        used_when: "fig=phase; fig=adam (its λk* axis runs over [0.01, lrk_max])",
         kind: Kind::Number(Range::Positive),
     },
     KeySpec {
@@ -320,7 +338,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0 (none)"),
         allowed: "a finite number ≥ 0",
-        used_when: "opt=sgd, sgdm, qhm, nesterov, adam (coupled L2, Adam(weight_decay=…)), adamw (decoupled θ ← θ − λ·wd·θ, AdamW(weight_decay=…)), rmsprop (coupled) (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k)",
+        used_when: "opt=sgd, sgdm, qhm, nesterov, adam (coupled L2, Adam(weight_decay=…)), adamw (decoupled θ ← θ − λ·wd·θ, AdamW(weight_decay=…)), rmsprop (coupled) (landscape=quadratic); fig=explorer; fig=phase with noise=gauss (in units of k); fig=adam",
         kind: Kind::Number(Range::NonNegative),
     },
     KeySpec {
@@ -431,7 +449,7 @@ pub const KEYS: &[KeySpec] = &[
                   a spectrum K = diag(k), D ≤ 1000000: powerlaw:D,k_max,alpha (k_i = k_max·i^(−alpha)) or \
                   mp:D,ratio,scale (Marchenko–Pastur quantiles, ratio = D/N in (0, 1))",
         used_when: "noise=gauss or noise=fisher (with noise=batch, K = 2XᵀX/N comes from the data); fig=bayes, escape, newton, explorer, 1b, \
-                    2a, 3, 5a, 5b; fig=schedule",
+                    2a, 3, 5a, 5b; fig=schedule; fig=adam",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -446,7 +464,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("0 (K as written); 30 with fig=newton, explorer"),
         allowed: "a finite number (applies only to a 2×2 K written as its two eigenvalues, K=k1,k2; a K \
                   written as a full matrix is used as written)",
-        used_when: "fig=bayes, escape, newton, explorer",
+        used_when: "fig=bayes, escape, newton, explorer; fig=adam",
         kind: Kind::Number(Range::Finite),
     },
     KeySpec {
@@ -462,7 +480,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("1 (the identity); 1,0.1 with fig=escape; 0.01 with fig=schedule"),
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
-        used_when: "noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule",
+        used_when: "noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule; fig=adam",
         kind: Kind::Matrix,
     },
     KeySpec {
@@ -766,7 +784,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape; 6 with fig=schedule"),
         allowed: "an integer in [1, 200]",
-        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule",
+        used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule; fig=adam (learning rates simulated per β₂)",
         kind: Kind::Integer {
             min: 1,
             max: MAX_FIGURE_POINTS as u64,
@@ -784,7 +802,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b); 1000 with fig=schedule"),
         allowed: "an integer in [1, 10000000]",
-        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule; fig=adam",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLES as u64,
@@ -805,7 +823,7 @@ pub const KEYS: &[KeySpec] = &[
         default_meaning: doc("1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
                           5d), 1000000 (6b), 30 (escape); 300 with fig=schedule"),
         allowed: "an integer in [1, 100000000000]",
-        used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule",
+        used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule; fig=adam (steps averaged after a burn-in of 5/(1 − β₂))",
         kind: Kind::Integer {
             min: 1,
             max: MAX_PARTICLE_STEPS,
@@ -842,7 +860,7 @@ pub const KEYS: &[KeySpec] = &[
         double_well_default: None,
         default_meaning: doc("0"),
         allowed: "an integer in [0, 18446744073709551615]",
-        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule",
+        used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule; fig=adam",
         kind: Kind::Integer { min: 0, max: u64::MAX },
     },
     KeySpec {

@@ -66,6 +66,7 @@ use crate::solver::curve::SpectralProblem;
 use landscape::resolve_optimizer;
 use nalgebra::DMatrix;
 
+mod adam_figure;
 mod catalogue;
 mod figures;
 mod key_table;
@@ -82,6 +83,9 @@ pub use panels::{
     SecondOrderFigureConfig, EXPLORER_METHODS, MAX_PANEL_DIMENSION,
 };
 
+pub use adam_figure::{
+    AdamFigureConfig, ADAM_FIGURE_LRK_MIN, MAX_ADAM_FIGURE_DIMENSION, MAX_SIMULATED_BETA2S,
+};
 pub use catalogue::{figure_entry, FigureEntry, FIGURES, FIGURE_IDS};
 use figures::{
     check_figure_size, compact_count, push_regression_values, push_sweep_values, FigureParts,

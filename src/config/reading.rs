@@ -283,6 +283,7 @@ pub(super) fn read_figure(
             super::panels::read_panel(reader, id, problems)
         }
         "schedule" => FigureConfig::Schedule(super::schedule_figure::read(reader, problems)),
+        "adam" => FigureConfig::Adam(super::adam_figure::read(reader, problems)),
         _ => FigureConfig::Fig6b(EscapeRateFigureConfig {
             well: DoubleWellConfig {
                 learning_rate: reader.number("lr"),

@@ -32,6 +32,7 @@
 
 pub mod data;
 
+mod adam;
 mod bayes;
 mod common;
 mod escape;
@@ -131,6 +132,7 @@ impl Experiment {
             FigureConfig::Newton(config) => Box::new(newton::SecondOrderPlan::new(config)?),
             FigureConfig::Explorer(config) => Box::new(explorer::ExplorerPlan::new(config)?),
             FigureConfig::Schedule(config) => Box::new(schedule::SchedulePlan::new(config)?),
+            FigureConfig::Adam(config) => Box::new(adam::AdamPlan::new(config)?),
         };
         Ok(Experiment {
             id: figure.id(),

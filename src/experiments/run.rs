@@ -2,6 +2,8 @@
 //! one after the other in bounded slices of work.
 
 use super::common::task_seed;
+use nalgebra::DMatrix;
+
 use crate::config::SweepSimulation;
 use crate::model::Problem;
 use crate::sim::double_well::{EscapeDynamics, EscapeEnsemble, EscapeStatistics};
@@ -29,6 +31,10 @@ pub(crate) enum Measure {
     TimeAveragedVariance,
     /// Every live particle's final w.
     FinalPositions,
+    /// The training loss ½wᵀKw averaged over the steps after the burn-in and over the particles
+    /// (any D; K the problem's), with the standard error from the spread of the per-particle
+    /// averages (reported as a [`Outcome::Variance`]).
+    TimeAveragedLoss,
 }
 
 /// One ensemble to run.
@@ -445,6 +451,7 @@ impl SimulationRun {
             (
                 Active::Ensemble(ensemble),
                 TaskKind::Ensemble {
+                    problem,
                     steps,
                     measure,
                     work_per_particle_step,
@@ -460,7 +467,7 @@ impl SimulationRun {
                 advance_scheduled(ensemble, count, schedule.as_deref());
                 let work = count.saturating_mul(per_step);
                 if ensemble.steps() >= *steps {
-                    let outcome = measure_ensemble(ensemble, *measure);
+                    let outcome = measure_ensemble(ensemble, *measure, problem.hessian());
                     self.finish(label, outcome);
                 }
                 work
@@ -652,9 +659,10 @@ fn measure_blocks(blocks: Vec<Active>, kind: &TaskKind) -> Outcome {
         }
     }
     let joined = match kind {
-        TaskKind::Ensemble { measure, .. } => {
-            Ensemble::join(ensembles).map(|ensemble| measure_ensemble(&ensemble, *measure))
-        }
+        TaskKind::Ensemble {
+            measure, problem, ..
+        } => Ensemble::join(ensembles)
+            .map(|ensemble| measure_ensemble(&ensemble, *measure, problem.hessian())),
         TaskKind::Escape { .. } => {
             EscapeEnsemble::join(escapes).map(|ensemble| Outcome::Escape(ensemble.statistics()))
         }
@@ -715,8 +723,19 @@ fn planned_work(task: &Task) -> f64 {
     }
 }
 
-/// The result of a finished quadratic ensemble.
-fn measure_ensemble(ensemble: &Ensemble, measure: Measure) -> Outcome {
+/// The mean of independent values and its standard error (`None` for fewer than two).
+fn mean_and_stderr(values: &[f64]) -> Option<(f64, f64)> {
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+    Some((mean, (variance / n as f64).sqrt()))
+}
+
+/// The result of a finished quadratic ensemble (`hessian`: the model's K, for the loss).
+fn measure_ensemble(ensemble: &Ensemble, measure: Measure, hessian: &DMatrix<f64>) -> Outcome {
     let statistics = ensemble.statistics();
     let live = statistics.particles - statistics.diverged;
     if live < 2 {
@@ -736,6 +755,9 @@ fn measure_ensemble(ensemble: &Ensemble, measure: Measure) -> Outcome {
                 averaged.covariance_stderr[(0, 0)],
             )
         }),
+        Measure::TimeAveragedLoss => ensemble
+            .time_averaged_losses(hessian)
+            .and_then(|losses| mean_and_stderr(&losses)),
         Measure::FinalPositions => {
             let dimension = ensemble.dimension();
             let mut weights = Vec::with_capacity(live * dimension);

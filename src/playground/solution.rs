@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::conventions::framework_code;
 use crate::error::FieldErrors;
 use crate::json::Json;
-use crate::model::Problem;
+use crate::model::{Optimizer, Problem};
+use crate::solver::adaptive::{AdaptiveStationary, ADAPTIVE_GAP_PER_UNIT, ADAPTIVE_TRUSTED_GAP};
 use crate::solver::{self, Divergence, Stability, Stationary};
 
 /// Most rows and columns of a matrix the readable text prints (the JSON and CSV have them all).
@@ -22,6 +23,9 @@ pub struct Solution {
     pub problem: Problem,
     /// The stationary state, or why there is none.
     pub result: Result<Stationary, Divergence>,
+    /// For Adam, AdamW and RMSprop: how the β₂ → 1 fixed point was found, v, the effective
+    /// learning rates and the SDE prediction.
+    pub adaptive: Option<AdaptiveStationary>,
 }
 
 /// The exact result of `config`'s landscape: the stationary state, or why there is none.
@@ -29,9 +33,103 @@ pub struct Solution {
 /// # Errors
 /// The configuration's problems (each naming a key) when it is not a valid model.
 pub fn solve(config: &Config) -> Result<Solution, FieldErrors> {
-    let problem = config.to_problem()?;
-    let result = solver::stationary(&problem);
-    Ok(Solution { problem, result })
+    Ok(Solution::of(config.to_problem()?))
+}
+
+impl Solution {
+    /// The exact answer for a validated model.
+    pub fn of(problem: Problem) -> Self {
+        if matches!(problem.optimizer(), Optimizer::Adaptive { .. }) {
+            let found = solver::adaptive::stationary(&problem);
+            let result = match &found {
+                Ok(solution) => Ok(solution.stationary.clone()),
+                Err(divergence) => Err(divergence.clone()),
+            };
+            return Solution {
+                problem,
+                result,
+                adaptive: found.ok(),
+            };
+        }
+        let result = solver::stationary(&problem);
+        Solution {
+            problem,
+            result,
+            adaptive: None,
+        }
+    }
+}
+
+/// How far the β₂ → 1 limit is from the real optimizer at this β₂, in words, when it matters
+/// (`docs/adam.md`: the gap measured by simulation grows about in proportion to 1 − β₂).
+pub fn beta2_note(problem: &Problem) -> Option<String> {
+    let Optimizer::Adaptive { method, .. } = problem.optimizer() else {
+        return None;
+    };
+    let gap = 1.0 - method.beta2;
+    (gap > ADAPTIVE_TRUSTED_GAP).then(|| {
+        format!(
+            "β₂ = {}: the β₂ → 1 limit is an approximation; at 1 − β₂ = {} the simulated Σ differs \
+             from it by up to about {}% (measured, docs/adam.md); trust it to about 1% for \
+             1 − β₂ ≤ {}",
+            format_number(method.beta2),
+            format_number(gap),
+            format_number((ADAPTIVE_GAP_PER_UNIT * gap * 100.0 * 10.0).round() / 10.0),
+            format_number(ADAPTIVE_TRUSTED_GAP)
+        )
+    })
+}
+
+/// The JSON of the β₂ → 1 solution's extras: the label, v, the effective rates, the fixed-point
+/// search and the SDE prediction.
+fn adaptive_members(
+    problem: &Problem,
+    adaptive: Option<&AdaptiveStationary>,
+) -> Vec<(&'static str, Json)> {
+    if !matches!(problem.optimizer(), Optimizer::Adaptive { .. }) {
+        return Vec::new();
+    }
+    let mut members = vec![("approximation", Json::from("beta2 -> 1"))];
+    if let Some(note) = beta2_note(problem) {
+        members.push(("warning", Json::from(note.as_str())));
+    }
+    if let Some(a) = adaptive {
+        members.push((
+            "adaptive",
+            Json::object([
+                ("second_moment", Json::vector(&a.second_moment)),
+                (
+                    "effective_learning_rates",
+                    Json::vector(&a.effective_learning_rates),
+                ),
+                ("fixed_point_iterations", Json::from(a.iterations as f64)),
+                ("fixed_point_residual", Json::from(a.residual)),
+                ("fixed_points_found", Json::from(a.fixed_points as f64)),
+                ("starts", Json::from(a.starts as f64)),
+                ("slow_dynamics_stable", Json::from(a.slow_stable)),
+                (
+                    "sde",
+                    Json::object([
+                        (
+                            "sigma",
+                            a.sde_sigma.as_ref().map_or(Json::Null, Json::matrix),
+                        ),
+                        (
+                            "train_loss",
+                            a.sde_train_loss.map_or(Json::Null, Json::from),
+                        ),
+                        (
+                            "reference",
+                            Json::from(
+                                "Malladi, Lyu, Panigrahi, Arora (2022), On the SDEs and Scaling Rules for Adaptive Gradient Algorithms: λ → 0, v = diag(C)",
+                            ),
+                        ),
+                    ]),
+                ),
+            ]),
+        ));
+    }
+    members
 }
 
 /// The JSON object of `sgd-playground solve`: the configuration, the optimizer and noise, whether
@@ -52,6 +150,10 @@ pub fn solution_json(config: &Config, solution: &Solution) -> Json {
             framework_json(solution.problem.optimizer(), solution.problem.conventions()),
         ),
     ];
+    members.extend(adaptive_members(
+        &solution.problem,
+        solution.adaptive.as_ref(),
+    ));
     let stability = match result {
         Ok(stationary) => {
             members.extend([
@@ -165,6 +267,12 @@ pub fn solution_text(config: &Config) -> String {
         }
     };
     let mut text = String::new();
+    if matches!(solution.problem.optimizer(), Optimizer::Adaptive { .. }) {
+        text.push_str("approximation: the β₂ → 1 limit (v frozen at its fixed point; the simulator runs the real optimizer)\n");
+        if let Some(note) = beta2_note(&solution.problem) {
+            text.push_str(&format!("warning: {note}\n"));
+        }
+    }
     match &solution.result {
         Ok(stationary) => {
             let sigma = &stationary.sigma;
@@ -197,7 +305,37 @@ pub fn solution_text(config: &Config) -> String {
                 "noise covariance at stationarity C",
                 &stationary.noise_covariance,
             );
-            if let Some(p) = &stationary.preconditioner {
+            if let Some(a) = &solution.adaptive {
+                let list = |v: &nalgebra::DVector<f64>| {
+                    v.iter()
+                        .map(|&x| readable(x))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                text.push_str(&format!(
+                    "second moment v = diag(K_g Σ K_g + C) = [{}]\neffective learning rates λ/(√v + ε) = [{}]\n",
+                    list(&a.second_moment),
+                    list(&a.effective_learning_rates)
+                ));
+                text.push_str(&format!(
+                    "fixed point: {} Newton steps, residual {}, {} found from {} starts, {}\n",
+                    a.iterations,
+                    readable(a.residual),
+                    a.fixed_points,
+                    a.starts,
+                    if a.slow_stable {
+                        "attracting for v's slow dynamics"
+                    } else {
+                        "NOT attracting for v's slow dynamics"
+                    }
+                ));
+                if let Some(loss) = a.sde_train_loss {
+                    text.push_str(&format!(
+                        "continuous-time (SDE, Malladi et al. 2022) loss: {}\n",
+                        readable(loss)
+                    ));
+                }
+            } else if let Some(p) = &stationary.preconditioner {
                 matrix_lines(&mut text, "preconditioner used Λ", p);
             }
         }

@@ -34,7 +34,7 @@ use crate::model::{AdaptiveKind, Noise, Optimizer, PaperRule, Problem};
 use crate::solver;
 use normal::Ziggurat;
 use setup::{
-    adaptive_step, framework_step, gaussian_oracle, kernel_rule, psd_factor, problem_lr, row_major,
+    adaptive_step, framework_step, gaussian_oracle, kernel_rule, problem_lr, psd_factor, row_major,
 };
 
 /// Largest ensemble a native run accepts (particles).
@@ -582,6 +582,34 @@ impl Ensemble {
             covariance_stderr,
             time_averaged,
         }
+    }
+
+    /// Each live particle's time average of ½(w − c)ᵀK(w − c) after the burn-in (c the centre,
+    /// the minimum for Gaussian noise), from the running sums; `None` before the first averaged
+    /// step or without a burn-in. Independent across particles, so their spread gives an honest
+    /// standard error of the mean loss.
+    pub fn time_averaged_losses(&self, hessian: &DMatrix<f64>) -> Option<Vec<f64>> {
+        let d = self.core.dimension;
+        let samples = self.core.steps.saturating_sub(self.core.burn_in?);
+        if samples == 0 || hessian.nrows() != d || hessian.ncols() != d {
+            return None;
+        }
+        let t = samples as f64;
+        Some(
+            (0..self.core.particles)
+                .filter(|&p| self.core.diverged_at[p].is_none())
+                .map(|p| {
+                    let second = &self.core.sum_second[p * d * d..(p + 1) * d * d];
+                    let mut total = 0.0;
+                    for a in 0..d {
+                        for b in 0..d {
+                            total += hessian[(a, b)] * second[a * d + b];
+                        }
+                    }
+                    0.5 * total / t
+                })
+                .collect(),
+        )
     }
 
     fn time_averages(&self, live: &[usize], samples: u64) -> TimeAveraged {

@@ -2,7 +2,9 @@
 //! factor of C) and the update rules, as the plain data of `sgd_playground_kernels`.
 
 use nalgebra::DMatrix;
-use sgd_playground_kernels::{AdaptiveRule, AdaptiveStep, FrameworkMomentum, FrameworkStep, Oracle};
+use sgd_playground_kernels::{
+    AdaptiveRule, AdaptiveStep, FrameworkMomentum, FrameworkStep, Oracle,
+};
 
 use crate::linalg::SymmetricEigen;
 use crate::model::{AdaptiveKind, EpsilonPlacement, MomentumForm, Optimizer, PaperRule, Problem};

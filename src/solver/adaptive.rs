@@ -31,6 +31,13 @@ use crate::linalg::{symmetrize, SymmetricEigen};
 use crate::model::{Adaptive, AdaptiveKind, Noise, Optimizer, Problem, ScalarRule};
 use crate::solver::modes::ModeDynamics;
 
+/// The measured gap between the real optimizer and the β₂ → 1 limit per unit of 1 − β₂: the
+/// largest |Σ_sim − Σ|/Σ over the study of `docs/adam.md`, divided by 1 − β₂.
+pub const ADAPTIVE_GAP_PER_UNIT: f64 = 0.5;
+
+/// 1 − β₂ up to which the limit is trusted to about 1% (`ADAPTIVE_GAP_PER_UNIT` × gap ≤ 1%).
+pub const ADAPTIVE_TRUSTED_GAP: f64 = 0.02;
+
 /// Largest dimension the fixed-point solver accepts (each Newton step solves D + 1 frozen
 /// problems of O(D³)).
 pub const MAX_ADAPTIVE_DIMENSION: usize = 64;
@@ -187,6 +194,26 @@ struct Root {
 /// converge, or for a problem that is not an adaptive method with Gaussian noise of dimension
 /// ≤ [`MAX_ADAPTIVE_DIMENSION`].
 pub fn stationary(problem: &Problem) -> Result<AdaptiveStationary, Divergence> {
+    solve(problem, None)
+}
+
+/// As [`stationary`], but one Newton run from the second moment `guess` (a neighbouring
+/// solution's v, as a sweep over λ has), falling back to the safe start if the guess makes the
+/// frozen dynamics unstable; `fixed_points` then counts that run only.
+///
+/// # Errors
+/// As [`stationary`].
+pub fn stationary_near(
+    problem: &Problem,
+    guess: &DVector<f64>,
+) -> Result<AdaptiveStationary, Divergence> {
+    solve(problem, Some(guess))
+}
+
+fn solve(
+    problem: &Problem,
+    guess: Option<&DVector<f64>>,
+) -> Result<AdaptiveStationary, Divergence> {
     let fail = |reason: String| Divergence {
         stability: Stability {
             effective_curvature: f64::NAN,
@@ -196,10 +223,13 @@ pub fn stationary(problem: &Problem) -> Result<AdaptiveStationary, Divergence> {
         },
         reason,
     };
-    let (Optimizer::Adaptive {
-        learning_rate,
-        method,
-    }, Noise::Gaussian { covariance }) = (problem.optimizer(), problem.noise())
+    let (
+        Optimizer::Adaptive {
+            learning_rate,
+            method,
+        },
+        Noise::Gaussian { covariance },
+    ) = (problem.optimizer(), problem.noise())
     else {
         return Err(fail(format!(
             "opt={} with noise={} has no adaptive solver",
@@ -231,8 +261,12 @@ pub fn stationary(problem: &Problem) -> Result<AdaptiveStationary, Divergence> {
         .max(f64::MIN_POSITIVE);
     let safe = learning_rate * k_norm;
     let base = DVector::from_fn(d, |i, _| covariance[(i, i)].max(0.0).sqrt().max(safe));
-    let mut starts = vec![base.clone()];
-    if d <= MULTI_START_DIMENSION {
+    let near = guess
+        .filter(|v| v.len() == d && v.iter().all(|x| x.is_finite() && *x >= 0.0))
+        .map(|v| v.map(f64::sqrt))
+        .filter(|s| frozen.solve(s).is_ok());
+    let mut starts = vec![near.unwrap_or_else(|| base.clone())];
+    if guess.is_none() && d <= MULTI_START_DIMENSION {
         starts.push(&base * 30.0);
         let noise_root = DVector::from_fn(d, |i, _| covariance[(i, i)].max(0.0).sqrt());
         if noise_root.iter().all(|s| *s > 0.0) && frozen.solve(&noise_root).is_ok() {
@@ -261,7 +295,9 @@ pub fn stationary(problem: &Problem) -> Result<AdaptiveStationary, Divergence> {
     let stable_of = |root: &Root| slow_stable(&root.jacobian);
     let index = found.iter().position(stable_of).unwrap_or(0);
     if found.is_empty() {
-        return Err(fail(last_failure.unwrap_or_else(|| "no fixed point found".to_string())));
+        return Err(fail(
+            last_failure.unwrap_or_else(|| "no fixed point found".to_string()),
+        ));
     }
     let root = found.swap_remove(index);
     let slow_stable = stable_of(&root);
@@ -298,7 +334,10 @@ fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
     };
     let mut s = start;
     let (mut r, mut stationary) = residual_of(&s).map_err(|e| {
-        format!("the start of the fixed-point search is unstable ({})", e.reason)
+        format!(
+            "the start of the fixed-point search is unstable ({})",
+            e.reason
+        )
     })?;
     let mut jacobian = DMatrix::zeros(d, d);
     for iteration in 1..=MAX_NEWTON_ITERATIONS {
@@ -371,12 +410,16 @@ fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
 /// max |F(v) − v| / max v from s and r = G(s) − s (F = G², v = s²).
 fn relative_residual(s: &DVector<f64>, r: &DVector<f64>) -> f64 {
     let v_max = s.map(|x| x * x).amax().max(f64::MIN_POSITIVE);
-    let gap = s.zip_map(r, |s, r| ((s + r) * (s + r) - s * s).abs()).amax();
+    let gap = s
+        .zip_map(r, |s, r| ((s + r) * (s + r) - s * s).abs())
+        .amax();
     gap / v_max
 }
 
 fn no_fixed_point(frozen: &Frozen, s: &DVector<f64>, relative: f64) -> String {
-    let silent = (0..s.len()).filter(|&i| frozen.noise[(i, i)] <= 0.0).count();
+    let silent = (0..s.len())
+        .filter(|&i| frozen.noise[(i, i)] <= 0.0)
+        .count();
     let hint = if silent > 0 {
         format!(
             " C has {silent} zero diagonal entr{}: v can shrink there until the dynamics with v \

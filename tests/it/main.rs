@@ -6,6 +6,7 @@
 //! headless Chromium.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod adaptive;
 mod cli;
 mod closed_forms;
 mod common;

@@ -1,0 +1,896 @@
+//! Adam, AdamW and RMSprop (`solver::adaptive`, the simulator's `AdaptiveStep`, the CLI), each
+//! against an independent truth: the fixed-point equation v = diag(K_g Σ K_g + C) re-evaluated
+//! from the returned Σ, the general Kronecker and Smith-doubling Lyapunov solvers on the
+//! frameworks' step composed with v frozen (`AugmentedSystem::adaptive`), a 1-D closed form
+//! derived here, the identities Adam(β₁ = 0) = RMSprop(μ = 0) and frozen-v Adam = Corollary 3's
+//! preconditioned heavy ball, PyTorch's first Adam steps written out, and the real optimizer
+//! simulated at β₂ close to 1 (and at β₂ = 0.9, where the limit must visibly fail).
+//!
+//! Simulation tolerances. Each simulated entry passes when |sim − theory| ≤ 4.5 SE + bias, where SE
+//! is the standard error from the spread of independent per-particle time averages (honest
+//! whatever the autocorrelation, including the slow one of v), 4.5 SE is a false-failure chance
+//! of about 7e-6 per Gaussian entry (the seeds are fixed, so the outcome is deterministic), and
+//! bias = `ADAPTIVE_GAP_PER_UNIT`·(1 − β₂)·scale is the measured gap between the real optimizer
+//! at finite β₂ and the β₂ → 1 limit (0.5 per unit of 1 − β₂, `src/solver/adaptive.rs`).
+
+use nalgebra::{DMatrix, DVector};
+use sgd_playground::cli::EXIT_USAGE;
+use sgd_playground::config::Config;
+use sgd_playground::error::FieldError;
+use sgd_playground::model::{Adaptive, AdaptiveKind, EpsilonPlacement, Noise, Optimizer, Problem};
+use sgd_playground::sim::{Ensemble, EnsembleSpec, Start};
+use sgd_playground::solver::adaptive::{self, AdaptiveStationary, ADAPTIVE_GAP_PER_UNIT};
+use sgd_playground::solver::reference::{lyapunov_kronecker, lyapunov_smith, AugmentedSystem};
+use sgd_playground::solver::{self, Stationary};
+
+use crate::common::max_abs;
+
+// ---------------------------------------------------------------- helpers
+
+/// PyTorch's defaults for `kind` (Adam: β = (0.9, 0.999), bias correction; RMSprop: α = 0.99,
+/// no momentum, no bias correction), ε = 1e-8 outside the root, no weight decay.
+fn method(kind: AdaptiveKind) -> Adaptive {
+    let rmsprop = kind == AdaptiveKind::RmsProp;
+    Adaptive {
+        kind,
+        beta1: if rmsprop { 0.0 } else { 0.9 },
+        beta2: if rmsprop { 0.99 } else { 0.999 },
+        epsilon: 1e-8,
+        epsilon_placement: EpsilonPlacement::Outside,
+        momentum: 0.0,
+        weight_decay: 0.0,
+        centered: false,
+        bias_correction: !rmsprop,
+    }
+}
+
+fn problem(k: &DMatrix<f64>, c: &DMatrix<f64>, learning_rate: f64, method: Adaptive) -> Problem {
+    Problem::new(
+        Some(k.clone()),
+        Noise::Gaussian {
+            covariance: c.clone(),
+        },
+        Optimizer::Adaptive {
+            learning_rate,
+            method,
+        },
+    )
+    .expect("a valid adaptive problem")
+}
+
+fn scalar(x: f64) -> DMatrix<f64> {
+    DMatrix::from_element(1, 1, x)
+}
+
+/// The non-commuting 2-D problem: K = [[1, 0.5], [0.5, 2]], C = diag(1, 0.2).
+fn hessian_2d() -> DMatrix<f64> {
+    DMatrix::from_row_slice(2, 2, &[1.0, 0.5, 0.5, 2.0])
+}
+
+fn noise_2d() -> DMatrix<f64> {
+    DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.0, 0.2])
+}
+
+fn limit(problem: &Problem) -> AdaptiveStationary {
+    adaptive::stationary(problem).expect("a β₂ → 1 stationary state")
+}
+
+/// Every method of the fixed-point tests, with a label: Adam (with and without coupled decay),
+/// AdamW (decoupled decay), RMSprop with μ = 0 and μ = 0.5, each with ε outside and inside the
+/// root. ε = 0.05 is large on purpose, so that the two placements give different answers.
+fn method_cases() -> Vec<(String, Adaptive)> {
+    let mut cases = Vec::new();
+    for placement in [EpsilonPlacement::Outside, EpsilonPlacement::Inside] {
+        let base = |kind| Adaptive {
+            epsilon: 0.05,
+            epsilon_placement: placement,
+            ..method(kind)
+        };
+        let variants = [
+            ("adam", base(AdaptiveKind::Adam)),
+            (
+                "adam wd=0.1",
+                Adaptive {
+                    weight_decay: 0.1,
+                    ..base(AdaptiveKind::Adam)
+                },
+            ),
+            (
+                "adamw wd=0.1",
+                Adaptive {
+                    weight_decay: 0.1,
+                    ..base(AdaptiveKind::AdamW)
+                },
+            ),
+            ("rmsprop mu=0", base(AdaptiveKind::RmsProp)),
+            (
+                "rmsprop mu=0.5",
+                Adaptive {
+                    momentum: 0.5,
+                    ..base(AdaptiveKind::RmsProp)
+                },
+            ),
+        ];
+        for (name, m) in variants {
+            cases.push((format!("{name} eps {}", placement.name()), m));
+        }
+    }
+    cases
+}
+
+/// (K, C, label) of the 1-D and the non-commuting 2-D problem.
+fn landscapes() -> Vec<(DMatrix<f64>, DMatrix<f64>, &'static str)> {
+    vec![
+        (scalar(1.5), scalar(0.7), "1-D"),
+        (hessian_2d(), noise_2d(), "2-D"),
+    ]
+}
+
+/// K_g = K + wd_c·I, the Hessian the gradient sees (written out, not `Adaptive::decays`).
+fn gradient_hessian(k: &DMatrix<f64>, m: &Adaptive) -> DMatrix<f64> {
+    let coupled = match m.kind {
+        AdaptiveKind::Adam | AdaptiveKind::RmsProp => m.weight_decay,
+        AdaptiveKind::AdamW => 0.0,
+    };
+    k + DMatrix::identity(k.nrows(), k.nrows()) * coupled
+}
+
+/// λ/(√v + ε) or λ/√(v + ε), written out.
+fn rate(lr: f64, v: f64, m: &Adaptive) -> f64 {
+    match m.epsilon_placement {
+        EpsilonPlacement::Outside => lr / (v.sqrt() + m.epsilon),
+        EpsilonPlacement::Inside => lr / (v + m.epsilon).sqrt(),
+    }
+}
+
+// ---------------------------------------------------------------- the β₂ → 1 limit
+
+/// The fixed point is a fixed point to round-off. Truth: the defining equation
+/// v = diag(K_g Σ K_g + C), re-evaluated here from the returned Σ (K_g = K + wd·I for Adam and
+/// RMSprop, K for AdamW), and P = λ/(√v + ε) (or λ/√(v + ε)) from the returned v, for the 1-D and
+/// the non-commuting 2-D problem, at a small and a large learning rate, for every method and both
+/// ε placements. Tolerances: Newton stops at max|G(s) − s| ≤ 4ε·s_max·√D, i.e. a relative
+/// residual of v of about 1e-15; re-forming K_g Σ K_g costs a few more ulps, so 1e-12·max v
+/// leaves three orders of margin yet catches the 1e-9 fallback acceptance (or any loose stop).
+/// The rates are recomputed from v = s², so they may differ from the solver's (computed from s)
+/// by the rounding of √(s²): 1e-14 relative. The solver's `residual` field must say the same, and
+/// `solver::stationary` must return this very Σ.
+#[test]
+fn fixed_point_residual_is_round_off() {
+    for (k, c, shape) in landscapes() {
+        for lr in [0.3, 2.0] {
+            for (name, m) in method_cases() {
+                let label = format!("{shape} lr={lr} {name}");
+                let p = problem(&k, &c, lr, m);
+                let solution = limit(&p);
+                let sigma = &solution.stationary.sigma;
+                let k_g = gradient_hessian(&k, &m);
+                let moment = &k_g * sigma * &k_g + &c;
+                let v = &solution.second_moment;
+                let v_max = v.amax();
+                for i in 0..k.nrows() {
+                    let gap = (moment[(i, i)] - v[i]).abs();
+                    assert!(
+                        gap <= 1e-12 * v_max,
+                        "{label}: v[{i}] = {} but diag(K_g Σ K_g + C) = {} (gap {:.2e} of max v)",
+                        v[i],
+                        moment[(i, i)],
+                        gap / v_max
+                    );
+                    let expected = rate(lr, v[i], &m);
+                    let got = solution.effective_learning_rates[i];
+                    assert!(
+                        (got - expected).abs() <= 1e-14 * expected,
+                        "{label}: rate[{i}] {got} vs λ/(√v + ε) = {expected}"
+                    );
+                    let preconditioner = solution
+                        .stationary
+                        .preconditioner
+                        .as_ref()
+                        .expect("P reported");
+                    assert_eq!(preconditioner[(i, i)], got, "{label}: diag(P)");
+                }
+                assert!(
+                    solution.residual <= 1e-12,
+                    "{label}: residual {}",
+                    solution.residual
+                );
+                assert!(
+                    solution.fixed_points >= 1 && solution.slow_stable,
+                    "{label}"
+                );
+                // Σ is symmetric positive definite, ½Tr[KΣ] is its loss (K, not K_g).
+                assert!(sigma.clone().cholesky().is_some(), "{label}: Σ not SPD");
+                let loss = 0.5 * (&k * sigma).trace();
+                assert!(
+                    (solution.stationary.train_loss - loss).abs() <= 1e-14 * loss,
+                    "{label}: train loss"
+                );
+                let via_dispatch = solver::stationary(&p).expect("the same stationary state");
+                assert_eq!(
+                    via_dispatch, solution.stationary,
+                    "{label}: solver::stationary"
+                );
+            }
+        }
+    }
+}
+
+/// The frozen-v Lyapunov solve against the general references. Truth: the frameworks' step with
+/// v frozen at the returned second moment, composed independently as the augmented system
+/// (`AugmentedSystem::adaptive`: Adam/AdamW m' = β₁m + (1−β₁)g, θ' = (1 − λwd_d)θ − λDm';
+/// RMSprop b' = μb + Dg, θ' = θ − λb'), solved by the dense Kronecker LU and by Smith's doubling,
+/// neither of which shares the engine's reduction to Corollary 3 or its eigenbasis. The
+/// w-block must equal Σ; the buffer blocks too, once the engine's Corollary-3 buffer m̃
+/// (m̃' = μm̃ + g) is converted to the framework's (Adam m = (1 − β₁)m̃, RMSprop b = Dm̃, the
+/// scaling the simulator's stationary start uses). Tolerance: both routes are backward stable
+/// on a Lyapunov operator of condition κ ≈ 1/(1 − ρ(A)²) ≤ 1e2 here (ρ ≤ 0.95 for β₁ = 0.9), so
+/// forward errors are ≲ 1e2·κ·ε ≈ 2e-12; 1e-10 relative (max-abs) leaves margin.
+#[test]
+fn frozen_lyapunov_matches_the_kronecker_and_smith_references() {
+    for (k, c, shape) in landscapes() {
+        for lr in [0.3, 2.0] {
+            for (name, m) in method_cases() {
+                let label = format!("{shape} lr={lr} {name}");
+                let p = problem(&k, &c, lr, m);
+                let solution = limit(&p);
+                let system =
+                    AugmentedSystem::adaptive(&p, &solution.second_moment).expect("adaptive");
+                let q = system.noise_input(&c);
+                let kron = lyapunov_kronecker(&system.transition, &q).expect("nonsingular");
+                let smith = lyapunov_smith(&system.transition, &q, 64).expect("ρ(A) < 1");
+                let d = k.nrows();
+                let sigma = &solution.stationary.sigma;
+                let scale = max_abs(sigma);
+                for (route, state) in [("Kronecker", &kron), ("Smith", &smith)] {
+                    let w_block = state.view((0, 0), (d, d)).into_owned();
+                    let gap = max_abs(&(&w_block - sigma)) / scale;
+                    assert!(gap <= 1e-10, "{label} {route}: Σ gap {gap:.2e}");
+                }
+                // The whole state, the buffer in the framework's units.
+                let buffer_scale: DVector<f64> = match m.kind {
+                    AdaptiveKind::Adam | AdaptiveKind::AdamW => {
+                        DVector::from_element(d, 1.0 - m.beta1)
+                    }
+                    AdaptiveKind::RmsProp => &solution.effective_learning_rates / lr,
+                };
+                let mut t = DVector::from_element(2 * d, 1.0);
+                t.rows_mut(d, d).copy_from(&buffer_scale);
+                let t = DMatrix::from_diagonal(&t);
+                let engine_state = &t * &solution.stationary.state_covariance * &t;
+                assert_eq!(engine_state.nrows(), 2 * d, "{label}: state size");
+                let gap = max_abs(&(&engine_state - &kron)) / max_abs(&kron);
+                assert!(gap <= 1e-10, "{label}: state covariance gap {gap:.2e}");
+            }
+        }
+    }
+}
+
+/// 1-D RMSprop (μ = 0) in closed form, derived here. With v frozen the step is SGD at the rate
+/// p = λ/√v (ε = 1e-30 is negligible), so Σ = p c/(k(2 − pk)) (Cor. 1). With x = pk = λk/√v the
+/// fixed point v = k²Σ + c gives v = c x/(2 − x) + c = 2c/(2 − x), and √v = λk/x gives
+/// λ²k²/x² = 2c/(2 − x), i.e. 2c x² + λ²k² x − 2λ²k² = 0, whose positive root (taken in the
+/// cancellation-free form x = 4λ²k²/(λ²k² + √(λ⁴k⁴ + 16cλ²k²))) lies in (0, 2): the method
+/// is stable at every λ. Then Σ = c x/(k²(2 − x)). Tolerance 1e-12 relative: a handful of
+/// roundings on both sides, and Newton's stop at round-off (β₁ is irrelevant: RMSprop has none).
+#[test]
+fn one_dimensional_rmsprop_matches_its_closed_form() {
+    for (lr, k, c) in [
+        (0.01, 1.0, 1.0),
+        (0.3, 1.0, 1.0),
+        (1.0, 2.5, 0.3),
+        (7.0, 0.2, 4.0),
+        (100.0, 3.0, 1e-3),
+    ] {
+        let m = Adaptive {
+            epsilon: 1e-30,
+            ..method(AdaptiveKind::RmsProp)
+        };
+        let solution = limit(&problem(&scalar(k), &scalar(c), lr, m));
+        let a = lr * lr * k * k;
+        let x = 4.0 * a / (a + (a * a + 16.0 * c * a).sqrt());
+        assert!(x > 0.0 && x < 2.0);
+        let sigma = c * x / (k * k * (2.0 - x));
+        let v = 2.0 * c / (2.0 - x);
+        let got = solution.stationary.sigma[(0, 0)];
+        assert!(
+            (got - sigma).abs() <= 1e-12 * sigma,
+            "λ={lr} k={k} c={c}: Σ {got} vs closed form {sigma}"
+        );
+        let got_v = solution.second_moment[0];
+        assert!(
+            (got_v - v).abs() <= 1e-12 * v,
+            "λ={lr} k={k} c={c}: v {got_v} vs closed form {v}"
+        );
+        // And the effective curvature pk is the root x.
+        let x_got = solution.effective_learning_rates[0] * k;
+        assert!((x_got - x).abs() <= 1e-12 * x, "x {x_got} vs {x}");
+    }
+}
+
+/// Adam with β₁ = 0 is RMSprop with μ = 0, in the limit and step by step. Truth: the two
+/// updates coincide algebraically (m = g, bias corrections of 1: θ ← θ − λ g/(√v + ε) for both).
+/// In the limit Σ, v and the rates agree to 1e-12 relative (the two code paths build the same
+/// frozen problem; 1e-12 allows for a differently ordered Newton). In the simulator, with bias
+/// correction off and the same seed and start, PyTorch's arithmetic gives the same bits:
+/// lerp(m, g, 1) = g − (g − m)·0 = g exactly and lr/1 = lr, √v/√1 = √v, so the weights must be
+/// bit-identical after many steps (the general path, the only one adaptive methods take).
+#[test]
+fn adam_without_first_moment_is_rmsprop() {
+    for (k, c, shape) in landscapes() {
+        for placement in [EpsilonPlacement::Outside, EpsilonPlacement::Inside] {
+            let adam = Adaptive {
+                beta1: 0.0,
+                beta2: 0.99,
+                epsilon: 0.01,
+                epsilon_placement: placement,
+                bias_correction: false,
+                ..method(AdaptiveKind::Adam)
+            };
+            let rmsprop = Adaptive {
+                beta2: 0.99,
+                epsilon: 0.01,
+                epsilon_placement: placement,
+                ..method(AdaptiveKind::RmsProp)
+            };
+            let label = format!("{shape} eps {}", placement.name());
+            let pa = problem(&k, &c, 0.4, adam);
+            let pr = problem(&k, &c, 0.4, rmsprop);
+            let (sa, sr) = (limit(&pa), limit(&pr));
+            let gap = max_abs(&(&sa.stationary.sigma - &sr.stationary.sigma))
+                / max_abs(&sr.stationary.sigma);
+            assert!(gap <= 1e-12, "{label}: Σ gap {gap:.2e}");
+            let v_gap = (&sa.second_moment - &sr.second_moment).amax() / sr.second_moment.amax();
+            assert!(v_gap <= 1e-12, "{label}: v gap {v_gap:.2e}");
+
+            let spec = EnsembleSpec {
+                particles: 16,
+                seed: 41,
+                start: Start::Zero,
+                ..EnsembleSpec::default()
+            };
+            let mut ea = Ensemble::new(&pa, &spec).expect("adam ensemble");
+            let mut er = Ensemble::new(&pr, &spec).expect("rmsprop ensemble");
+            ea.advance(500);
+            er.advance(500);
+            assert_eq!(bits(ea.weights()), bits(er.weights()), "{label}");
+            assert!(ea.weights().iter().any(|w| *w != 0.0), "{label}: moved");
+        }
+    }
+}
+
+/// Frozen-v Adam is Corollary 3's preconditioned heavy ball, the engine's existing
+/// `Optimizer::Preconditioned`: Truth: with m̃ = m/(1 − β₁), Adam's m' = β₁m + (1 − β₁)g,
+/// θ' = θ − λDm' is m̃' = β₁m̃ + g, θ' = θ − λ(1 − β₁)D m̃', so Λ = λ(1 − β₁)D, μ = β₁ (and RMSprop is
+/// Λ = λD with its μ). Built from the adaptive solution's v, the precond problem's Σ (solved by
+/// `solver::stationary` through its own dispatch) must be the adaptive Σ: bit for bit when Λ is
+/// formed from the solver's own rates (the same reduction with the same inputs), and to 1e-14
+/// relative when Λ is formed from v by the formula (√(s²) rounds).
+#[test]
+fn frozen_adam_is_the_preconditioned_heavy_ball() {
+    for (k, c, shape) in landscapes() {
+        for lr in [0.3, 2.0] {
+            let cases = [
+                ("adam", method(AdaptiveKind::Adam)),
+                (
+                    "adam eps=0.05 inside",
+                    Adaptive {
+                        epsilon: 0.05,
+                        epsilon_placement: EpsilonPlacement::Inside,
+                        ..method(AdaptiveKind::Adam)
+                    },
+                ),
+                (
+                    "rmsprop mu=0.5",
+                    Adaptive {
+                        momentum: 0.5,
+                        ..method(AdaptiveKind::RmsProp)
+                    },
+                ),
+            ];
+            for (name, m) in cases {
+                let label = format!("{shape} lr={lr} {name}");
+                let solution = limit(&problem(&k, &c, lr, m));
+                let (gain, mu) = match m.kind {
+                    AdaptiveKind::RmsProp => (1.0, m.momentum),
+                    _ => (1.0 - m.beta1, m.beta1),
+                };
+                let precond = |lambda: DVector<f64>| -> Stationary {
+                    let p = Problem::new(
+                        Some(k.clone()),
+                        Noise::Gaussian {
+                            covariance: c.clone(),
+                        },
+                        Optimizer::Preconditioned {
+                            preconditioner: DMatrix::from_diagonal(&lambda),
+                            momentum: mu,
+                        },
+                    )
+                    .expect("a valid precond problem");
+                    solver::stationary(&p).expect("stable")
+                };
+                let exact = precond(&solution.effective_learning_rates * gain);
+                assert_eq!(
+                    bits(exact.sigma.as_slice()),
+                    bits(solution.stationary.sigma.as_slice()),
+                    "{label}: Σ of precond with the solver's Λ"
+                );
+                let formula = precond(solution.second_moment.map(|v| rate(lr, v, &m) * gain));
+                let scale = max_abs(&solution.stationary.sigma);
+                let gap = max_abs(&(&formula.sigma - &solution.stationary.sigma)) / scale;
+                assert!(gap <= 1e-14, "{label}: Σ gap {gap:.2e} with Λ from v");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the real optimizer
+
+fn bits(x: &[f64]) -> Vec<u64> {
+    x.iter().map(|v| v.to_bits()).collect()
+}
+
+/// The time-averaged covariance of the real optimizer from the limit's stationary state, after a
+/// burn-in: (simulated Σ, its standard errors, the limit's Σ).
+fn simulate_from_limit(
+    p: &Problem,
+    particles: usize,
+    burn_in: u64,
+    averaged: u64,
+    seed: u64,
+) -> (DMatrix<f64>, DMatrix<f64>, DMatrix<f64>) {
+    let theory = limit(p).stationary.sigma;
+    let spec = EnsembleSpec {
+        particles,
+        seed,
+        start: Start::Stationary,
+        burn_in: Some(burn_in),
+        ..EnsembleSpec::default()
+    };
+    let mut ensemble = Ensemble::new(p, &spec).expect("ensemble");
+    ensemble.advance(burn_in + averaged);
+    let stats = ensemble.statistics();
+    assert_eq!(stats.diverged, 0);
+    let averaged = stats.time_averaged.expect("time averages");
+    (averaged.covariance, averaged.covariance_stderr, theory)
+}
+
+/// Simulation at β₂ = 0.9999 against the limit, entry by entry (see the module's tolerance:
+/// 4.5 SE + `ADAPTIVE_GAP_PER_UNIT`·(1 − β₂)·√(Σ_aa Σ_bb), the bias 5e-5 relative, far below
+/// the SE). The burn-in is 3/(1 − β₂) = 30 000 steps, three time constants of v, so that v's
+/// fluctuations at finite β₂ are in their own stationary state; 40 000 steps are averaged.
+fn check_near_limit(label: &str, p: &Problem, particles: usize, seed: u64) {
+    let Optimizer::Adaptive { method, .. } = p.optimizer() else {
+        unreachable!()
+    };
+    let gap = 1.0 - method.beta2;
+    let burn_in = (3.0 / gap).round() as u64;
+    let (sim, se, theory) = simulate_from_limit(p, particles, burn_in, 40_000, seed);
+    for a in 0..theory.nrows() {
+        for b in 0..theory.ncols() {
+            let scale = (theory[(a, a)] * theory[(b, b)]).sqrt();
+            let bias = ADAPTIVE_GAP_PER_UNIT * gap * scale;
+            let diff = (sim[(a, b)] - theory[(a, b)]).abs();
+            eprintln!(
+                "{label} ({a},{b}): sim {:.6} ± {:.6} vs limit {:.6} ({:.2} SE, {:.3}% of scale)",
+                sim[(a, b)],
+                se[(a, b)],
+                theory[(a, b)],
+                diff / se[(a, b)],
+                100.0 * diff / scale
+            );
+            assert!(
+                diff <= 4.5 * se[(a, b)] + bias,
+                "{label} ({a},{b}): simulated {} ± {} vs limit {} ({:.1} SE)",
+                sim[(a, b)],
+                se[(a, b)],
+                theory[(a, b)],
+                diff / se[(a, b)]
+            );
+            // The check means something: SE ≤ 1% of the entry's scale.
+            assert!(
+                se[(a, b)] <= 0.01 * scale,
+                "{label} ({a},{b}): SE too large"
+            );
+        }
+    }
+}
+
+/// 1-D Adam, K = 1, C = 1, λ = 0.3, β₂ = 0.9999: the real optimizer (PyTorch's step) against the
+/// β₂ → 1 limit (tolerance in `check_near_limit`).
+#[test]
+fn simulated_adam_matches_the_limit_in_one_dimension() {
+    let m = Adaptive {
+        beta2: 0.9999,
+        ..method(AdaptiveKind::Adam)
+    };
+    check_near_limit(
+        "1-D adam",
+        &problem(&scalar(1.0), &scalar(1.0), 0.3, m),
+        500,
+        11,
+    );
+}
+
+/// The non-commuting 2-D problem, Adam at λ = 0.3, β₂ = 0.9999 (tolerance in `check_near_limit`):
+/// the off-diagonal Σ₁₂ checks that v is the diagonal of E[ggᵀ] and the preconditioner does not
+/// commute with K.
+#[test]
+fn simulated_adam_matches_the_limit_in_two_dimensions() {
+    let m = Adaptive {
+        beta2: 0.9999,
+        ..method(AdaptiveKind::Adam)
+    };
+    check_near_limit(
+        "2-D adam",
+        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
+        500,
+        12,
+    );
+}
+
+/// AdamW (decoupled wd = 0.1) on the 2-D problem, λ = 0.3, β₂ = 0.9999: the decay θ ← (1 − λwd)θ
+/// outside the preconditioner (tolerance in `check_near_limit`).
+#[test]
+fn simulated_adamw_matches_the_limit_in_two_dimensions() {
+    let m = Adaptive {
+        beta2: 0.9999,
+        weight_decay: 0.1,
+        ..method(AdaptiveKind::AdamW)
+    };
+    check_near_limit(
+        "2-D adamw",
+        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
+        500,
+        13,
+    );
+}
+
+/// RMSprop with heavy-ball momentum μ = 0.5 on the 2-D problem, λ = 0.3, β₂ = 0.9999 (tolerance in
+/// `check_near_limit`): the buffer b = D m̃ of the stationary start and Λ = λD, not λ(1 − μ)D.
+#[test]
+fn simulated_rmsprop_matches_the_limit_in_two_dimensions() {
+    let m = Adaptive {
+        beta2: 0.9999,
+        momentum: 0.5,
+        ..method(AdaptiveKind::RmsProp)
+    };
+    check_near_limit(
+        "2-D rmsprop",
+        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
+        500,
+        14,
+    );
+}
+
+/// At β₂ = 0.9 the limit is not exact, and the test can see it (so the β₂ = 0.9999 agreement above
+/// is not a tolerance that accepts anything). 1-D Adam, K = C = 1, λ = 0.3: the simulated Σ must
+/// differ from the limit by more than 4 SE, but by less than the documented worst case
+/// `ADAPTIVE_GAP_PER_UNIT`·(1 − β₂) = 5% relative (plus 4 SE). The burn-in, 1 000 steps, is
+/// 100 time constants of v.
+#[test]
+fn at_finite_beta2_the_limit_is_visibly_approximate() {
+    let beta2 = 0.9;
+    let m = Adaptive {
+        beta2,
+        ..method(AdaptiveKind::Adam)
+    };
+    let p = problem(&scalar(1.0), &scalar(1.0), 0.3, m);
+    let (sim, se, theory) = simulate_from_limit(&p, 500, 1_000, 40_000, 15);
+    let (sim, se, theory) = (sim[(0, 0)], se[(0, 0)], theory[(0, 0)]);
+    let diff = (sim - theory).abs();
+    eprintln!(
+        "β₂ = 0.9: sim {sim:.6} ± {se:.6} vs limit {theory:.6}: {:.2}% ({:.1} SE)",
+        100.0 * diff / theory,
+        diff / se
+    );
+    assert!(
+        diff > 4.0 * se,
+        "the gap {diff} is not resolved ({:.1} SE)",
+        diff / se
+    );
+    let bound = ADAPTIVE_GAP_PER_UNIT * (1.0 - beta2) * theory;
+    assert!(
+        diff <= bound + 4.0 * se,
+        "gap {:.2}% above the documented {:.2}%",
+        100.0 * diff / theory,
+        100.0 * bound / theory
+    );
+}
+
+/// PyTorch's first two Adam steps from a point, without noise (C = 0, allowed: PSD), written out
+/// as `torch.optim.Adam`'s single-tensor step does them: g = Kθ (+ wd·θ coupled),
+/// m ← lerp(m, g, 1 − β₁), v ← β₂v + (1 − β₂)g², bias_correction_i = 1 − β_iᵗ,
+/// step_size = λ/bias_correction1, denom = √v/√bias_correction2 + ε, θ ← θ − step_size·m/denom.
+/// The first step is the well-known θ₀ − λ·g/(|g| + ε·…) ≈ θ₀ − λ·sign(g) (with ε outside). The kernel must give the
+/// same bits (same operations in the same order; v's product is taken as g·g·(1 − β₂), the
+/// kernel's documented order). Also AdamW's decoupled decay and ε inside the root
+/// (√(v/bc2 + ε)), and that without bias correction the first step is not of size λ.
+#[test]
+fn first_adam_steps_are_pytorchs_from_a_point() {
+    let k = hessian_2d();
+    // g₀ = Kθ₀ = (0.6, −1.1): well above ε, so the first step is λ·sign(g) to ~1e-7.
+    let theta0 = DVector::from_row_slice(&[1.0, -0.8]);
+    let zero = DMatrix::zeros(2, 2);
+    let lr = 0.05;
+    let cases = [
+        ("adam", method(AdaptiveKind::Adam)),
+        (
+            "adam wd=0.2",
+            Adaptive {
+                weight_decay: 0.2,
+                ..method(AdaptiveKind::Adam)
+            },
+        ),
+        (
+            "adamw wd=0.2",
+            Adaptive {
+                weight_decay: 0.2,
+                ..method(AdaptiveKind::AdamW)
+            },
+        ),
+        (
+            "adam eps=1e-3 inside",
+            Adaptive {
+                epsilon: 1e-3,
+                epsilon_placement: EpsilonPlacement::Inside,
+                ..method(AdaptiveKind::Adam)
+            },
+        ),
+        (
+            "adam no bias correction",
+            Adaptive {
+                bias_correction: false,
+                ..method(AdaptiveKind::Adam)
+            },
+        ),
+    ];
+    for (label, m) in cases {
+        let p = problem(&k, &zero, lr, m);
+        let spec = EnsembleSpec {
+            particles: 3,
+            seed: 5,
+            start: Start::Point(theta0.clone()),
+            ..EnsembleSpec::default()
+        };
+        let mut ensemble = Ensemble::new(&p, &spec).expect("ensemble");
+        // PyTorch, written out.
+        let (wd_c, wd_d) = match m.kind {
+            AdaptiveKind::AdamW => (0.0, m.weight_decay),
+            _ => (m.weight_decay, 0.0),
+        };
+        let (b1, b2) = (m.beta1, m.beta2);
+        let mut theta = [theta0[0], theta0[1]];
+        let mut first = [0.0; 2];
+        let mut second = [0.0; 2];
+        for t in 1..=2_i32 {
+            let g: Vec<f64> = (0..2)
+                .map(|a| (k[(a, 0)] * theta[0] + k[(a, 1)] * theta[1]) + wd_c * theta[a])
+                .collect();
+            let (bc1, bc2) = if m.bias_correction {
+                (1.0 - b1.powi(t), 1.0 - b2.powi(t))
+            } else {
+                (1.0, 1.0)
+            };
+            let step_size = lr / bc1;
+            let before = theta;
+            for a in 0..2 {
+                if wd_d != 0.0 {
+                    theta[a] *= 1.0 - lr * wd_d;
+                }
+                // lerp with weight 1 − β₁ = 0.1 < ½: start + weight·(end − start).
+                first[a] += (1.0 - b1) * (g[a] - first[a]);
+                second[a] = second[a] * b2 + g[a] * g[a] * (1.0 - b2);
+                let denom = match m.epsilon_placement {
+                    EpsilonPlacement::Outside => second[a].sqrt() / bc2.sqrt() + m.epsilon,
+                    EpsilonPlacement::Inside => (second[a] / bc2 + m.epsilon).sqrt(),
+                };
+                theta[a] += -step_size * (first[a] / denom);
+            }
+            ensemble.advance(1);
+            for particle in 0..3 {
+                let w = &ensemble.weights()[2 * particle..2 * particle + 2];
+                assert_eq!(
+                    bits(w),
+                    bits(&theta),
+                    "{label} step {t} particle {particle}"
+                );
+            }
+            if t == 1 && m.epsilon_placement == EpsilonPlacement::Outside {
+                // The first step's size, per coordinate, beside any decoupled decay: ε/|g| ≤ 2e-8
+                // relative (×√1000 without bias correction), far inside 1e-5.
+                for a in 0..2 {
+                    let step = before[a] * (1.0 - lr * wd_d) - theta[a];
+                    let expected = if m.bias_correction {
+                        lr * g[a].signum()
+                    } else {
+                        // m = 0.1g, √v = √0.001·|g|: a step of λ·0.1/√0.001 ≈ 3.16λ.
+                        lr * (1.0 - b1) / (1.0 - b2).sqrt() * g[a].signum()
+                    };
+                    assert!(
+                        (step - expected).abs() <= 1e-5 * lr,
+                        "{label}: first step {step} vs {expected}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Split/join keeps every bit. Truth: the unsplit ensemble advanced alike (every particle owns its
+/// stream, its buffer, v and ḡ, and the step counter of the bias corrections travels with each
+/// block). Adam from zero with bias correction (so t matters), Adam from the limit's stationary
+/// state, and centered RMSprop with momentum (the ḡ array); the statistics, time averages
+/// included, must be equal too.
+#[test]
+fn split_and_join_keep_every_bit() {
+    let cases = [
+        ("adam zero", method(AdaptiveKind::Adam), Start::Zero),
+        (
+            "adam stationary",
+            method(AdaptiveKind::Adam),
+            Start::Stationary,
+        ),
+        (
+            "centered rmsprop",
+            Adaptive {
+                centered: true,
+                momentum: 0.5,
+                ..method(AdaptiveKind::RmsProp)
+            },
+            Start::Zero,
+        ),
+    ];
+    for (label, m, start) in cases {
+        let p = problem(&hessian_2d(), &noise_2d(), 0.1, m);
+        let spec = EnsembleSpec {
+            particles: 10,
+            seed: 99,
+            start,
+            burn_in: Some(5),
+            ..EnsembleSpec::default()
+        };
+        let mut whole = Ensemble::new(&p, &spec).expect("ensemble");
+        let mut split = whole.clone();
+        whole.advance(40);
+        split.advance(7);
+        let mut parts = split.split(3, 1);
+        assert_eq!(parts.len(), 3, "{label}");
+        for part in &mut parts {
+            part.advance(20);
+            part.advance(13);
+        }
+        let joined = Ensemble::join(parts).expect("blocks of one ensemble");
+        assert_eq!(bits(joined.weights()), bits(whole.weights()), "{label}");
+        assert_eq!(joined.statistics(), whole.statistics(), "{label}");
+    }
+}
+
+// ---------------------------------------------------------------- configuration and CLI
+
+/// The errors of a configuration text, from parsing or from building the model.
+fn errors_of(text: &str) -> Vec<FieldError> {
+    match Config::parse(text) {
+        Err(errors) => errors.0,
+        Ok(config) => match config.to_problem() {
+            Err(errors) => errors.0,
+            Ok(problem) => panic!("'{text}' should be rejected, got {problem:?}"),
+        },
+    }
+}
+
+/// Bad adaptive input is refused with an error naming the key, by the library and by the CLI
+/// (exit code 2, the key on stderr, nothing on stdout). Truth: the documented ranges (β ∈ [0, 1),
+/// ε > 0, wd ≥ 0) and the documented ownership of the keys (mu and centered are RMSprop's, beta1
+/// Adam's; bias correction is not RMSprop's in PyTorch; adaptive methods take Gaussian noise only;
+/// AdamW's decay is decoupled by definition).
+#[test]
+fn bad_adaptive_input_names_the_key() {
+    let cases = [
+        ("opt=adam&beta1=1", "beta1"),
+        ("opt=adam&beta2=1", "beta2"),
+        ("opt=adam&beta2=-0.1", "beta2"),
+        ("opt=rmsprop&beta2=1", "beta2"),
+        ("opt=adam&eps=0", "eps"),
+        ("opt=adam&eps=-1", "eps"),
+        ("opt=rmsprop&eps=0", "eps"),
+        ("opt=adam&mu=0.5", "mu"),
+        ("opt=adamw&mu=0.5", "mu"),
+        ("opt=rmsprop&mu=1", "mu"),
+        ("opt=adam&centered=1", "centered"),
+        ("opt=rmsprop&beta1=0.5", "beta1"),
+        ("opt=rmsprop&bias_correction=1", "bias_correction"),
+        ("opt=adam&noise=batch", "noise"),
+        ("opt=adamw&wd_mode=coupled", "wd_mode"),
+        ("opt=adam&wd=-1", "wd"),
+        ("opt=adamw&wd=-1", "wd"),
+        ("opt=adam&eps_mode=middle", "eps_mode"),
+    ];
+    for (text, key) in cases {
+        let errors = errors_of(text);
+        assert!(
+            errors.iter().any(|e| e.field == key),
+            "{text}: errors {errors:?} do not name {key}"
+        );
+        let outcome = crate::cli::run_with(&["solve", text]);
+        assert_eq!(outcome.code, EXIT_USAGE, "{text}: {}", outcome.stderr);
+        assert_eq!(outcome.stdout, "", "{text}");
+        assert!(
+            outcome
+                .stderr
+                .lines()
+                .any(|line| line.contains(&format!("{key}: invalid value"))),
+            "{text}: stderr does not name {key}: {}",
+            outcome.stderr
+        );
+    }
+    // The valid neighbours are accepted (so the cases above fail for the named reason only).
+    for text in [
+        "opt=adam&beta1=0&beta2=0",
+        "opt=rmsprop&mu=0.5&centered=1",
+        "opt=adamw&wd=0.1",
+        "opt=adam&wd=0.1&eps=1&eps_mode=inside",
+    ] {
+        assert!(
+            Config::parse(text).is_ok_and(|c| c.to_problem().is_ok()),
+            "'{text}' should be valid"
+        );
+    }
+}
+
+fn solve_json(text: &str) -> serde_json::Value {
+    let outcome = crate::cli::run_with(&["solve", text]);
+    assert_eq!(outcome.code, 0, "{text}: {}", outcome.stderr);
+    serde_json::from_str(&outcome.stdout).expect("JSON")
+}
+
+/// `solve` labels the β₂ → 1 answer and reports the fixed-point search: "approximation":
+/// "beta2 -> 1", an "adaptive" object with fixed_points_found ≥ 1 and the second moment, Σ equal
+/// to the library's (the JSON round-trips f64, so exactly), no warning at β₂ = 0.999 (1 − β₂
+/// below the trusted 0.02) but one at β₂ = 0.9; and noise vanishing in a direction (C = 0) has
+/// no fixed point: "diverges": true with a reason saying there is no stationary state.
+#[test]
+fn solve_reports_the_limit_and_its_caveats() {
+    let text = "opt=adam&lr=0.3&K=1,0.5;0.5,2&C=1,0.2";
+    let json = solve_json(text);
+    assert_eq!(json["approximation"], "beta2 -> 1");
+    assert_eq!(json["diverges"], false);
+    assert!(json.get("warning").is_none(), "{}", json["warning"]);
+    let adaptive = &json["adaptive"];
+    assert!(adaptive["fixed_points_found"].as_f64().expect("a number") >= 1.0);
+    let library = limit(&problem(
+        &hessian_2d(),
+        &noise_2d(),
+        0.3,
+        method(AdaptiveKind::Adam),
+    ));
+    let v: Vec<f64> = adaptive["second_moment"]
+        .as_array()
+        .expect("v")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect();
+    assert_eq!(v, library.second_moment.as_slice());
+    for a in 0..2 {
+        for b in 0..2 {
+            assert_eq!(
+                json["sigma"][a][b].as_f64(),
+                Some(library.stationary.sigma[(a, b)]),
+                "Σ[{a}][{b}]"
+            );
+        }
+    }
+
+    let warned = solve_json("opt=adam&lr=0.3&beta2=0.9");
+    assert_eq!(warned["approximation"], "beta2 -> 1");
+    let warning = warned["warning"].as_str().expect("a warning at β₂ = 0.9");
+    assert!(warning.contains("β₂ → 1"), "{warning}");
+
+    for opt in ["adam", "adamw", "rmsprop"] {
+        let diverging = solve_json(&format!("opt={opt}&lr=0.3&K=1,0.5;0.5,2&C=1,0"));
+        assert_eq!(diverging["diverges"], true, "{opt}");
+        let reason = diverging["reason"].as_str().expect("a reason");
+        assert!(reason.contains("no stationary state"), "{opt}: {reason}");
+        assert_eq!(diverging["sigma"], serde_json::Value::Null, "{opt}");
+    }
+}
