@@ -228,13 +228,6 @@ impl Adaptive {
                          momentum is mu)",
                     ));
                 }
-                if self.bias_correction {
-                    errors.push(FieldError::new(
-                        "bias_correction",
-                        "1",
-                        "0 with opt=rmsprop (PyTorch's RMSprop has no bias correction)",
-                    ));
-                }
             }
             AdaptiveKind::Adam | AdaptiveKind::AdamW => {
                 unit("beta1", self.beta1, errors);

@@ -42,13 +42,13 @@ pub const KEYS: &[KeySpec] = &[
         slider: None,
         aliases: &[],
         meaning: "the paper's figure to draw: 1b = deterministic decay (Sec. 2); 2a, 2b = Var[w] versus λ with white and minibatch noise (Sec. 5.1, 5.2); 3, 4 = 2-D clouds with 3σ ellipses, white and minibatch noise; 5a–5d = Var[w] versus momentum μ (Sec. 5.3); 6a, 6b = the Kramers problem: densities in the double well, escape rate versus r (Sec. 6.3); beyond the paper's figures: phase = stability phase diagram of SGDM/QHM over (λk, μ), bayes = Bayes-optimal learning rate (Sec. 6.1), escape = escape efficiency (Sec. 6.2), newton = damped Newton and natural gradient (Sec. 6.5), explorer = Table 1 live for every method, schedule = the \
-                  expected loss under learning-rate schedules. Absent: no figure (solve and simulate read the landscape)",
+                  expected loss under learning-rate schedules, adam = Adam/AdamW/RMSprop's stationary loss versus λ (β₂ → 1 limit and simulation). Absent: no figure (solve and simulate read the landscape)",
         format: doc("name"),
         default: "",
         double_well_default: None,
         default_meaning: doc("none"),
         allowed: "one of 1b, 2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6a, 6b, phase, bayes, escape, newton, explorer, \
-                  schedule",
+                  schedule, adam",
         used_when: "always (with fig, only the figure's keys are read)",
         kind: Kind::Choice(FIGURE_IDS),
     },

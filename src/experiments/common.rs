@@ -102,7 +102,7 @@ pub(crate) fn fit_log_y(panel: &mut Panel) {
         }
     }
     panel.y_range = if high > 0.0 && low.is_finite() {
-        (low / 1.5, high * 1.5)
+        (low / 1.5, (high * 1.5).min(f64::MAX))
     } else {
         (0.1, 10.0)
     };

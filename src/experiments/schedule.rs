@@ -344,6 +344,8 @@ impl FigurePlan for SchedulePlan {
                                 .rate(lr, t.min(steps.saturating_sub(1)), steps),
                         )
                     })
+                    // A growing exponential schedule overflows: its rates stop where they do.
+                    .filter(|(_, rate)| rate.is_finite())
                     .collect(),
             });
             let points = self.simulated_points(index, outcomes);
@@ -403,7 +405,15 @@ impl FigurePlan for SchedulePlan {
             .iter()
             .flat_map(|c| c.points.iter().map(|p| p.1))
             .fold(0.0_f64, f64::max);
-        rate_panel.y_range = (0.0, if high > 0.0 { high * 1.1 } else { 1.0 });
+        // (A growing exponential schedule can reach f64::MAX: the margin must not overflow.)
+        rate_panel.y_range = (
+            0.0,
+            if high > 0.0 {
+                (high * 1.1).min(f64::MAX)
+            } else {
+                1.0
+            },
+        );
         if !config.simulated() && config.simulation.points > 0 && config.simulation.particles > 0 {
             notes.push(format!(
                 "D = {} > 512: no simulation (the exact curves only)",

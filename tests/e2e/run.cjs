@@ -27,7 +27,7 @@ const { chromium } = require(path.join(root, ".tools", "node_modules", "playwrig
 // The built site: dist/ (scripts/check.sh writes it with scripts/site.sh), or E2E_SITE.
 const dist = process.env.E2E_SITE ? path.resolve(process.env.E2E_SITE) : path.join(root, "dist");
 // The paper's 11 figures and the 6 panels beyond them (config::FIGURE_IDS).
-const FIGURE_COUNT = 17;
+const FIGURE_COUNT = 18;
 
 let checks = 0;
 const failures = [];

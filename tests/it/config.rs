@@ -266,6 +266,20 @@ fn every_key_is_read_and_written() {
             "schedule=inverse&decay=0.5&steps=100",
             "v=1&steps=100&schedule=inverse&decay=0.5",
         ),
+        (
+            "opt=adam&beta1=0.8&beta2=0.99&eps=1e-6&eps_mode=inside&wd=0.1&bias_correction=0",
+            "v=1&opt=adam&beta1=0.8&beta2=0.99&eps=1e-6&eps_mode=inside&bias_correction=0&wd=0.1",
+        ),
+        // RMSprop's defaults are PyTorch's: μ = 0, β₂ = 0.99, no bias correction.
+        ("opt=rmsprop&mu=0&beta2=0.99&bias_correction=0", "v=1&opt=rmsprop"),
+        (
+            "opt=rmsprop&centered=1&mu=0.9&beta2=0.999",
+            "v=1&opt=rmsprop&mu=0.9&beta2=0.999&centered=1",
+        ),
+        (
+            "fig=adam&beta2s=0.99,0.9999&opt=adamw",
+            "v=1&fig=adam&opt=adamw&beta2s=0.99,0.9999",
+        ),
     ];
     let mut seen = std::collections::BTreeSet::new();
     for (text, canonical) in cases {
@@ -432,7 +446,12 @@ fn an_invalid_value_names_key_value_and_allowed_range() {
         ("opt=sgdm&mu=1", "mu"),
         ("opt=sgdm&mu=-0.1", "mu"),
         ("opt=qhm&nu=1.5", "nu"),
-        ("opt=adam", "opt"),
+        ("opt=lamb", "opt"),
+        ("opt=adam&beta1=1", "beta1"),
+        ("opt=adam&beta2=1", "beta2"),
+        ("opt=rmsprop&beta2=-0.1", "beta2"),
+        ("opt=adamw&eps=0", "eps"),
+        ("opt=adam&eps_mode=under", "eps_mode"),
         ("noise=uniform", "noise"),
         ("K=1,2;3", "K"),
         ("K=1,2,3;4,5,6", "K"),
@@ -534,8 +553,8 @@ fn keys_not_used_by_the_options_are_errors() {
 
 #[test]
 fn an_unreadable_option_does_not_cause_guesses_about_other_keys() {
-    // opt=adam is invalid; whether mu is used is unknown, so mu is not reported.
-    assert_eq!(fields(&parse_errors("opt=adam&mu=0.5")), ["opt"]);
+    // opt=lamb is invalid; whether mu is used is unknown, so mu is not reported.
+    assert_eq!(fields(&parse_errors("opt=lamb&mu=0.5")), ["opt"]);
     assert_eq!(fields(&parse_errors("noise=batch&X=1;x&y=1,2")), ["X"]);
 }
 
@@ -1247,7 +1266,7 @@ fn a_figure_reads_only_its_keys() {
     assert_eq!(fields(&errors), ["lr", "opt", "lrs", "landscape"]);
     assert_eq!(
         errors[0].allowed,
-        "no lr with fig=2a (lr is used when opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule)"
+        "no lr with fig=2a (lr is used when opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule; fig=adam (the marked λ))"
     );
     // Figure keys without a figure are not used either.
     let errors = parse_errors("lrs=0.1&points=3&eq52=corrected");
