@@ -16,11 +16,18 @@ use crate::model::{Conventions, Noise, Optimizer, Problem};
 pub const MAX_PANEL_DIMENSION: usize = 6;
 
 /// The methods the theory explorer can compare (values of `methods` and `sim`), in table order.
-pub const EXPLORER_METHODS: &[&str] = &["sgd", "sgdm", "qhm", "nesterov", "dnm", "ngd", "precond"];
+pub const EXPLORER_METHODS: &[&str] = &[
+    "sgd", "sgdm", "qhm", "nesterov", "dnm", "ngd", "precond", "adam",
+];
+
+/// The methods the explorer compares when `methods` is not given (Adam is asked for by name, so
+/// that an old link shows what it showed).
+const EXPLORER_DEFAULT_METHODS: &[&str] =
+    &["sgd", "sgdm", "qhm", "nesterov", "dnm", "ngd", "precond"];
 
 /// Values of `sim`: `none` or one of [`EXPLORER_METHODS`].
 pub(super) const EXPLORER_SIMULATIONS: &[&str] = &[
-    "none", "sgd", "sgdm", "qhm", "nesterov", "dnm", "ngd", "precond",
+    "none", "sgd", "sgdm", "qhm", "nesterov", "dnm", "ngd", "precond", "adam",
 ];
 
 /// The momentum method of the phase diagram (`opt`).
@@ -138,6 +145,9 @@ pub struct SecondOrderFigureConfig {
 /// prediction, training loss and stability margin for one K and C.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExplorerFigureConfig {
+    /// Adam's (β₁, β₂, ε) (`beta1`, `beta2`, `eps`), read when `methods` or `sim` names `adam`:
+    /// its row is the β₂ → 1 limit, its simulation runs this β₂.
+    pub adam: Option<(f64, f64, f64)>,
     /// Hessian K (`K`, with `angle`), 1-D to [`MAX_PANEL_DIMENSION`]-D.
     pub hessian: MatrixSpec,
     /// Rotation of a 2-D K in degrees (`angle`).
@@ -218,6 +228,23 @@ impl ExplorerFigureConfig {
                 learning_rate: lr,
                 momentum: mu,
             },
+            "adam" => {
+                let (beta1, beta2, epsilon) = self.adam.unwrap_or((0.9, 0.999, 1e-8));
+                Optimizer::Adaptive {
+                    learning_rate: lr,
+                    method: crate::model::Adaptive {
+                        kind: crate::model::AdaptiveKind::Adam,
+                        beta1,
+                        beta2,
+                        epsilon,
+                        epsilon_placement: crate::model::EpsilonPlacement::Outside,
+                        momentum: 0.0,
+                        weight_decay: 0.0,
+                        centered: false,
+                        bias_correction: true,
+                    },
+                }
+            }
             _ => Optimizer::Preconditioned {
                 preconditioner: resolve(&self.preconditioner, "P", hessian.nrows())?,
                 momentum: mu,
@@ -508,13 +535,24 @@ pub(super) fn read_panel(
         _ => {
             let methods = match reader.value("methods") {
                 Some(Value::Names(names)) => names,
-                _ => EXPLORER_METHODS.to_vec(),
+                _ => EXPLORER_DEFAULT_METHODS.to_vec(),
             };
             let simulated = match reader.choice("sim") {
                 "none" | "" => None,
                 name => Some(name),
             };
+            // Adam's keys only when Adam is compared or simulated.
+            let adam = if methods.contains(&"adam") || simulated == Some("adam") {
+                Some((
+                    reader.number("beta1"),
+                    reader.number("beta2"),
+                    reader.number("eps"),
+                ))
+            } else {
+                None
+            };
             FigureConfig::Explorer(ExplorerFigureConfig {
+                adam,
                 hessian: reader.matrix("K"),
                 angle: reader.number("angle"),
                 covariance: reader.matrix("C"),
@@ -661,6 +699,13 @@ impl FigureParts for ExplorerFigureConfig {
             ("nu", Value::Number(self.nu)),
             ("P", Value::Matrix(self.preconditioner.clone())),
         ]);
+        if let Some((beta1, beta2, eps)) = self.adam {
+            values.extend([
+                ("beta1", Value::Number(beta1)),
+                ("beta2", Value::Number(beta2)),
+                ("eps", Value::Number(eps)),
+            ]);
+        }
         super::push_convention_values(values, &self.conventions, "*");
         values.extend([
             ("methods", Value::Names(self.methods.clone())),

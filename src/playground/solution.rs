@@ -69,13 +69,14 @@ pub fn beta2_note(problem: &Problem) -> Option<String> {
     let gap = 1.0 - method.beta2;
     (gap > ADAPTIVE_TRUSTED_GAP).then(|| {
         format!(
-            "β₂ = {}: the β₂ → 1 limit is an approximation; at 1 − β₂ = {} the simulated Σ differs \
-             from it by up to about {}% (measured, docs/adam.md); trust it to about 1% for \
-             1 − β₂ ≤ {}",
+            "β₂ = {}: the β₂ → 1 limit is an approximation; at 1 − β₂ = {} the real optimizer's loss \
+             differs from it by up to about {}% (measured for λk* ≤ 3, docs/adam.md); below \
+             1 − β₂ = {} the gap stays under {}%",
             format_number(method.beta2),
-            format_number(gap),
-            format_number((ADAPTIVE_GAP_PER_UNIT * gap * 100.0 * 10.0).round() / 10.0),
-            format_number(ADAPTIVE_TRUSTED_GAP)
+            readable(gap),
+            readable(ADAPTIVE_GAP_PER_UNIT * gap * 100.0),
+            format_number(ADAPTIVE_TRUSTED_GAP),
+            readable(ADAPTIVE_GAP_PER_UNIT * ADAPTIVE_TRUSTED_GAP * 100.0)
         )
     })
 }

@@ -414,7 +414,7 @@ pub(crate) fn reduced_stationary(
     };
     check(&stability)?;
     let c_reduced = &reduced.root * noise_cov * &reduced.root;
-    let (_, state_reduced) = scalar_stationary(&dynamics, &reduced.eigen, &c_reduced)
+    let (_, state_reduced) = scalar_stationary(dynamics, &reduced.eigen, &c_reduced)
         .ok_or_else(|| marginal(&stability))?;
     let state = reduced.expand_state(&state_reduced);
     let d = hessian.nrows();

@@ -469,8 +469,11 @@ pub(super) fn gradient(
     }
 }
 
-/// An adaptive method's per-particle state beside w and m, and the step's number t (from 1).
-pub(super) struct AdaptiveState<'a> {
+/// A particle's state beside w: the momentum m, an adaptive method's v and ḡ, and the step's
+/// number t (from 1).
+pub(super) struct ParticleState<'a> {
+    /// m (empty for rules without momentum).
+    pub(super) momentum: &'a mut [f64],
     /// v.
     pub(super) second: &'a mut [f64],
     /// ḡ (centered RMSprop; empty otherwise).
@@ -487,20 +490,20 @@ pub(super) fn step_once(
     zig: &Ziggurat,
     rng: &mut NormalStream,
     w: &mut [f64],
-    m: &mut [f64],
+    state: &mut ParticleState,
     s: &mut Scratch,
-    adaptive: &mut AdaptiveState,
 ) {
     let d = w.len();
+    let m = &mut *state.momentum;
     match update {
         Update::Adaptive(step) => {
             gradient(oracle, zig, rng, w, s);
             step.apply(
-                adaptive.step,
+                state.step,
                 w,
                 m,
-                adaptive.second,
-                adaptive.average,
+                state.second,
+                state.average,
                 &s.gradient,
             );
         }

@@ -23,7 +23,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use escape::{advance_escape, EscapeWalk};
-use general::{step_once, AdaptiveState, Scratch};
+use general::{step_once, ParticleState, Scratch};
 pub use general::{
     AdaptiveRule, AdaptiveStep, FrameworkMomentum, FrameworkStep, Oracle, PaperRule, Update,
 };
@@ -115,7 +115,8 @@ impl Particles {
             let rng = &mut self.streams[p];
             for step in 0..steps {
                 let t = self.steps + step + 1;
-                let mut adaptive = AdaptiveState {
+                let mut state = ParticleState {
+                    momentum: &mut m,
                     second: &mut second,
                     average: &mut average,
                     step: t,
@@ -126,9 +127,8 @@ impl Particles {
                     &self.zig,
                     rng,
                     &mut w,
-                    &mut m,
+                    &mut state,
                     &mut scratch,
-                    &mut adaptive,
                 );
                 let mut out = false;
                 for (wi, ci) in w.iter().zip(&self.centre) {

@@ -154,6 +154,7 @@ fn display_name(name: &str) -> &'static str {
         "nesterov" => "Nesterov",
         "dnm" => "DNM",
         "ngd" => "NGD",
+        "adam" => "Adam (β₂ → 1)",
         _ => "preconditioned SGDM",
     }
 }
@@ -162,7 +163,7 @@ fn display_name(name: &str) -> &'static str {
 /// exact theory (so that the legend's colours cycle within each group).
 fn method_role(name: &str) -> Role {
     match name {
-        "dnm" | "ngd" | "precond" => Role::ExactTheory,
+        "dnm" | "ngd" | "precond" | "adam" => Role::ExactTheory,
         _ => Role::DiscreteTheory,
     }
 }
@@ -381,7 +382,17 @@ impl ExplorerPlan {
             {
                 (None, None, None, None)
             }
-            Optimizer::Adaptive { .. } => (None, None, None, None),
+            // The β₂ → 1 limit has no closed form; its continuous-time counterpart is the SDE of
+            // Malladi et al. (2022), v = diag C.
+            Optimizer::Adaptive { .. } => (
+                None,
+                None,
+                crate::solver::adaptive::stationary(&problem)
+                    .ok()
+                    .and_then(|solution| solution.sde_sigma)
+                    .map(|sigma| (Ok(sigma), "SDE, Malladi et al. 2022 (v = diag C)")),
+                None,
+            ),
             Optimizer::Sgd { .. } if decayed => {
                 let sigma = discrete::sgd_sigma(dynamics_hessian, covariance, lr, ignore);
                 let loss = loss_of(&sigma);
@@ -505,7 +516,9 @@ impl ExplorerPlan {
                 None => (None, None, None, None),
             },
         };
-        let continuous_loss = if paper_rule || rule.is_none() {
+        let continuous_loss = if matches!(problem.optimizer(), Optimizer::Adaptive { .. }) {
+            continuous_sigma.as_ref().map(|(sigma, _)| loss_of(sigma))
+        } else if paper_rule || rule.is_none() {
             continuous_momentum.map(|m| continuous::train_loss(covariance, lr, m))
         } else {
             continuous_sigma.as_ref().map(|(sigma, _)| loss_of(sigma))
@@ -545,7 +558,11 @@ impl ExplorerPlan {
         if name != "precond" {
             pairs.push(format!("lr={}", format_number(config.learning_rate)));
         }
-        if name != "sgd" {
+        if let ("adam", Some((beta1, beta2, eps))) = (name, config.adam) {
+            pairs.push(format!("beta1={}", format_number(beta1)));
+            pairs.push(format!("beta2={}", format_number(beta2)));
+            pairs.push(format!("eps={}", format_number(eps)));
+        } else if name != "sgd" {
             pairs.push(format!("mu={}", format_number(config.momentum)));
         }
         if name == "qhm" {

@@ -106,7 +106,12 @@ impl ExplorerPlan {
                 panel.scatters.push(Scatter {
                     label: format!(
                         "simulated {} ({} particles, {} steps from the stationary state)",
-                        display_name(method.name),
+                        match (method.name, self.config.adam) {
+                            ("adam", Some((_, beta2, _))) => {
+                                format!("Adam at β₂ = {}", crate::config::format_number(beta2))
+                            }
+                            _ => display_name(method.name).to_string(),
+                        },
                         count(self.config.simulation.particles),
                         self.config.simulation.steps
                     ),
