@@ -25,6 +25,7 @@ fn main() {
     for (name, workload) in [
         ("Fig. 2(a)", Workload::Figure2a),
         ("Fig. 3", Workload::Figure3),
+        ("Adam 2-D", Workload::Adam),
     ] {
         let mut rates = Vec::new();
         let mut checksum = 0.0;

@@ -105,4 +105,74 @@ fn main() {
         line.push('}');
         println!("{line}");
     }
+    adaptive(&mut rng);
+}
+
+/// Adam's β₂ → 1 fixed point (`solver::adaptive`) on the same kind of problems, λ = 0.1: the
+/// median seconds of the full search (every start) and of one Newton run from a neighbouring
+/// solution's v (as a sweep over λ does it), with the Newton steps each took.
+fn adaptive(rng: &mut Xoshiro256PlusPlus) {
+    for dim in [2usize, 8, 16, 64] {
+        let (k, c) = random_problem(dim, rng);
+        let optimizer = |learning_rate| Optimizer::Adaptive {
+            learning_rate,
+            method: sgd_playground::model::Adaptive {
+                kind: sgd_playground::model::AdaptiveKind::Adam,
+                beta1: 0.9,
+                beta2: 0.999,
+                epsilon: 1e-8,
+                epsilon_placement: sgd_playground::model::EpsilonPlacement::Outside,
+                momentum: 0.0,
+                weight_decay: 0.0,
+                centered: false,
+                bias_correction: true,
+            },
+        };
+        let model = |lr| {
+            Problem::new(
+                Some(k.clone()),
+                Noise::Gaussian {
+                    covariance: c.clone(),
+                },
+                optimizer(lr),
+            )
+        };
+        let (Ok(problem), Ok(neighbour)) = (model(0.1), model(0.1 * 1.035)) else {
+            eprintln!("benchmark problem is invalid");
+            return;
+        };
+        let Ok(start) = solver::adaptive::stationary(&neighbour) else {
+            eprintln!("benchmark problem has no fixed point");
+            return;
+        };
+        let repeats = match dim {
+            2 => 500,
+            8 => 100,
+            16 => 20,
+            _ => 3,
+        };
+        let full = median_seconds(
+            || {
+                let _ = black_box(solver::adaptive::stationary(&problem));
+            },
+            repeats,
+        );
+        let near = median_seconds(
+            || {
+                let _ = black_box(solver::adaptive::stationary_near(
+                    &problem,
+                    &start.second_moment,
+                ));
+            },
+            repeats,
+        );
+        let steps = |r: Result<solver::adaptive::AdaptiveStationary, _>| {
+            r.map_or(-1, |s| s.iterations as i64)
+        };
+        println!(
+            "{{\"what\": \"sgd-playground Adam beta2 -> 1 fixed point\", \"dim\": {dim}, \"full_search_seconds\": {full:e}, \"newton_steps\": {}, \"from_neighbour_seconds\": {near:e}, \"newton_steps_from_neighbour\": {}}}",
+            steps(solver::adaptive::stationary(&problem)),
+            steps(solver::adaptive::stationary_near(&problem, &start.second_moment)),
+        );
+    }
 }

@@ -8,7 +8,7 @@ const wasm = require(path.join(dir, "sgd_playground.js"));
 
 const particles = Number(process.argv[2] || 10000);
 const steps = 1000;
-for (const [name, id] of [["Fig. 2(a)", "2a"], ["Fig. 3", "3"]]) {
+for (const [name, id] of [["Fig. 2(a)", "2a"], ["Fig. 3", "3"], ["Adam 2-D", "adam"]]) {
   const rates = [];
   let checksum = 0;
   for (let run = 0; run < 5; run++) {

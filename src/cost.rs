@@ -237,6 +237,14 @@ fn dense_theory(dimension: u128) -> u128 {
     flops(30 * dimension.pow(3) + 100 * dimension.pow(2))
 }
 
+/// The β₂ → 1 fixed point of an adaptive method ([`crate::solver::adaptive`]): per start (three
+/// up to D = 16, one beyond; one from a neighbour's v in a sweep) about five Newton steps, each
+/// D + 1 dense solves.
+fn adaptive_theory(dimension: u128, full_search: bool) -> u128 {
+    let starts = if full_search && dimension <= 16 { 3 } else { 1 };
+    starts * 5 * (dimension + 1) * dense_theory(dimension)
+}
+
 /// The exact loss curve of `quadratic` over `steps` steps ([`crate::solver::curve`]): per pair of
 /// modes (D for a spectrum, D(D+1)/2 for a dense K, whose final Σ_T needs them all) 6 flops per
 /// step taken one at a time and 6 per run jumped (measured: 9 ns per mode and step or run, about
@@ -323,6 +331,11 @@ fn quadratic_step_and_theory(quadratic: &QuadraticConfig) -> (u128, u128, &'stat
                         | OptimizerConfig::DampedNewton { .. }
                         | OptimizerConfig::NaturalGradient { .. }
                 );
+            if matches!(quadratic.optimizer, OptimizerConfig::Adaptive { .. }) {
+                // The general path's step (a root and two divisions per coordinate) and the
+                // fixed point.
+                return (3 * (d * d + d), adaptive_theory(d, true), "K", d);
+            }
             let step = if diagonal && d <= 2 { d } else { d * d + d };
             (step, dense_theory(d), "K", d)
         }
@@ -466,6 +479,14 @@ fn figure_cost(figure: &FigureConfig) -> Cost {
             (step / d.max(1), step, 50 * dense_theory(d), "K")
         }
         FigureConfig::Fig3(_) => (1, 2, dense_theory(2), "K"),
+        FigureConfig::Adam(figure) => {
+            let d = figure.hessian.natural_dimension() as u128;
+            // 200 learning rates, each one Newton run from its neighbour's v plus the SGD and
+            // SGDM solves; the marked λ's full search. Simulated on the general path.
+            let theory =
+                200 * (adaptive_theory(d, false) + 2 * dense_theory(d)) + adaptive_theory(d, true);
+            (3, 3 * (d * d + d), theory, "K")
+        }
         FigureConfig::Schedule(figure) => {
             let d = figure.hessian.natural_dimension() as u128;
             let step = if d <= 2 { d } else { d * d + d };

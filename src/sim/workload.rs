@@ -1,4 +1,5 @@
-//! The benchmark workloads of the simulator (Fig. 2(a) and Fig. 3 of the paper), shared by the
+//! The benchmark workloads of the simulator (Fig. 2(a) and Fig. 3 of the paper, and Adam on
+//! Fig. 3's model), shared by the
 //! native benchmark (`benches/simulate.rs`) and the wasm one (`scripts/bench-wasm.sh`), so both
 //! measure exactly the same code.
 
@@ -14,6 +15,9 @@ pub enum Workload {
     Figure2a,
     /// Fig. 3: 2-D SGD, K = diag(1, 0.1), C = I.
     Figure3,
+    /// `fig=adam`'s ensembles: 2-D PyTorch Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8, bias
+    /// correction on), K = diag(1, 0.1), C = I (the general path: no lanes for adaptive steps).
+    Adam,
 }
 
 impl Workload {
@@ -22,6 +26,7 @@ impl Workload {
         match name {
             "2a" => Some(Self::Figure2a),
             "3" => Some(Self::Figure3),
+            "adam" => Some(Self::Adam),
             _ => None,
         }
     }
@@ -38,7 +43,7 @@ pub fn run(workload: Workload, particles: usize, steps: u64) -> (f64, f64) {
             DMatrix::from_element(1, 1, 1.0),
             DMatrix::from_element(1, 1, 1.0),
         ),
-        Workload::Figure3 => (
+        Workload::Figure3 | Workload::Adam => (
             DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![1.0, 0.1])),
             DMatrix::identity(2, 2),
         ),
@@ -51,7 +56,23 @@ pub fn run(workload: Workload, particles: usize, steps: u64) -> (f64, f64) {
             Noise::Gaussian {
                 covariance: covariance.clone(),
             },
-            Optimizer::Sgd { learning_rate },
+            match workload {
+                Workload::Adam => Optimizer::Adaptive {
+                    learning_rate,
+                    method: crate::model::Adaptive {
+                        kind: crate::model::AdaptiveKind::Adam,
+                        beta1: 0.9,
+                        beta2: 0.999,
+                        epsilon: 1e-8,
+                        epsilon_placement: crate::model::EpsilonPlacement::Outside,
+                        momentum: 0.0,
+                        weight_decay: 0.0,
+                        centered: false,
+                        bias_correction: true,
+                    },
+                },
+                _ => Optimizer::Sgd { learning_rate },
+            },
         ) else {
             return (0.0, f64::NAN);
         };

@@ -493,3 +493,24 @@ fn sde_sigma(frozen: &Frozen) -> Option<DMatrix<f64>> {
     let sigma = reduced.from_eigenbasis(&sigma);
     Some(symmetrize(&(&root * sigma * &root)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::slow_stable;
+    use nalgebra::DMatrix;
+
+    /// The Cayley test agrees with the eigenvalues, which are known here: a stable focus
+    /// (−0.01 ± 5i, nearly on the axis), a saddle, an unstable focus, a defective stable block
+    /// (λ = −1 twice) and 1×1 cases on both sides of 0.
+    #[test]
+    fn the_cayley_test_finds_the_sign_of_the_real_parts() {
+        let m = |rows: &[f64]| DMatrix::from_row_slice(2, 2, rows);
+        assert!(slow_stable(&m(&[-0.01, 5.0, -5.0, -0.01])));
+        assert!(!slow_stable(&m(&[0.5, 0.0, 0.0, -3.0])));
+        assert!(!slow_stable(&m(&[0.01, 5.0, -5.0, 0.01])));
+        assert!(slow_stable(&m(&[-1.0, 100.0, 0.0, -1.0])));
+        assert!(slow_stable(&DMatrix::from_element(1, 1, -1e-3)));
+        assert!(!slow_stable(&DMatrix::from_element(1, 1, 1e-3)));
+        assert!(!slow_stable(&DMatrix::from_element(1, 1, 0.0)));
+    }
+}

@@ -498,14 +498,7 @@ pub(super) fn step_once(
     match update {
         Update::Adaptive(step) => {
             gradient(oracle, zig, rng, w, s);
-            step.apply(
-                state.step,
-                w,
-                m,
-                state.second,
-                state.average,
-                &s.gradient,
-            );
+            step.apply(state.step, w, m, state.second, state.average, &s.gradient);
         }
         // Eq. 6: w_t = w_{t−1} − λ g_t.
         Update::Paper(PaperRule::Sgd { lr }) => {
