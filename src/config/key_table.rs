@@ -83,7 +83,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("name"),
         default: "sgd",
         double_well_default: None,
-        default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule"),
+        default_meaning: doc("sgd; sgdm with fig=phase; sgdm with fig=schedule; adam with fig=adam"),
         allowed: "one of sgd, sgdm, qhm, nesterov, precond, dnm, ngd, adam, adamw, rmsprop",
         used_when: "always (only sgd with landscape=doublewell); fig=phase (sgdm or qhm); fig=schedule; fig=adam (adam, adamw or rmsprop)",
         kind: Kind::Choice(OPTIMIZERS),
@@ -98,7 +98,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "0.5",
         double_well_default: Some("1"),
-        default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape); 0.5 with fig=schedule"),
+        default_meaning: doc("0.5 (1 with landscape=doublewell or fig=6a, 6b, as in Fig. 6; 1 with fig=escape); 0.5 with fig=schedule; 0.1 with fig=adam"),
         allowed: "a finite number > 0",
         used_when: "opt is not precond, or landscape=doublewell; fig=6a, 6b, escape, newton, explorer; fig=schedule; fig=adam (the marked λ)",
         kind: Kind::Number(Range::Positive),
@@ -292,7 +292,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "4.5",
         double_well_default: None,
-        default_meaning: doc("4.5"),
+        default_meaning: doc("4.5; 10 with fig=adam"),
         allowed: "a finite number > 0",
         used_when: "fig=phase; fig=adam (its λk* axis runs over [0.01, lrk_max])",
         kind: Kind::Number(Range::Positive),
@@ -443,7 +443,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("matrix"),
         default: "1",
         double_well_default: None,
-        default_meaning: doc("1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer; powerlaw:20,1,1 with fig=schedule"),
+        default_meaning: doc("1 (D = 1); 1,0.1 with fig=3, bayes, escape, newton, explorer; powerlaw:20,1,1 with fig=schedule; 1,0.1 with fig=adam"),
         allowed: "a symmetric positive definite D×D matrix, D ≤ 512: one number (D = 1), one row of D \
                   diagonal entries, or D rows of D entries (rows separated by ;, entries by ,); or (solve) \
                   a spectrum K = diag(k), D ≤ 1000000: powerlaw:D,k_max,alpha (k_i = k_max·i^(−alpha)) or \
@@ -461,7 +461,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("number"),
         default: "0",
         double_well_default: None,
-        default_meaning: doc("0 (K as written); 30 with fig=newton, explorer"),
+        default_meaning: doc("0 (K as written); 30 with fig=newton, explorer; 30 with fig=adam"),
         allowed: "a finite number (applies only to a 2×2 K written as its two eigenvalues, K=k1,k2; a K \
                   written as a full matrix is used as written)",
         used_when: "fig=bayes, escape, newton, explorer; fig=adam",
@@ -477,7 +477,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("matrix"),
         default: "1",
         double_well_default: None,
-        default_meaning: doc("1 (the identity); 1,0.1 with fig=escape; 0.01 with fig=schedule"),
+        default_meaning: doc("1 (the identity); 1,0.1 with fig=escape; 0.01 with fig=schedule; 1,0.1 with fig=adam"),
         allowed: "a symmetric positive semi-definite matrix the size of K: one number s (s·I), one row of \
                   D diagonal entries, or D rows of D entries (rows separated by ;, entries by ,)",
         used_when: "noise=gauss; fig=2a, 3, 5a, 5b, escape, newton, explorer; fig=schedule; fig=adam",
@@ -782,7 +782,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("integer"),
         default: "40",
         double_well_default: None,
-        default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape; 6 with fig=schedule"),
+        default_meaning: doc("40; 20 with fig=2b, 5c, 5d; 8 with fig=6b; 10 with fig=escape; 6 with fig=schedule; 5 with fig=adam"),
         allowed: "an integer in [1, 200]",
         used_when: "fig=2a, 2b, 5a, 5b, 5c, 5d, 6b, escape; fig=schedule; fig=adam (learning rates simulated per β₂)",
         kind: Kind::Integer {
@@ -800,7 +800,7 @@ pub const KEYS: &[KeySpec] = &[
         format: doc("integer"),
         default: "1000",
         double_well_default: None,
-        default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b); 1000 with fig=schedule"),
+        default_meaning: doc("1000; per figure: 10000 (2a), 100 (2b, 5c, 5d), 2000 (3, 4, escape, explorer), 1000 (5a, 5b, 6b); 1000 with fig=schedule; 200 with fig=adam"),
         allowed: "an integer in [1, 10000000]",
         used_when: "always without fig; fig=2a, 2b, 3, 4, 5a, 5b, 5c, 5d, 6b, escape, explorer with sim; fig=schedule; fig=adam",
         kind: Kind::Integer {
@@ -821,7 +821,7 @@ pub const KEYS: &[KeySpec] = &[
         default: "1000",
         double_well_default: None,
         default_meaning: doc("1000; per figure: 20 (1b), 2000 (2b), 5000 (3), 600 (4), 6000 (5a, 5b), 4000 (5c, \
-                          5d), 1000000 (6b), 30 (escape); 300 with fig=schedule"),
+                          5d), 1000000 (6b), 30 (escape); 300 with fig=schedule; 20000 with fig=adam (after the burn-in)"),
         allowed: "an integer in [1, 100000000000]",
         used_when: "always without fig; every fig but 6a, phase, bayes, newton (escape: the horizon T; explorer: with sim); fig=schedule; fig=adam (steps averaged after a burn-in of 5/(1 − β₂))",
         kind: Kind::Integer {
