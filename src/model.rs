@@ -800,11 +800,15 @@ impl Problem {
                 batch_size,
             } => {
                 if !matches!(optimizer, Optimizer::NaturalGradient { .. }) {
+                    let allowed = match optimizer {
+                        Optimizer::Adaptive { .. } => "gauss",
+                        _ => "gauss or batch",
+                    };
                     errors.push(FieldError::new(
                         "noise",
                         "fisher",
                         format!(
-                            "gauss or batch with opt={} (fisher is NGD's noise, Eq. 63)",
+                            "{allowed} with opt={} (fisher is NGD's noise, Eq. 63)",
                             optimizer.name()
                         ),
                     ));
