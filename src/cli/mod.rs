@@ -324,7 +324,10 @@ fn simulate_quadratic(config: &Config, threads: usize) -> Result<Json, FieldErro
     let mut exact = exact_json(&exact);
     if let (Json::Object(fields), true) = (
         &mut exact,
-        matches!(problem.optimizer(), crate::model::Optimizer::Adaptive { .. }),
+        matches!(
+            problem.optimizer(),
+            crate::model::Optimizer::Adaptive { .. }
+        ),
     ) {
         // The simulation runs the real optimizer; the exact answer is its β₂ → 1 limit.
         fields.insert(0, ("approximation".to_string(), Json::from("beta2 -> 1")));

@@ -381,7 +381,7 @@ impl AdamPlan {
              bias corrections spent, a burn-in of 5/(1 − β₂) steps, then E[L] averaged over {} \
              steps and the particles, ± standard error; seed {}); its gap to the limit grows \
              about in proportion to 1 − β₂ (measured: at most {}·(1 − β₂) relative for \
-             λk* ≤ 3). {at_marked}",
+             λk* ≤ 4). {at_marked}",
             self.name(),
             if method.epsilon_placement == crate::model::EpsilonPlacement::Inside {
                 ", ε inside the root"

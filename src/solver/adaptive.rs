@@ -32,7 +32,7 @@ use crate::model::{Adaptive, AdaptiveKind, Noise, Optimizer, Problem, ScalarRule
 use crate::solver::modes::ModeDynamics;
 
 /// The measured gap between the real optimizer and the β₂ → 1 limit per unit of 1 − β₂: the
-/// largest relative gap of the loss over the study of `docs/adam.md` (λk* ≤ 3, β₂ from 0.9 to
+/// largest relative gap of the loss over the study of `docs/adam.md` (λk* ≤ 4, β₂ from 0.9 to
 /// 0.999, 1-D and non-commuting 2-D), divided by 1 − β₂, rounded up.
 pub const ADAPTIVE_GAP_PER_UNIT: f64 = 0.8;
 
@@ -244,7 +244,24 @@ fn solve(
             "the β₂ → 1 fixed point is solved for D ≤ {MAX_ADAPTIVE_DIMENSION} (here D = {d})"
         )));
     }
-    let (coupled, _) = method.decays();
+    let (coupled, decoupled) = method.decays();
+    let decay = learning_rate * decoupled;
+    if decay >= 2.0 {
+        // θ ← (1 − λ·wd)θ alone already flips and grows, whatever v is.
+        return Err(Divergence {
+            stability: Stability {
+                effective_curvature: decay,
+                threshold: 2.0,
+                condition: "λ·wd < 2 (AdamW's decoupled decay)".to_string(),
+                spectral_radius: (1.0 - decay).abs(),
+            },
+            reason: format!(
+                "diverges: AdamW's decay multiplies θ by 1 − λ·wd = {} each step, so |θ| grows \
+                 whatever the second moment is (λ·wd must stay below 2)",
+                super::fmt_num(1.0 - decay)
+            ),
+        });
+    }
     let frozen = Frozen {
         lr: *learning_rate,
         method: *method,
@@ -278,7 +295,11 @@ fn solve(
     let mut found: Vec<Root> = Vec::new();
     let mut last_failure = None;
     for start in starts {
-        match newton(&frozen, start) {
+        let found_here =
+            newton(&frozen, start.clone(), Form::Difference).or_else(|difference_failed| {
+                newton(&frozen, start, Form::Ratio).map_err(|_| difference_failed)
+            });
+        match found_here {
             Ok(root) => {
                 let distinct = found.iter().all(|other| {
                     let scale = other.root.amax().max(root.root.amax());
@@ -289,6 +310,20 @@ fn solve(
                 }
             }
             Err(reason) => last_failure = Some(reason),
+        }
+    }
+    if found.is_empty() {
+        // Newton's method can stall where the fixed point sits close to the frozen dynamics'
+        // stability edge; the slow dynamics of v itself (v ← v·(F(v)/v)^α, the average that
+        // β₂ → 1 performs) is attracted to a slow-stable fixed point from anywhere stable, and
+        // Newton then polishes where it stopped.
+        if let Some(relaxed) = relax(&frozen, &base) {
+            let polished = newton(&frozen, relaxed.clone(), Form::Ratio)
+                .or_else(|_| newton(&frozen, relaxed, Form::Difference));
+            match polished {
+                Ok(root) => found.push(root),
+                Err(reason) => last_failure = Some(reason),
+            }
         }
     }
     let fixed_points = found.len();
@@ -325,13 +360,47 @@ fn solve(
     })
 }
 
-/// Newton's method on r(s) = G(s) − s from `start`, with a finite-difference Jacobian and
+/// A residual with the frozen solution it came from, or why the frozen dynamics diverges there.
+type Evaluated = Result<(DVector<f64>, Stationary), Divergence>;
+
+/// What Newton's method drives to zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// r(s) = G(s) − s.
+    Difference,
+    /// r(s) = s/G(s) − 1, elementwise: next to the frozen dynamics' stability edge G grows like
+    /// 1/distance, so s/G is smooth (about linear in the distance) where G − s is stiff.
+    Ratio,
+}
+
+/// Newton's method on r(s) (`form`) from `start`, with a finite-difference Jacobian and
 /// backtracking (a trial point must keep the frozen dynamics stable and s > 0, and lower max |r|).
-fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
+/// The returned Jacobian is always that of G(s) − s (for the slow-stability test).
+fn newton(frozen: &Frozen, start: DVector<f64>, form: Form) -> Result<Root, String> {
     let d = start.len();
-    let residual_of = |s: &DVector<f64>| -> Result<(DVector<f64>, Stationary), Divergence> {
+    let residual_of = |s: &DVector<f64>| -> Evaluated {
         let (image, stationary) = frozen.map(s)?;
-        Ok((image - s, stationary))
+        let r = match form {
+            Form::Difference => image - s,
+            Form::Ratio => s.zip_map(&image, |s, g| s / g.max(f64::MIN_POSITIVE) - 1.0),
+        };
+        Ok((r, stationary))
+    };
+    let jacobian_of = |s: &DVector<f64>,
+                       r: &DVector<f64>,
+                       residual: &dyn Fn(&DVector<f64>) -> Evaluated|
+     -> Result<DMatrix<f64>, String> {
+        // By forward differences: the frozen problem is analytic in s on the stable side, where
+        // every probe stays (a larger s is a smaller, more stable step).
+        let mut jacobian = DMatrix::zeros(d, d);
+        for j in 0..d {
+            let h = 1e-7 * s[j].max(1e-300) + 1e-300;
+            let mut probe = s.clone();
+            probe[j] += h;
+            let (rp, _) = residual(&probe).map_err(|e| e.reason)?;
+            jacobian.set_column(j, &((rp - r) / h));
+        }
+        Ok(jacobian)
     };
     let mut s = start;
     let (mut r, mut stationary) = residual_of(&s).map_err(|e| {
@@ -340,29 +409,23 @@ fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
             e.reason
         )
     })?;
-    let mut jacobian = DMatrix::zeros(d, d);
-    for iteration in 1..=MAX_NEWTON_ITERATIONS {
-        // ∂r/∂s by forward differences (the frozen problem is analytic in s on the stable side,
-        // where every probe stays: a smaller P is more stable, so probes step s up).
-        for j in 0..d {
-            let h = 1e-7 * s[j].max(1e-300) + 1e-300;
-            let mut probe = s.clone();
-            probe[j] += h;
-            let (rp, _) = residual_of(&probe).map_err(|e| e.reason)?;
-            jacobian.set_column(j, &((rp - &r) / h));
-        }
-        let scale = s.amax().max(f64::MIN_POSITIVE);
+    let scale_of = |s: &DVector<f64>| match form {
+        Form::Difference => s.amax().max(f64::MIN_POSITIVE),
+        Form::Ratio => 1.0,
+    };
+    let mut iterations = 0;
+    let converged = loop {
+        let jacobian = jacobian_of(&s, &r, &residual_of)?;
+        let scale = scale_of(&s);
         let norm = r.amax();
         if norm <= 4.0 * f64::EPSILON * scale * (d as f64).sqrt().max(1.0) {
-            return Ok(Root {
-                residual: relative_residual(&s, &r),
-                root: s,
-                stationary,
-                jacobian,
-                iterations: iteration - 1,
-            });
+            break true;
         }
-        let step = match jacobian.clone().lu().solve(&(-&r)) {
+        if iterations == MAX_NEWTON_ITERATIONS {
+            break norm <= 1e-9 * scale;
+        }
+        iterations += 1;
+        let step = match jacobian.lu().solve(&(-&r)) {
             Some(step) if step.iter().all(|x| x.is_finite()) => step,
             _ => -&r,
         };
@@ -382,30 +445,73 @@ fn newton(frozen: &Frozen, start: DVector<f64>) -> Result<Root, String> {
             alpha *= 0.5;
         }
         if !accepted {
-            let converged = norm <= 1e-9 * scale;
-            if converged {
-                return Ok(Root {
-                    residual: relative_residual(&s, &r),
-                    root: s,
-                    stationary,
-                    jacobian,
-                    iterations: iteration,
-                });
+            // No step lowers the residual: either it is at round-off, or at the precision the
+            // frozen solve has next to the stability edge (Σ ∝ 1/distance to the edge, so its
+            // relative error is ε/distance), where the Newton step itself has become tiny.
+            let stagnated = norm <= 1e-6 * scale && step.amax() <= 1e-8 * s.amax();
+            break norm <= 1e-9 * scale || stagnated;
+        }
+    };
+    let (image, _) = frozen.map(&s).map_err(|e| e.reason)?;
+    let difference = &image - &s;
+    let residual = relative_residual(&s, &difference);
+    if !converged {
+        return Err(no_fixed_point(frozen, residual));
+    }
+    let difference_of = |s: &DVector<f64>| -> Evaluated {
+        let (image, stationary) = frozen.map(s)?;
+        Ok((image - s, stationary))
+    };
+    Ok(Root {
+        jacobian: jacobian_of(&s, &difference, &difference_of)?,
+        residual,
+        root: s,
+        stationary,
+        iterations,
+    })
+}
+
+/// The slow dynamics of v, stepped in log v: s ← s·(G(s)/s)^α, α halved for a step whose v
+/// makes the frozen dynamics unstable and grown back after stable ones; the iterate with the
+/// smallest residual if it is below 5% (close enough for Newton to polish), `None` otherwise.
+fn relax(frozen: &Frozen, start: &DVector<f64>) -> Option<DVector<f64>> {
+    let d = start.len();
+    let iterations = if d <= 8 { 4000 } else { 400 };
+    let mut s = start.clone();
+    let (mut image, _) = frozen.map(&s).ok()?;
+    let mut alpha: f64 = 0.5;
+    let mut best: Option<(f64, DVector<f64>)> = None;
+    for _ in 0..iterations {
+        let residual = (&image - &s).amax() / s.amax().max(f64::MIN_POSITIVE);
+        if best.as_ref().is_none_or(|(r, _)| residual < *r) {
+            best = Some((residual, s.clone()));
+        }
+        if residual <= 1e-12 {
+            break;
+        }
+        let trial = s.zip_map(&image, |s, g| {
+            if s > 0.0 && g > 0.0 {
+                s * (g / s).powf(alpha)
+            } else {
+                (1.0 - alpha) * s + alpha * g
             }
-            return Err(no_fixed_point(frozen, &s, norm / scale));
+        });
+        match frozen.map(&trial) {
+            Ok((next, _)) => {
+                s = trial;
+                image = next;
+                alpha = (alpha * 1.25).min(0.5);
+            }
+            Err(_) => {
+                alpha *= 0.5;
+                if alpha < 1e-9 {
+                    break;
+                }
+            }
         }
     }
-    let scale = s.amax().max(f64::MIN_POSITIVE);
-    if r.amax() <= 1e-9 * scale {
-        return Ok(Root {
-            residual: relative_residual(&s, &r),
-            root: s,
-            stationary,
-            jacobian,
-            iterations: MAX_NEWTON_ITERATIONS,
-        });
-    }
-    Err(no_fixed_point(frozen, &s, r.amax() / scale))
+    best.filter(|(residual, _)| *residual <= 0.05)
+        .map(|(_, s)| s)
 }
 
 /// max |F(v) − v| / max v from s and r = G(s) − s (F = G², v = s²).
@@ -417,8 +523,8 @@ fn relative_residual(s: &DVector<f64>, r: &DVector<f64>) -> f64 {
     gap / v_max
 }
 
-fn no_fixed_point(frozen: &Frozen, s: &DVector<f64>, relative: f64) -> String {
-    let silent = (0..s.len())
+fn no_fixed_point(frozen: &Frozen, relative: f64) -> String {
+    let silent = (0..frozen.noise.nrows())
         .filter(|&i| frozen.noise[(i, i)] <= 0.0)
         .count();
     let hint = if silent > 0 {

@@ -148,13 +148,15 @@ impl FrameworkStep {
 ///
 /// ```text
 /// g ← ∇L(θ) + η + wd_c·θ
-/// Adam/AdamW: θ ← θ(1 − λ·wd_d); m ← lerp(m, g, 1 − β₁); v ← β₂v + (1 − β₂)g·g;
+/// Adam/AdamW: θ ← θ(1 − λ·wd_d); m ← lerp(m, g, 1 − β₁); v ← β₂v + ((1 − β₂)g)·g;
 ///             θ ← θ − (λ/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)
 /// RMSprop:    v ← β₂v + (1 − β₂)g·g; centered: ḡ ← lerp(ḡ, g, 1 − β₂), a = √(v − ḡ²), else √v;
 ///             a ← a + ε; with μ > 0: b ← μb + g/a, θ ← θ − λb; else θ ← θ − λ·g/a
 /// ```
 ///
-/// (`lerp` is PyTorch's: s + w(e − s) for w < ½, e − (e − s)(1 − w) otherwise.) With ε inside,
+/// (`lerp` is PyTorch's: s + w(e − s) for w < ½, e − (e − s)(1 − w) otherwise; `addcmul` and
+/// `addcdiv` associate as ATen's CPU kernels do, self + (value·a)·b and self + (value·a)/b, so
+/// every operation is PyTorch's in float64, in its order.) With ε inside,
 /// the denominator is √(v̂ + ε). The bias-correction powers are computed by squaring (+ − × ÷
 /// only), so every target gives the same bits.
 #[derive(Clone, Copy, Debug)]
@@ -270,13 +272,15 @@ impl AdaptiveStep {
                         theta[a] *= 1.0 - lr * self.decoupled_decay;
                     }
                     buffer[a] = lerp(buffer[a], g, 1.0 - beta1);
-                    second[a] = second[a] * beta2 + g * g * (1.0 - beta2);
+                    // addcmul_(g, g, value = 1 − β₂): v + ((1 − β₂)·g)·g, as ATen associates it.
+                    second[a] = second[a] * beta2 + (1.0 - beta2) * g * g;
                     let denom = if self.eps_inside {
                         (second[a] / correction2 + self.eps).sqrt()
                     } else {
                         second[a].sqrt() / root2 + self.eps
                     };
-                    theta[a] += -step_size * (buffer[a] / denom);
+                    // addcdiv_(m, denom, value = −step_size): θ + (−step_size·m)/denom.
+                    theta[a] += (-step_size * buffer[a]) / denom;
                 }
             }
             AdaptiveRule::RmsProp { momentum, centered } => {
@@ -287,7 +291,7 @@ impl AdaptiveStep {
                 };
                 for a in 0..theta.len() {
                     let g = gradient[a] + self.coupled_decay * theta[a];
-                    second[a] = second[a] * beta2 + g * g * (1.0 - beta2);
+                    second[a] = second[a] * beta2 + (1.0 - beta2) * g * g;
                     let moment = if centered {
                         average[a] = lerp(average[a], g, 1.0 - beta2);
                         let mean = average[a] / correction;
@@ -300,7 +304,7 @@ impl AdaptiveStep {
                         buffer[a] = buffer[a] * momentum + g / avg;
                         theta[a] += -lr * buffer[a];
                     } else {
-                        theta[a] += -lr * (g / avg);
+                        theta[a] += (-lr * g) / avg;
                     }
                 }
             }
