@@ -10,7 +10,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::common::{count, exact, fit_log_y, panel, short, task_seed, CURVE_POINTS};
+use super::common::{count, exact, fit_log_y, panel, short, task_seed};
 use super::data::{
     Curve, ErrorPoint, FigureData, Marker, Panel, PointSeries, Role, Scale, Shading,
 };
@@ -23,11 +23,16 @@ use crate::linalg::SymmetricEigen;
 use crate::model::{AdaptiveKind, Noise, Optimizer, Problem};
 use crate::sim::{EnsembleSpec, Start};
 use crate::solver;
-use crate::solver::adaptive::{self, AdaptiveStationary, ADAPTIVE_GAP_PER_UNIT};
+use crate::solver::adaptive::{
+    self, AdaptiveStationary, ADAPTIVE_GAP_MEASURED_LRK, ADAPTIVE_GAP_PER_UNIT,
+};
 
 /// The general path's cost of an adaptive step relative to a white-noise SGD step per
 /// coordinate (a square root and two divisions more), for the progress weights.
 const ADAPTIVE_STEP_WORK: u64 = 3;
+
+/// The learning rates of the theory curves (log-spaced: the curves are smooth on log axes).
+const THEORY_POINTS: usize = 100;
 
 /// The smallest λk* simulated (below it the time averages need very long runs).
 const SIMULATED_LRK_MIN: f64 = 0.03;
@@ -109,7 +114,7 @@ impl AdamPlan {
     fn theory_sweep(&self, beta2: f64) -> Vec<TheoryPoint> {
         let (low, high) = self.lr_range();
         let mut guess: Option<DVector<f64>> = None;
-        self.log_spaced(low, high, CURVE_POINTS)
+        self.log_spaced(low, high, THEORY_POINTS)
             .into_iter()
             .map(|lr| {
                 let limit = self
@@ -258,6 +263,17 @@ impl AdamPlan {
                 points,
             });
         }
+        let measured = ADAPTIVE_GAP_MEASURED_LRK / k;
+        if measured < high {
+            panel.shadings.push(Shading {
+                from: measured,
+                to: high,
+                label: format!(
+                    "finite-β₂ gap not measured (λk* > {})",
+                    short(ADAPTIVE_GAP_MEASURED_LRK)
+                ),
+            });
+        }
         let sgd_edge = 2.0 / k;
         if sgd_edge < high {
             panel.shadings.push(Shading {
@@ -381,7 +397,7 @@ impl AdamPlan {
              bias corrections spent, a burn-in of 5/(1 − β₂) steps, then E[L] averaged over {} \
              steps and the particles, ± standard error; seed {}); its gap to the limit grows \
              about in proportion to 1 − β₂ (measured: at most {}·(1 − β₂) relative for \
-             λk* ≤ 4). {at_marked}",
+             λk* ≤ 9). {at_marked}",
             self.name(),
             if method.epsilon_placement == crate::model::EpsilonPlacement::Inside {
                 ", ε inside the root"

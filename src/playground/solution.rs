@@ -70,7 +70,7 @@ pub fn beta2_note(problem: &Problem) -> Option<String> {
     (gap > ADAPTIVE_TRUSTED_GAP).then(|| {
         format!(
             "β₂ = {}: the β₂ → 1 limit is an approximation; at 1 − β₂ = {} the real optimizer's loss \
-             differs from it by up to about {}% (measured for λk* ≤ 4, docs/adam.md); below \
+             differs from it by up to about {}% (measured for λk* ≤ 9, docs/adam.md); below \
              1 − β₂ = {} the gap stays under {}%",
             format_number(method.beta2),
             readable(gap),
