@@ -34,6 +34,20 @@ const ADAPTIVE_STEP_WORK: u64 = 3;
 /// The learning rates of the theory curves (log-spaced: the curves are smooth on log axes).
 const THEORY_POINTS: usize = 100;
 
+/// Learning rates per `refine_theory` call in the page (≈ 0.2 ms each in wasm for D = 2, so a
+/// call stays a few ms; the whole sweep is ≈ 20–40 ms, more than a frame).
+const THEORY_CHUNK: usize = 20;
+
+/// The theory sweep as far as it got.
+struct Sweep {
+    /// Progressive mode (the page): `build` draws what is computed, `refine_theory` adds more.
+    progressive: bool,
+    /// The computed points, in increasing λ.
+    points: Vec<TheoryPoint>,
+    /// The last v found, the next Newton run's start.
+    guess: Option<DVector<f64>>,
+}
+
 /// The smallest λk* simulated (below it the time averages need very long runs).
 const SIMULATED_LRK_MIN: f64 = 0.03;
 
@@ -54,7 +68,9 @@ pub(crate) struct AdamPlan {
     hessian: DMatrix<f64>,
     covariance: DMatrix<f64>,
     largest_curvature: f64,
-    sweep: Vec<TheoryPoint>,
+    /// The first simulated β₂ (the problem's; the limit does not depend on it).
+    beta2: f64,
+    sweep: std::sync::Mutex<Sweep>,
     /// The limit at the marked λ.
     marked: Result<AdaptiveStationary, String>,
 }
@@ -71,16 +87,44 @@ impl AdamPlan {
         let marked_problem = config.problem(config.learning_rate, first_beta2)?;
         let largest_curvature = SymmetricEigen::new(&hessian).values.max();
         let marked = adaptive::stationary(&marked_problem).map_err(|d| d.reason);
-        let mut plan = Self {
+        Ok(Self {
             config: config.clone(),
             hessian,
             covariance,
             largest_curvature,
-            sweep: Vec::new(),
+            beta2: first_beta2,
+            sweep: std::sync::Mutex::new(Sweep {
+                progressive: false,
+                points: Vec::new(),
+                guess: None,
+            }),
             marked,
+        })
+    }
+
+    /// Computes the next `THEORY_CHUNK` learning rates of the sweep; whether there were any.
+    fn refine(&self) -> bool {
+        let Ok(mut sweep) = self.sweep.lock() else {
+            return false;
         };
-        plan.sweep = plan.theory_sweep(first_beta2);
-        Ok(plan)
+        let rates = self.theory_rates();
+        let start = sweep.points.len();
+        if start >= rates.len() {
+            return false;
+        }
+        for &lr in rates.iter().skip(start).take(THEORY_CHUNK) {
+            let (point, found) = self.theory_point(lr, sweep.guess.as_ref());
+            if found.is_some() {
+                sweep.guess = found;
+            }
+            sweep.points.push(point);
+        }
+        true
+    }
+
+    fn theory_rates(&self) -> Vec<f64> {
+        let (low, high) = self.lr_range();
+        self.log_spaced(low, high, THEORY_POINTS)
     }
 
     fn lr_range(&self) -> (f64, f64) {
@@ -111,45 +155,44 @@ impl AdamPlan {
         .ok()
     }
 
-    fn theory_sweep(&self, beta2: f64) -> Vec<TheoryPoint> {
-        let (low, high) = self.lr_range();
-        let mut guess: Option<DVector<f64>> = None;
-        self.log_spaced(low, high, THEORY_POINTS)
-            .into_iter()
-            .map(|lr| {
-                let limit = self
-                    .model(self.config.optimizer(lr, beta2))
-                    .and_then(|problem| {
-                        match &guess {
-                            Some(v) => adaptive::stationary_near(&problem, v),
-                            None => adaptive::stationary(&problem),
-                        }
-                        .ok()
-                    })
-                    .map(|solution| {
-                        guess = Some(solution.second_moment.clone());
-                        (
-                            solution.stationary.train_loss,
-                            solution.effective_learning_rates,
-                            solution.sde_train_loss,
-                        )
-                    });
-                let exact_loss = |optimizer| {
-                    self.model(optimizer)
-                        .and_then(|problem| solver::stationary(&problem).ok())
-                        .map(|s| s.train_loss)
-                };
-                TheoryPoint {
-                    lr,
-                    limit,
-                    sgd: exact_loss(Optimizer::Sgd { learning_rate: lr }),
-                    sgdm: exact_loss(Optimizer::Momentum {
-                        learning_rate: lr,
-                        momentum: self.config.momentum,
-                    }),
+    /// One λ of the sweep, Newton started from `guess` (the previous λ's v); with the v found.
+    fn theory_point(
+        &self,
+        lr: f64,
+        guess: Option<&DVector<f64>>,
+    ) -> (TheoryPoint, Option<DVector<f64>>) {
+        let solution = self
+            .model(self.config.optimizer(lr, self.beta2))
+            .and_then(|problem| {
+                match guess {
+                    Some(v) => adaptive::stationary_near(&problem, v),
+                    None => adaptive::stationary(&problem),
                 }
-            })
-            .collect()
+                .ok()
+            });
+        let found = solution.as_ref().map(|s| s.second_moment.clone());
+        let limit = solution.map(|solution| {
+            (
+                solution.stationary.train_loss,
+                solution.effective_learning_rates,
+                solution.sde_train_loss,
+            )
+        });
+        let exact_loss = |optimizer| {
+            self.model(optimizer)
+                .and_then(|problem| solver::stationary(&problem).ok())
+                .map(|s| s.train_loss)
+        };
+        let point = TheoryPoint {
+            lr,
+            limit,
+            sgd: exact_loss(Optimizer::Sgd { learning_rate: lr }),
+            sgdm: exact_loss(Optimizer::Momentum {
+                learning_rate: lr,
+                momentum: self.config.momentum,
+            }),
+        };
+        (point, found)
     }
 
     /// The learning rates simulated at the `series`-th β₂: `points` per β₂, log-spaced over the
@@ -175,7 +218,11 @@ impl AdamPlan {
         }
     }
 
-    fn loss_panel(&self, outcomes: &[(TaskLabel, Outcome)]) -> (Panel, usize) {
+    fn loss_panel(
+        &self,
+        sweep: &[TheoryPoint],
+        outcomes: &[(TaskLabel, Outcome)],
+    ) -> (Panel, usize) {
         let (low, high) = self.lr_range();
         let k = self.largest_curvature;
         let mu = self.config.momentum;
@@ -191,7 +238,7 @@ impl AdamPlan {
         let segments = |label: &str, role: Role, value: &dyn Fn(&TheoryPoint) -> Option<f64>| {
             let mut curves = Vec::new();
             let mut current = Vec::new();
-            for point in &self.sweep {
+            for point in sweep {
                 match value(point).filter(|y| y.is_finite() && *y > 0.0) {
                     Some(y) => current.push((point.lr, y)),
                     None if !current.is_empty() => curves.push(std::mem::take(&mut current)),
@@ -301,7 +348,7 @@ impl AdamPlan {
         (panel, left_out)
     }
 
-    fn rates_panel(&self) -> Panel {
+    fn rates_panel(&self, sweep: &[TheoryPoint]) -> Panel {
         let (low, high) = self.lr_range();
         let mut panel = panel(
             "(b) per-coordinate effective learning rates",
@@ -316,8 +363,7 @@ impl AdamPlan {
             panel.curves.push(Curve {
                 label: format!("coordinate {}, β₂ → 1 limit", i + 1),
                 role: Role::ExactTheory,
-                points: self
-                    .sweep
+                points: sweep
                     .iter()
                     .filter_map(|p| p.limit.as_ref().map(|l| (p.lr, l.1[i])))
                     .filter(|(_, y)| y.is_finite() && *y > 0.0)
@@ -431,9 +477,20 @@ impl AdamPlan {
 
 impl FigurePlan for AdamPlan {
     fn build(&self, outcomes: &[(TaskLabel, Outcome)]) -> FigureData {
-        let (loss, left_out) = self.loss_panel(outcomes);
+        if !self.sweep.lock().is_ok_and(|sweep| sweep.progressive) {
+            while self.refine() {}
+        }
+        let guard = self.sweep.lock();
+        let sweep: &[TheoryPoint] = guard.as_ref().map_or(&[], |sweep| &sweep.points);
+        let (loss, left_out) = self.loss_panel(sweep, outcomes);
         let mut notes = Vec::new();
-        if self.sweep.iter().any(|p| p.limit.is_none()) {
+        if sweep.len() < THEORY_POINTS {
+            notes.push(format!(
+                "computing the theory curves: {} of {THEORY_POINTS} learning rates",
+                sweep.len()
+            ));
+        }
+        if sweep.iter().any(|p| p.limit.is_none()) {
             notes.push(
                 "the β₂ → 1 limit has no fixed point for part of the λ range (a direction without \
                  noise lets v shrink to the stability edge); the curve is left out there"
@@ -455,10 +512,26 @@ impl FigurePlan for AdamPlan {
                 self.name()
             ),
             caption: self.caption(),
-            panels: vec![loss, self.rates_panel()],
+            panels: vec![loss, self.rates_panel(sweep)],
             table: None,
             notes,
         }
+    }
+
+    fn set_progressive(&self, progressive: bool) {
+        if let Ok(mut sweep) = self.sweep.lock() {
+            sweep.progressive = progressive;
+        }
+    }
+
+    fn refine_theory(&self) -> bool {
+        self.refine()
+    }
+
+    fn theory_complete(&self) -> bool {
+        self.sweep
+            .lock()
+            .is_ok_and(|sweep| sweep.points.len() >= THEORY_POINTS)
     }
 
     fn tasks(&self) -> Vec<Task> {

@@ -55,6 +55,34 @@ pub struct Control {
     pub widget: Widget,
 }
 
+/// The selects a figure narrows: (figure, key, the names offered, what is allowed in words).
+const NARROWER_SELECTS: &[(&str, &str, &[&str], &str)] = &[
+    (
+        "phase",
+        "opt",
+        &["sgdm", "qhm"],
+        "sgdm or qhm (the momentum methods the diagram is drawn for)",
+    ),
+    (
+        "phase",
+        "noise",
+        &["gauss", "batch"],
+        "gauss (white noise C) or batch (minibatch noise of the data)",
+    ),
+    (
+        "schedule",
+        "opt",
+        &["sgd", "sgdm", "qhm", "nesterov"],
+        "sgd, sgdm, qhm or nesterov (a schedule scales a scalar λ)",
+    ),
+    (
+        "adam",
+        "opt",
+        &["adam", "adamw", "rmsprop"],
+        "adam, adamw or rmsprop (the adaptive methods)",
+    ),
+];
+
 /// The controls of `config`'s figure (or landscape), one per key it reads except `v` and `fig`,
 /// in the order of [`crate::config::KEYS`].
 ///
@@ -81,13 +109,12 @@ pub fn controls(config: &Config) -> Vec<Control> {
                 .and_then(crate::config::figure_entry)
                 .is_some_and(|entry| entry.scalar_model);
             let mut widget = widget(key, spec.input_kind(), scalar);
-            // The phase diagram takes only the momentum methods and two noise models.
-            if figure == Some("phase") {
-                match key {
-                    "opt" => widget = Widget::Select(&["sgdm", "qhm"]),
-                    "noise" => widget = Widget::Select(&["gauss", "batch"]),
-                    _ => {}
-                }
+            // Figures that take fewer names than the key allows elsewhere offer only those.
+            let narrowed = NARROWER_SELECTS
+                .iter()
+                .find(|(id, name, ..)| figure == Some(*id) && key == *name);
+            if let Some((_, _, names, _)) = narrowed {
+                widget = Widget::Select(names);
             }
             let mut label = spec.label.to_string();
             let mut allowed = spec.allowed;
@@ -98,17 +125,8 @@ pub fn controls(config: &Config) -> Vec<Control> {
                 label = "noise variance σ²".to_string();
                 allowed = "a finite number > 0";
             }
-            // The phase diagram's selects offer fewer names than the key allows elsewhere.
-            if figure == Some("phase") {
-                match key {
-                    "opt" => {
-                        allowed = "sgdm or qhm (the momentum methods the diagram is drawn for)"
-                    }
-                    "noise" => {
-                        allowed = "gauss (white noise C) or batch (minibatch noise of the data)"
-                    }
-                    _ => {}
-                }
+            if let Some((.., words)) = narrowed {
+                allowed = words;
             }
             let allowed = with_symbols(allowed);
             Some(Control {
