@@ -29,25 +29,7 @@ impl AugmentedSystem {
         let k = problem.hessian();
         let d = k.nrows();
         let eye = DMatrix::<f64>::identity(d, d);
-        let blocks = |a11: DMatrix<f64>,
-                      a12: DMatrix<f64>,
-                      a21: DMatrix<f64>,
-                      a22: DMatrix<f64>,
-                      b1: DMatrix<f64>,
-                      b2: DMatrix<f64>| {
-            let mut a = DMatrix::zeros(2 * d, 2 * d);
-            a.view_mut((0, 0), (d, d)).copy_from(&a11);
-            a.view_mut((0, d), (d, d)).copy_from(&a12);
-            a.view_mut((d, 0), (d, d)).copy_from(&a21);
-            a.view_mut((d, d), (d, d)).copy_from(&a22);
-            let mut b = DMatrix::zeros(2 * d, d);
-            b.view_mut((0, 0), (d, d)).copy_from(&b1);
-            b.view_mut((d, 0), (d, d)).copy_from(&b2);
-            Self {
-                transition: a,
-                input: b,
-            }
-        };
+        let blocks = |a11, a12, a21, a22, b1, b2| Self::from_blocks([a11, a12, a21, a22], [b1, b2]);
         Some(match problem.optimizer() {
             Optimizer::Sgd { learning_rate: lr } => Self {
                 transition: &eye - k * *lr,
@@ -238,18 +220,23 @@ impl AugmentedSystem {
                 )
             }
         };
-        let mut a = DMatrix::zeros(2 * d, 2 * d);
-        a.view_mut((0, 0), (d, d)).copy_from(&a11);
-        a.view_mut((0, d), (d, d)).copy_from(&a12);
-        a.view_mut((d, 0), (d, d)).copy_from(&a21);
-        a.view_mut((d, d), (d, d)).copy_from(&a22);
+        Some(Self::from_blocks([a11, a12, a21, a22], [b1, b2]))
+    }
+
+    /// A = [[a11, a12], [a21, a22]] and B = [b1; b2] from their D×D blocks.
+    fn from_blocks(a: [DMatrix<f64>; 4], b: [DMatrix<f64>; 2]) -> Self {
+        let d = a[0].nrows();
+        let mut transition = DMatrix::zeros(2 * d, 2 * d);
+        for (index, block) in a.iter().enumerate() {
+            transition
+                .view_mut(((index / 2) * d, (index % 2) * d), (d, d))
+                .copy_from(block);
+        }
         let mut input = DMatrix::zeros(2 * d, d);
-        input.view_mut((0, 0), (d, d)).copy_from(&b1);
-        input.view_mut((d, 0), (d, d)).copy_from(&b2);
-        Some(Self {
-            transition: a,
-            input,
-        })
+        for (index, block) in b.iter().enumerate() {
+            input.view_mut((index * d, 0), (d, d)).copy_from(block);
+        }
+        Self { transition, input }
     }
 
     /// The constant drive e of the affine dynamics z' = Az + e + Bη in the coordinates

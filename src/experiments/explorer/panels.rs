@@ -89,7 +89,7 @@ impl ExplorerPlan {
                 note = Some(format!(
                     "Simulated {}: {inside_count} of {} particles ({}%) inside the exact 3σ \
                      ellipse; a Gaussian holds {}% (binomial standard error {} points){}.",
-                    display_name(method.name),
+                    simulated_name(method.name, &self.config),
                     points.len(),
                     short(100.0 * fraction),
                     short(100.0 * gaussian),
@@ -106,12 +106,7 @@ impl ExplorerPlan {
                 panel.scatters.push(Scatter {
                     label: format!(
                         "simulated {} ({} particles, {} steps from the stationary state)",
-                        match (method.name, self.config.adam) {
-                            ("adam", Some((_, beta2, _))) => {
-                                format!("Adam at β₂ = {}", crate::config::format_number(beta2))
-                            }
-                            _ => display_name(method.name).to_string(),
-                        },
+                        simulated_name(method.name, &self.config),
                         count(self.config.simulation.particles),
                         self.config.simulation.steps
                     ),
@@ -258,7 +253,7 @@ impl ExplorerPlan {
                     "Points: {} particles of {} started in the exact stationary state and run {} \
                      steps (seed {}), their final positions. ",
                     count(config.simulation.particles),
-                    display_name(name),
+                    simulated_name(name, config),
                     config.simulation.steps,
                     config.simulation.seed
                 ));
@@ -277,5 +272,15 @@ impl ExplorerPlan {
              methods have no Σ and are left out of the panels.",
         );
         caption
+    }
+}
+
+/// The name of the simulated method: Adam runs at its finite β₂, not in the limit of its row.
+fn simulated_name(name: &str, config: &crate::config::ExplorerFigureConfig) -> String {
+    match (name, config.adam) {
+        ("adam", Some((_, beta2, _))) => {
+            format!("Adam at β₂ = {}", crate::config::format_number(beta2))
+        }
+        _ => display_name(name).to_string(),
     }
 }
