@@ -786,55 +786,41 @@ fn simulated_variants_match_the_limit_in_one_dimension() {
     check_near_limit("1-D centered rmsprop", &one(centered), 500, 17);
 }
 
-/// The non-commuting 2-D problem, Adam at λ = 0.3, β₂ = 0.9999 (tolerance in `check_near_limit`):
-/// the off-diagonal Σ₁₂ checks that v is the diagonal of E[ggᵀ] and the preconditioner does not
-/// commute with K.
+/// The non-commuting 2-D problem at λ = 0.3, β₂ = 0.9999 (tolerance in `check_near_limit`), for
+/// Adam (the off-diagonal Σ₁₂ checks that v is the diagonal of E[ggᵀ] and that the preconditioner
+/// does not commute with K), AdamW with decoupled wd = 0.1 (the decay θ ← (1 − λwd)θ outside the
+/// preconditioner) and RMSprop with heavy-ball momentum μ = 0.5 (the buffer b = D m̃ of the
+/// stationary start, and Λ = λD, not λ(1 − μ)D).
 #[test]
-fn simulated_adam_matches_the_limit_in_two_dimensions() {
-    let m = Adaptive {
-        beta2: 0.9999,
-        ..method(AdaptiveKind::Adam)
-    };
-    check_near_limit(
-        "2-D adam",
-        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
-        1000,
-        12,
-    );
-}
-
-/// AdamW (decoupled wd = 0.1) on the 2-D problem, λ = 0.3, β₂ = 0.9999: the decay θ ← (1 − λwd)θ
-/// outside the preconditioner (tolerance in `check_near_limit`).
-#[test]
-fn simulated_adamw_matches_the_limit_in_two_dimensions() {
-    let m = Adaptive {
-        beta2: 0.9999,
-        weight_decay: 0.1,
-        ..method(AdaptiveKind::AdamW)
-    };
-    check_near_limit(
-        "2-D adamw",
-        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
-        1000,
-        13,
-    );
-}
-
-/// RMSprop with heavy-ball momentum μ = 0.5 on the 2-D problem, λ = 0.3, β₂ = 0.9999 (tolerance in
-/// `check_near_limit`): the buffer b = D m̃ of the stationary start and Λ = λD, not λ(1 − μ)D.
-#[test]
-fn simulated_rmsprop_matches_the_limit_in_two_dimensions() {
-    let m = Adaptive {
-        beta2: 0.9999,
-        momentum: 0.5,
-        ..method(AdaptiveKind::RmsProp)
-    };
-    check_near_limit(
-        "2-D rmsprop",
-        &problem(&hessian_2d(), &noise_2d(), 0.3, m),
-        1000,
-        14,
-    );
+fn simulated_methods_match_the_limit_in_two_dimensions() {
+    let fast = |m: Adaptive| Adaptive { beta2: 0.9999, ..m };
+    let cases = [
+        ("2-D adam", fast(method(AdaptiveKind::Adam)), 12),
+        (
+            "2-D adamw",
+            Adaptive {
+                weight_decay: 0.1,
+                ..fast(method(AdaptiveKind::AdamW))
+            },
+            13,
+        ),
+        (
+            "2-D rmsprop",
+            Adaptive {
+                momentum: 0.5,
+                ..fast(method(AdaptiveKind::RmsProp))
+            },
+            14,
+        ),
+    ];
+    for (label, m, seed) in cases {
+        check_near_limit(
+            label,
+            &problem(&hessian_2d(), &noise_2d(), 0.3, m),
+            1000,
+            seed,
+        );
+    }
 }
 
 /// At β₂ = 0.9 the limit is not exact, and the test can see it (so the β₂ = 0.9999 agreement above
