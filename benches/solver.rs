@@ -116,17 +116,9 @@ fn adaptive(rng: &mut Xoshiro256PlusPlus) {
         let (k, c) = random_problem(dim, rng);
         let optimizer = |learning_rate| Optimizer::Adaptive {
             learning_rate,
-            method: sgd_playground::model::Adaptive {
-                kind: sgd_playground::model::AdaptiveKind::Adam,
-                beta1: 0.9,
-                beta2: 0.999,
-                epsilon: 1e-8,
-                epsilon_placement: sgd_playground::model::EpsilonPlacement::Outside,
-                momentum: 0.0,
-                weight_decay: 0.0,
-                centered: false,
-                bias_correction: true,
-            },
+            method: sgd_playground::model::Adaptive::pytorch(
+                sgd_playground::model::AdaptiveKind::Adam,
+            ),
         };
         let model = |lr| {
             Problem::new(

@@ -188,7 +188,45 @@ pub struct Adaptive {
     pub bias_correction: bool,
 }
 
+impl AdaptiveKind {
+    /// The configuration name (`adam`, `adamw`, `rmsprop`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AdaptiveKind::Adam => "adam",
+            AdaptiveKind::AdamW => "adamw",
+            AdaptiveKind::RmsProp => "rmsprop",
+        }
+    }
+
+    /// The method a configuration name stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "adam" => Some(AdaptiveKind::Adam),
+            "adamw" => Some(AdaptiveKind::AdamW),
+            "rmsprop" => Some(AdaptiveKind::RmsProp),
+            _ => None,
+        }
+    }
+}
+
 impl Adaptive {
+    /// The method with PyTorch's defaults: Adam and AdamW β₁ = 0.9, β₂ = 0.999, bias correction;
+    /// RMSprop α = β₂ = 0.99, μ = 0, none; ε = 1e-8 outside the root, no weight decay.
+    pub fn pytorch(kind: AdaptiveKind) -> Self {
+        let rmsprop = kind == AdaptiveKind::RmsProp;
+        Adaptive {
+            kind,
+            beta1: if rmsprop { 0.0 } else { 0.9 },
+            beta2: if rmsprop { 0.99 } else { 0.999 },
+            epsilon: 1e-8,
+            epsilon_placement: EpsilonPlacement::Outside,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            centered: false,
+            bias_correction: !rmsprop,
+        }
+    }
+
     /// (coupled wd_c, decoupled wd_d): the decay added to the gradient, the decay beside the step.
     pub fn decays(&self) -> (f64, f64) {
         match self.kind {
@@ -199,11 +237,7 @@ impl Adaptive {
 
     /// The configuration name (`adam`, `adamw`, `rmsprop`).
     pub fn name(&self) -> &'static str {
-        match self.kind {
-            AdaptiveKind::Adam => "adam",
-            AdaptiveKind::AdamW => "adamw",
-            AdaptiveKind::RmsProp => "rmsprop",
-        }
+        self.kind.name()
     }
 
     fn validate(&self, errors: &mut Vec<FieldError>) {

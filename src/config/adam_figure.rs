@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 use super::reading::Reader;
 use super::{hessian_and_covariance, FigureParts, MatrixSpec, SweepSimulation, Value};
 use crate::error::{FieldError, FieldErrors};
-use crate::model::{Adaptive, AdaptiveKind, EpsilonPlacement, Noise, Optimizer, Problem};
+use crate::model::{Adaptive, AdaptiveKind, Noise, Optimizer, Problem};
 use crate::solver::adaptive::MAX_ADAPTIVE_DIMENSION;
 
 /// Most β₂ values `fig=adam` simulates.
@@ -154,19 +154,15 @@ impl AdamFigureConfig {
 
 /// Reads `fig=adam`'s keys.
 pub(super) fn read(reader: &mut Reader, problems: &mut Vec<FieldError>) -> AdamFigureConfig {
-    let kind = match reader.choice("opt") {
-        "adamw" => AdaptiveKind::AdamW,
-        "rmsprop" => AdaptiveKind::RmsProp,
-        "adam" => AdaptiveKind::Adam,
-        other => {
-            problems.push(FieldError::new(
-                "opt",
-                other,
-                "adam, adamw or rmsprop with fig=adam",
-            ));
-            AdaptiveKind::Adam
-        }
-    };
+    let name = reader.choice("opt");
+    let kind = AdaptiveKind::from_name(name).unwrap_or_else(|| {
+        problems.push(FieldError::new(
+            "opt",
+            name,
+            "adam, adamw or rmsprop with fig=adam",
+        ));
+        AdaptiveKind::Adam
+    });
     let rmsprop = kind == AdaptiveKind::RmsProp;
     let momentum = reader.number("mu");
     let beta2s = match reader.value("beta2s") {
@@ -174,16 +170,9 @@ pub(super) fn read(reader: &mut Reader, problems: &mut Vec<FieldError>) -> AdamF
         _ => vec![0.9, 0.999],
     };
     let method = Adaptive {
-        kind,
-        beta1: if rmsprop { 0.0 } else { reader.number("beta1") },
         beta2: beta2s.first().copied().unwrap_or(0.999),
-        epsilon: reader.number("eps"),
-        epsilon_placement: EpsilonPlacement::from_name(reader.choice("eps_mode"))
-            .unwrap_or_default(),
         momentum: if rmsprop { momentum } else { 0.0 },
-        weight_decay: reader.number("wd"),
-        centered: rmsprop && reader.flag("centered"),
-        bias_correction: !rmsprop,
+        ..super::reading::read_adaptive(reader, kind)
     };
     AdamFigureConfig {
         method,

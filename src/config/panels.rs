@@ -229,19 +229,17 @@ impl ExplorerFigureConfig {
                 momentum: mu,
             },
             "adam" => {
-                let (beta1, beta2, epsilon) = self.adam.unwrap_or((0.9, 0.999, 1e-8));
+                let pytorch = crate::model::Adaptive::pytorch(crate::model::AdaptiveKind::Adam);
+                let (beta1, beta2, epsilon) =
+                    self.adam
+                        .unwrap_or((pytorch.beta1, pytorch.beta2, pytorch.epsilon));
                 Optimizer::Adaptive {
                     learning_rate: lr,
                     method: crate::model::Adaptive {
-                        kind: crate::model::AdaptiveKind::Adam,
                         beta1,
                         beta2,
                         epsilon,
-                        epsilon_placement: crate::model::EpsilonPlacement::Outside,
-                        momentum: 0.0,
-                        weight_decay: 0.0,
-                        centered: false,
-                        bias_correction: true,
+                        ..pytorch
                     },
                 }
             }

@@ -460,30 +460,46 @@ pub(super) fn read_optimizer(reader: &mut Reader) -> OptimizerConfig {
         name @ ("adam" | "adamw" | "rmsprop") => {
             // RMSprop's defaults are PyTorch's (μ = 0, β₂ = 0.99, no bias correction).
             reader.context.optimizer = Some(name);
-            let rmsprop = name == "rmsprop";
+            let kind = AdaptiveKind::from_name(name).unwrap_or(AdaptiveKind::Adam);
+            let method = read_adaptive(reader, kind);
             OptimizerConfig::Adaptive {
                 learning_rate: reader.number("lr"),
                 method: Adaptive {
-                    kind: match name {
-                        "adam" => AdaptiveKind::Adam,
-                        "adamw" => AdaptiveKind::AdamW,
-                        _ => AdaptiveKind::RmsProp,
-                    },
-                    beta1: if rmsprop { 0.0 } else { reader.number("beta1") },
                     beta2: reader.number("beta2"),
-                    epsilon: reader.number("eps"),
-                    epsilon_placement: EpsilonPlacement::from_name(reader.choice("eps_mode"))
-                        .unwrap_or_default(),
-                    momentum: if rmsprop { reader.number("mu") } else { 0.0 },
-                    weight_decay: reader.number("wd"),
-                    centered: rmsprop && reader.flag("centered"),
+                    momentum: if kind == AdaptiveKind::RmsProp {
+                        reader.number("mu")
+                    } else {
+                        0.0
+                    },
                     bias_correction: reader.flag("bias_correction"),
+                    ..method
                 },
             }
         }
         _ => OptimizerConfig::Sgd {
             learning_rate: reader.number("lr"),
         },
+    }
+}
+
+/// The keys every use of an adaptive method reads the same way (`beta1` for Adam and AdamW,
+/// `eps`, `eps_mode`, `wd`, `centered` for RMSprop); β₂, RMSprop's μ and the bias correction are
+/// PyTorch's defaults, for the caller to read its own way.
+pub(super) fn read_adaptive(reader: &mut Reader, kind: AdaptiveKind) -> Adaptive {
+    let rmsprop = kind == AdaptiveKind::RmsProp;
+    let pytorch = Adaptive::pytorch(kind);
+    Adaptive {
+        beta1: if rmsprop {
+            pytorch.beta1
+        } else {
+            reader.number("beta1")
+        },
+        epsilon: reader.number("eps"),
+        epsilon_placement: EpsilonPlacement::from_name(reader.choice("eps_mode"))
+            .unwrap_or_default(),
+        weight_decay: reader.number("wd"),
+        centered: rmsprop && reader.flag("centered"),
+        ..pytorch
     }
 }
 

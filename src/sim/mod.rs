@@ -33,9 +33,7 @@ use crate::linalg::{symmetrize, SymmetricEigen};
 use crate::model::{AdaptiveKind, Noise, Optimizer, PaperRule, Problem};
 use crate::solver;
 use normal::Ziggurat;
-use setup::{
-    adaptive_step, framework_step, gaussian_oracle, kernel_rule, problem_lr, psd_factor, row_major,
-};
+use setup::{adaptive_step, framework_step, gaussian_oracle, kernel_rule, psd_factor, row_major};
 
 /// Largest ensemble a native run accepts (particles).
 pub const MAX_PARTICLES: usize = 10_000_000;
@@ -307,7 +305,13 @@ impl Ensemble {
                 let mut buffer_scale = vec![1.0; d];
                 let stationary = match (exact_ngd, problem.optimizer()) {
                     (Some(s), _) => s,
-                    (None, Optimizer::Adaptive { method, .. }) => {
+                    (
+                        None,
+                        Optimizer::Adaptive {
+                            method,
+                            learning_rate,
+                        },
+                    ) => {
                         let solution = solver::adaptive::stationary(problem).map_err(refuse)?;
                         for particle in 0..p {
                             second_moments[particle * d..(particle + 1) * d]
@@ -316,7 +320,7 @@ impl Ensemble {
                         for (a, scale) in buffer_scale.iter_mut().enumerate() {
                             *scale = match method.kind {
                                 AdaptiveKind::RmsProp => {
-                                    solution.effective_learning_rates[a] / problem_lr(problem)
+                                    solution.effective_learning_rates[a] / learning_rate
                                 }
                                 AdaptiveKind::Adam | AdaptiveKind::AdamW => 1.0 - method.beta1,
                             };

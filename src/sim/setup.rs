@@ -71,11 +71,6 @@ pub(super) fn adaptive_step(problem: &Problem) -> Option<AdaptiveStep> {
     })
 }
 
-/// The scalar learning rate λ of `problem`'s optimizer (1 for `precond`).
-pub(super) fn problem_lr(problem: &Problem) -> f64 {
-    problem.optimizer().learning_rate().unwrap_or(1.0)
-}
-
 /// The kernels' copy of a paper rule.
 pub(super) fn kernel_rule(rule: PaperRule) -> sgd_playground_kernels::PaperRule {
     use sgd_playground_kernels::PaperRule as Kernel;

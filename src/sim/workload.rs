@@ -59,17 +59,7 @@ pub fn run(workload: Workload, particles: usize, steps: u64) -> (f64, f64) {
             match workload {
                 Workload::Adam => Optimizer::Adaptive {
                     learning_rate,
-                    method: crate::model::Adaptive {
-                        kind: crate::model::AdaptiveKind::Adam,
-                        beta1: 0.9,
-                        beta2: 0.999,
-                        epsilon: 1e-8,
-                        epsilon_placement: crate::model::EpsilonPlacement::Outside,
-                        momentum: 0.0,
-                        weight_decay: 0.0,
-                        centered: false,
-                        bias_correction: true,
-                    },
+                    method: crate::model::Adaptive::pytorch(crate::model::AdaptiveKind::Adam),
                 },
                 _ => Optimizer::Sgd { learning_rate },
             },

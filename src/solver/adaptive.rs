@@ -218,15 +218,7 @@ fn solve(
     problem: &Problem,
     guess: Option<&DVector<f64>>,
 ) -> Result<AdaptiveStationary, Divergence> {
-    let fail = |reason: String| Divergence {
-        stability: Stability {
-            effective_curvature: f64::NAN,
-            threshold: f64::NAN,
-            condition: String::new(),
-            spectral_radius: f64::NAN,
-        },
-        reason,
-    };
+    let fail = Divergence::without_stability;
     let (
         Optimizer::Adaptive {
             learning_rate,
@@ -329,17 +321,20 @@ fn solve(
             }
         }
     }
-    let fixed_points = found.len();
-    // Report the first slow-stable fixed point (the one the optimizer settles at), else the first.
-    let stable_of = |root: &Root| slow_stable(&root.jacobian);
-    let index = found.iter().position(stable_of).unwrap_or(0);
     if found.is_empty() {
         return Err(fail(
             last_failure.unwrap_or_else(|| "no fixed point found".to_string()),
         ));
     }
+    let fixed_points = found.len();
+    // Report the first slow-stable fixed point (the one the optimizer settles at), else the first.
+    let stable: Vec<bool> = found
+        .iter()
+        .map(|root| slow_stable(&root.jacobian))
+        .collect();
+    let index = stable.iter().position(|&s| s).unwrap_or(0);
+    let slow_stable = stable[index];
     let root = found.swap_remove(index);
-    let slow_stable = stable_of(&root);
     let second_moment = root.root.map(|s| s * s);
     let effective_learning_rates = frozen.effective_rates(&root.root);
     let (sde_sigma, sde_train_loss) = match sde_sigma(&frozen) {

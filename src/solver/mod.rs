@@ -175,18 +175,25 @@ pub fn stationary(problem: &Problem) -> Result<Stationary, Divergence> {
 
 fn unsupported(problem: &Problem) -> Divergence {
     // Problem::new rejects these combinations; kept total so that nothing can panic.
-    Divergence {
-        stability: Stability {
-            effective_curvature: f64::NAN,
-            threshold: f64::NAN,
-            condition: String::new(),
-            spectral_radius: f64::NAN,
-        },
-        reason: format!(
-            "opt={} with noise={} has no solver",
-            problem.optimizer().name(),
-            problem.noise().name()
-        ),
+    Divergence::without_stability(format!(
+        "opt={} with noise={} has no solver",
+        problem.optimizer().name(),
+        problem.noise().name()
+    ))
+}
+
+impl Divergence {
+    /// A reason that no stability condition describes (diagnostics all NaN).
+    pub(crate) fn without_stability(reason: String) -> Self {
+        Divergence {
+            stability: Stability {
+                effective_curvature: f64::NAN,
+                threshold: f64::NAN,
+                condition: String::new(),
+                spectral_radius: f64::NAN,
+            },
+            reason,
+        }
     }
 }
 
